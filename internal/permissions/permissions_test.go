@@ -1,0 +1,165 @@
+package permissions
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestTableMatchesGitHubsList(t *testing.T) {
+	var raw struct {
+		Permissions map[string]struct {
+			Levels []string `json:"levels"`
+		} `json:"permissions"`
+	}
+	data, err := os.ReadFile("app-permissions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(All()), len(raw.Permissions); got != want || want != 59 {
+		t.Fatalf("All() has %d permissions, the table %d (expected 59)", got, want)
+	}
+	for name, p := range raw.Permissions {
+		spec, ok := Lookup(name)
+		if !ok {
+			t.Errorf("Lookup(%q) failed", name)
+			continue
+		}
+		for _, l := range p.Levels {
+			if !spec.Allows(l) {
+				t.Errorf("%s should allow %s", name, l)
+			}
+		}
+		if len(spec.Levels) != len(p.Levels) {
+			t.Errorf("%s levels = %v, table %v", name, spec.Levels, p.Levels)
+		}
+	}
+	if spec, _ := Lookup("pull_requests"); spec.InputName() != "permission-pull-requests" {
+		t.Errorf("InputName = %q", spec.InputName())
+	}
+	if _, ok := Lookup("nope"); ok {
+		t.Error("Lookup(nope) succeeded")
+	}
+}
+
+func TestParseBlock(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     Set
+		wantErr  string
+	}{
+		{"workflow block", "contents: write\npull-requests: read\n", Set{"contents": "write", "pull_requests": "read"}, ""},
+		{"comments and blanks", "# release\n\n  contents: write # tags\n\n", Set{"contents": "write"}, ""},
+		{"flow map", "{contents: write, issues: read}", Set{"contents": "write", "issues": "read"}, ""},
+		{"quoted and upper case", "Contents: \"WRITE\"\nIssues: 'read'", Set{"contents": "write", "issues": "read"}, ""},
+		{"crlf", "contents: write\r\nissues: read\r\n", Set{"contents": "write", "issues": "read"}, ""},
+		{"empty", "  \n", Set{}, ""},
+		{"same twice agrees", "contents: read\ncontents: read", Set{"contents": "read"}, ""},
+		{"missing level", "contents\nissues:", nil, `line 1: "contents" is not`},
+		{"both problems listed", "contents\nissues:", nil, `line 2: "issues:" is not`},
+		{"twice disagreeing", "contents: read\ncontents: write", nil, `listed twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseBlock(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMerge(t *testing.T) {
+	got, err := Merge(Set{"contents": "write"}, Set{"issues": "read", "contents": "write"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Set{"contents": "write", "issues": "read"}); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	_, err = Merge(Set{"contents": "write"}, Set{"contents": "read"})
+	if err == nil || !strings.Contains(err.Error(), "permission-contents") || !strings.Contains(err.Error(), "set it in one place") {
+		t.Errorf("conflict err = %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		req  Set
+		want []string // substrings, each must appear
+	}{
+		{"all fine", Set{"contents": "write", "repository_projects": "admin", "workflows": "write"}, nil},
+		{"typo suggests", Set{"contnets": "write"}, []string{`unknown permission "contnets" (did you mean "contents"?)`}},
+		{"prefix suggests", Set{"pull": "read"}, []string{`did you mean "pull_requests"`}},
+		{"far from anything", Set{"zzzzzzzzzzzz": "read"}, []string{`unknown permission "zzzzzzzzzzzz"`}},
+		{"level not allowed", Set{"workflows": "read"}, []string{`"workflows" cannot be "read": GitHub accepts write`}},
+		{"admin only where allowed", Set{"contents": "admin"}, []string{`"contents" cannot be "admin": GitHub accepts read or write`}},
+		{"none rejected", Set{"issues": "none"}, []string{`leave the permission out`}},
+		{"GITHUB_TOKEN only", Set{"id_token": "write"}, []string{`id-token is a GITHUB_TOKEN permission`}},
+		{"every problem at once", Set{"contnets": "write", "workflows": "read"}, []string{"contnets", "workflows"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Validate(tt.req)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			var perr *Error
+			if !errors.As(err, &perr) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Contains(tt.name, "every") && len(perr.Problems) != 2 {
+				t.Errorf("problems = %q, want 2", perr.Problems)
+			}
+		})
+	}
+}
+
+func TestCheckGranted(t *testing.T) {
+	granted := Set{"contents": "write", "issues": "read", "repository_projects": "admin"}
+	if err := CheckGranted(Set{"contents": "read", "repository_projects": "write"}, granted, "octo-org"); err != nil {
+		t.Fatalf("lower levels must pass: %v", err)
+	}
+	err := CheckGranted(Set{"issues": "write", "packages": "read", "contents": "write"}, granted, "octo-org")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range []string{"issues:write exceeds what the installation on octo-org granted (read)", "packages:read is not granted to the installation on octo-org at all"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "contents") {
+		t.Errorf("contents:write was granted, error mentions it: %q", err)
+	}
+}
+
+func TestSetString(t *testing.T) {
+	if got := (Set{"issues": "read", "contents": "write"}).String(); got != "contents:write, issues:read" {
+		t.Errorf("String() = %q", got)
+	}
+}
