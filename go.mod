@@ -7,4 +7,5 @@ require (
 	github.com/google/go-github/v62 v62.0.0 // indirect
 	github.com/sethvargo/go-githubactions v1.4.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )

@@ -1,0 +1,373 @@
+// Package config reads the action's inputs and the runner's environment into a
+// checked Config. Every problem a user can fix is found here, before any call
+// to GitHub, and named by the input it comes from.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/app-token/app-token/internal/permissions"
+)
+
+// MaxRepositories is the most repositories GitHub lets one token name.
+const MaxRepositories = 500
+
+// Config is everything the main and post phases need, checked.
+type Config struct {
+	// Issuer is the JWT issuer: the client ID or the App ID as given.
+	Issuer string
+	// IssuerInput names the input the issuer came from, for error messages.
+	IssuerInput string
+	// PrivateKey is the raw private-key input; appkey.Parse reads it.
+	PrivateKey string
+	// Owner is the account that installed the App.
+	Owner string
+	// Repositories are repository names (no owner) the token is limited to;
+	// nil means every repository the installation reaches.
+	Repositories []string
+	// Permissions requested; empty means everything the installation has.
+	Permissions permissions.Set
+	// InstallationID, when non-zero, skips the installation lookup.
+	InstallationID int64
+	// SkipRevoke leaves the token alive when the job ends.
+	SkipRevoke bool
+	// APIURL is GitHub's REST API base, always ending in "/".
+	APIURL *url.URL
+	// Warnings are things worth telling the user that do not stop the run.
+	Warnings []string
+	// Retry bounds the retrying of each API call.
+	Retry Retry
+}
+
+// Retry holds the retry inputs.
+type Retry struct {
+	Attempts       int
+	Budget         time.Duration
+	RequestTimeout time.Duration
+}
+
+// Reader reads inputs and environment; *githubactions.Action provides both.
+type Reader interface {
+	GetInput(name string) string
+	Getenv(key string) string
+}
+
+// problems gathers every input error so one run reports them all.
+type problems []string
+
+func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
+// Read reads and checks every input. The error, if any, lists every problem,
+// each naming its input and what to do.
+func Read(r Reader) (*Config, error) {
+	var bad problems
+	c := &Config{PrivateKey: r.GetInput(InPrivateKey)}
+
+	c.readIssuer(r, &bad)
+	if c.PrivateKey == "" {
+		bad.addf("input %s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?)", InPrivateKey)
+	}
+	c.readScope(r, &bad)
+	c.readPermissions(r, &bad)
+
+	if v := r.GetInput(InInstallationID); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			bad.addf("input %s must be a positive number, got %s", InInstallationID, quote(v))
+		}
+		c.InstallationID = id
+	}
+	c.SkipRevoke = readBool(r, InSkipRevoke, &bad)
+	c.readAPIURL(r, &bad)
+	c.Retry = Retry{
+		Attempts:       readInt(r, InRetryAttempts, 4, 1, 10, &bad),
+		Budget:         time.Duration(readInt(r, InRetrySeconds, 60, 0, 3600, &bad)) * time.Second,
+		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, 20, 1, 600, &bad)) * time.Second,
+	}
+	if len(bad) > 0 {
+		return nil, &Error{Problems: bad}
+	}
+	return c, nil
+}
+
+// Error lists every input problem found.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string { return strings.Join(e.Problems, "; ") }
+
+func (c *Config) readIssuer(r Reader, bad *problems) {
+	clientID, appID := r.GetInput(InClientID), r.GetInput(InAppID)
+	switch {
+	case clientID != "" && appID != "":
+		bad.addf("inputs %s and %s are both set: set only one (client-id is recommended)", InClientID, InAppID)
+	case clientID != "":
+		c.Issuer, c.IssuerInput = clientID, InClientID
+		if !clientIDPattern.MatchString(clientID) {
+			bad.addf("input %s is %s, which is not a client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX, from the App's settings page)", InClientID, quote(clientID))
+		}
+	case appID != "":
+		c.Issuer, c.IssuerInput = appID, InAppID
+		if id, err := strconv.ParseInt(appID, 10, 64); err != nil || id <= 0 {
+			hint := ""
+			if clientIDPattern.MatchString(appID) {
+				hint = " (it looks like a client ID: pass it as client-id)"
+			}
+			bad.addf("input %s must be the App's numeric ID, got %s%s", InAppID, quote(appID), hint)
+		}
+	default:
+		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID, e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`", InClientID, InAppID)
+	}
+}
+
+var (
+	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	// ownerPattern accepts GitHub logins, including the underscore of
+	// Enterprise Managed Users. It also keeps newlines, "::" and "<<" out of
+	// anything the action later logs or writes to the runner's files.
+	ownerPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+	repoPattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+)
+
+// readScope applies the official action's scope rules:
+// neither owner nor repositories: the current repository; owner only: all of
+// that installation's repositories; repositories only: owner is the current
+// repository's owner (or the owner the entries name).
+func (c *Config) readScope(r Reader, bad *problems) {
+	owner := r.GetInput(InOwner)
+	if owner != "" && !ownerPattern.MatchString(owner) {
+		bad.addf("input %s is %s, which is not a GitHub account name (letters, digits and dashes)", InOwner, quote(owner))
+		return
+	}
+	names, owners, ok := splitRepositories(r.GetInput(InRepositories), bad)
+	if !ok {
+		return
+	}
+	if owner != "" {
+		var other []string
+		for _, o := range owners {
+			if !strings.EqualFold(o, owner) {
+				other = append(other, o)
+			}
+		}
+		if len(other) > 0 {
+			bad.addf("input %s names repositories of %s but input %s is %s: a token reaches one account's repositories; use one step per account",
+				InRepositories, strings.Join(other, ", "), InOwner, owner)
+			return
+		}
+	} else if len(owners) > 1 {
+		bad.addf("input %s names repositories of several accounts (%s): a token reaches one account's repositories; use one step per account",
+			InRepositories, strings.Join(owners, ", "))
+		return
+	}
+
+	switch {
+	case owner != "" && len(names) == 0:
+		c.Owner = owner // every repository of the installation
+	case owner != "":
+		c.Owner, c.Repositories = owner, names
+	case len(names) > 0:
+		c.Owner, c.Repositories = r.Getenv("GITHUB_REPOSITORY_OWNER"), names
+		if len(owners) == 1 {
+			c.Owner = owners[0]
+		}
+		if c.Owner == "" {
+			bad.addf("input %s names no owner and GITHUB_REPOSITORY_OWNER is not set: set input %s or write entries as owner/name", InRepositories, InOwner)
+		}
+	default:
+		repoOwner, repoName, _ := strings.Cut(r.Getenv("GITHUB_REPOSITORY"), "/")
+		if repoOwner == "" || repoName == "" {
+			bad.addf("inputs %s and %s are empty and GITHUB_REPOSITORY is not set: name the repositories the token is for", InOwner, InRepositories)
+			return
+		}
+		c.Owner, c.Repositories = repoOwner, []string{repoName}
+	}
+	if len(c.Repositories) > MaxRepositories {
+		bad.addf("input %s names %d repositories; GitHub allows at most %d per token: split them over several steps, or set only %s to reach every repository of the installation",
+			InRepositories, len(c.Repositories), MaxRepositories, InOwner)
+	}
+}
+
+// splitRepositories splits the repositories input on commas and newlines,
+// trims, drops empty entries and duplicates (GitHub names are case-insensitive),
+// and returns the names plus the distinct owners written as owner/name.
+func splitRepositories(raw string, bad *problems) (names, owners []string, ok bool) {
+	seen := map[string]bool{}
+	ownerSeen := map[string]string{}
+	ok = true
+	for _, entry := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name := entry
+		if o, n, found := strings.Cut(entry, "/"); found {
+			if !ownerPattern.MatchString(o) {
+				bad.addf("input %s: %s does not start with a GitHub account name", InRepositories, quote(entry))
+				ok = false
+				continue
+			}
+			if _, dup := ownerSeen[strings.ToLower(o)]; !dup {
+				ownerSeen[strings.ToLower(o)] = o
+				owners = append(owners, o)
+			}
+			name = n
+		}
+		if !repoPattern.MatchString(name) || name == "." || name == ".." {
+			bad.addf("input %s: %s is not a repository name (letters, digits, '.', '-' and '_')", InRepositories, quote(entry))
+			ok = false
+			continue
+		}
+		if key := strings.ToLower(name); !seen[key] {
+			seen[key] = true
+			names = append(names, name)
+		}
+	}
+	return names, owners, ok
+}
+
+func (c *Config) readPermissions(r Reader, bad *problems) {
+	fromInputs := permissions.Set{}
+	for _, spec := range permissions.All() {
+		if v := strings.ToLower(r.GetInput(spec.InputName())); v != "" {
+			fromInputs[spec.Name] = v
+		}
+	}
+	block, err := permissions.ParseBlock(r.GetInput(InPermissions))
+	if err != nil {
+		bad.addf("input %s: %v", InPermissions, err)
+		return
+	}
+	merged, err := permissions.Merge(fromInputs, block)
+	if err != nil {
+		bad.addf("%v", err)
+		return
+	}
+	if err := permissions.Validate(merged); err != nil {
+		bad.addf("permissions: %v", err)
+		return
+	}
+	c.Permissions = merged
+}
+
+func (c *Config) readAPIURL(r Reader, bad *problems) {
+	raw := r.GetInput(InAPIURL)
+	if raw == "" {
+		raw = r.Getenv("GITHUB_API_URL")
+	}
+	if raw == "" {
+		raw = "https://api.github.com"
+	}
+	u, warning, err := APIBase(raw)
+	if err != nil {
+		bad.addf("input %s: %v", InAPIURL, err)
+		return
+	}
+	if warning != "" {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("input %s: %s", InAPIURL, warning))
+	}
+	c.APIURL = u
+}
+
+// APIBase turns what users write for the API URL into the base every endpoint
+// hangs off, ending in "/": GitHub.com's https://api.github.com as is; a GitHub
+// Enterprise Server host with or without /api/v3, with or without a trailing
+// slash or port, always as https://HOST[:PORT]/api/v3/. Plain http is refused
+// except for loopback hosts (local emulators), which get a warning: the JWT and
+// the token would otherwise cross the network in clear text.
+func APIBase(raw string) (u *url.URL, warning string, err error) {
+	u, err = url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, "", fmt.Errorf("%s is not an API URL like https://api.github.com or https://HOST/api/v3", quote(raw))
+	}
+	host := u.Hostname()
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(host) {
+			return nil, "", fmt.Errorf("%s uses plain http: the App JWT and the token would travel unencrypted; use https", quote(raw))
+		}
+		warning = "plain http to a loopback host: fine for a local emulator, never for GitHub"
+	default:
+		return nil, "", fmt.Errorf("%s must start with https://", quote(raw))
+	}
+	if strings.EqualFold(host, "github.com") || strings.EqualFold(host, "www.github.com") {
+		return nil, "", fmt.Errorf("%s is GitHub's web address; the API is https://api.github.com", quote(raw))
+	}
+	path := strings.TrimRight(u.Path, "/")
+	if path == "" && !strings.HasPrefix(strings.ToLower(host), "api.") {
+		path = "/api/v3" // a GitHub Enterprise Server host given without its API path
+	}
+	u.Path, u.RawPath = path+"/", ""
+	return u, warning, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func readBool(r Reader, name string, bad *problems) bool {
+	switch v := r.GetInput(name); v {
+	case "", "false", "False", "FALSE":
+		return false
+	case "true", "True", "TRUE":
+		return true
+	default:
+		bad.addf("input %s must be true or false, got %s", name, quote(v))
+		return false
+	}
+}
+
+func readInt(r Reader, name string, def, lo, hi int, bad *problems) int {
+	v := r.GetInput(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		bad.addf("input %s must be a whole number from %d to %d, got %s", name, lo, hi, quote(v))
+		return def
+	}
+	return n
+}
+
+// quote shows a user's value in an error: Go-quoted so a newline or "::" in it
+// cannot start a workflow command. A long value, or one that looks like a key
+// or token pasted into the wrong input, is not shown at all.
+func quote(v string) string {
+	if len(v) > 40 || looksSecret(v) {
+		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
+	}
+	return strconv.Quote(v)
+}
+
+func looksSecret(v string) bool {
+	for _, p := range []string{"ghs_", "ghp_", "gho_", "ghu_", "ghr_", "github_pat_", "-----", "PRIVATE KEY"} {
+		if strings.Contains(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// RepositoryList renders the scope for logs: "octo-org/app, octo-org/infra"
+// or "all repositories of octo-org".
+func (c *Config) RepositoryList() string {
+	if c.Repositories == nil {
+		return "all repositories of " + c.Owner
+	}
+	full := make([]string, len(c.Repositories))
+	for i, n := range c.Repositories {
+		full[i] = c.Owner + "/" + n
+	}
+	return strings.Join(full, ", ")
+}

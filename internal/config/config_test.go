@@ -1,0 +1,231 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/permissions"
+)
+
+// fakeReader serves inputs and environment from maps, as the runner would.
+type fakeReader struct{ in, env map[string]string }
+
+func (f fakeReader) GetInput(name string) string { return strings.TrimSpace(f.in[name]) }
+func (f fakeReader) Getenv(key string) string    { return f.env[key] }
+
+var runnerEnv = map[string]string{
+	"GITHUB_REPOSITORY":       "octo-org/app",
+	"GITHUB_REPOSITORY_OWNER": "octo-org",
+	"GITHUB_API_URL":          "https://api.github.com",
+}
+
+func read(t *testing.T, in map[string]string) (*Config, error) {
+	t.Helper()
+	base := map[string]string{InClientID: "Iv23liABC", InPrivateKey: "k"}
+	for k, v := range in {
+		if v == "<unset>" {
+			delete(base, k)
+			continue
+		}
+		base[k] = v
+	}
+	return Read(fakeReader{base, runnerEnv})
+}
+
+func TestScope(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        map[string]string
+		wantOwner string
+		wantRepos []string
+	}{
+		{"neither: current repository", nil, "octo-org", []string{"app"}},
+		{"owner only: all repositories", map[string]string{InOwner: "octocat"}, "octocat", nil},
+		{"repositories only: current owner", map[string]string{InRepositories: "infra, docs"}, "octo-org", []string{"infra", "docs"}},
+		{"newlines, blanks, duplicates", map[string]string{InRepositories: "infra\n\n docs ,infra,\nINFRA\n"}, "octo-org", []string{"infra", "docs"}},
+		{"owner/name entries give the owner", map[string]string{InRepositories: "octocat/blog\noctocat/dotfiles"}, "octocat", []string{"blog", "dotfiles"}},
+		{"owner/name matching owner", map[string]string{InOwner: "OctoCat", InRepositories: "octocat/blog, dotfiles"}, "OctoCat", []string{"blog", "dotfiles"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := read(t, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Owner != tt.wantOwner || !reflect.DeepEqual(c.Repositories, tt.wantRepos) {
+				t.Errorf("scope = %q %q, want %q %q", c.Owner, c.Repositories, tt.wantOwner, tt.wantRepos)
+			}
+		})
+	}
+}
+
+func TestTooManyRepositories(t *testing.T) {
+	names := make([]string, 501)
+	for i := range names {
+		names[i] = "repo-" + strconv.Itoa(i)
+	}
+	_, err := read(t, map[string]string{InRepositories: strings.Join(names, ",")})
+	if err == nil || !strings.Contains(err.Error(), "names 501 repositories; GitHub allows at most 500") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := read(t, map[string]string{InRepositories: strings.Join(names[:500], ",")}); err != nil {
+		t.Fatalf("500 must pass: %v", err)
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   map[string]string
+		env  map[string]string
+		want []string
+	}{
+		{"no issuer", map[string]string{InClientID: "<unset>"}, nil, []string{"neither client-id nor app-id is set"}},
+		{"both issuers", map[string]string{InAppID: "12"}, nil, []string{"client-id and app-id are both set"}},
+		{"app id not numeric", map[string]string{InClientID: "<unset>", InAppID: "Iv23liABC"}, nil, []string{"app-id must be the App's numeric ID", "pass it as client-id"}},
+		{"empty key", map[string]string{InPrivateKey: ""}, nil, []string{"private-key is empty"}},
+		{"mixed owners", map[string]string{InRepositories: "a/x, b/y"}, nil, []string{"several accounts (a, b)"}},
+		{"owner mismatch", map[string]string{InOwner: "octo-org", InRepositories: "other/x"}, nil, []string{"names repositories of other but input owner is octo-org"}},
+		{"bad owner", map[string]string{InOwner: "evil\n::add-mask::x"}, nil, []string{`input owner is "evil\n::add-mask::x"`}},
+		{"bad repository", map[string]string{InRepositories: "ok, bad name<<EOF"}, nil, []string{`"bad name<<EOF" is not a repository name`}},
+		{"dot repository", map[string]string{InRepositories: ".."}, nil, []string{"is not a repository name"}},
+		{"no current repository", nil, map[string]string{}, []string{"GITHUB_REPOSITORY is not set"}},
+		{"bad installation id", map[string]string{InInstallationID: "abc"}, nil, []string{"installation-id must be a positive number"}},
+		{"bad bool", map[string]string{InSkipRevoke: "yes please"}, nil, []string{"skip-token-revoke must be true or false"}},
+		{"bad retry", map[string]string{InRetryAttempts: "0"}, nil, []string{"retry-attempts must be a whole number from 1 to 10"}},
+		{"unknown permission", map[string]string{"permission-contnets": "x", InPermissions: "contnets: write"}, nil, []string{`did you mean "contents"`}},
+		{"permission conflict", map[string]string{"permission-contents": "read", InPermissions: "contents: write"}, nil, []string{"set it in one place"}},
+		{"bad level", map[string]string{"permission-workflows": "read"}, nil, []string{`"workflows" cannot be "read"`}},
+		{"http to a remote host", map[string]string{InAPIURL: "http://ghes.example.com"}, nil, []string{"plain http"}},
+		{"web url", map[string]string{InAPIURL: "https://github.com"}, nil, []string{"the API is https://api.github.com"}},
+		{"every problem at once", map[string]string{InClientID: "<unset>", InPrivateKey: "", InSkipRevoke: "maybe"}, nil, []string{"neither", "private-key is empty", "skip-token-revoke"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := map[string]string{InClientID: "Iv23liABC", InPrivateKey: "k"}
+			for k, v := range tt.in {
+				if v == "<unset>" {
+					delete(base, k)
+				} else {
+					base[k] = v
+				}
+			}
+			env := runnerEnv
+			if tt.env != nil {
+				env = tt.env
+			}
+			_, err := Read(fakeReader{base, env})
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Errorf("error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestSecretsInWrongInputAreNotEchoed(t *testing.T) {
+	secret := "ghs_" + strings.Repeat("A1b2", 9)
+	pem := "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretsecret\n-----END RSA PRIVATE KEY-----"
+	_, err := read(t, map[string]string{InClientID: "<unset>", InAppID: pem, InOwner: secret})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, leak := range []string{secret, "A1b2A1b2", "MIIEsecret", "BEGIN RSA"} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("error leaks %q: %q", leak, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "(not shown)") {
+		t.Errorf("error should say the value is not shown: %q", err)
+	}
+}
+
+func TestPermissionsAndDefaults(t *testing.T) {
+	c, err := read(t, map[string]string{
+		"permission-pull-requests": "write",
+		InPermissions:              "contents: write\nissues: read",
+		InSkipRevoke:               "TRUE",
+		InInstallationID:           "42",
+		InRetrySeconds:             "5",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := permissions.Set{"pull_requests": "write", "contents": "write", "issues": "read"}
+	if !reflect.DeepEqual(c.Permissions, want) {
+		t.Errorf("permissions = %v, want %v", c.Permissions, want)
+	}
+	if !c.SkipRevoke || c.InstallationID != 42 || c.Issuer != "Iv23liABC" || c.IssuerInput != InClientID {
+		t.Errorf("config = %+v", c)
+	}
+	if c.Retry != (Retry{Attempts: 4, Budget: 5 * time.Second, RequestTimeout: 20 * time.Second}) {
+		t.Errorf("retry = %+v", c.Retry)
+	}
+	if c.APIURL.String() != "https://api.github.com/" {
+		t.Errorf("api url from GITHUB_API_URL = %s", c.APIURL)
+	}
+}
+
+func TestAPIBase(t *testing.T) {
+	tests := []struct{ in, want, warn string }{
+		{"https://api.github.com", "https://api.github.com/", ""},
+		{"https://api.github.com/", "https://api.github.com/", ""},
+		{"https://ghes.example.com", "https://ghes.example.com/api/v3/", ""},
+		{"https://ghes.example.com/", "https://ghes.example.com/api/v3/", ""},
+		{"https://ghes.example.com/api/v3", "https://ghes.example.com/api/v3/", ""},
+		{"https://ghes.example.com/api/v3/", "https://ghes.example.com/api/v3/", ""},
+		{"https://ghes.example.com:8443/api/v3", "https://ghes.example.com:8443/api/v3/", ""},
+		{"https://ghes.example.com:8443", "https://ghes.example.com:8443/api/v3/", ""},
+		{"https://api.acme.ghe.com", "https://api.acme.ghe.com/", ""},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/api/v3/", "plain http"},
+		{"http://localhost:8080/api/v3/", "http://localhost:8080/api/v3/", "plain http"},
+		{"http://[::1]:9/", "http://[::1]:9/api/v3/", "plain http"},
+	}
+	for _, tt := range tests {
+		u, warn, err := APIBase(tt.in)
+		if err != nil {
+			t.Errorf("APIBase(%q) error %v", tt.in, err)
+			continue
+		}
+		if u.String() != tt.want || !strings.Contains(warn, tt.warn) || (tt.warn == "" && warn != "") {
+			t.Errorf("APIBase(%q) = %s, %q; want %s, %q", tt.in, u, warn, tt.want, tt.warn)
+		}
+	}
+	for _, bad := range []string{"", "api.github.com", "ftp://x", "http://10.0.0.1", "https://user:pw@ghes", "https://x/?q=1"} {
+		if _, _, err := APIBase(bad); err == nil {
+			t.Errorf("APIBase(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPermissionInputsCoverTheTable(t *testing.T) {
+	ins := PermissionInputs()
+	if len(ins) != len(permissions.All()) || len(ins) != 59 {
+		t.Fatalf("%d permission inputs, want 59", len(ins))
+	}
+	seen := map[string]bool{}
+	for _, in := range AllInputs() {
+		if seen[in.Name] {
+			t.Errorf("input %s declared twice", in.Name)
+		}
+		seen[in.Name] = true
+		if in.Description == "" {
+			t.Errorf("input %s has no description", in.Name)
+		}
+	}
+	if !seen["permission-pull-requests"] || !seen["permission-organization-custom-properties"] {
+		t.Error("dashed permission inputs missing")
+	}
+}

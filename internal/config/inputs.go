@@ -1,0 +1,96 @@
+package config
+
+import "github.com/app-token/app-token/internal/permissions"
+
+// Input declares one action input. The list below is the single source of
+// action.yml's inputs and the README's input table (see internal/actionyml),
+// so documentation, metadata and parsing cannot drift apart.
+type Input struct {
+	Name        string
+	Description string
+	Default     string
+	Required    bool
+}
+
+// Output declares one action output, for action.yml and the README.
+type Output struct {
+	Name        string
+	Description string
+}
+
+// Input names, shared by the reader and the tests.
+const (
+	InClientID       = "client-id"
+	InAppID          = "app-id"
+	InPrivateKey     = "private-key"
+	InOwner          = "owner"
+	InRepositories   = "repositories"
+	InPermissions    = "permissions"
+	InInstallationID = "installation-id"
+	InSkipRevoke     = "skip-token-revoke"
+	InAPIURL         = "github-api-url"
+	InRetryAttempts  = "retry-attempts"
+	InRetrySeconds   = "retry-max-seconds"
+	InRequestTimeout = "request-timeout-seconds"
+)
+
+// Inputs lists the inputs that are not per-permission, in the order action.yml shows them.
+var Inputs = []Input{
+	{Name: InClientID, Description: "The GitHub App's client ID (recommended, e.g. Iv23li...). Set this or app-id."},
+	{Name: InAppID, Description: "The GitHub App's numeric ID, for older GitHub Enterprise Server releases. Set this or client-id."},
+	{Name: InPrivateKey, Required: true, Description: "The App's private key: the .pem file from the App's settings page. PKCS#1 or PKCS#8 PEM, also with literal \\n escapes, or base64 of the PEM."},
+	{Name: InOwner, Description: "The account that installed the App. Defaults to the current repository's owner. With owner and no repositories, the token reaches every repository of the installation."},
+	{Name: InRepositories, Description: "Repositories the token may reach, comma- or newline-separated, as name or owner/name. Defaults to the current repository when owner is empty too. At most 500."},
+	{Name: InPermissions, Description: "Permissions as in a workflow's permissions: block, one `name: level` per line (e.g. `contents: write`). Merged with the permission-* inputs. Omit all to get everything the installation has."},
+	{Name: InInstallationID, Description: "The installation's numeric ID. Skips the installation lookup: one API call in all."},
+	{Name: InSkipRevoke, Default: "false", Description: "If true, the token is not revoked when the job ends (it still expires after an hour)."},
+	{Name: InAPIURL, Default: "${{ github.api_url }}", Description: "The GitHub REST API URL. For GitHub Enterprise Server: https://HOST/api/v3 (or https://HOST)."},
+	{Name: InRetryAttempts, Default: "4", Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
+	{Name: InRetrySeconds, Default: "60", Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
+	{Name: InRequestTimeout, Default: "20", Description: "Timeout in seconds for a single HTTP request to GitHub."},
+}
+
+// Outputs lists the action's outputs.
+var Outputs = []Output{
+	{Name: "token", Description: "The installation access token (masked in logs)."},
+	{Name: "installation-id", Description: "The ID of the installation the token belongs to."},
+	{Name: "app-slug", Description: "The App's slug."},
+	{Name: "expires-at", Description: "When the token expires, RFC 3339 (one hour after minting)."},
+	{Name: "permissions", Description: "JSON object of the permissions GitHub granted the token."},
+	{Name: "bot-user-id", Description: "The user ID of the App's bot account (empty if the lookup failed)."},
+	{Name: "git-user-name", Description: "<app-slug>[bot], for git config user.name (empty if the lookup failed)."},
+	{Name: "git-user-email", Description: "<bot-user-id>+<app-slug>[bot]@users.noreply.github.com, for git config user.email (empty if the lookup failed)."},
+}
+
+// PermissionInputs returns one input per App permission, generated from
+// GitHub's table: `permission-pull-requests` sets `pull_requests`.
+func PermissionInputs() []Input {
+	specs := permissions.All()
+	ins := make([]Input, len(specs))
+	for i, s := range specs {
+		desc := s.Description
+		desc += " Can be set to: " + joinLevels(s.Levels) + "."
+		ins[i] = Input{Name: s.InputName(), Description: desc}
+	}
+	return ins
+}
+
+// AllInputs returns every declared input: the fixed ones, then one per permission.
+func AllInputs() []Input {
+	return append(append([]Input(nil), Inputs...), PermissionInputs()...)
+}
+
+func joinLevels(levels []string) string {
+	out := ""
+	for i, l := range levels {
+		switch {
+		case i == 0:
+		case i == len(levels)-1:
+			out += " or "
+		default:
+			out += ", "
+		}
+		out += "'" + l + "'"
+	}
+	return out
+}
