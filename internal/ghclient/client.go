@@ -1,0 +1,174 @@
+// Package ghclient is the action's view of GitHub's REST API: one method per
+// endpoint the action calls, named after the API, returning GitHub's answer or
+// an *APIError that says what GitHub said.
+//
+// Requests are built and decoded by go-github; authentication, retries and
+// clock-skew recovery live in the transports the caller passes in
+// (internal/ghtransport), so each piece can be tested alone.
+package ghclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+)
+
+// UserAgent identifies the action to GitHub, which asks every client for one.
+const UserAgent = "app-token-action"
+
+// Client calls GitHub as the App (JWT) or with an installation token.
+type Client struct {
+	base  *url.URL
+	app   *http.Client
+	token *http.Client
+}
+
+// New returns a Client for the API at base (ending in "/"). appTransport must
+// authenticate requests as the App (an App JWT); tokenTransport carries
+// requests that bring their own installation token.
+func New(base *url.URL, appTransport, tokenTransport http.RoundTripper) *Client {
+	return &Client{
+		base:  base,
+		app:   &http.Client{Transport: appTransport},
+		token: &http.Client{Transport: tokenTransport},
+	}
+}
+
+// gh returns a fresh go-github client for one call. go-github remembers a
+// rate-limit answer and then refuses later calls without sending them; the
+// action's transports already wait or give up as GitHub asks, so each call
+// starts with a clean slate and really reaches GitHub.
+func (c *Client) gh(hc *http.Client) *github.Client {
+	g := github.NewClient(hc)
+	g.BaseURL = c.base
+	g.UserAgent = UserAgent
+	return g
+}
+
+// Installation is what the action needs from GitHub's installation object.
+type Installation struct {
+	ID      int64  `json:"id"`
+	AppID   int64  `json:"app_id"`
+	AppSlug string `json:"app_slug"`
+	Account struct {
+		Login string `json:"login"`
+		Type  string `json:"type"`
+	} `json:"account"`
+	// RepositorySelection is "all" or "selected".
+	RepositorySelection string `json:"repository_selection"`
+	// Permissions is what the account granted the App, in full: a plain map
+	// because go-github v62's typed struct lacks about 20 of today's names.
+	Permissions map[string]string `json:"permissions"`
+	SuspendedAt *time.Time        `json:"suspended_at"`
+}
+
+// FindRepositoryInstallation finds the App's installation that reaches owner/repo.
+//
+// GitHub API docs: GET /repos/{owner}/{repo}/installation
+func (c *Client) FindRepositoryInstallation(ctx context.Context, owner, repo string) (*Installation, error) {
+	var inst Installation
+	err := c.do(ctx, c.app, "GET", fmt.Sprintf("repos/%s/%s/installation", url.PathEscape(owner), url.PathEscape(repo)), "", nil, &inst)
+	return &inst, err
+}
+
+// FindAccountInstallation finds the App's installation on a user or organisation account.
+//
+// GitHub API docs: GET /users/{username}/installation
+func (c *Client) FindAccountInstallation(ctx context.Context, owner string) (*Installation, error) {
+	var inst Installation
+	err := c.do(ctx, c.app, "GET", fmt.Sprintf("users/%s/installation", url.PathEscape(owner)), "", nil, &inst)
+	return &inst, err
+}
+
+// App is the authenticated App.
+type App struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// GetApp returns the App the JWT belongs to.
+//
+// GitHub API docs: GET /app
+func (c *Client) GetApp(ctx context.Context) (*App, error) {
+	var app App
+	err := c.do(ctx, c.app, "GET", "app", "", nil, &app)
+	return &app, err
+}
+
+// TokenRequest limits a new installation token. Empty fields mean "everything
+// the installation has".
+type TokenRequest struct {
+	// Repositories are names without the owner.
+	Repositories []string `json:"repositories,omitempty"`
+	// Permissions is sent as a plain name→level map so that no permission
+	// GitHub knows is dropped for want of a typed field.
+	Permissions map[string]string `json:"permissions,omitempty"`
+}
+
+// Token is a minted installation access token. Token is the secret; nothing
+// else in it is.
+type Token struct {
+	Token               string            `json:"token"`
+	ExpiresAt           time.Time         `json:"expires_at"`
+	Permissions         map[string]string `json:"permissions"`
+	RepositorySelection string            `json:"repository_selection"`
+	Repositories        []struct {
+		Name     string `json:"name"`
+		FullName string `json:"full_name"`
+	} `json:"repositories"`
+}
+
+// CreateToken mints an installation access token.
+//
+// GitHub API docs: POST /app/installations/{installation_id}/access_tokens
+func (c *Client) CreateToken(ctx context.Context, installationID int64, req TokenRequest) (*Token, error) {
+	var tok Token
+	err := c.do(ctx, c.app, "POST", fmt.Sprintf("app/installations/%d/access_tokens", installationID), "", req, &tok)
+	if err == nil && tok.Token == "" {
+		err = errors.New("GitHub answered without a token")
+	}
+	return &tok, err
+}
+
+// RevokeToken revokes the installation token it is called with.
+//
+// GitHub API docs: DELETE /installation/token
+func (c *Client) RevokeToken(ctx context.Context, token string) error {
+	return c.do(ctx, c.token, "DELETE", "installation/token", token, nil, nil)
+}
+
+// User is a GitHub account as /users/{username} describes it.
+type User struct {
+	Login string `json:"login"`
+	ID    int64  `json:"id"`
+	Type  string `json:"type"`
+}
+
+// GetUser looks up an account, e.g. an App's bot user "<slug>[bot]". token may be empty.
+//
+// GitHub API docs: GET /users/{username}
+func (c *Client) GetUser(ctx context.Context, login, token string) (*User, error) {
+	var u User
+	err := c.do(ctx, c.token, "GET", "users/"+url.PathEscape(login), token, nil, &u)
+	return &u, err
+}
+
+// do sends one request through go-github and turns its errors into *APIError.
+func (c *Client) do(ctx context.Context, hc *http.Client, method, path, token string, body, into any) error {
+	g := c.gh(hc)
+	req, err := g.NewRequest(method, path, body)
+	if err != nil {
+		return fmt.Errorf("build request %s %s: %w", method, path, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	_, err = g.Do(ctx, req, into)
+	return apiError(err)
+}

@@ -1,0 +1,81 @@
+package ghclient
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+)
+
+// APIError is GitHub's answer to a request that did not succeed. It carries
+// what a caller needs to explain the failure to a user; never a header or a body
+// beyond GitHub's message.
+type APIError struct {
+	// Status is the HTTP status GitHub answered with.
+	Status int
+	// Message is GitHub's "message" field, e.g. "Not Found".
+	Message string
+	// RateLimitReset is when the primary rate limit resets, if GitHub said it
+	// is exhausted.
+	RateLimitReset time.Time
+	// RetryAfter is GitHub's retry-after for a secondary rate limit.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	text := http.StatusText(e.Status)
+	if e.Message != "" && e.Message != text {
+		return fmt.Sprintf("GitHub answered %d %s: %s", e.Status, text, e.Message)
+	}
+	return fmt.Sprintf("GitHub answered %d %s", e.Status, text)
+}
+
+// RateLimited reports whether GitHub refused the call for a rate limit.
+func (e *APIError) RateLimited() bool {
+	return !e.RateLimitReset.IsZero() || e.RetryAfter > 0
+}
+
+// StatusOf returns the HTTP status of an *APIError in err's chain, or 0.
+func StatusOf(err error) int {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status
+	}
+	return 0
+}
+
+// apiError converts go-github's error types; other errors (network, context)
+// pass through unchanged.
+func apiError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		rateErr  *github.RateLimitError
+		abuseErr *github.AbuseRateLimitError
+		respErr  *github.ErrorResponse
+	)
+	switch {
+	case errors.As(err, &rateErr):
+		e := &APIError{Status: statusOf(rateErr.Response, http.StatusForbidden), Message: rateErr.Message, RateLimitReset: rateErr.Rate.Reset.Time}
+		return e
+	case errors.As(err, &abuseErr):
+		e := &APIError{Status: statusOf(abuseErr.Response, http.StatusForbidden), Message: abuseErr.Message}
+		if abuseErr.RetryAfter != nil {
+			e.RetryAfter = *abuseErr.RetryAfter
+		}
+		return e
+	case errors.As(err, &respErr):
+		return &APIError{Status: statusOf(respErr.Response, 0), Message: respErr.Message}
+	}
+	return err
+}
+
+func statusOf(r *http.Response, fallback int) int {
+	if r == nil {
+		return fallback
+	}
+	return r.StatusCode
+}
