@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# lib.sh: helpers shared by the container test scripts. Source it; it sets
+# nothing up by itself. Every wait here is bounded so CI can never hang.
+
+# repo_root is the checkout the scripts live in (two levels up).
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+log() { printf '[container-test %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+die() {
+	printf '[container-test] FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+# need_cmd NAME...: fail early with a clear message instead of a confusing
+# "command not found" half way through.
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || die "required command '$c' is not installed"
+	done
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until
+# it succeeds; fails with DESCRIPTION once SECONDS have passed.
+wait_for() {
+	local limit=$1 what=$2
+	shift 2
+	local deadline=$((SECONDS + limit))
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || die "timed out after ${limit}s waiting for ${what}"
+		sleep 0.2
+	done
+}
+
+# stop_pid PID NAME: ends one background process we started, by its id,
+# first politely, then for good after 10 s.
+stop_pid() {
+	local pid=$1 name=$2 i
+	[[ -n "$pid" ]] || return 0
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+		sleep 0.2
+	done
+	log "$name (pid $pid) ignored SIGTERM for 10s; sending SIGKILL"
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# action_image is the tag the scripts give the action's image.
+action_image="localhost/app-token:e2e"
+
+# build_base_ref prints the image the Dockerfile's first stage starts FROM,
+# fully qualified the way Docker resolves a short name.
+build_base_ref() {
+	local ref
+	ref=$(awk 'toupper($1) == "FROM" { print $2; exit }' "$repo_root/Dockerfile")
+	[[ -n "$ref" ]] || die "no FROM line in $repo_root/Dockerfile"
+	case "$ref" in
+	*/*/*) ;;                      # registry/namespace/name
+	*/*) ref="docker.io/$ref" ;;   # namespace/name
+	*) ref="docker.io/library/$ref" ;;
+	esac
+	printf '%s\n' "$ref"
+}
+
+# start_emulator DIR: builds and starts the project's GitHub API emulator on
+# a free loopback port, waits (bounded) until it listens, and sets
+# emulator_pid plus EMULATOR_URL, EMULATOR_APP_ID, EMULATOR_CLIENT_ID and
+# EMULATOR_KEY_FILE. The caller's trap must stop emulator_pid.
+start_emulator() {
+	local dir=$1
+	mkdir -p "$dir"
+	(cd "$repo_root" && go build -o "$dir/github-emulator" ./cmd/github-emulator) ||
+		die "could not build ./cmd/github-emulator"
+	rm -f "$dir/emu.env"
+	"$dir/github-emulator" -addr 127.0.0.1:0 -key-out "$dir/key.pem" \
+		-info-out "$dir/emu.env" >"$dir/emulator.log" 2>&1 &
+	emulator_pid=$!
+	wait_for 30 "the emulator to write $dir/emu.env" test -s "$dir/emu.env"
+	# shellcheck disable=SC1091
+	source "$dir/emu.env"
+	[[ -n "${EMULATOR_URL:-}" ]] || die "emulator info file has no EMULATOR_URL: $(cat "$dir/emu.env")"
+	wait_for 10 "the emulator to answer at $EMULATOR_URL" curl -fsS --max-time 2 "$EMULATOR_URL/_emulator/state"
+	EMULATOR_KEY_FILE="$dir/key.pem"
+	export EMULATOR_URL EMULATOR_APP_ID EMULATOR_CLIENT_ID EMULATOR_KEY_FILE
+	log "emulator up at $EMULATOR_URL (pid $emulator_pid)"
+}
+
+# emulator_state prints the emulator's recorded state as JSON.
+emulator_state() {
+	curl -fsS --max-time 10 "$EMULATOR_URL/_emulator/state"
+}
+
+# sha256_of STRING: hex digest, so tokens can be compared without printing them.
+sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
