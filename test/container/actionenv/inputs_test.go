@@ -1,0 +1,144 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseInputs(t *testing.T) {
+	tests := []struct {
+		name string
+		yml  string
+		want []input
+	}{
+		{
+			name: "no inputs",
+			yml:  "name: x\nruns:\n  using: docker\n",
+			want: nil,
+		},
+		{
+			name: "plain, quoted and missing defaults",
+			yml: `name: app-token
+description: Mints a token
+inputs:
+  app-id:
+    description: The App's id
+    required: false
+  owner:
+    description: 'Owner: defaults to the repository owner'
+    default: ''
+  github-api-url:
+    description: "API base"
+    default: ${{ github.api_url }}
+  skip-token-revoke:
+    default: "false"   # a comment
+  quoted:
+    default: 'it''s # not a comment'
+  escaped:
+    default: "a\"b\\c\nd"
+outputs:
+  token:
+    description: The token
+runs:
+  using: docker
+  image: Dockerfile
+`,
+			want: []input{
+				{Name: "app-id"},
+				{Name: "owner", Default: "", HasDefault: true},
+				{Name: "github-api-url", Default: "${{ github.api_url }}", HasDefault: true},
+				{Name: "skip-token-revoke", Default: "false", HasDefault: true},
+				{Name: "quoted", Default: "it's # not a comment", HasDefault: true},
+				{Name: "escaped", Default: "a\"b\\c\nd", HasDefault: true},
+			},
+		},
+		{
+			name: "block scalars and comments between inputs",
+			yml: `inputs:
+  # the key
+  private-key:
+    description: |
+      PEM text.
+
+      # Not a comment: part of the description.
+    required: true
+  permissions:
+    description: >-
+      Several
+      lines folded.
+    default: |
+      contents: write
+        indented: kept
+      issues: read
+  trailing:
+    default: |-
+      no final newline
+  kept:
+    default: |+
+      keep
+
+  folded:
+    default: >
+      a
+      b
+
+      c
+runs:
+  using: docker
+`,
+			want: []input{
+				{Name: "private-key"},
+				{Name: "permissions", Default: "contents: write\n  indented: kept\nissues: read\n", HasDefault: true},
+				{Name: "trailing", Default: "no final newline", HasDefault: true},
+				{Name: "kept", Default: "keep\n\n", HasDefault: true},
+				{Name: "folded", Default: "a b\nc\n", HasDefault: true},
+			},
+		},
+		{
+			name: "plain multi-line default folds",
+			yml:  "inputs:\n  x:\n    default: one\n      two # c\n  y:\n    required: true\n",
+			want: []input{{Name: "x", Default: "one two", HasDefault: true}, {Name: "y"}},
+		},
+		{
+			name: "four-space indentation",
+			yml:  "inputs:\n    a b:\n        default: v\n",
+			want: []input{{Name: "a b", Default: "v", HasDefault: true}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseInputs(strings.NewReader(tt.yml))
+			if err != nil {
+				t.Fatalf("parseInputs: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %#v\nwant %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseInputsRefusesWhatItCannotRead(t *testing.T) {
+	tests := []struct {
+		name, yml, wantErr string
+	}{
+		{"flow mapping", "inputs: {a: {default: x}}\n", "block mapping"},
+		{"flow value", "inputs:\n  a:\n    default: [x, y]\n", "unsupported YAML value"},
+		{"anchor", "inputs:\n  a:\n    default: &x v\n", "unsupported YAML value"},
+		{"unterminated quote", "inputs:\n  a:\n    default: 'x\n      y'\n", "unterminated"},
+		{"text after quote", "inputs:\n  a:\n    default: \"x\" y\n", "text after"},
+		{"tab indent", "inputs:\n\ta:\n", "tabs"},
+		{"name with value", "inputs:\n  a: 1\n", "input name"},
+		{"uneven properties", "inputs:\n  a:\n    default: x\n      \n   required: true\n", "indentation"},
+		{"bad escape", "inputs:\n  a:\n    default: \"\\q\"\n", "escape"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseInputs(strings.NewReader(tt.yml))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
