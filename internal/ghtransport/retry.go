@@ -1,0 +1,240 @@
+package ghtransport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// Retry retries transient failures of one API call with exponential backoff
+// and jitter, within Policy, and honours GitHub's rate-limit answers.
+//
+// A caller may assume: what RoundTrip returns is either the answer GitHub
+// gave last (so go-github reports GitHub's own status and message, including
+// a rate limit that would not reset within the budget) or an error that
+// says how many tries were made. 400, 404, 422 and other 4xx answers, and
+// 401 unless Policy.Unauthorized allows it, are returned at once. Once the
+// request's own context is done no further try starts and its error is
+// returned. A request whose body cannot be replayed (no GetBody) is sent
+// once. A POST that failed in flight may have reached GitHub; it is sent
+// again all the same.
+type Retry struct {
+	// Base sends each try; it must be set.
+	Base http.RoundTripper
+	// Policy bounds the retrying; the zero value is usable.
+	Policy Policy
+	// Sleep waits between tries; nil means a real timer that returns
+	// ctx.Err() as soon as ctx is done.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now tells the time for the budget and rate-limit resets; nil means
+	// time.Now.
+	Now func() time.Time
+	// Jitter returns a number in [0, 1) that scales each backoff; nil means
+	// math/rand/v2's Float64.
+	Jitter func() float64
+	// Log receives one line per retry, with its reason; nil is silent. Lines
+	// carry the method and path (no query), never headers or bodies.
+	Log func(line string)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.Base == nil {
+		closeRequestBody(req)
+		return nil, errors.New("ghtransport: Retry.Base is not set")
+	}
+	c := &call{t: t, req: req, p: t.Policy.withDefaults(), start: t.now()}
+	c.deadline = c.start.Add(c.p.MaxElapsed)
+	return c.run()
+}
+
+func (t *Retry) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+func (t *Retry) sleep(ctx context.Context, d time.Duration) error {
+	if t.Sleep != nil {
+		return t.Sleep(ctx, d)
+	}
+	return sleepCtx(ctx, d)
+}
+
+func (t *Retry) jitter() float64 {
+	if t.Jitter != nil {
+		return t.Jitter()
+	}
+	return rand.Float64()
+}
+
+// sleepCtx waits d, or less when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// call is one RoundTrip: the request, its budget and what has happened so far.
+type call struct {
+	t        *Retry
+	req      *http.Request
+	p        Policy
+	start    time.Time
+	deadline time.Time
+
+	unauthorizedRetries int // 401s retried so far
+	secondaryHits       int // secondary rate limits met so far
+}
+
+// next is what to do after one try: wait and try again, or stop.
+type next struct {
+	retry  bool
+	wait   time.Duration
+	reason string // why another try may help, for the log
+	plan   string // what happens next, for the log
+}
+
+func (c *call) run() (*http.Response, error) {
+	ctx := c.req.Context()
+	for try := 1; ; try++ {
+		resp, err := c.send(try)
+		if err != nil && ctx.Err() != nil {
+			return nil, c.stopped(try, ctx.Err())
+		}
+		n := c.judge(resp, err, try)
+		if !n.retry || !replayable(c.req) {
+			return resp, err
+		}
+		if try >= c.p.MaxTries || n.wait >= c.remaining() {
+			return c.giveUp(resp, err, try)
+		}
+		c.log(n, try+1)
+		discard(resp)
+		if err := c.t.sleep(ctx, n.wait); err != nil {
+			return nil, c.stopped(try, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, c.stopped(try, err)
+		}
+	}
+}
+
+// send makes one try under its own timeout. The try's context ends when the
+// returned body is closed, or at once when there is no answer.
+func (c *call) send(try int) (*http.Response, error) {
+	timeout := min(c.p.TryTimeout, c.remaining())
+	ctx, cancel := context.WithTimeout(c.req.Context(), timeout)
+	r := c.req
+	if try > 1 {
+		var err error
+		if r, err = resend(ctx, c.req); err != nil {
+			cancel()
+			return nil, &permanentError{fmt.Errorf("replay request body: %w", err)}
+		}
+	} else {
+		r = c.req.WithContext(ctx)
+	}
+	resp, err := c.t.Base.RoundTrip(r)
+	if err != nil {
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && c.req.Context().Err() == nil
+		cancel()
+		if timedOut {
+			return nil, &tryTimeoutError{after: timeout, err: err}
+		}
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// judge decides whether the outcome of try is worth another try, and after
+// what wait.
+func (c *call) judge(resp *http.Response, err error, try int) next {
+	backoff := func(reason string) next {
+		wait := c.p.backoff(try+1, c.t.jitter())
+		return next{retry: true, wait: wait, reason: reason, plan: "retrying in " + forLog(wait)}
+	}
+	if err != nil {
+		if !transientError(err) {
+			return next{}
+		}
+		return backoff(err.Error())
+	}
+	switch code := resp.StatusCode; code {
+	case http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return backoff(statusReason(code))
+	case http.StatusUnauthorized:
+		if c.unauthorizedRetries >= c.p.Unauthorized {
+			return next{}
+		}
+		c.unauthorizedRetries++
+		return backoff(statusReason(code) + " (a new token may not have reached every GitHub server yet)")
+	case http.StatusForbidden, http.StatusTooManyRequests:
+		w, ok := rateLimited(resp, c.t.now(), c.secondaryHits)
+		if !ok {
+			return next{}
+		}
+		if w.secondary {
+			c.secondaryHits++
+		}
+		return next{retry: true, wait: w.wait, reason: w.reason, plan: w.plan}
+	}
+	return next{}
+}
+
+// remaining is what is left of the budget, and of the request's own
+// deadline when it has one.
+func (c *call) remaining() time.Duration {
+	left := c.deadline.Sub(c.t.now())
+	if dl, ok := c.req.Context().Deadline(); ok {
+		left = min(left, time.Until(dl))
+	}
+	return left
+}
+
+func (c *call) elapsed() string {
+	return forLog(c.t.now().Sub(c.start))
+}
+
+// giveUp ends a call that had more to try but no tries or time left: the
+// last answer goes back as GitHub gave it; a network error says so.
+func (c *call) giveUp(resp *http.Response, err error, try int) (*http.Response, error) {
+	if resp != nil {
+		return resp, nil
+	}
+	return nil, fmt.Errorf("gave up after %d %s in %s: %w", try, plural(try, "try", "tries"), c.elapsed(), err)
+}
+
+// stopped reports the request's own context ending, which ends the call.
+func (c *call) stopped(try int, err error) error {
+	if try == 1 {
+		return err
+	}
+	return fmt.Errorf("stopped after %d tries in %s: %w", try, c.elapsed(), err)
+}
+
+func (c *call) log(n next, nextTry int) {
+	if c.t.Log == nil {
+		return
+	}
+	c.t.Log(fmt.Sprintf("%s %s: %s; %s (try %d of %d)",
+		c.req.Method, c.req.URL.Path, n.reason, n.plan, nextTry, c.p.MaxTries))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
