@@ -1,0 +1,196 @@
+package ghtransport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// jwtPrefix starts every JWT the fake signer makes; it must never be logged.
+const jwtPrefix = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0"
+
+// fakeSigner numbers its JWTs and records the clock offsets it is given.
+type fakeSigner struct {
+	mu      sync.Mutex
+	signs   int
+	offsets []time.Duration
+	err     error
+}
+
+func (s *fakeSigner) Sign() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.signs++
+	if s.err != nil {
+		return "", s.err
+	}
+	return fmt.Sprintf("%s.%d", jwtPrefix, s.signs), nil
+}
+
+func (s *fakeSigner) SetClockOffset(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offsets = append(s.offsets, d)
+}
+
+func jwt(n int) string { return fmt.Sprintf("Bearer %s.%d", jwtPrefix, n) }
+
+const (
+	iatMessage = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."
+	expMessage = "'Expiration time' claim ('exp') is too far in the future"
+)
+
+// skewed answers 401 with message and a Date header at GitHub's time.
+func skewed(message string, githubNow time.Time) http.HandlerFunc {
+	return reply(401, message, "Date", githubNow.UTC().Format(http.TimeFormat))
+}
+
+func newAppJWT(t *testing.T, signer *fakeSigner, clock *fakeClock, log *lines) *AppJWT {
+	return &AppJWT{Base: newBase(t), Signer: signer, Now: clock.Now, Log: log.Log}
+}
+
+func TestAppJWTSignsEachRequest(t *testing.T) {
+	srv, script := serve(t, ok())
+	signer := &fakeSigner{}
+	rt := newAppJWT(t, signer, newFakeClock(), &lines{})
+	req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
+
+	for range 2 {
+		roundTripClosed(t, rt, req)
+	}
+	got := script.Requests()
+	if len(got) != 2 || got[0].Auth != jwt(1) || got[1].Auth != jwt(2) {
+		t.Errorf("server saw %+v, want a fresh JWT on each request", got)
+	}
+	if req.Header.Get("Authorization") != "" {
+		t.Error("the caller's request was modified")
+	}
+}
+
+func TestAppJWTRecoversFromClockSkew(t *testing.T) {
+	cases := []struct {
+		name    string
+		message string
+		skew    time.Duration // GitHub's clock minus the runner's
+		wantLog string
+	}{
+		{"runner ahead", iatMessage, -4 * time.Minute,
+			"runner clock is 4m0s ahead of GitHub's; signed a new App JWT with GitHub's time"},
+		{"runner behind", expMessage, 4 * time.Minute,
+			"runner clock is 4m0s behind GitHub's; signed a new App JWT with GitHub's time"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
+			srv, script := serve(t, skewed(tc.message, epoch.Add(tc.skew)), reply(201, "created"))
+			rt := newAppJWT(t, signer, clock, log)
+			body := `{"repositories":["app"]}`
+			req, _ := http.NewRequest("POST", srv.URL+"/app/installations/1/access_tokens", strings.NewReader(body))
+
+			resp := roundTripClosed(t, rt, req)
+			got := script.Requests()
+			if resp.StatusCode != 201 || len(got) != 2 {
+				t.Fatalf("status %d after %d requests, want 201 after 2", resp.StatusCode, len(got))
+			}
+			if got[1].Auth != jwt(2) || got[1].Body != body {
+				t.Errorf("second request %+v, want a new JWT and the same body", got[1])
+			}
+			if signer.signs != 2 || !slices.Equal(signer.offsets, []time.Duration{tc.skew}) {
+				t.Errorf("%d signs with offsets %v, want 2 and [%v]", signer.signs, signer.offsets, tc.skew)
+			}
+			if l := log.Lines(); !slices.Equal(l, []string{tc.wantLog}) {
+				t.Errorf("log %q, want %q", l, tc.wantLog)
+			}
+		})
+	}
+}
+
+// TestAppJWTUnauthorizedOutcomes covers the 401s that must not be retried,
+// or retried no more than once.
+func TestAppJWTUnauthorizedOutcomes(t *testing.T) {
+	noDate := func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Date"] = nil // the server adds none
+		reply(401, iatMessage)(w, r)
+	}
+	cases := []struct {
+		name        string
+		answer      http.HandlerFunc
+		body        io.Reader
+		wantHits    int // also the number of JWTs signed
+		wantOffsets int
+	}{
+		{"second clock complaint is given back", skewed(iatMessage, epoch.Add(time.Hour)), nil, 2, 1},
+		{"key does not belong to the App", skewed("A JSON web token could not be decoded", epoch.Add(time.Hour)), nil, 1, 0},
+		{"no Date header", noDate, nil, 1, 0},
+		{"body cannot be replayed", skewed(iatMessage, epoch.Add(time.Hour)), io.NopCloser(strings.NewReader("{}")), 1, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			signer := &fakeSigner{}
+			srv, script := serve(t, tc.answer)
+			rt := newAppJWT(t, signer, newFakeClock(), &lines{})
+			req, _ := http.NewRequest("POST", srv.URL+"/app/installations/1/access_tokens", tc.body)
+
+			resp := roundTrip(t, rt, req)
+			if resp.StatusCode != 401 || !strings.Contains(readBody(t, resp), `"message"`) {
+				t.Errorf("status %d, want the 401 with GitHub's message", resp.StatusCode)
+			}
+			if script.Hits() != tc.wantHits || signer.signs != tc.wantHits || len(signer.offsets) != tc.wantOffsets {
+				t.Errorf("%d requests, %d signs, %d offsets; want %d, %d, %d", script.Hits(), signer.signs,
+					len(signer.offsets), tc.wantHits, tc.wantHits, tc.wantOffsets)
+			}
+		})
+	}
+}
+
+func TestAppJWTSignerFailureIsNotRetried(t *testing.T) {
+	srv, script := serve(t, ok())
+	signer := &fakeSigner{err: errors.New("key is not RSA")}
+	clock := newFakeClock()
+	rt := &Retry{
+		Base:  &AppJWT{Base: newBase(t), Signer: signer},
+		Sleep: clock.Sleep, Now: clock.Now,
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), "GET", srv.URL+"/app", nil)
+
+	_, err := rt.RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "sign App JWT: key is not RSA") {
+		t.Errorf("error %v, want the signing failure", err)
+	}
+	if script.Hits() != 0 || signer.signs != 1 || len(clock.Slept()) != 0 {
+		t.Errorf("%d requests, %d signs, %d waits; want 0, 1, 0", script.Hits(), signer.signs, len(clock.Slept()))
+	}
+}
+
+func TestAppJWTUnderRetryNeverLogsTheJWT(t *testing.T) {
+	srv, _ := serve(t, reply(502, "oops"), skewed(iatMessage, epoch.Add(-time.Minute)), ok())
+	clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
+	rt := newRetry(t, clock, log, Policy{})
+	rt.Base = newAppJWT(t, signer, clock, log)
+	req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
+
+	resp := roundTripClosed(t, rt, req)
+	if resp.StatusCode != 200 || signer.signs != 3 || len(log.Lines()) != 2 {
+		t.Errorf("status %d, %d signs, log %q; want 200, 3 signs (one per try plus the re-sign), 2 lines",
+			resp.StatusCode, signer.signs, log.Lines())
+	}
+	for _, l := range log.Lines() {
+		if strings.Contains(l, jwtPrefix) {
+			t.Errorf("log line leaks the JWT: %q", l)
+		}
+	}
+}
+
+func TestAppJWTNeedsBaseAndSigner(t *testing.T) {
+	req, _ := http.NewRequest("GET", "http://api.github.test/app", nil)
+	if _, err := (&AppJWT{Base: http.DefaultTransport}).RoundTrip(req); err == nil {
+		t.Error("want an error for an AppJWT without Signer")
+	}
+}

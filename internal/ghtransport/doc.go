@@ -1,0 +1,26 @@
+// Package ghtransport holds the http.RoundTrippers under every GitHub call the
+// action makes, so that a transient GitHub fault does not fail a release.
+//
+// Each transport has one job and can be tested alone:
+//
+//   - [Retry] repeats a call after network faults, 5xx answers and rate
+//     limits, within a [Policy] budget;
+//   - [AppJWT] signs each call with a fresh App JWT and recovers once when the
+//     runner's clock disagrees with GitHub's;
+//   - [NewBase] is the innermost transport, with proxy settings taken from an
+//     injected environment.
+//
+// go-github sits above them. Retrying must happen here, below go-github,
+// because a go-github client that has seen a rate-limit answer refuses later
+// calls locally until the reset, without asking GitHub again.
+//
+// The intended stack for App (JWT) calls is
+//
+//	&Retry{Base: &AppJWT{Base: NewBase(getenv), Signer: s}}
+//
+// so that every retry carries a freshly signed JWT; for installation-token
+// calls it is Retry over NewBase, with the token added above.
+//
+// Nothing here logs or returns headers or bodies: tokens and JWTs travel only
+// in the Authorization header and never reach an error or a log line.
+package ghtransport
