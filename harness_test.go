@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/action"
+	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// binary is the action built once for every scenario, as the image holds it.
+var binary string
+
+// appKey is the App's key pair for the whole test binary (2048-bit keys take
+// a while to generate).
+var (
+	appKey *rsa.PrivateKey
+	appPEM string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "app-token-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "app-token")
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build the action:", err)
+		return 1
+	}
+	if appKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	appPEM = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(appKey)}))
+	return m.Run()
+}
+
+// world is one job: an emulated GitHub and a step that uses the action.
+type world struct {
+	t    *testing.T
+	emu  *emulator.Server
+	srv  *httptest.Server
+	step *runnersim.Step
+	// secrets are scanned for in every phase's output.
+	secrets []string
+}
+
+type worldOption func(*emulator.Config)
+
+func newWorld(t *testing.T, opts ...worldOption) *world {
+	t.Helper()
+	cfg := emulator.DefaultConfig(&appKey.PublicKey)
+	for _, o := range opts {
+		o(&cfg)
+	}
+	emu := emulator.New(cfg)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	w := &world{t: t, emu: emu, srv: srv}
+	w.step = &runnersim.Step{
+		Binary: binary,
+		With:   map[string]string{"client-id": emulator.DefaultClientID, "private-key": appPEM},
+		Env:    map[string]string{"GITHUB_API_URL": srv.URL},
+	}
+	for _, line := range strings.Split(appPEM, "\n") {
+		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
+			w.secrets = append(w.secrets, line)
+		}
+	}
+	return w
+}
+
+// with sets step inputs; "" removes one.
+func (w *world) with(kv ...string) *world {
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			delete(w.step.With, kv[i])
+			continue
+		}
+		w.step.With[kv[i]] = kv[i+1]
+	}
+	return w
+}
+
+func (w *world) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	w.t.Cleanup(cancel)
+	return ctx
+}
+
+// main runs the main phase as a process and checks that nothing leaked.
+func (w *world) main() *runnersim.Result {
+	w.t.Helper()
+	res, err := w.step.Main(w.ctx())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.checkLeaks(res)
+	return res
+}
+
+// post runs the post phase as a process with main's saved state.
+func (w *world) post(state map[string]string) *runnersim.Result {
+	w.t.Helper()
+	res, err := w.step.Post(w.ctx(), state)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.checkLeaks(res)
+	return res
+}
+
+// inProcess runs a phase in this process with injected deps (a fake sleeper
+// and clock), so retry tests take no real time.
+func (w *world) inProcess(phase func(context.Context, *githubactions.Action, action.Deps) error, d action.Deps, state map[string]string) *runnersim.Result {
+	w.t.Helper()
+	res, err := w.step.InProcess(w.ctx(), func(ctx context.Context, a *githubactions.Action) error { return phase(ctx, a, d) }, state)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.checkLeaks(res)
+	return res
+}
+
+func (w *world) checkLeaks(res *runnersim.Result) {
+	w.t.Helper()
+	secrets := append([]string(nil), w.secrets...)
+	for _, tok := range w.emu.Tokens() {
+		secrets = append(secrets, tok.Token)
+	}
+	if leaks := res.Leaks(secrets...); len(leaks) > 0 {
+		w.t.Errorf("secret leaked in: %s", strings.Join(leaks, "; "))
+	}
+}
+
+// calls lists the emulator's requests as "METHOD /path".
+func (w *world) calls() []string {
+	var out []string
+	for _, r := range w.emu.Requests() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+func (w *world) onlyToken() emulator.IssuedToken {
+	w.t.Helper()
+	toks := w.emu.Tokens()
+	if len(toks) != 1 {
+		w.t.Fatalf("emulator issued %d tokens, want 1", len(toks))
+	}
+	return toks[0]
+}
+
+// succeeded fails the test unless the phase exited 0 without an error annotation.
+func succeeded(t *testing.T, res *runnersim.Result) {
+	t.Helper()
+	if res.ExitCode != 0 || len(res.Errors) > 0 {
+		t.Fatalf("exit %d, errors %q\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)
+	}
+}
+
+// failedWith fails the test unless the phase failed with exactly one error
+// annotation containing every want.
+func failedWith(t *testing.T, res *runnersim.Result, want ...string) {
+	t.Helper()
+	if res.ExitCode != 1 || len(res.Errors) != 1 {
+		t.Fatalf("exit %d with errors %q, want exit 1 with one error\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(res.Errors[0], w) {
+			t.Errorf("error %q lacks %q", res.Errors[0], w)
+		}
+	}
+	if res.Stderr != "" {
+		t.Errorf("stderr is not empty (a stack trace?): %q", res.Stderr)
+	}
+	if strings.Contains(res.Stdout, "goroutine ") || strings.Contains(res.Stdout, "panic:") {
+		t.Errorf("stdout shows a panic:\n%s", res.Stdout)
+	}
+}

@@ -1,0 +1,76 @@
+// Package action runs the action's two phases as the runner starts them:
+// Main mints, masks and outputs the token; Post revokes it when the job ends.
+//
+// Everything environmental arrives through *githubactions.Action (inputs,
+// environment, the log and the runner's files) and Deps (clock, sleeper, the
+// innermost HTTP transport), so tests drive both phases without a process.
+package action
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Deps are the outside world the phases use. The zero value means the real one.
+type Deps struct {
+	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
+	// over the action's environment (so HTTPS_PROXY and NO_PROXY apply).
+	Base http.RoundTripper
+	// Now is the runner's clock; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits between retries; nil means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// State names, as saved in main and read in post (STATE_<name>).
+const (
+	stateToken     = "token"
+	stateExpiresAt = "expires-at"
+)
+
+// replicationLagTries is how many times a brand-new token's 401 is retried:
+// GitHub may not yet know the token on the server that answers.
+const replicationLagTries = 2
+
+// retryPolicy turns the retry inputs into the transports' policy.
+func retryPolicy(r config.Retry) ghtransport.Policy {
+	return ghtransport.Policy{MaxTries: r.Attempts, MaxElapsed: r.Budget, TryTimeout: r.RequestTimeout}
+}
+
+// deadline is the most the whole phase may take: three calls' worth of
+// retry budget, so a hanging GitHub fails the step instead of the job.
+func deadline(r config.Retry) time.Duration {
+	return 3 * max(r.Budget, r.RequestTimeout)
+}
+
+// transports builds the two transport stacks: base → retry for calls with a
+// token, and base → retry → App JWT for calls as the App.
+func (d Deps) transports(a *githubactions.Action, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
+	base := d.Base
+	if base == nil {
+		base = ghtransport.NewBase(a.Getenv)
+	}
+	logf := func(line string) { a.Infof("%s", line) }
+	retry := func(p ghtransport.Policy) *ghtransport.Retry {
+		return &ghtransport.Retry{Base: base, Policy: p, Sleep: d.Sleep, Now: d.Now, Log: logf}
+	}
+	tokenPolicy := p
+	tokenPolicy.Unauthorized = replicationLagTries
+	token = retry(tokenPolicy)
+	if signer != nil {
+		app = &ghtransport.AppJWT{Base: retry(p), Signer: signer, Now: d.Now, Log: logf}
+	}
+	return app, token
+}

@@ -1,0 +1,60 @@
+package action
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Post runs the post phase: revoke the token Main saved, unless the workflow
+// asked to keep it or it has already expired. Nothing here fails the job: the
+// token dies within the hour anyway, so every problem is a warning.
+func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
+	if strings.EqualFold(a.GetInput(config.InSkipRevoke), "true") {
+		a.Infof("skip-token-revoke is set: the token stays valid until it expires.")
+		return nil
+	}
+	token := a.Getenv("STATE_" + stateToken)
+	if token == "" {
+		a.Infof("No token to revoke: the main step saved none (it failed before minting, or the runner, like act, passed no saved state to this phase).")
+		return nil
+	}
+	// The runner masks nothing across phases by itself: mask again before any line is written.
+	a.AddMask(token)
+	if exp, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil && !d.now().Before(exp) {
+		a.Infof("The token expired at %s; nothing to revoke.", exp.UTC().Format(time.RFC3339))
+		return nil
+	}
+
+	apiURL := a.GetInput(config.InAPIURL)
+	if apiURL == "" {
+		apiURL = a.Getenv("GITHUB_API_URL")
+	}
+	if apiURL == "" {
+		apiURL = "https://api.github.com"
+	}
+	base, _, err := config.APIBase(apiURL)
+	if err != nil {
+		a.Warningf("could not revoke the token: input %s: %v. It expires within the hour.", config.InAPIURL, err)
+		return nil
+	}
+	retry := config.Retry{Attempts: 4, Budget: 30 * time.Second, RequestTimeout: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(ctx, deadline(retry))
+	defer cancel()
+	_, tokenT := d.transports(a, retryPolicy(retry), nil)
+	gh := ghclient.New(base, nil, tokenT)
+	if err := gh.RevokeToken(ctx, token); err != nil {
+		if ghclient.StatusOf(err) == 401 {
+			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
+			return nil
+		}
+		a.Warningf("could not revoke the token; it expires within the hour: %v", explain("revoke the token", err, &config.Config{APIURL: base, Retry: retry}))
+		return nil
+	}
+	a.Infof("Token revoked.")
+	return nil
+}

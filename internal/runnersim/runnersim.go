@@ -1,0 +1,325 @@
+// Package runnersim starts the action's binary the way the GitHub Actions
+// runner starts a container action's phases, for scenario tests, the demo and
+// the benchmark: every declared input as INPUT_<NAME> (upper case, hyphens
+// kept, defaults filled in), the GITHUB_* variables, file-command files, and
+// for the post phase the saved state as STATE_<name>. It then reads back what
+// the runner would: outputs, state, masks, annotations, and the log as a user
+// would see it.
+package runnersim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/filecmd"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Step is one use of the action in a workflow.
+type Step struct {
+	// Binary is the built action binary; the post phase runs the same file
+	// under the name Binary+"-post", as the image does.
+	Binary string
+	// With are the step's `with:` inputs.
+	With map[string]string
+	// Env is the job's environment (GITHUB_REPOSITORY, GITHUB_API_URL, proxies ...);
+	// Defaults fills in the rest.
+	Env map[string]string
+	// Dir holds the step's file-command files and workspace; a fresh temporary
+	// folder per run when empty.
+	Dir string
+}
+
+// Result is what the runner saw of one phase.
+type Result struct {
+	ExitCode int
+	Stdout   string
+	Stderr   string
+	// Outputs and State are the parsed GITHUB_OUTPUT and GITHUB_STATE files.
+	Outputs map[string]string
+	State   map[string]string
+	// Masks are the values registered with ::add-mask::, in order.
+	Masks []string
+	// Errors, Warnings and Notices are the annotations' messages.
+	Errors, Warnings, Notices []string
+	// Wall is how long the process ran; MaxRSSKiB its peak resident memory.
+	Wall      time.Duration
+	MaxRSSKiB int64
+}
+
+// Defaults returns the environment the runner gives every step, for a job in
+// octo-org/app. Callers override entries through Step.Env.
+func Defaults() map[string]string {
+	return map[string]string{
+		"GITHUB_ACTIONS":          "true",
+		"CI":                      "true",
+		"GITHUB_REPOSITORY":       "octo-org/app",
+		"GITHUB_REPOSITORY_OWNER": "octo-org",
+		"GITHUB_SERVER_URL":       "https://github.com",
+		"GITHUB_API_URL":          "https://api.github.com",
+		"GITHUB_WORKFLOW":         "release",
+		"GITHUB_RUN_ID":           "1",
+		"GITHUB_JOB":              "release",
+		"GITHUB_ACTION":           "app-token",
+		"RUNNER_OS":               "Linux",
+	}
+}
+
+// Main runs the main phase.
+func (s *Step) Main(ctx context.Context) (*Result, error) {
+	return s.run(ctx, s.Binary, nil)
+}
+
+// Post runs the post phase with the state main saved, as STATE_<name>.
+func (s *Step) Post(ctx context.Context, state map[string]string) (*Result, error) {
+	post := s.Binary + "-post"
+	if _, err := os.Stat(post); err != nil {
+		if err := os.Link(s.Binary, post); err != nil {
+			return nil, fmt.Errorf("make the post-phase name: %w", err)
+		}
+	}
+	return s.run(ctx, post, state)
+}
+
+// env returns the environment a phase starts with: the job's environment,
+// then every declared input.
+func (s *Step) env(dir string, state map[string]string) []string {
+	env := Defaults()
+	env["GITHUB_WORKSPACE"] = filepath.Join(dir, "workspace")
+	env["HOME"] = filepath.Join(dir, "home")
+	env["RUNNER_TEMP"] = filepath.Join(dir, "tmp")
+	for _, f := range []string{"OUTPUT", "STATE", "ENV", "PATH", "STEP_SUMMARY"} {
+		env["GITHUB_"+f] = filepath.Join(dir, "file_commands", strings.ToLower(f))
+	}
+	env["PATH"] = os.Getenv("PATH")
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	for _, in := range config.AllInputs() {
+		v, ok := s.With[in.Name]
+		if !ok {
+			v = strings.ReplaceAll(in.Default, "${{ github.api_url }}", env["GITHUB_API_URL"])
+		}
+		env["INPUT_"+strings.ToUpper(strings.ReplaceAll(in.Name, " ", "_"))] = v
+	}
+	for k, v := range state {
+		env["STATE_"+k] = v
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Step) run(ctx context.Context, binary string, state map[string]string) (*Result, error) {
+	return s.execute(state, func(env []string, workdir string, res *Result) error {
+		cmd := exec.CommandContext(ctx, binary)
+		cmd.Env, cmd.Dir = env, workdir
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start := time.Now()
+		err := cmd.Run()
+		res.Wall, res.Stdout, res.Stderr = time.Since(start), stdout.String(), stderr.String()
+		var exitErr *exec.ExitError
+		switch {
+		case errors.As(err, &exitErr):
+			res.ExitCode = exitErr.ExitCode()
+		case err != nil:
+			return fmt.Errorf("start %s: %w", binary, err)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			res.MaxRSSKiB = ru.Maxrss
+		}
+		return nil
+	})
+}
+
+// Phase is a phase run in this process: main.go's action.Main or action.Post.
+type Phase func(ctx context.Context, a *githubactions.Action) error
+
+// InProcess runs phase in this process with exactly the environment and files
+// the binary would get, so tests can inject a clock, a sleeper or a transport
+// and still read the result as the runner would. A returned error becomes one
+// ::error:: line and exit code 1, as main.go does.
+func (s *Step) InProcess(ctx context.Context, phase Phase, state map[string]string) (*Result, error) {
+	return s.execute(state, func(env []string, _ string, res *Result) error {
+		vars := map[string]string{}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			vars[k] = v
+		}
+		var out bytes.Buffer
+		a := githubactions.New(githubactions.WithGetenv(func(k string) string { return vars[k] }), githubactions.WithWriter(&out))
+		start := time.Now()
+		if err := phase(ctx, a); err != nil {
+			a.Errorf("%v", err)
+			res.ExitCode = 1
+		}
+		res.Wall, res.Stdout = time.Since(start), out.String()
+		return nil
+	})
+}
+
+// execute prepares the step's folders and environment, lets launch run the
+// phase, and reads back the runner's files and commands.
+func (s *Step) execute(state map[string]string, launch func(env []string, workdir string, res *Result) error) (*Result, error) {
+	for name := range s.With {
+		if !declared(name) {
+			return nil, fmt.Errorf("input %q is not declared in action.yml; the runner would warn and not pass it", name)
+		}
+	}
+	dir := s.Dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "runnersim-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	for _, sub := range []string{"workspace", "home", "tmp", "file_commands"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{}
+	if err := launch(s.env(dir, state), filepath.Join(dir, "workspace"), res); err != nil {
+		return nil, err
+	}
+	var err error
+	if res.Outputs, err = readFileCommands(filepath.Join(dir, "file_commands", "output")); err != nil {
+		return nil, err
+	}
+	if res.State, err = readFileCommands(filepath.Join(dir, "file_commands", "state")); err != nil {
+		return nil, err
+	}
+	res.parseCommands()
+	return res, nil
+}
+
+func declared(name string) bool {
+	for _, in := range config.AllInputs() {
+		if in.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func readFileCommands(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return filecmd.Parse(string(data))
+}
+
+// parseCommands reads the workflow commands the runner acts on from stdout.
+func (r *Result) parseCommands() {
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		cmd, msg, ok := workflowCommand(line)
+		if !ok {
+			continue
+		}
+		switch cmd {
+		case "add-mask":
+			r.Masks = append(r.Masks, msg)
+		case "error":
+			r.Errors = append(r.Errors, msg)
+		case "warning":
+			r.Warnings = append(r.Warnings, msg)
+		case "notice":
+			r.Notices = append(r.Notices, msg)
+		}
+	}
+}
+
+// workflowCommand splits "::name props::message", unescaping the message as
+// the runner does.
+func workflowCommand(line string) (name, msg string, ok bool) {
+	line = strings.TrimSuffix(line, "\r")
+	if !strings.HasPrefix(line, "::") {
+		return "", "", false
+	}
+	head, msg, ok := strings.Cut(line[2:], "::")
+	if !ok {
+		return "", "", false
+	}
+	name, _, _ = strings.Cut(head, " ")
+	r := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%")
+	return name, r.Replace(msg), true
+}
+
+// Log renders stdout as the job log shows it: workflow commands consumed,
+// every registered mask replaced by ***, annotations shown as "Error: ...".
+func (r *Result) Log() string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(r.Stdout, "\n"), "\n") {
+		cmd, msg, ok := workflowCommand(line)
+		switch {
+		case !ok:
+			b.WriteString(line)
+		case cmd == "error" || cmd == "warning" || cmd == "notice":
+			b.WriteString(strings.ToUpper(cmd[:1]) + cmd[1:] + ": " + msg)
+		case cmd == "debug" || cmd == "add-mask":
+			continue
+		default:
+			b.WriteString(line)
+		}
+		b.WriteString("\n")
+	}
+	log := b.String()
+	for _, m := range r.Masks {
+		if m != "" {
+			log = strings.ReplaceAll(log, m, "***")
+		}
+	}
+	return log
+}
+
+// Leaks reports where any of the secrets shows up in what a user or a later
+// step could read: stdout outside the ::add-mask:: commands that hide it,
+// stderr, and every output except "token".
+func (r *Result) Leaks(secrets ...string) []string {
+	var found []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		for _, line := range strings.Split(r.Stdout, "\n") {
+			if strings.Contains(line, s) && !strings.HasPrefix(line, "::add-mask::") {
+				found = append(found, fmt.Sprintf("stdout line %q", truncate(strings.ReplaceAll(line, s, "<SECRET>"))))
+			}
+		}
+		if strings.Contains(r.Stderr, s) {
+			found = append(found, "stderr")
+		}
+		for k, v := range r.Outputs {
+			if k != "token" && strings.Contains(v, s) {
+				found = append(found, "output "+k)
+			}
+		}
+	}
+	return found
+}
+
+func truncate(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}
