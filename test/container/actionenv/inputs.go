@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -91,6 +92,49 @@ func parseInputs(r io.Reader) ([]input, error) {
 		}
 	}
 	return inputs, nil
+}
+
+// parseRuns reads the scalar keys of action.yml's "runs" map (using, image,
+// entrypoint, post-entrypoint, post-if, ...). Nested values (args, env) are
+// reported with an empty value, so a caller can refuse what it cannot honour.
+func parseRuns(r io.Reader) (map[string]string, error) {
+	lines, err := readLines(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	i := 0
+	for i < len(lines) && !(lines[i].indent == 0 && lines[i].text != "" && keyOf(lines[i].text) == "runs") {
+		i++
+	}
+	if i == len(lines) {
+		return nil, fmt.Errorf("no runs: section")
+	}
+	keyIndent := -1
+	for i++; i < len(lines); {
+		l := lines[i]
+		if l.text == "" || (keyIndent >= 0 && l.indent > keyIndent) {
+			i++ // blank, comment, or part of a nested value
+			continue
+		}
+		if l.indent == 0 {
+			break
+		}
+		if keyIndent < 0 {
+			keyIndent = l.indent
+		}
+		key := keyOf(l.text)
+		if key == "" || l.indent != keyIndent {
+			return nil, fmt.Errorf("line %d: want 'key: value' in runs, got %q", l.no, l.text)
+		}
+		value, next, err := scalar(lines, i, keyIndent)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = value
+		i = next
+	}
+	return out, nil
 }
 
 // line is one physical line with its indentation measured and, for
@@ -312,19 +356,30 @@ func doubleQuoted(s string) (string, error) {
 				return "", fmt.Errorf("dangling backslash in double-quoted value")
 			}
 			k++
-			switch s[k] {
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case '\\', '"', '/':
-				b.WriteByte(s[k])
-			default:
+			if r, ok := simpleEscapes[s[k]]; ok {
+				b.WriteString(r)
+				continue
+			}
+			digits := map[byte]int{'x': 2, 'u': 4, 'U': 8}[s[k]]
+			if digits == 0 || k+digits >= len(s) {
 				return "", fmt.Errorf("unsupported escape \\%c in double-quoted value", s[k])
 			}
+			code, err := strconv.ParseUint(s[k+1:k+1+digits], 16, 32)
+			if err != nil {
+				return "", fmt.Errorf("bad \\%c escape in double-quoted value", s[k])
+			}
+			b.WriteRune(rune(code))
+			k += digits
 		default:
 			b.WriteByte(c)
 		}
 	}
 	return "", fmt.Errorf("unterminated double-quoted value (multi-line quoted values are not supported)")
+}
+
+// simpleEscapes are YAML's one-letter double-quoted escapes.
+var simpleEscapes = map[byte]string{
+	'0': "\x00", 'a': "\a", 'b': "\b", 't': "\t", '\t': "\t", 'n': "\n", 'v': "\v",
+	'f': "\f", 'r': "\r", 'e': "\x1b", ' ': " ", '"': "\"", '/': "/", '\\': "\\",
+	'N': "\u0085", '_': "\u00a0", 'L': "\u2028", 'P': "\u2029",
 }

@@ -36,7 +36,7 @@ inputs:
   quoted:
     default: 'it''s # not a comment'
   escaped:
-    default: "a\"b\\c\nd"
+    default: "a\"b\\c\nd\u00e9\x41\ "
 outputs:
   token:
     description: The token
@@ -50,7 +50,7 @@ runs:
 				{Name: "github-api-url", Default: "${{ github.api_url }}", HasDefault: true},
 				{Name: "skip-token-revoke", Default: "false", HasDefault: true},
 				{Name: "quoted", Default: "it's # not a comment", HasDefault: true},
-				{Name: "escaped", Default: "a\"b\\c\nd", HasDefault: true},
+				{Name: "escaped", Default: "a\"b\\c\ndéA ", HasDefault: true},
 			},
 		},
 		{
@@ -132,6 +132,7 @@ func TestParseInputsRefusesWhatItCannotRead(t *testing.T) {
 		{"name with value", "inputs:\n  a: 1\n", "input name"},
 		{"uneven properties", "inputs:\n  a:\n    default: x\n      \n   required: true\n", "indentation"},
 		{"bad escape", "inputs:\n  a:\n    default: \"\\q\"\n", "escape"},
+		{"short unicode escape", "inputs:\n  a:\n    default: \"\\u00\"\n", "escape"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,5 +141,41 @@ func TestParseInputsRefusesWhatItCannotRead(t *testing.T) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestParseRuns(t *testing.T) {
+	yml := `name: x
+inputs:
+  a:
+    default: b
+runs:
+  using: docker
+  image: Dockerfile
+  # a comment
+  entrypoint: /app-token
+  args:
+    - one
+    - two
+  env:
+    FOO: bar
+  post-entrypoint: "/app-token-post"
+  post-if: always()
+branding:
+  icon: key
+`
+	got, err := parseRuns(strings.NewReader(yml))
+	if err != nil {
+		t.Fatalf("parseRuns: %v", err)
+	}
+	want := map[string]string{
+		"using": "docker", "image": "Dockerfile", "entrypoint": "/app-token", "args": "", "env": "",
+		"post-entrypoint": "/app-token-post", "post-if": "always()",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if _, err := parseRuns(strings.NewReader("inputs:\n  a:\n")); err == nil {
+		t.Error("parseRuns of a file without runs: succeeded")
 	}
 }

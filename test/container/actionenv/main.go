@@ -3,15 +3,22 @@
 //
 //	actionenv inputs -action action.yml [-with NAME=VALUE]... [-with-file NAME=PATH]... [-context github.api_url=URL]...
 //	    prints INPUT_<NAME>=value for every input action.yml declares
+//	actionenv runs -action action.yml
+//	    prints key=value for each scalar key of action.yml's runs: map
 //	actionenv filecmd -file PATH [-prefix STATE_]
 //	    prints each entry of a file command file (GITHUB_STATE, ...) as PREFIX<name>=value
 //	actionenv get -file PATH -name NAME
 //	    prints one entry's value; exit status 1 if it is absent
+//	actionenv exec -env RECORDS... -- COMMAND [ARG]...
+//	    runs COMMAND with the NAME=value records of each RECORDS file added
+//	    to its environment
 //
-// inputs and filecmd print NUL-terminated records, since values (a private
-// key, a multi-line list) may hold line breaks; bash reads them with
-// mapfile and an empty delimiter. Values never go to stderr, so secrets passed
-// through here stay out of logs.
+// inputs, runs and filecmd print NUL-terminated records, since values (a private
+// key, a multi-line list) may hold line breaks. exec exists because bash
+// cannot export names with hyphens (INPUT_PRIVATE-KEY); like the runner,
+// which runs `docker run -e NAME` with the value in docker's environment,
+// it keeps values off every command line. Values never go to stderr, so
+// secrets passed through here stay out of logs.
 package main
 
 import (
@@ -21,7 +28,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	osexec "os/exec"
+	"slices"
 	"strings"
+	"syscall"
 )
 
 func main() {
@@ -39,15 +49,19 @@ var errAbsent = errors.New("no such entry")
 
 func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("want a subcommand: inputs, filecmd or get")
+		return errors.New("want a subcommand: inputs, runs, filecmd, get or exec")
 	}
 	switch args[0] {
 	case "inputs":
 		return runInputs(args[1:], stdout)
+	case "runs":
+		return runRuns(args[1:], stdout)
 	case "filecmd":
 		return runFileCmd(args[1:], stdout)
 	case "get":
 		return runGet(args[1:], stdout)
+	case "exec":
+		return runExec(args[1:], syscall.Exec)
 	}
 	return fmt.Errorf("unknown subcommand %q", args[0])
 }
@@ -72,20 +86,52 @@ func runInputs(args []string, stdout io.Writer) error {
 		}
 		with[name] = string(b)
 	}
-	f, err := os.Open(*action)
+	inputs, err := readAction(*action, parseInputs)
 	if err != nil {
-		return fmt.Errorf("reading action metadata: %w", err)
-	}
-	defer f.Close()
-	inputs, err := parseInputs(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *action, err)
+		return err
 	}
 	env, err := inputEnv(inputs, with, contexts)
 	if err != nil {
 		return err
 	}
 	return writeRecords(stdout, env)
+}
+
+func runRuns(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
+	action := fs.String("action", "action.yml", "the action's metadata file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	runs, err := readAction(*action, parseRuns)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(runs))
+	for k := range runs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	records := make([]string, len(keys))
+	for i, k := range keys {
+		records[i] = k + "=" + runs[k]
+	}
+	return writeRecords(stdout, records)
+}
+
+// readAction opens an action's metadata file and parses it with parse.
+func readAction[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, fmt.Errorf("reading action metadata: %w", err)
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
 }
 
 func runFileCmd(args []string, stdout io.Writer) error {
@@ -116,6 +162,43 @@ func runGet(args []string, stdout io.Writer) error {
 		}
 	}
 	return fmt.Errorf("%q: %w", *name, errAbsent)
+}
+
+// execFunc is syscall.Exec's signature, so tests can observe the call.
+type execFunc func(argv0 string, argv []string, envv []string) error
+
+func runExec(args []string, exec execFunc) error {
+	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
+	var files listFlag
+	fs.Var(&files, "env", "a file of NUL-terminated NAME=value records (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cmd := fs.Args()
+	if len(cmd) == 0 {
+		return errors.New("exec: want -- COMMAND [ARG]...")
+	}
+	env := os.Environ()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("exec: %w", err)
+		}
+		for _, r := range strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00") {
+			if r == "" {
+				continue
+			}
+			if name, _, ok := strings.Cut(r, "="); !ok || name == "" {
+				return fmt.Errorf("exec: %s holds a record that is not NAME=value", f)
+			}
+			env = append(env, r)
+		}
+	}
+	path, err := osexec.LookPath(cmd[0])
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	return exec(path, cmd, env)
 }
 
 // parseFileFlags adds -file to fs, parses args and reads that file.
@@ -156,6 +239,12 @@ func writeRecords(w io.Writer, records []string) error {
 	_, err := w.Write(b.Bytes())
 	return err
 }
+
+// listFlag collects repeated values.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 // pairFlag collects repeated NAME=VALUE flags.
 type pairFlag map[string]string

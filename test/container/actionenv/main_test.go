@@ -110,3 +110,55 @@ func TestWriteRecordsRefusesNUL(t *testing.T) {
 		t.Errorf("err = %v, want a refusal that does not quote the value", err)
 	}
 }
+
+func TestRunExecAddsRecordsToTheEnvironment(t *testing.T) {
+	recs := writeFile(t, "inputs", "INPUT_PRIVATE-KEY=line1\nline2\x00INPUT_APP-ID=7\x00")
+	state := writeFile(t, "state", "STATE_token=ghs_x\x00")
+	var gotPath string
+	var gotArgv, gotEnv []string
+	fake := func(path string, argv, env []string) error {
+		gotPath, gotArgv, gotEnv = path, argv, env
+		return nil
+	}
+	if err := runExec([]string{"-env", recs, "-env", state, "--", "true", "a b"}, fake); err != nil {
+		t.Fatalf("runExec: %v", err)
+	}
+	if filepath.Base(gotPath) != "true" || !filepath.IsAbs(gotPath) {
+		t.Errorf("path = %q, want the absolute path of true", gotPath)
+	}
+	if !reflect.DeepEqual(gotArgv, []string{"true", "a b"}) {
+		t.Errorf("argv = %q", gotArgv)
+	}
+	tail := gotEnv[len(gotEnv)-3:]
+	want := []string{"INPUT_PRIVATE-KEY=line1\nline2", "INPUT_APP-ID=7", "STATE_token=ghs_x"}
+	if !reflect.DeepEqual(tail, want) {
+		t.Errorf("env ends with %q, want %q", tail, want)
+	}
+	if len(gotEnv) != len(os.Environ())+3 {
+		t.Errorf("env has %d entries, want the process environment plus 3", len(gotEnv))
+	}
+}
+
+func TestRunExecRefusesBadRecords(t *testing.T) {
+	bad := writeFile(t, "bad", "=secret-value\x00")
+	never := func(string, []string, []string) error { t.Fatal("exec called"); return nil }
+	err := runExec([]string{"-env", bad, "--", "true"}, never)
+	if err == nil || strings.Contains(err.Error(), "secret-value") {
+		t.Errorf("err = %v, want a refusal that does not quote the record", err)
+	}
+	if err := runExec([]string{"-env", bad}, never); err == nil {
+		t.Error("exec without a command succeeded")
+	}
+}
+
+func TestRunRuns(t *testing.T) {
+	action := writeFile(t, "action.yml", "runs:\n  using: docker\n  post-entrypoint: /p\n  entrypoint: /m\n")
+	var out bytes.Buffer
+	if err := run([]string{"runs", "-action", action}, &out); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	want := []string{"entrypoint=/m", "post-entrypoint=/p", "using=docker"}
+	if got := records(out.Bytes()); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q (sorted by key)", got, want)
+	}
+}
