@@ -50,6 +50,7 @@ stop_pid() {
 }
 
 # action_image is the tag the scripts give the action's image.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 action_image="localhost/app-token:e2e"
 
 # build_base_ref prints the image the Dockerfile's first stage starts FROM,
