@@ -1,0 +1,16 @@
+// Package emulator is an in-process stand-in for GitHub's App API: the
+// endpoints the action uses to find an installation, mint and revoke an
+// installation token, and use that token (list repositories, dispatch
+// workflows).
+//
+// It exists so every package can be tested against something that answers
+// like GitHub where the action can observe it: the same paths (with or
+// without the GitHub Enterprise Server "/api/v3" prefix), the same JSON
+// shapes, status codes and error texts, a Date header from a clock that can
+// be skewed, rate-limit headers, and injectable faults (errors, delays,
+// dropped connections). A *Server is an http.Handler; use it with
+// net/http/httptest, or run cmd/github-emulator for demos.
+//
+// It is not a security boundary: it keeps every issued token in memory so
+// tests can inspect them, and it never enforces rate limits on its own.
+package emulator
