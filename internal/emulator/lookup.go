@@ -84,7 +84,7 @@ func (s *Server) installationByPathID(r *http.Request) *installation {
 // getUser answers without credentials; a credential that is offered must
 // be valid, as on GitHub.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	switch authKind(r.Header.Get("Authorization")) {
+	switch AuthKind(r.Header.Get("Authorization")) {
 	case "token":
 		if _, ok := s.requireToken(w, r); !ok {
 			return

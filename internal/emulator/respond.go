@@ -57,8 +57,11 @@ func credential(h string) (scheme, value string) {
 	return strings.ToLower(scheme), strings.TrimSpace(value)
 }
 
-// authKind classifies a credential for Request.Auth without keeping it.
-func authKind(h string) string {
+// AuthKind classifies an Authorization header value as Request.Auth does:
+// "jwt", "token" (an installation token, "ghs_..."), or "none" (missing, or
+// a scheme GitHub's API does not take). It lets a caller log which
+// credential was used without ever holding on to it.
+func AuthKind(h string) string {
 	scheme, v := credential(h)
 	switch {
 	case v == "" || (scheme != "bearer" && scheme != "token"):

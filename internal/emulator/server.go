@@ -173,7 +173,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{
 		Method: r.Method, Path: path, FullPath: full,
-		Auth: authKind(r.Header.Get("Authorization")), Body: body, Query: r.URL.RawQuery,
+		Auth: AuthKind(r.Header.Get("Authorization")), Body: body, Query: r.URL.RawQuery,
 	})
 	s.setCommonHeadersLocked(w.Header(), now)
 	f := s.takeFaultLocked(r.Method, path)

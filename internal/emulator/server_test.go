@@ -135,3 +135,21 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("dispatch %+v", s.Dispatches()[0])
 	}
 }
+
+func TestAuthKind(t *testing.T) {
+	for h, want := range map[string]string{
+		"":                          "none",
+		"Bearer":                    "none",
+		"Basic dXNlcjpwYXNz":        "none",
+		"Bearer eyJhbGciOi.x.y":     "jwt",
+		"token eyJhbGciOi.x.y":      "jwt",
+		"Bearer ghs_abc":            "token",
+		"token ghs_abc":             "token",
+		"TOKEN   ghs_abc":           "token",
+		"bearer ghs_header.body.sg": "token",
+	} {
+		if got := AuthKind(h); got != want {
+			t.Errorf("AuthKind(%q) = %q, want %q", h, got, want)
+		}
+	}
+}

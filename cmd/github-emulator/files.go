@@ -1,0 +1,49 @@
+package main
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/app-token/app-token/internal/emulator"
+)
+
+func privateKeyPEM(k *rsa.PrivateKey) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
+
+// infoFile is what -info-out holds: KEY=value lines that a shell can source
+// and docker --env-file can read (values need no quoting).
+func infoFile(url string, app emulator.App) []byte {
+	return fmt.Appendf(nil, "EMULATOR_URL=%s\nEMULATOR_APP_ID=%d\nEMULATOR_CLIENT_ID=%s\nEMULATOR_APP_SLUG=%s\n",
+		url, app.ID, app.ClientID, app.Slug)
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place, so a script polling for path never reads it half-written and a
+// key file is never readable by others, even for a moment.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".github-emulator-*")
+	if err != nil {
+		return fmt.Errorf("create a file beside %s: %w", path, err)
+	}
+	defer os.Remove(f.Name()) // after a successful rename this finds nothing
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", f.Name(), err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return fmt.Errorf("chmod %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", f.Name(), err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("rename into %s: %w", path, err)
+	}
+	return nil
+}

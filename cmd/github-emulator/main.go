@@ -1,0 +1,36 @@
+// Command github-emulator serves the project's GitHub App API emulator
+// (internal/emulator) on a local port, for the README demo and the container
+// end-to-end tests, which cannot reach GitHub.
+//
+// It generates an App key at start and trusts only that key; -key-out hands
+// the private half to the scripts, and -info-out tells them where to connect
+// once the server listens:
+//
+//	github-emulator -addr 127.0.0.1:0 -key-out key.pem -info-out emu.env
+//
+// GET /_emulator/state shows issued tokens (by SHA-256, never their value),
+// recorded dispatches and the request count.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "github-emulator: %v\n", err)
+		os.Exit(1)
+	}
+}

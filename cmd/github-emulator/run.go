@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/app-token/app-token/internal/emulator"
+)
+
+type options struct {
+	addr       string
+	keyOut     string
+	infoOut    string
+	longTokens bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("github-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&o.keyOut, "key-out", "", "write the App's generated private key here (PKCS#1 PEM, mode 0600)")
+	fs.StringVar(&o.infoOut, "info-out", "", "once listening, write EMULATOR_URL, EMULATOR_APP_ID and EMULATOR_CLIENT_ID here (shell-sourceable)")
+	fs.BoolVar(&o.longTokens, "long-tokens", false, "issue the newer JWT-shaped installation tokens (about 520 characters)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return o, nil
+}
+
+// run serves the emulator until ctx ends. The info file is written only
+// after the listener is up, and the "listening on" line on stdout after
+// that, so either tells a waiting script the server is ready.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return fmt.Errorf("generate the App key: %w", err)
+	}
+	if o.keyOut != "" {
+		if err := writeFileAtomic(o.keyOut, privateKeyPEM(key), 0o600); err != nil {
+			return fmt.Errorf("write the App key: %w", err)
+		}
+	}
+	cfg := emulator.DefaultConfig(&key.PublicKey)
+	cfg.LongTokens = o.longTokens
+	emu := emulator.New(cfg)
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	url := "http://" + dialable(ln.Addr())
+	srv := &http.Server{
+		Handler:           logRequests(log.New(stderr, "", log.LstdFlags), withState(emu)),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Requests end with the server, so a fault's delay cannot hold up shutdown.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	if o.infoOut != "" {
+		if err := writeFileAtomic(o.infoOut, infoFile(url, cfg.App), 0o644); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("write the info file: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "github-emulator: listening on %s (App %d, client ID %s)\n", url, cfg.App.ID, cfg.App.ClientID)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// dialable turns a listener address into one a client can dial: an
+// unspecified host (0.0.0.0, ::) becomes loopback.
+func dialable(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+}
