@@ -56,21 +56,22 @@ func deadline(r config.Retry) time.Duration {
 }
 
 // transports builds the two transport stacks: base → retry for calls with a
-// token, and base → retry → App JWT for calls as the App.
+// token, and base → App JWT → retry for calls as the App, so every try (even
+// one after a long rate-limit wait) carries a freshly signed JWT.
 func (d Deps) transports(a *githubactions.Action, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
 	base := d.Base
 	if base == nil {
 		base = ghtransport.NewBase(a.Getenv)
 	}
 	logf := func(line string) { a.Infof("%s", line) }
-	retry := func(p ghtransport.Policy) *ghtransport.Retry {
+	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
 		return &ghtransport.Retry{Base: base, Policy: p, Sleep: d.Sleep, Now: d.Now, Log: logf}
 	}
 	tokenPolicy := p
 	tokenPolicy.Unauthorized = replicationLagTries
-	token = retry(tokenPolicy)
+	token = retry(base, tokenPolicy)
 	if signer != nil {
-		app = &ghtransport.AppJWT{Base: retry(p), Signer: signer, Now: d.Now, Log: logf}
+		app = retry(&ghtransport.AppJWT{Base: base, Signer: signer, Now: d.Now, Log: logf}, p)
 	}
 	return app, token
 }

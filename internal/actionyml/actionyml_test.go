@@ -1,0 +1,82 @@
+package actionyml
+
+import (
+	"flag"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/permissions"
+)
+
+var update = flag.Bool("update", false, "rewrite action.yml and the README's tables")
+
+const (
+	actionPath = "../../action.yml"
+	readmePath = "../../README.md"
+)
+
+// TestGeneratedFilesAreCurrent fails when action.yml or the README tables
+// differ from what the declarations render; -update rewrites them.
+func TestGeneratedFilesAreCurrent(t *testing.T) {
+	want := string(ActionYML())
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Splice(string(readme), InputsBegin, InputsEnd, InputsTable())
+	if err == nil {
+		doc, err = Splice(doc, OutputsBegin, OutputsEnd, OutputsTable())
+	}
+	if err != nil {
+		t.Fatalf("README.md: %v", err)
+	}
+	if *update {
+		if err := os.WriteFile(actionPath, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(readmePath, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(actionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("action.yml is out of date: run `go generate ./internal/actionyml`")
+	}
+	if string(readme) != doc && !*update {
+		t.Errorf("README.md's input/output tables are out of date: run `go generate ./internal/actionyml`")
+	}
+}
+
+// TestActionYMLMatchesThePermissionTable reads action.yml as the runner
+// would see its inputs and checks one permission-* input per table entry,
+// and no other.
+func TestActionYMLMatchesThePermissionTable(t *testing.T) {
+	data, err := os.ReadFile(actionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  (permission-[a-z0-9-]+):$`).FindAllStringSubmatch(string(data), -1) {
+		declared[m[1]] = true
+	}
+	specs := permissions.All()
+	if len(declared) != len(specs) {
+		t.Errorf("action.yml declares %d permission inputs, the table has %d", len(declared), len(specs))
+	}
+	for _, s := range specs {
+		if !declared["permission-"+strings.ReplaceAll(s.Name, "_", "-")] {
+			t.Errorf("action.yml lacks permission-%s", strings.ReplaceAll(s.Name, "_", "-"))
+		}
+	}
+	for _, need := range []string{"  using: docker\n", "  image: Dockerfile\n", "  post-entrypoint: /app-token-post\n", "  post-if: always()\n",
+		"  github-api-url:\n", `    default: "${{ github.api_url }}"`} {
+		if !strings.Contains(string(data), need) {
+			t.Errorf("action.yml lacks %q", need)
+		}
+	}
+}
