@@ -1,0 +1,166 @@
+// Command demo shows the action doing its job on a machine that cannot reach
+// GitHub: it builds the action, starts the project's GitHub API emulator on
+// loopback, runs the action's main phase exactly as the Actions runner starts
+// it, uses the token as a later step would (a repository_dispatch to another
+// repository), runs the post phase, and prints what a workflow author would
+// see, with the runner's masking applied.
+//
+//	go run ./cmd/demo
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/runnersim"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+
+	dir, err := os.MkdirTemp("", "app-token-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	binary := filepath.Join(dir, "app-token")
+	say("▶ Building the action: CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o app-token . (as the Dockerfile does)")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the image ships it
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build the action (run the demo from the repository root): %w", err)
+	}
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	emu := emulator.New(emulator.DefaultConfig(&key.PublicKey))
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	say("▶ GitHub API emulator on %s: App %q (client ID %s), installed on octo-org for app, infra, docs.", srv.URL, emulator.DefaultAppSlug, emulator.DefaultClientID)
+	say("  It verifies each App JWT against the App's public key and remembers every token it issues.\n")
+
+	step := &runnersim.Step{
+		Binary: binary,
+		With: map[string]string{
+			config.InClientID:     emulator.DefaultClientID,
+			config.InPrivateKey:   keyPEM,
+			config.InRepositories: "app, infra",
+			config.InPermissions:  "contents: write\npull-requests: write",
+		},
+		Env: map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "octo-org/app", "GITHUB_REPOSITORY_OWNER": "octo-org"},
+	}
+	say("▶ The workflow step:")
+	say("    - uses: app-token/app-token@v1")
+	say("      id: app-token")
+	say("      with:")
+	say("        client-id: %s", emulator.DefaultClientID)
+	say("        private-key: ${{ secrets.APP_PRIVATE_KEY }}   # a 2048-bit key made just now")
+	say("        repositories: app, infra")
+	say("        permissions: |")
+	say("          contents: write")
+	say("          pull-requests: write\n")
+
+	res, err := step.Main(ctx)
+	if err != nil {
+		return err
+	}
+	say("── Main phase: the job log (masks applied, as GitHub shows it) ──")
+	fmt.Fprint(out, indent(res.Log()))
+	if res.ExitCode != 0 {
+		return fmt.Errorf("the main phase failed with exit code %d", res.ExitCode)
+	}
+	say("\n── Step outputs, as ${{ steps.app-token.outputs.<name> }} ──")
+	for _, o := range config.Outputs {
+		v := res.Outputs[o.Name]
+		if o.Name == "token" {
+			v = fmt.Sprintf("*** (%d characters, registered with ::add-mask:: before anything else was printed)", len(v))
+		}
+		say("  %-16s %s", o.Name, v)
+	}
+	mainCalls := len(emu.Requests())
+	say("\n  %d API calls, %s wall time, %.1f MiB peak memory.", mainCalls, res.Wall.Round(time.Millisecond), float64(res.MaxRSSKiB)/1024)
+
+	say("\n▶ A later step triggers a workflow in octo-org/infra with the token:")
+	say("    curl -X POST -H \"Authorization: Bearer ${{ steps.app-token.outputs.token }}\" \\")
+	say("         %s/repos/octo-org/infra/dispatches -d '{\"event_type\":\"deploy\"}'", srv.URL)
+	status, err := post(ctx, srv.URL+"/repos/octo-org/infra/dispatches", res.Outputs["token"], `{"event_type":"deploy","client_payload":{"ref":"v1.2.3"}}`)
+	if err != nil {
+		return err
+	}
+	say("  → %s; the emulator checked the token reaches octo-org/infra with contents:write and recorded %d event(s).", status, len(emu.Dispatches()))
+	status, err = post(ctx, srv.URL+"/repos/octo-org/docs/dispatches", res.Outputs["token"], `{"event_type":"deploy"}`)
+	if err != nil {
+		return err
+	}
+	say("  The same token against octo-org/docs, which the step did not name: → %s.", status)
+
+	postRes, err := step.Post(ctx, res.State)
+	if err != nil {
+		return err
+	}
+	say("\n── Post phase (runs when the job ends, with the token handed over as saved state) ──")
+	fmt.Fprint(out, indent(postRes.Log()))
+	status, err = post(ctx, srv.URL+"/repos/octo-org/infra/dispatches", res.Outputs["token"], `{"event_type":"deploy"}`)
+	if err != nil {
+		return err
+	}
+	say("\n▶ After the job, the same token: → %s. Revoked: %v.", status, emu.Tokens()[0].Revoked)
+
+	for _, r := range []*runnersim.Result{res, postRes} {
+		if leaks := r.Leaks(res.Outputs["token"]); len(leaks) > 0 {
+			return fmt.Errorf("the token leaked into %s", strings.Join(leaks, ", "))
+		}
+	}
+	say("▶ Checked: the token appears in no log line, no stderr and no output but `token`.")
+	return nil
+}
+
+func post(ctx context.Context, url, token, body string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.Status, nil
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("  │ " + line + "\n")
+	}
+	return b.String()
+}
