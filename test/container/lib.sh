@@ -33,15 +33,23 @@ wait_for() {
 	done
 }
 
+# running PID: true while PID is alive (a zombie, exited but not yet
+# reaped, counts as gone).
+running() {
+	local state
+	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[[ "$state" != Z* ]]
+}
+
 # stop_pid PID NAME: ends one background process we started, by its id,
 # first politely, then for good after 10 s.
 stop_pid() {
 	local pid=$1 name=$2 i
 	[[ -n "$pid" ]] || return 0
-	kill -0 "$pid" 2>/dev/null || return 0
+	running "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
 	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+		running "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
 		sleep 0.2
 	done
 	log "$name (pid $pid) ignored SIGTERM for 10s; sending SIGKILL"

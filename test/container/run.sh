@@ -23,12 +23,23 @@ bash "$here/make-golang-base.sh"
 act=$(bash "$here/install-act.sh")
 
 # A first build on a fresh machine downloads the modules inside the build
-# stage; the figure printed is that of this run.
+# stage; the figure printed is that of this run. Docker's image format, as
+# act's builds through the API use, so act reuses these layers.
 log "building $action_image from $repo_root/Dockerfile"
 build_start=$SECONDS
 build_log=$(mktemp /tmp/app-token-build.XXXXXX)
-trap 'rm -f "$build_log"' EXIT
-if ! timeout 900 podman build --pull=never -t "$action_image" "$repo_root" >"$build_log" 2>&1; then
+# Build stages (ours and act's) leave untagged images that inherit the local
+# base's label: the layer cache. Keep this run's as the next run's cache and
+# remove older ones, so repeated runs do not fill the disk. Nothing else is
+# touched.
+run_started=$(date +%s)
+cleanup() {
+	rm -f "$build_log"
+	podman image prune -f --filter label=org.app-token.local-base \
+		--filter "until=$run_started" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+if ! timeout 900 podman build --pull=never --format docker -t "$action_image" "$repo_root" >"$build_log" 2>&1; then
 	tail -40 "$build_log" >&2
 	die "podman build of $repo_root/Dockerfile failed"
 fi
