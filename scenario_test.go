@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -59,6 +60,11 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 	if !strings.Contains(res.Log(), "Minted an installation token for octo-org/app") {
 		t.Errorf("log lacks the summary line:\n%s", res.Log())
 	}
+	for _, want := range []string{"| Installation | 1001 on octo-org |", "| Repositories | octo-org/app |", "| App | release-bot |", "| Permissions | " + permissionsText(tok.Permissions)} {
+		if !strings.Contains(res.Summary, want) {
+			t.Errorf("job summary lacks %q:\n%s", want, res.Summary)
+		}
+	}
 
 	post := w.post(res.State)
 	succeeded(t, post)
@@ -71,6 +77,14 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 	if !strings.Contains(post.Log(), "Token revoked.") {
 		t.Errorf("post log:\n%s", post.Log())
 	}
+}
+
+func permissionsText(p map[string]string) string {
+	names := slices.Sorted(maps.Keys(p))
+	for i, n := range names {
+		names[i] = n + ":" + p[n]
+	}
+	return strings.Join(names, ", ")
 }
 
 func mustJSON(t *testing.T, v any) string {
@@ -203,6 +217,7 @@ func TestGitHubRefusals(t *testing.T) {
 		{"not installed, repository named", []string{"repositories", "stranger-org/lonely"}, []string{"is not installed on stranger-org"}},
 		{"installed but not on that repository", []string{"repositories", "website"}, []string{"installation 1001 on octo-org cannot reach repository octo-org/website"}},
 		{"suspended installation", []string{"owner", "frozen-org"}, []string{"installation 1003 on frozen-org is suspended"}},
+		{"one of several repositories out of reach", []string{"repositories", "app, infra, website"}, []string{"installation 1001 cannot reach octo-org/website:"}},
 		{"repositories out of reach with installation-id", []string{"installation-id", "1001", "repositories", "app, website, nonexistent"},
 			[]string{"cannot reach octo-org/website and octo-org/nonexistent"}},
 		{"permissions refused with installation-id", []string{"installation-id", "1001", "permissions", "administration: write"},

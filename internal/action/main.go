@@ -85,7 +85,25 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	a.Infof("Minted an installation token for %s with %s; it expires at %s%s.",
 		cfg.RepositoryList(), describePermissions(tok.Permissions), tok.ExpiresAt.UTC().Format(time.RFC3339), revokeNote(cfg))
+	if err := w.AddSummary(summary(cfg, slug, id, tok)); err != nil {
+		a.Warningf("could not write the job summary: %v", err)
+	}
 	return nil
+}
+
+// summary is the job summary's account of the token: what it reaches and for
+// how long, never the token itself.
+func summary(cfg *config.Config, slug string, id int64, tok *ghclient.Token) string {
+	return fmt.Sprintf("### GitHub App token\n\n| | |\n|---|---|\n| App | %s |\n| Installation | %d on %s |\n| Repositories | %s |\n| Permissions | %s |\n| Expires | %s%s |\n",
+		orDash(slug), id, cfg.Owner, cfg.RepositoryList(), orDash(permissions.Set(tok.Permissions).String()),
+		tok.ExpiresAt.UTC().Format(time.RFC3339), revokeNote(cfg))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
 }
 
 func saveAll(save func(name, value string) error, entries [][2]string) error {

@@ -55,24 +55,33 @@ func (w *Writer) SetOutput(name, value string) error { return w.write("output", 
 // SaveState saves a value for the post phase (GITHUB_STATE); it arrives there as STATE_<name>.
 func (w *Writer) SaveState(name, value string) error { return w.write("state", name, value) }
 
-func (w *Writer) write(kind, name, value string) (err error) {
-	envName := "GITHUB_" + strings.ToUpper(kind)
-	if w.action.Getenv(envName) == "" {
-		return fmt.Errorf("%s is not set: this action must run as a step of a GitHub Actions job", envName)
-	}
+// AddSummary appends markdown to the job summary (GITHUB_STEP_SUMMARY).
+func (w *Writer) AddSummary(markdown string) error {
+	return w.issue("step-summary", "summary", markdown)
+}
+
+func (w *Writer) write(kind, name, value string) error {
 	entry, err := Format(name, value, w.Delimiter())
 	if err != nil {
 		return err
 	}
-	// go-githubactions panics when the file cannot be written; turn that into
-	// an error the caller reports as one line. Its message names the file, not
-	// the value.
+	return w.issue(kind, kind+" "+name, entry)
+}
+
+// issue appends message to the file of the given file command. go-githubactions
+// panics when the file cannot be written; that becomes an error the caller
+// reports as one line. Its message names the file, never the value.
+func (w *Writer) issue(kind, what, message string) (err error) {
+	envName := "GITHUB_" + strings.ToUpper(strings.ReplaceAll(kind, "-", "_"))
+	if w.action.Getenv(envName) == "" {
+		return fmt.Errorf("%s is not set: this action must run as a step of a GitHub Actions job", envName)
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("write %s %s: %v", kind, name, r)
+			err = fmt.Errorf("write %s: %v", what, r)
 		}
 	}()
-	w.action.IssueFileCommand(&githubactions.Command{Name: kind, Message: entry})
+	w.action.IssueFileCommand(&githubactions.Command{Name: kind, Message: message})
 	return nil
 }
 

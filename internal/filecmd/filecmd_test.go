@@ -14,7 +14,7 @@ func newAction(t *testing.T) (*githubactions.Action, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	out, state := filepath.Join(dir, "output"), filepath.Join(dir, "state")
-	env := map[string]string{"GITHUB_OUTPUT": out, "GITHUB_STATE": state}
+	env := map[string]string{"GITHUB_OUTPUT": out, "GITHUB_STATE": state, "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary")}
 	a := githubactions.New(githubactions.WithGetenv(func(k string) string { return env[k] }), githubactions.WithWriter(&bytes.Buffer{}))
 	return a, out, state
 }
@@ -125,4 +125,20 @@ func FuzzFormat(f *testing.F) {
 			t.Fatalf("Format(%q, %q, %q) reads back as %q", name, value, delim, got)
 		}
 	})
+}
+
+func TestAddSummary(t *testing.T) {
+	a, out, _ := newAction(t)
+	w := New(a)
+	if err := w.AddSummary("### Token\n| a | b |"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(filepath.Dir(out), "summary"))
+	if err != nil || !strings.Contains(string(got), "### Token\n| a | b |") {
+		t.Errorf("summary = %q, %v", got, err)
+	}
+	noEnv := githubactions.New(githubactions.WithGetenv(func(string) string { return "" }), githubactions.WithWriter(&bytes.Buffer{}))
+	if err := New(noEnv).AddSummary("x"); err == nil || !strings.Contains(err.Error(), "GITHUB_STEP_SUMMARY is not set") {
+		t.Errorf("err = %v", err)
+	}
 }

@@ -49,6 +49,8 @@ type Result struct {
 	// Outputs and State are the parsed GITHUB_OUTPUT and GITHUB_STATE files.
 	Outputs map[string]string
 	State   map[string]string
+	// Summary is what the phase appended to the job summary.
+	Summary string
 	// Masks are the values registered with ::add-mask::, in order.
 	Masks []string
 	// Errors, Warnings and Notices are the annotations' messages.
@@ -218,6 +220,11 @@ func (s *Step) execute(state map[string]string, launch func(env []string, workdi
 	if res.State, err = readFileCommands(filepath.Join(dir, "file_commands", "state")); err != nil {
 		return nil, err
 	}
+	summary, err := os.ReadFile(filepath.Join(dir, "file_commands", "step_summary"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	res.Summary = string(summary)
 	res.parseCommands()
 	return res, nil
 }
@@ -307,7 +314,7 @@ func (r *Result) Log() string {
 
 // Leaks reports where any of the secrets shows up in what a user or a later
 // step could read: stdout outside the ::add-mask:: commands that hide it,
-// stderr, and every output except "token".
+// stderr, the job summary, and every output except "token".
 func (r *Result) Leaks(secrets ...string) []string {
 	var found []string
 	for _, s := range secrets {
@@ -321,6 +328,9 @@ func (r *Result) Leaks(secrets ...string) []string {
 		}
 		if strings.Contains(r.Stderr, s) {
 			found = append(found, "stderr")
+		}
+		if strings.Contains(r.Summary, s) {
+			found = append(found, "job summary")
 		}
 		for k, v := range r.Outputs {
 			if k != "token" && strings.Contains(v, s) {
