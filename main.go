@@ -32,7 +32,7 @@ func run(argv0 string) (code int) {
 	a := githubactions.New()
 	defer func() {
 		if r := recover(); r != nil {
-			a.Errorf("app-token crashed: %v. Please report this at the action's repository.", sanitize(fmt.Sprint(r)))
+			a.Errorf("app-token crashed: %v. Please report this at the action's repository.", shorten(fmt.Sprint(r)))
 			code = 1
 		}
 	}()
@@ -50,9 +50,9 @@ func run(argv0 string) (code int) {
 	return 0
 }
 
-// sanitize keeps a panic value short: its message names what failed, and a
+// shorten keeps a panic value short: its message names what failed, and a
 // long value is more likely to carry data than explanation.
-func sanitize(s string) string {
+func shorten(s string) string {
 	if len(s) > 200 {
 		return s[:200] + "…"
 	}
