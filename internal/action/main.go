@@ -275,13 +275,16 @@ func (m *minter) botIdentity(a *githubactions.Action, slug, token string) bot {
 
 // explain turns a failed call into a sentence that says what to do.
 func (m *minter) explain(op string, err error) error {
-	return explain(op, err, m.cfg)
+	return explain(m.ctx, op, err, m.cfg)
 }
 
-func explain(op string, err error, cfg *config.Config) error {
+// explain's ctx is the phase's: only its end is the step's deadline. A try
+// that timed out also wraps context.DeadlineExceeded, but is a network
+// failure to report with its own reason.
+func explain(ctx context.Context, op string, err error, cfg *config.Config) error {
 	var apiErr *ghclient.APIError
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%s: GitHub did not answer within the step's deadline of %s: it may be having an outage (https://www.githubstatus.com); raise retry-max-seconds or retry the job later",
 			op, deadline(cfg.Retry))
 	case errors.As(err, &apiErr) && apiErr.RateLimited():

@@ -52,7 +52,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 			return nil
 		}
-		a.Warningf("could not revoke the token; it expires within the hour: %v", explain("revoke the token", err, &config.Config{APIURL: base, Retry: retry}))
+		a.Warningf("could not revoke the token; it expires within the hour: %v", explain(ctx, "revoke the token", err, &config.Config{APIURL: base, Retry: retry}))
 		return nil
 	}
 	a.Infof("Token revoked.")
