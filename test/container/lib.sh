@@ -82,7 +82,7 @@ build_base_ref() {
 start_emulator() {
 	local dir=$1
 	mkdir -p "$dir"
-	(cd "$repo_root" && go build -o "$dir/github-emulator" ./cmd/github-emulator) ||
+	(cd "$repo_root" && timeout 600 go build -o "$dir/github-emulator" ./cmd/github-emulator) ||
 		die "could not build ./cmd/github-emulator"
 	rm -f "$dir/emu.env"
 	"$dir/github-emulator" -addr 127.0.0.1:0 -key-out "$dir/key.pem" \

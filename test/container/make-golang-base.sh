@@ -106,7 +106,7 @@ for kv in "${env_lines[@]}"; do
 done
 
 start=$SECONDS
-tar -C "$rootfs" -cf - . | podman import -q "${changes[@]}" - "$ref" >/dev/null ||
+tar -C "$rootfs" -cf - . | timeout 300 podman import -q "${changes[@]}" - "$ref" >/dev/null ||
 	die "podman import of the local $ref failed"
 size=$(podman image inspect --format '{{.Size}}' "$ref")
 log "made $ref from $gover and busybox in $((SECONDS - start))s ($((size / 1024 / 1024)) MB, fingerprint $fingerprint)"

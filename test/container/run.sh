@@ -49,8 +49,8 @@ size=$(podman image inspect --format '{{.Size}}' "$action_image")
 
 # Only the binary, its post-phase name and the CA bundle may be in the image
 # (podman adds empty mount points for /etc/hosts, /etc/resolv.conf, ...).
-cid=$(podman create "$action_image")
-files=$(podman export "$cid" | tar -t | grep -v '/$' |
+cid=$(timeout 60 podman create "$action_image")
+files=$(timeout 120 podman export "$cid" | tar -t | grep -v '/$' |
 	grep -vxE 'etc/(hosts|hostname|resolv\.conf)|run/\.containerenv' | sort | paste -sd ' ')
 podman rm "$cid" >/dev/null
 want="app-token app-token-post etc/ssl/certs/ca-certificates.crt"

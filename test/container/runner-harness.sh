@@ -30,13 +30,15 @@ podman image exists "$image" || die "image $image not found; build it first (run
 work=$(mktemp -d /tmp/app-token-harness.XXXXXX)
 emulator_pid=""
 cleanup() {
+	# Containers of ours that --rm could not remove (say, after a timeout).
+	podman ps -aq --filter label=app-token-harness 2>/dev/null | xargs -r podman rm -f -t 5 >/dev/null 2>&1 || true
 	stop_pid "$emulator_pid" emulator
 	if [[ -n "${KEEP_WORK:-}" ]]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 start_emulator "$work/emulator"
-(cd "$repo_root" && go build -o "$work/actionenv" ./test/container/actionenv) || die "could not build actionenv"
+(cd "$repo_root" && timeout 600 go build -o "$work/actionenv" ./test/container/actionenv) || die "could not build actionenv"
 actionenv="$work/actionenv"
 
 # Entrypoints as action.yml declares them: runs.entrypoint (else the image's
