@@ -63,7 +63,7 @@ func (d Deps) transports(a *githubactions.Action, p ghtransport.Policy, signer g
 	if base == nil {
 		base = ghtransport.NewBase(a.Getenv)
 	}
-	logf := func(line string) { a.Infof("%s", line) }
+	logf := func(line string) { a.Infof("%s", oneLine(line)) }
 	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
 		return &ghtransport.Retry{Base: base, Policy: p, Sleep: d.Sleep, Now: d.Now, Log: logf}
 	}

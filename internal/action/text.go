@@ -16,3 +16,10 @@ func joinList(items []string) string {
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
+
+// oneLine keeps a log line on one line. The transports log request paths,
+// which carry the owner and repository names; a line break there would let
+// the rest of the line start a workflow command.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
