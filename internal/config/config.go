@@ -178,11 +178,19 @@ func (c *Config) readScope(r Reader, bad *problems) {
 		}
 		if c.Owner == "" {
 			bad.addf("input %s names no owner and GITHUB_REPOSITORY_OWNER is not set: set input %s or write entries as owner/name", InRepositories, InOwner)
+		} else if !ownerPattern.MatchString(c.Owner) {
+			bad.addf("GITHUB_REPOSITORY_OWNER is %s, which is not a GitHub account name: set input %s", quote(c.Owner), InOwner)
 		}
 	default:
 		repoOwner, repoName, _ := strings.Cut(r.Getenv("GITHUB_REPOSITORY"), "/")
 		if repoOwner == "" || repoName == "" {
 			bad.addf("inputs %s and %s are empty and GITHUB_REPOSITORY is not set: name the repositories the token is for", InOwner, InRepositories)
+			return
+		}
+		// The runner's own values, but checked like inputs: they end up in
+		// log lines and request paths.
+		if !ownerPattern.MatchString(repoOwner) || !repoPattern.MatchString(repoName) {
+			bad.addf("GITHUB_REPOSITORY is %s, which is not owner/name: set inputs %s and %s", quote(r.Getenv("GITHUB_REPOSITORY")), InOwner, InRepositories)
 			return
 		}
 		c.Owner, c.Repositories = repoOwner, []string{repoName}

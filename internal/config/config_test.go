@@ -94,6 +94,8 @@ func TestInputErrors(t *testing.T) {
 		{"bad repository", map[string]string{InRepositories: "ok, bad name<<EOF"}, nil, []string{`"bad name<<EOF" is not a repository name`}},
 		{"dot repository", map[string]string{InRepositories: ".."}, nil, []string{"is not a repository name"}},
 		{"no current repository", nil, map[string]string{}, []string{"GITHUB_REPOSITORY is not set"}},
+		{"hostile current repository", nil, map[string]string{"GITHUB_REPOSITORY": "octo-org/app\n::add-mask::x"}, []string{"GITHUB_REPOSITORY is", "not owner/name"}},
+		{"hostile current owner", map[string]string{InRepositories: "app"}, map[string]string{"GITHUB_REPOSITORY_OWNER": "evil\n::x"}, []string{"GITHUB_REPOSITORY_OWNER is", "not a GitHub account name"}},
 		{"bad installation id", map[string]string{InInstallationID: "abc"}, nil, []string{"installation-id must be a positive number"}},
 		{"bad bool", map[string]string{InSkipRevoke: "yes please"}, nil, []string{"skip-token-revoke must be true or false"}},
 		{"bad retry", map[string]string{InRetryAttempts: "0"}, nil, []string{"retry-attempts must be a whole number from 1 to 10"}},
