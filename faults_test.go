@@ -766,7 +766,7 @@ func checkNoForgedCommands(t *testing.T, res *runnersim.Result, secrets []string
 // The runner's own GITHUB_REPOSITORY and GITHUB_REPOSITORY_OWNER reach the
 // request paths, which the retry log lines show: even a hostile value there
 // cannot start a workflow command in the log.
-func TestHostileRepositoryEnvironmentInRetryLines(t *testing.T) {
+func TestHostileRepositoryEnvironmentIsRefused(t *testing.T) {
 	for _, tt := range []struct {
 		env  string
 		with []string
@@ -782,10 +782,12 @@ func TestHostileRepositoryEnvironmentInRetryLines(t *testing.T) {
 				if tt.env == "GITHUB_REPOSITORY_OWNER" {
 					f.step.Env[tt.env] = "octo-org" + p
 				}
-				f.emu.AddFault(emulator.Fault{Method: "GET", Path: "/repos/*", Status: 502})
 				res := f.runMain()
-				if !strings.Contains(res.Stdout, "502 Bad Gateway; retrying") {
-					t.Fatalf("no retry line to check:\n%s", res.Stdout)
+				if len(res.Errors) != 1 || !strings.Contains(res.Errors[0], tt.env+" is") {
+					t.Fatalf("errors %q, want one naming %s\n%s", res.Errors, tt.env, res.Stdout)
+				}
+				if n := len(f.emu.Requests()); n != 0 {
+					t.Errorf("GitHub saw %d requests; a malformed %s must be refused first", n, tt.env)
 				}
 				checkNoForgedCommands(t, res, f.secrets, f.emu.Tokens())
 				if len(res.Outputs) != 0 || len(res.State) != 0 {
