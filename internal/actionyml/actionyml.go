@@ -33,7 +33,7 @@ func ActionYML() []byte {
 description: Mint a short-lived GitHub App installation token scoped to exactly the repositories and permissions a step needs, and revoke it when the job ends.
 author: app-token
 branding:
-  icon: key
+  icon: lock
   color: blue
 inputs:
 `)
