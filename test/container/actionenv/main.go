@@ -32,6 +32,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/app-token/app-token/internal/filecmd"
 )
 
 func main() {
@@ -202,7 +204,7 @@ func runExec(args []string, exec execFunc) error {
 }
 
 // parseFileFlags adds -file to fs, parses args and reads that file.
-func parseFileFlags(fs *flag.FlagSet, args []string) ([]pair, error) {
+func parseFileFlags(fs *flag.FlagSet, args []string) ([]filecmd.Entry, error) {
 	file := fs.String("file", "", "the file command file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -210,7 +212,7 @@ func parseFileFlags(fs *flag.FlagSet, args []string) ([]pair, error) {
 	return readFileCommand(*file)
 }
 
-func readFileCommand(path string) ([]pair, error) {
+func readFileCommand(path string) ([]filecmd.Entry, error) {
 	if path == "" {
 		return nil, errors.New("-file is required")
 	}
@@ -218,7 +220,7 @@ func readFileCommand(path string) ([]pair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading file command file: %w", err)
 	}
-	pairs, err := parseFileCommand(string(b))
+	pairs, err := filecmd.ParseEntries(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package filecmd
 
 import (
 	"reflect"
@@ -10,30 +10,30 @@ func TestParseFileCommand(t *testing.T) {
 	tests := []struct {
 		name string
 		text string
-		want []pair
+		want []Entry
 	}{
 		{"empty", "", nil},
-		{"simple", "a=1\nb=x=y\n", []pair{{"a", "1"}, {"b", "x=y"}}},
-		{"empty value and blank lines", "\na=\n\n", []pair{{"a", ""}}},
-		{"no final newline", "a=1", []pair{{"a", "1"}}},
+		{"simple", "a=1\nb=x=y\n", []Entry{{"a", "1"}, {"b", "x=y"}}},
+		{"empty value and blank lines", "\na=\n\n", []Entry{{"a", ""}}},
+		{"no final newline", "a=1", []Entry{{"a", "1"}}},
 		{
 			"heredoc multi-line",
 			"token<<ghadelimiter_1\nline1\nline2\nghadelimiter_1\nnext=v\n",
-			[]pair{{"token", "line1\nline2"}, {"next", "v"}},
+			[]Entry{{"token", "line1\nline2"}, {"next", "v"}},
 		},
-		{"heredoc empty value", "a<<EOF\nEOF\n", []pair{{"a", ""}}},
-		{"heredoc keeps blank lines inside", "a<<EOF\n\nx\n\nEOF", []pair{{"a", "\nx\n"}}},
-		{"heredoc delimiter at EOF without newline", "a<<EOF\nv\nEOF", []pair{{"a", "v"}}},
-		{"equals before heredoc", "a=b<<c\n", []pair{{"a", "b<<c"}}},
-		{"heredoc before equals", "a<<E=\nv=1\nE=\n", []pair{{"a", "v=1"}}},
-		{"crlf line ends", "a=1\r\nb<<E\r\nv\r\nE\r\n", []pair{{"a", "1"}, {"b", "v"}}},
-		{"later entry wins, first position kept", "a=1\nb=2\na=3\n", []pair{{"a", "3"}, {"b", "2"}}},
+		{"heredoc empty value", "a<<EOF\nEOF\n", []Entry{{"a", ""}}},
+		{"heredoc keeps blank lines inside", "a<<EOF\n\nx\n\nEOF", []Entry{{"a", "\nx\n"}}},
+		{"heredoc delimiter at EOF without newline", "a<<EOF\nv\nEOF", []Entry{{"a", "v"}}},
+		{"equals before heredoc", "a=b<<c\n", []Entry{{"a", "b<<c"}}},
+		{"heredoc before equals", "a<<E=\nv=1\nE=\n", []Entry{{"a", "v=1"}}},
+		{"crlf line ends", "a=1\r\nb<<E\r\nv\r\nE\r\n", []Entry{{"a", "1"}, {"b", "v"}}},
+		{"later entry wins, first position kept", "a=1\nb=2\na=3\n", []Entry{{"a", "3"}, {"b", "2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseFileCommand(tt.text)
+			got, err := ParseEntries(tt.text)
 			if err != nil {
-				t.Fatalf("parseFileCommand: %v", err)
+				t.Fatalf("ParseEntries: %v", err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
@@ -55,7 +55,7 @@ func TestParseFileCommandErrorsHideValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseFileCommand(tt.text)
+			_, err := ParseEntries(tt.text)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
 			}
