@@ -763,9 +763,10 @@ func checkNoForgedCommands(t *testing.T, res *runnersim.Result, secrets []string
 	}
 }
 
-// The runner's own GITHUB_REPOSITORY and GITHUB_REPOSITORY_OWNER reach the
-// request paths, which the retry log lines show: even a hostile value there
-// cannot start a workflow command in the log.
+// The runner's own GITHUB_REPOSITORY and GITHUB_REPOSITORY_OWNER become
+// request paths and log text like the owner and repositories inputs: a
+// hostile value there is refused before any call, in one error line, and
+// starts no workflow command.
 func TestHostileRepositoryEnvironmentIsRefused(t *testing.T) {
 	for _, tt := range []struct {
 		env  string
