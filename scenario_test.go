@@ -180,7 +180,7 @@ func TestRefusedBeforeMinting(t *testing.T) {
 		wantCalls int
 		want      []string
 	}{
-		{"mixed owners", []string{"repositories", "octo-org/app, octocat/blog"}, 0, []string{"several accounts (octo-org, octocat)"}},
+		{"mixed owners", []string{"repositories", "octo-org/app, octocat/blog"}, 0, []string{`several accounts ("octo-org", "octocat")`}},
 		{"too many repositories", []string{"owner", "octo-org", "repositories", strings.Join(many, ",")}, 0, []string{"names 501 repositories; GitHub allows at most 500"}},
 		{"unknown permission", []string{"permissions", "contnets: write"}, 0, []string{`unknown permission "contnets" (did you mean "contents"?)`}},
 		{"level the permission lacks", []string{"permission-workflows", "read"}, 0, []string{`"workflows" cannot be "read": GitHub accepts write`}},

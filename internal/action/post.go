@@ -42,7 +42,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		a.Warningf("could not revoke the token: input %s: %v. It expires within the hour.", config.InAPIURL, err)
 		return nil
 	}
-	retry := config.Retry{Attempts: 4, Budget: 30 * time.Second, RequestTimeout: 10 * time.Second}
+	retry := config.ReadRetry(a)
 	ctx, cancel := context.WithTimeout(ctx, deadline(retry))
 	defer cancel()
 	_, tokenT := d.transports(a, retryPolicy(retry), nil)

@@ -85,15 +85,27 @@ func Read(r Reader) (*Config, error) {
 	}
 	c.SkipRevoke = readBool(r, InSkipRevoke, &bad)
 	c.readAPIURL(r, &bad)
-	c.Retry = Retry{
-		Attempts:       readInt(r, InRetryAttempts, 4, 1, 10, &bad),
-		Budget:         time.Duration(readInt(r, InRetrySeconds, 60, 0, 3600, &bad)) * time.Second,
-		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, 20, 1, 600, &bad)) * time.Second,
-	}
+	c.Retry = readRetry(r, &bad)
 	if len(bad) > 0 {
 		return nil, &Error{Problems: bad}
 	}
 	return c, nil
+}
+
+func readRetry(r Reader, bad *problems) Retry {
+	return Retry{
+		Attempts:       readInt(r, InRetryAttempts, 4, 1, 10, bad),
+		Budget:         time.Duration(readInt(r, InRetrySeconds, 60, 0, 3600, bad)) * time.Second,
+		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, 20, 1, 600, bad)) * time.Second,
+	}
+}
+
+// ReadRetry reads only the retry inputs, for the post phase, which must not
+// fail on inputs the main phase already reported: an invalid value takes its
+// default.
+func ReadRetry(r Reader) Retry {
+	var ignored problems
+	return readRetry(r, &ignored)
 }
 
 // Error lists every input problem found.
@@ -157,12 +169,12 @@ func (c *Config) readScope(r Reader, bad *problems) {
 		}
 		if len(other) > 0 {
 			bad.addf("input %s names repositories of %s but input %s is %s: a token reaches one account's repositories; use one step per account",
-				InRepositories, strings.Join(other, ", "), InOwner, owner)
+				InRepositories, quoteAll(other), InOwner, quote(owner))
 			return
 		}
 	} else if len(owners) > 1 {
 		bad.addf("input %s names repositories of several accounts (%s): a token reaches one account's repositories; use one step per account",
-			InRepositories, strings.Join(owners, ", "))
+			InRepositories, quoteAll(owners))
 		return
 	}
 
@@ -356,6 +368,14 @@ func quote(v string) string {
 		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
 	}
 	return strconv.Quote(v)
+}
+
+func quoteAll(vs []string) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = quote(v)
+	}
+	return strings.Join(out, ", ")
 }
 
 func looksSecret(v string) bool {

@@ -88,8 +88,8 @@ func TestInputErrors(t *testing.T) {
 		{"both issuers", map[string]string{InAppID: "12"}, nil, []string{"client-id and app-id are both set"}},
 		{"app id not numeric", map[string]string{InClientID: "<unset>", InAppID: "Iv23liABC"}, nil, []string{"app-id must be the App's numeric ID", "pass it as client-id"}},
 		{"empty key", map[string]string{InPrivateKey: ""}, nil, []string{"private-key is empty"}},
-		{"mixed owners", map[string]string{InRepositories: "a/x, b/y"}, nil, []string{"several accounts (a, b)"}},
-		{"owner mismatch", map[string]string{InOwner: "octo-org", InRepositories: "other/x"}, nil, []string{"names repositories of other but input owner is octo-org"}},
+		{"mixed owners", map[string]string{InRepositories: "a/x, b/y"}, nil, []string{`several accounts ("a", "b")`}},
+		{"owner mismatch", map[string]string{InOwner: "octo-org", InRepositories: "other/x"}, nil, []string{`names repositories of "other" but input owner is "octo-org"`}},
 		{"bad owner", map[string]string{InOwner: "evil\n::add-mask::x"}, nil, []string{`input owner is "evil\n::add-mask::x"`}},
 		{"bad repository", map[string]string{InRepositories: "ok, bad name<<EOF"}, nil, []string{`"bad name<<EOF" is not a repository name`}},
 		{"dot repository", map[string]string{InRepositories: ".."}, nil, []string{"is not a repository name"}},
@@ -229,5 +229,25 @@ func TestPermissionInputsCoverTheTable(t *testing.T) {
 	}
 	if !seen["permission-pull-requests"] || !seen["permission-organization-custom-properties"] {
 		t.Error("dashed permission inputs missing")
+	}
+}
+
+func TestAccountNamesThatLookLikeTokensAreNotEchoed(t *testing.T) {
+	tok := "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
+	for _, in := range []map[string]string{
+		{InOwner: "octo-org", InRepositories: tok + "/app"},
+		{InRepositories: tok + "/app, octocat/blog"},
+	} {
+		_, err := read(t, in)
+		if err == nil || strings.Contains(err.Error(), "ghs_") {
+			t.Errorf("err = %v, want an error without the token-shaped name", err)
+		}
+	}
+}
+
+func TestReadRetryFallsBackToDefaults(t *testing.T) {
+	got := ReadRetry(fakeReader{map[string]string{InRetryAttempts: "2", InRetrySeconds: "nonsense"}, nil})
+	if got != (Retry{Attempts: 2, Budget: 60 * time.Second, RequestTimeout: 20 * time.Second}) {
+		t.Errorf("ReadRetry = %+v", got)
 	}
 }
