@@ -150,6 +150,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"not found", 404, nil, `{"message":"Not Found"}`, "GitHub answered 404 Not Found", false},
 		{"unprocessable", 422, nil, `{"message":"The permissions requested are not granted to this installation."}`, "422 Unprocessable Entity: The permissions requested", false},
+		{"429 with retry-after", 429, map[string]string{"Retry-After": "120"}, `{"message":"You have exceeded a secondary rate limit"}`, "429 Too Many Requests", false},
+		{"429 primary", 429, map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": itoa(reset.Unix())}, `{"message":"API rate limit exceeded"}`, "429 Too Many Requests", true},
 		{"primary rate limit", 403, map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": itoa(reset.Unix())}, `{"message":"API rate limit exceeded"}`, "403 Forbidden: API rate limit exceeded", true},
 	}
 	for _, tt := range tests {
@@ -167,8 +169,14 @@ func TestErrors(t *testing.T) {
 			}
 			var apiErr *APIError
 			_ = asAPIError(err, &apiErr)
-			if tt.wantReset != apiErr.RateLimited() || (tt.wantReset && !apiErr.RateLimitReset.Equal(reset)) {
-				t.Errorf("rate limit = %v reset %v, want %v", apiErr.RateLimited(), apiErr.RateLimitReset, reset)
+			if tt.header["Retry-After"] != "" && apiErr.RetryAfter != 2*time.Minute {
+				t.Errorf("RetryAfter = %v, want 2m", apiErr.RetryAfter)
+			}
+			if tt.wantReset && !apiErr.RateLimitReset.Equal(reset) {
+				t.Errorf("reset %v, want %v", apiErr.RateLimitReset, reset)
+			}
+			if apiErr.RateLimited() != (tt.wantReset || tt.header["Retry-After"] != "") {
+				t.Errorf("RateLimited() = %v", apiErr.RateLimited())
 			}
 		})
 	}

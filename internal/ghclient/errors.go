@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -68,7 +69,21 @@ func apiError(err error) error {
 		}
 		return e
 	case errors.As(err, &respErr):
-		return &APIError{Status: statusOf(respErr.Response, 0), Message: respErr.Message}
+		e := &APIError{Status: statusOf(respErr.Response, 0), Message: respErr.Message}
+		if r := respErr.Response; r != nil && (r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusForbidden) {
+			// go-github only types a 403 with "remaining: 0" or a secondary
+			// limit's documentation URL; GitHub also answers 429, so read the
+			// headers GitHub documents for both.
+			if secs, err := strconv.Atoi(r.Header.Get("Retry-After")); err == nil && secs > 0 {
+				e.RetryAfter = time.Duration(secs) * time.Second
+			}
+			if r.Header.Get("X-RateLimit-Remaining") == "0" {
+				if reset, err := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+					e.RateLimitReset = time.Unix(reset, 0)
+				}
+			}
+		}
+		return e
 	}
 	return err
 }
