@@ -351,6 +351,11 @@ func TestRateLimits(t *testing.T) {
 		{name: "retry-after beyond the budget", call: faultCalls[0],
 			fault:   func(time.Time) emulator.Fault { return secondaryLimit(403, "120") },
 			wantErr: func(time.Time) []string { return []string{"rate limit for this App is exhausted", "retry in 2m0s"} }},
+		{name: "plain 429 with retry-after beyond the budget", call: faultCalls[1],
+			fault: func(time.Time) emulator.Fault {
+				return emulator.Fault{Status: 429, Header: http.Header{"Retry-After": {"120"}}, Body: `{"message":"Too many requests"}`}
+			},
+			wantErr: func(time.Time) []string { return []string{"rate limit for this App is exhausted", "retry in 2m0s"} }},
 		{name: "retry-after beyond a configured budget", call: faultCalls[1], with: []string{"retry-max-seconds", "5"},
 			fault:   func(time.Time) emulator.Fault { return secondaryLimit(403, "7") },
 			wantErr: func(time.Time) []string { return []string{"mint a token for installation 1001", "retry in 7s"} }},
