@@ -95,7 +95,7 @@ func Read(r Reader) (*Config, error) {
 func readRetry(r Reader, bad *problems) Retry {
 	return Retry{
 		Attempts:       readInt(r, InRetryAttempts, 4, 1, 10, bad),
-		Budget:         time.Duration(readInt(r, InRetrySeconds, 60, 0, 3600, bad)) * time.Second,
+		Budget:         time.Duration(readInt(r, InRetrySeconds, 60, 1, 3600, bad)) * time.Second,
 		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, 20, 1, 600, bad)) * time.Second,
 	}
 }

@@ -99,6 +99,7 @@ func TestInputErrors(t *testing.T) {
 		{"bad installation id", map[string]string{InInstallationID: "abc"}, nil, []string{"installation-id must be a positive number"}},
 		{"bad bool", map[string]string{InSkipRevoke: "yes please"}, nil, []string{"skip-token-revoke must be true or false"}},
 		{"bad retry", map[string]string{InRetryAttempts: "0"}, nil, []string{"retry-attempts must be a whole number from 1 to 10"}},
+		{"zero budget", map[string]string{InRetrySeconds: "0"}, nil, []string{"retry-max-seconds must be a whole number from 1 to 3600"}},
 		{"unknown permission", map[string]string{"permission-contnets": "x", InPermissions: "contnets: write"}, nil, []string{`did you mean "contents"`}},
 		{"permission conflict", map[string]string{"permission-contents": "read", InPermissions: "contents: write"}, nil, []string{"set it in one place"}},
 		{"bad level", map[string]string{"permission-workflows": "read"}, nil, []string{`"workflows" cannot be "read"`}},
