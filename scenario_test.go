@@ -306,17 +306,33 @@ func TestPrivateKeyForms(t *testing.T) {
 	}
 }
 
-// installation-id skips the lookup: one call mints the token.
+// installation-id skips the lookup: one call mints the token; the App's slug
+// for the identity outputs is asked for alongside.
 func TestInstallationIDSkipsLookup(t *testing.T) {
 	w := newWorld(t).with("installation-id", "1001", "repositories", "app")
 	res := w.main()
 	succeeded(t, res)
 	calls := w.calls()
-	if calls[0] != "POST /app/installations/1001/access_tokens" {
-		t.Fatalf("calls = %q", calls)
+	slices.Sort(calls)
+	if want := []string{"GET /app", "GET /users/release-bot[bot]", "POST /app/installations/1001/access_tokens"}; !reflect.DeepEqual(calls, want) {
+		t.Fatalf("calls = %q, want %q", calls, want)
 	}
-	if res.Outputs["app-slug"] != "release-bot" || res.Outputs["git-user-name"] != "release-bot[bot]" {
+	if res.Outputs["app-slug"] != "release-bot" || res.Outputs["git-user-name"] != "release-bot[bot]" || res.Outputs["installation-id"] != "1001" {
 		t.Errorf("outputs = %v", res.Outputs)
+	}
+}
+
+// Without the slug the identity outputs stay empty, and the step still succeeds.
+func TestInstallationIDWithoutTheAppLookup(t *testing.T) {
+	w := newWorld(t).with("installation-id", "1001", "retry-attempts", "1")
+	w.emu.AddFault(emulator.Fault{Method: "GET", Path: "/app", Times: -1, Status: 500})
+	res := w.main()
+	succeeded(t, res)
+	if res.Outputs["token"] == "" || res.Outputs["app-slug"] != "" || res.Outputs["git-user-name"] != "" {
+		t.Errorf("outputs = %v", res.Outputs)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "could not look up the App's slug") }) {
+		t.Errorf("warnings = %q", res.Warnings)
 	}
 }
 

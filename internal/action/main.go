@@ -45,6 +45,12 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	if err != nil {
 		return err
 	}
+	slugOf := func() (string, error) { return inst.AppSlug, nil }
+	if inst == nil {
+		// With installation-id no lookup told us the App's slug, which the
+		// identity outputs need: ask while the token is minted.
+		slugOf = m.appSlugAsync()
+	}
 	tok, err := m.mint(inst)
 	if err != nil {
 		return err
@@ -63,14 +69,8 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	granted, _ := json.Marshal(tok.Permissions) // a map of strings always marshals
 	id := m.id(inst)
-	slug := ""
-	if inst != nil {
-		slug = inst.AppSlug
-	}
-	bot := m.botIdentity(a, slug, tok.Token)
-	if slug == "" {
-		slug = bot.slug
-	}
+	bot := m.botIdentity(a, slugOf, tok.Token)
+	slug := bot.slug
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token},
 		{"installation-id", strconv.FormatInt(id, 10)},
@@ -254,14 +254,11 @@ type bot struct{ slug, id, name, email string }
 
 // botIdentity looks up the App's bot user for git commits. It never fails
 // the step: the token is already minted, so a lookup problem is a warning.
-func (m *minter) botIdentity(a *githubactions.Action, slug, token string) bot {
-	if slug == "" {
-		app, err := m.gh.GetApp(m.ctx)
-		if err != nil {
-			a.Warningf("could not look up the App's slug, so the app-slug and git identity outputs are empty: %v", m.explain("get the App", err))
-			return bot{}
-		}
-		slug = app.Slug
+func (m *minter) botIdentity(a *githubactions.Action, slugOf func() (string, error), token string) bot {
+	slug, err := slugOf()
+	if err != nil {
+		a.Warningf("could not look up the App's slug, so the app-slug and git identity outputs are empty: %v", m.explain("get the App", err))
+		return bot{}
 	}
 	login := slug + "[bot]"
 	u, err := m.gh.GetUser(m.ctx, login, token)
@@ -271,6 +268,28 @@ func (m *minter) botIdentity(a *githubactions.Action, slug, token string) bot {
 	}
 	id := strconv.FormatInt(u.ID, 10)
 	return bot{slug: slug, id: id, name: login, email: id + "+" + login + "@users.noreply.github.com"}
+}
+
+// appSlugAsync starts GET /app and returns a function that waits for its slug.
+// The goroutine ends with the phase's context at the latest.
+func (m *minter) appSlugAsync() func() (string, error) {
+	type result struct {
+		slug string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		app, err := m.gh.GetApp(m.ctx)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		done <- result{slug: app.Slug}
+	}()
+	return func() (string, error) {
+		r := <-done
+		return r.slug, r.err
+	}
 }
 
 // explain turns a failed call into a sentence that says what to do.
