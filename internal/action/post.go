@@ -2,7 +2,6 @@ package action
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
@@ -14,7 +13,8 @@ import (
 // asked to keep it or it has already expired. Nothing here fails the job: the
 // token dies within the hour anyway, so every problem is a warning.
 func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
-	if strings.EqualFold(a.GetInput(config.InSkipRevoke), "true") {
+	cfg, urlErr := config.ReadPost(a)
+	if cfg.SkipRevoke {
 		a.Infof("skip-token-revoke is set: the token stays valid until it expires.")
 		return nil
 	}
@@ -30,29 +30,20 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return nil
 	}
 
-	apiURL := a.GetInput(config.InAPIURL)
-	if apiURL == "" {
-		apiURL = a.Getenv("GITHUB_API_URL")
-	}
-	if apiURL == "" {
-		apiURL = "https://api.github.com"
-	}
-	base, _, err := config.APIBase(apiURL)
-	if err != nil {
-		a.Warningf("could not revoke the token: input %s: %v. It expires within the hour.", config.InAPIURL, err)
+	if urlErr != nil {
+		a.Warningf("could not revoke the token: %v. It expires within the hour.", urlErr)
 		return nil
 	}
-	retry := config.ReadRetry(a)
-	ctx, cancel := context.WithTimeout(ctx, deadline(retry))
+	ctx, cancel := context.WithTimeout(ctx, deadline(cfg.Retry))
 	defer cancel()
-	_, tokenT := d.transports(a, retryPolicy(retry), nil)
-	gh := ghclient.New(base, nil, tokenT)
+	_, tokenT := d.transports(a, retryPolicy(cfg.Retry), nil)
+	gh := ghclient.New(cfg.APIURL, nil, tokenT)
 	if err := gh.RevokeToken(ctx, token); err != nil {
 		if ghclient.StatusOf(err) == 401 {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 			return nil
 		}
-		a.Warningf("could not revoke the token; it expires within the hour: %v", explain(ctx, "revoke the token", err, &config.Config{APIURL: base, Retry: retry}))
+		a.Warningf("could not revoke the token; it expires within the hour: %v", explain(ctx, "revoke the token", err, cfg))
 		return nil
 	}
 	a.Infof("Token revoked.")

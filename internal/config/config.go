@@ -100,14 +100,6 @@ func readRetry(r Reader, bad *problems) Retry {
 	}
 }
 
-// ReadRetry reads only the retry inputs, for the post phase, which must not
-// fail on inputs the main phase already reported: an invalid value takes its
-// default.
-func ReadRetry(r Reader) Retry {
-	var ignored problems
-	return readRetry(r, &ignored)
-}
-
 // Error lists every input problem found.
 type Error struct{ Problems []string }
 
@@ -276,14 +268,7 @@ func (c *Config) readPermissions(r Reader, bad *problems) {
 }
 
 func (c *Config) readAPIURL(r Reader, bad *problems) {
-	raw := r.GetInput(InAPIURL)
-	if raw == "" {
-		raw = r.Getenv("GITHUB_API_URL")
-	}
-	if raw == "" {
-		raw = "https://api.github.com"
-	}
-	u, warning, err := APIBase(raw)
+	u, warning, err := apiURL(r)
 	if err != nil {
 		bad.addf("input %s: %v", InAPIURL, err)
 		return
@@ -292,6 +277,34 @@ func (c *Config) readAPIURL(r Reader, bad *problems) {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("input %s: %s", InAPIURL, warning))
 	}
 	c.APIURL = u
+}
+
+// apiURL reads the github-api-url input, falling back to the runner's
+// GITHUB_API_URL and then to GitHub.com.
+func apiURL(r Reader) (*url.URL, string, error) {
+	raw := r.GetInput(InAPIURL)
+	if raw == "" {
+		raw = r.Getenv("GITHUB_API_URL")
+	}
+	if raw == "" {
+		raw = "https://api.github.com"
+	}
+	return APIBase(raw)
+}
+
+// ReadPost reads what the post phase needs: skip-token-revoke, the API URL
+// and the retry bounds. Post must not fail on inputs the main phase already
+// reported, so an invalid boolean or number takes its default; only an API
+// URL that cannot be used is an error.
+func ReadPost(r Reader) (*Config, error) {
+	var ignored problems
+	c := &Config{SkipRevoke: readBool(r, InSkipRevoke, &ignored), Retry: readRetry(r, &ignored)}
+	u, _, err := apiURL(r)
+	if err != nil {
+		return c, fmt.Errorf("input %s: %w", InAPIURL, err)
+	}
+	c.APIURL = u
+	return c, nil
 }
 
 // APIBase turns what users write for the API URL into the base every endpoint

@@ -246,9 +246,22 @@ func TestAccountNamesThatLookLikeTokensAreNotEchoed(t *testing.T) {
 	}
 }
 
-func TestReadRetryFallsBackToDefaults(t *testing.T) {
-	got := ReadRetry(fakeReader{map[string]string{InRetryAttempts: "2", InRetrySeconds: "nonsense"}, nil})
-	if got != (Retry{Attempts: 2, Budget: 60 * time.Second, RequestTimeout: 20 * time.Second}) {
-		t.Errorf("ReadRetry = %+v", got)
+func TestReadPostFallsBackToDefaults(t *testing.T) {
+	c, err := ReadPost(fakeReader{map[string]string{InRetryAttempts: "2", InRetrySeconds: "nonsense", InSkipRevoke: "maybe"}, runnerEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retry != (Retry{Attempts: 2, Budget: 60 * time.Second, RequestTimeout: 20 * time.Second}) || c.SkipRevoke {
+		t.Errorf("ReadPost = %+v", c)
+	}
+	if c.APIURL.String() != "https://api.github.com/" {
+		t.Errorf("api url = %s, want GITHUB_API_URL's", c.APIURL)
+	}
+	c, err = ReadPost(fakeReader{map[string]string{InSkipRevoke: "TRUE", InAPIURL: "https://ghes.example.com"}, nil})
+	if err != nil || !c.SkipRevoke || c.APIURL.String() != "https://ghes.example.com/api/v3/" {
+		t.Errorf("ReadPost = %+v, %v", c, err)
+	}
+	if _, err := ReadPost(fakeReader{map[string]string{InAPIURL: "http://ghes.example.com"}, nil}); err == nil || !strings.Contains(err.Error(), "github-api-url") {
+		t.Errorf("unusable API URL: err = %v", err)
 	}
 }
