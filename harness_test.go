@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -51,11 +48,10 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build the action:", err)
 		return 1
 	}
-	if appKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if appKey, appPEM, err = emulator.NewAppKey(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	appPEM = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(appKey)}))
 	return m.Run()
 }
 

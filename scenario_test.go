@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -248,11 +246,11 @@ func TestGitHubRefusals(t *testing.T) {
 // otherPEM is a valid key that does not belong to the App.
 func otherPEM(t *testing.T) string {
 	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	_, other, err := emulator.NewAppKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+	return other
 }
 
 func pkcs8PEM(t *testing.T) string {

@@ -10,10 +10,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,11 +51,10 @@ func run(out io.Writer) error {
 		return fmt.Errorf("build the action (run the demo from the repository root): %w", err)
 	}
 
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, keyPEM, err := emulator.NewAppKey()
 	if err != nil {
 		return err
 	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	emu := emulator.New(emulator.DefaultConfig(&key.PublicKey))
 	srv := httptest.NewServer(emu)
 	defer srv.Close()

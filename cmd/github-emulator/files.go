@@ -1,19 +1,12 @@
 package main
 
 import (
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/app-token/app-token/internal/emulator"
 )
-
-func privateKeyPEM(k *rsa.PrivateKey) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-}
 
 // infoFile is what -info-out holds: KEY=value lines that a shell can source
 // and docker --env-file can read (values need no quoting).

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,12 +46,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, keyPEM, err := emulator.NewAppKey()
 	if err != nil {
-		return fmt.Errorf("generate the App key: %w", err)
+		return err
 	}
 	if o.keyOut != "" {
-		if err := writeFileAtomic(o.keyOut, privateKeyPEM(key), 0o600); err != nil {
+		if err := writeFileAtomic(o.keyOut, []byte(keyPEM), 0o600); err != nil {
 			return fmt.Errorf("write the App key: %w", err)
 		}
 	}

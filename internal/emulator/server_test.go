@@ -1,7 +1,10 @@
 package emulator
 
 import (
+	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -151,5 +154,20 @@ func TestAuthKind(t *testing.T) {
 		if got := AuthKind(h); got != want {
 			t.Errorf("AuthKind(%q) = %q, want %q", h, got, want)
 		}
+	}
+}
+
+func TestNewAppKeyIsTrustedAsGitHubHandsItOut(t *testing.T) {
+	key, pemText, err := NewAppKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, rest := pem.Decode([]byte(pemText))
+	if block == nil || block.Type != "RSA PRIVATE KEY" || len(bytes.TrimSpace(rest)) != 0 {
+		t.Fatalf("PEM = %q", pemText)
+	}
+	parsed, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil || !parsed.Equal(key) {
+		t.Fatalf("the PEM does not hold the returned key: %v", err)
 	}
 }
