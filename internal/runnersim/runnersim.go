@@ -96,8 +96,9 @@ func (s *Step) Post(ctx context.Context, state map[string]string) (*Result, erro
 }
 
 // env returns the environment a phase starts with: the job's environment,
-// then every declared input.
-func (s *Step) env(dir string, state map[string]string) []string {
+// then every declared input. A `with:` entry action.yml does not declare is
+// an error: the runner would warn and not pass it.
+func (s *Step) env(dir string, state map[string]string) ([]string, error) {
 	env := Defaults()
 	env["GITHUB_WORKSPACE"] = filepath.Join(dir, "workspace")
 	env["HOME"] = filepath.Join(dir, "home")
@@ -109,12 +110,23 @@ func (s *Step) env(dir string, state map[string]string) []string {
 	for k, v := range s.Env {
 		env[k] = v
 	}
-	for _, in := range config.AllInputs() {
+	inputs := config.AllInputs()
+	passed := 0
+	for _, in := range inputs {
 		v, ok := s.With[in.Name]
-		if !ok {
+		if ok {
+			passed++
+		} else {
 			v = strings.ReplaceAll(in.Default, "${{ github.api_url }}", env["GITHUB_API_URL"])
 		}
 		env["INPUT_"+strings.ToUpper(strings.ReplaceAll(in.Name, " ", "_"))] = v
+	}
+	if passed < len(s.With) {
+		for name := range s.With {
+			if !slices.ContainsFunc(inputs, func(in config.Input) bool { return in.Name == name }) {
+				return nil, fmt.Errorf("input %q is not declared in action.yml; the runner would warn and not pass it", name)
+			}
+		}
 	}
 	for k, v := range state {
 		env["STATE_"+k] = v
@@ -124,7 +136,7 @@ func (s *Step) env(dir string, state map[string]string) []string {
 		out = append(out, k+"="+v)
 	}
 	slices.Sort(out)
-	return out
+	return out, nil
 }
 
 // gnuTime is GNU time, used to measure a phase's peak memory: Go starts
@@ -191,11 +203,6 @@ func (s *Step) InProcess(ctx context.Context, phase Phase, state map[string]stri
 // execute prepares the step's folders and environment, lets launch run the
 // phase, and reads back the runner's files and commands.
 func (s *Step) execute(state map[string]string, launch func(env []string, workdir string, res *Result) error) (*Result, error) {
-	for name := range s.With {
-		if !declared(name) {
-			return nil, fmt.Errorf("input %q is not declared in action.yml; the runner would warn and not pass it", name)
-		}
-	}
 	dir := s.Dir
 	if dir == "" {
 		var err error
@@ -209,11 +216,14 @@ func (s *Step) execute(state map[string]string, launch func(env []string, workdi
 			return nil, err
 		}
 	}
-	res := &Result{}
-	if err := launch(s.env(dir, state), filepath.Join(dir, "workspace"), res); err != nil {
+	env, err := s.env(dir, state)
+	if err != nil {
 		return nil, err
 	}
-	var err error
+	res := &Result{}
+	if err := launch(env, filepath.Join(dir, "workspace"), res); err != nil {
+		return nil, err
+	}
 	if res.Outputs, err = readFileCommands(filepath.Join(dir, "file_commands", "output")); err != nil {
 		return nil, err
 	}
@@ -227,15 +237,6 @@ func (s *Step) execute(state map[string]string, launch func(env []string, workdi
 	res.Summary = string(summary)
 	res.parseCommands()
 	return res, nil
-}
-
-func declared(name string) bool {
-	for _, in := range config.AllInputs() {
-		if in.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func readFileCommands(path string) (map[string]string, error) {

@@ -1,0 +1,55 @@
+package runnersim
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// A phase sees what the runner would hand it: every declared input under its
+// hyphenated name, defaults filled in (github.api_url evaluated), and state
+// as STATE_<name>.
+func TestInProcessEnvironmentIsTheRunners(t *testing.T) {
+	step := &Step{With: map[string]string{"private-key": "k", "permission-pull-requests": "write"},
+		Env: map[string]string{"GITHUB_API_URL": "https://ghes.example.com/api/v3"}}
+	seen := map[string]string{}
+	res, err := step.InProcess(context.Background(), func(_ context.Context, a *githubactions.Action) error {
+		for _, k := range []string{"INPUT_PRIVATE-KEY", "INPUT_PERMISSION-PULL-REQUESTS", "INPUT_PERMISSION-CONTENTS",
+			"INPUT_GITHUB-API-URL", "INPUT_SKIP-TOKEN-REVOKE", "STATE_token", "GITHUB_REPOSITORY"} {
+			seen[k] = a.Getenv(k)
+		}
+		a.AddMask("s3cret")
+		a.Infof("value s3cret here")
+		a.Warningf("careful")
+		return nil
+	}, map[string]string{"token": "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"INPUT_PRIVATE-KEY": "k", "INPUT_PERMISSION-PULL-REQUESTS": "write", "INPUT_PERMISSION-CONTENTS": "",
+		"INPUT_GITHUB-API-URL": "https://ghes.example.com/api/v3", "INPUT_SKIP-TOKEN-REVOKE": "false", "STATE_token": "t", "GITHUB_REPOSITORY": "octo-org/app"}
+	for k, v := range want {
+		if seen[k] != v {
+			t.Errorf("%s = %q, want %q", k, seen[k], v)
+		}
+	}
+	if len(res.Masks) != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Log(), "value *** here") || strings.Contains(res.Log(), "s3cret") {
+		t.Errorf("masks %q, warnings %q, log:\n%s", res.Masks, res.Warnings, res.Log())
+	}
+	if leaks := res.Leaks("s3cret"); len(leaks) != 1 {
+		t.Errorf("Leaks = %q, want the one unmasked stdout line", leaks)
+	}
+}
+
+func TestUndeclaredInputIsRefused(t *testing.T) {
+	step := &Step{With: map[string]string{"privat-key": "k"}}
+	_, err := step.InProcess(context.Background(), func(context.Context, *githubactions.Action) error {
+		t.Error("the phase ran")
+		return nil
+	}, nil)
+	if err == nil || !strings.Contains(err.Error(), `"privat-key" is not declared`) {
+		t.Errorf("err = %v", err)
+	}
+}
