@@ -60,22 +60,22 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	a.AddMask(tok.Token)
 
 	w := filecmd.New(a)
+	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
 	// State first: if writing outputs fails, Post can still revoke.
 	if err := saveAll(w.SaveState, [][2]string{
 		{stateToken, tok.Token},
-		{stateExpiresAt, tok.ExpiresAt.UTC().Format(time.RFC3339)},
+		{stateExpiresAt, expires},
 	}); err != nil {
 		return err
 	}
 	granted, _ := json.Marshal(tok.Permissions) // a map of strings always marshals
 	id := m.id(inst)
 	bot := m.botIdentity(a, slugOf, tok.Token)
-	slug := bot.slug
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token},
 		{"installation-id", strconv.FormatInt(id, 10)},
-		{"app-slug", slug},
-		{"expires-at", tok.ExpiresAt.UTC().Format(time.RFC3339)},
+		{"app-slug", bot.slug},
+		{"expires-at", expires},
 		{"permissions", string(granted)},
 		{"bot-user-id", bot.id},
 		{"git-user-name", bot.name},
@@ -84,8 +84,8 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return err
 	}
 	a.Infof("Minted an installation token for %s with %s; it expires at %s%s.",
-		cfg.RepositoryList(), describePermissions(tok.Permissions), tok.ExpiresAt.UTC().Format(time.RFC3339), revokeNote(cfg))
-	if err := w.AddSummary(summary(cfg, slug, id, tok)); err != nil {
+		cfg.RepositoryList(), describePermissions(tok.Permissions), expires, revokeNote(cfg))
+	if err := w.AddSummary(summary(cfg, bot.slug, id, tok.Permissions, expires)); err != nil {
 		a.Warningf("could not write the job summary: %v", err)
 	}
 	return nil
@@ -93,10 +93,9 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 
 // summary is the job summary's account of the token: what it reaches and for
 // how long, never the token itself.
-func summary(cfg *config.Config, slug string, id int64, tok *ghclient.Token) string {
+func summary(cfg *config.Config, slug string, id int64, granted permissions.Set, expires string) string {
 	return fmt.Sprintf("### GitHub App token\n\n| | |\n|---|---|\n| App | %s |\n| Installation | %d on %s |\n| Repositories | %s |\n| Permissions | %s |\n| Expires | %s%s |\n",
-		orDash(slug), id, cfg.Owner, cfg.RepositoryList(), orDash(permissions.Set(tok.Permissions).String()),
-		tok.ExpiresAt.UTC().Format(time.RFC3339), revokeNote(cfg))
+		orDash(slug), id, cfg.Owner, cfg.RepositoryList(), orDash(granted.String()), expires, revokeNote(cfg))
 }
 
 func orDash(s string) string {
