@@ -1,0 +1,84 @@
+// Package ghtext is the one place where text from GitHub's answers is checked
+// before the action shows it. Every string a server sends that reaches the
+// log, an output or the job summary passes through here: names against
+// GitHub's own alphabets (anything else is refused, never repaired), and free
+// text such as an error message made safe to print.
+//
+// The alphabets keep out line breaks, "::" and "<<", shell syntax and
+// markdown: a hostile or broken server cannot start a workflow command,
+// forge an output, or plant a command in a later step's script.
+package ghtext
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/app-token/app-token/internal/secret"
+)
+
+// MaxMessage bounds a server's message as the action shows it.
+const MaxMessage = 1 << 10
+
+var (
+	loginPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+	repoPattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	slugPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
+	permPattern  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	levelPattern = regexp.MustCompile(`^[a-z]{1,16}$`)
+)
+
+// IsLogin reports whether s is a GitHub account name (users, organisations,
+// enterprises; Enterprise Managed Users add an underscore).
+func IsLogin(s string) bool { return loginPattern.MatchString(s) }
+
+// IsRepo reports whether s is a repository name (without its owner).
+func IsRepo(s string) bool { return repoPattern.MatchString(s) && s != "." && s != ".." }
+
+// IsFullName reports whether s is owner/name.
+func IsFullName(s string) bool {
+	owner, name, ok := strings.Cut(s, "/")
+	return ok && IsLogin(owner) && IsRepo(name)
+}
+
+// IsSlug reports whether s is a GitHub App's slug: what GitHub derives from
+// the App's name, lower-case letters, digits and dashes.
+func IsSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// IsPermission reports whether name and level are written in the alphabet
+// of GitHub's permission table (snake_case names, one-word levels).
+func IsPermission(name, level string) bool {
+	return permPattern.MatchString(name) && levelPattern.MatchString(level)
+}
+
+// Message makes free text from a server fit to show inside one log line:
+// credentials are hidden, control characters (line breaks among them)
+// become spaces, and the text is cut at MaxMessage bytes.
+func Message(s string) string {
+	if len(s) > 4*MaxMessage {
+		s = s[:4*MaxMessage] // scrub what can be shown, not a megabyte
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	s = secret.Scrub(strings.TrimSpace(s))
+	return Cut(s, MaxMessage)
+}
+
+// Cut shortens s to at most n bytes, on a rune boundary, marking the cut.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "…"
+	i := n - len(mark)
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + mark
+}
