@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/secret"
 )
 
 // MaxRepositories is the most repositories GitHub lets one token name.
@@ -41,6 +43,9 @@ type Config struct {
 	APIURL *url.URL
 	// Warnings are things worth telling the user that do not stop the run.
 	Warnings []string
+	// Notices are things a user may want to know, such as a permission
+	// sent to GitHub as written because it is newer than the action's table.
+	Notices []string
 	// Retry bounds the retrying of each API call.
 	Retry Retry
 }
@@ -63,18 +68,22 @@ type problems []string
 
 func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
 
-// Read reads and checks every input. The error, if any, lists every problem,
-// each naming its input and what to do.
-func Read(r Reader) (*Config, error) {
+// Read reads and checks every input. passed names every input the runner
+// passed (see InputNames), declared or not: the runner hands over every
+// `with:` entry, and an input the action does not know is a typo that would
+// otherwise widen the token. The error, if any, lists every problem, each
+// naming its input and what to do.
+func Read(r Reader, passed []string) (*Config, error) {
 	var bad problems
 	c := &Config{PrivateKey: r.GetInput(InPrivateKey)}
 
+	r, extra := c.checkPassed(r, passed, &bad)
 	c.readIssuer(r, &bad)
 	if c.PrivateKey == "" {
 		bad.addf("input %s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?)", InPrivateKey)
 	}
 	c.readScope(r, &bad)
-	c.readPermissions(r, &bad)
+	c.readPermissions(r, extra, &bad)
 
 	if v := r.GetInput(InInstallationID); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -131,11 +140,6 @@ func (c *Config) readIssuer(r Reader, bad *problems) {
 
 var (
 	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	// ownerPattern accepts GitHub logins, including the underscore of
-	// Enterprise Managed Users. It also keeps newlines, "::" and "<<" out of
-	// anything the action later logs or writes to the runner's files.
-	ownerPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
-	repoPattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 )
 
 // readScope applies the official action's scope rules:
@@ -144,12 +148,18 @@ var (
 // repository's owner (or the owner the entries name).
 func (c *Config) readScope(r Reader, bad *problems) {
 	owner := r.GetInput(InOwner)
-	if owner != "" && !ownerPattern.MatchString(owner) {
+	if owner != "" && !ghtext.IsLogin(owner) {
 		bad.addf("input %s is %s, which is not a GitHub account name (letters, digits and dashes)", InOwner, quote(owner))
 		return
 	}
-	names, owners, ok := splitRepositories(r.GetInput(InRepositories), bad)
+	raw := r.GetInput(InRepositories)
+	names, owners, ok := splitRepositories(raw, bad)
 	if !ok {
+		return
+	}
+	if raw != "" && len(names) == 0 {
+		bad.addf("input %s is set but names no repository: to reach every repository of the installation, leave %s out and set %s; to narrow the token, list names separated by commas or newlines",
+			InRepositories, InRepositories, InOwner)
 		return
 	}
 	if owner != "" {
@@ -182,7 +192,7 @@ func (c *Config) readScope(r Reader, bad *problems) {
 		}
 		if c.Owner == "" {
 			bad.addf("input %s names no owner and GITHUB_REPOSITORY_OWNER is not set: set input %s or write entries as owner/name", InRepositories, InOwner)
-		} else if !ownerPattern.MatchString(c.Owner) {
+		} else if !ghtext.IsLogin(c.Owner) {
 			bad.addf("GITHUB_REPOSITORY_OWNER is %s, which is not a GitHub account name: set input %s", quote(c.Owner), InOwner)
 		}
 	default:
@@ -193,7 +203,7 @@ func (c *Config) readScope(r Reader, bad *problems) {
 		}
 		// The runner's own values, but checked like inputs: they end up in
 		// log lines and request paths.
-		if !ownerPattern.MatchString(repoOwner) || !repoPattern.MatchString(repoName) {
+		if !ghtext.IsLogin(repoOwner) || !ghtext.IsRepo(repoName) {
 			bad.addf("GITHUB_REPOSITORY is %s, which is not owner/name: set inputs %s and %s", quote(r.Getenv("GITHUB_REPOSITORY")), InOwner, InRepositories)
 			return
 		}
@@ -219,7 +229,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 		}
 		name := entry
 		if o, n, found := strings.Cut(entry, "/"); found {
-			if !ownerPattern.MatchString(o) {
+			if !ghtext.IsLogin(o) {
 				bad.addf("input %s: %s does not start with a GitHub account name", InRepositories, quote(entry))
 				ok = false
 				continue
@@ -230,7 +240,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 			}
 			name = n
 		}
-		if !repoPattern.MatchString(name) || name == "." || name == ".." {
+		if !ghtext.IsRepo(name) {
 			bad.addf("input %s: %s is not a repository name (letters, digits, '.', '-' and '_')", InRepositories, quote(entry))
 			ok = false
 			continue
@@ -243,16 +253,27 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 	return names, owners, ok
 }
 
-func (c *Config) readPermissions(r Reader, bad *problems) {
-	fromInputs := permissions.Set{}
+// readPermissions merges the permission-* inputs (declared ones, and the
+// extra ones checkPassed let through) with the permissions block.
+func (c *Config) readPermissions(r Reader, extra permissions.Set, bad *problems) {
+	fromInputs := extra
 	for _, spec := range permissions.All() {
 		if v := strings.ToLower(r.GetInput(spec.InputName())); v != "" {
+			if prev, ok := fromInputs[spec.Name]; ok && prev != v {
+				bad.addf("input %s is %s but its underscore spelling says %s: set it once", spec.InputName(), quote(v), quote(prev))
+			}
 			fromInputs[spec.Name] = v
 		}
 	}
-	block, err := permissions.ParseBlock(r.GetInput(InPermissions))
+	raw := r.GetInput(InPermissions)
+	block, err := permissions.ParseBlock(raw)
 	if err != nil {
 		bad.addf("input %s: %v", InPermissions, err)
+		return
+	}
+	if raw != "" && len(block) == 0 {
+		bad.addf("input %s is set but names no permission (an empty `{}` or only comments): to ask for every permission the installation has, leave %s out; to narrow the token, write one `name: level` per line, e.g. `contents: read`",
+			InPermissions, InPermissions)
 		return
 	}
 	merged, err := permissions.Merge(fromInputs, block)
@@ -260,9 +281,13 @@ func (c *Config) readPermissions(r Reader, bad *problems) {
 		bad.addf("%v", err)
 		return
 	}
-	if err := permissions.Validate(merged); err != nil {
+	forwarded, err := permissions.Validate(merged)
+	if err != nil {
 		bad.addf("permissions: %v", err)
 		return
+	}
+	for _, name := range forwarded {
+		c.Notices = append(c.Notices, fmt.Sprintf("permission %s is not in this action's copy of GitHub's permission table; it is sent to GitHub as written (GitHub refuses the token if it does not know it)", name))
 	}
 	c.Permissions = merged
 }
@@ -373,15 +398,7 @@ func readInt(r Reader, name string, def, lo, hi int, bad *problems) int {
 	return n
 }
 
-// quote shows a user's value in an error: Go-quoted so a newline or "::" in it
-// cannot start a workflow command. A long value, or one that looks like a key
-// or token pasted into the wrong input, is not shown at all.
-func quote(v string) string {
-	if len(v) > 40 || looksSecret(v) {
-		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
-	}
-	return strconv.Quote(v)
-}
+func quote(v string) string { return secret.Quote(v) }
 
 func quoteAll(vs []string) string {
 	out := make([]string, len(vs))
@@ -389,15 +406,6 @@ func quoteAll(vs []string) string {
 		out[i] = quote(v)
 	}
 	return strings.Join(out, ", ")
-}
-
-func looksSecret(v string) bool {
-	for _, p := range []string{"ghs_", "ghp_", "gho_", "ghu_", "ghr_", "github_pat_", "-----", "PRIVATE KEY"} {
-		if strings.Contains(v, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // RepositoryList renders the scope for logs: "octo-org/app, octo-org/infra"

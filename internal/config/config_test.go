@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,17 @@ type fakeReader struct{ in, env map[string]string }
 
 func (f fakeReader) GetInput(name string) string { return strings.TrimSpace(f.in[name]) }
 func (f fakeReader) Getenv(key string) string    { return f.env[key] }
+
+// readAll reads f with every input in f.in passed, as the runner passes
+// every declared input and every `with:` entry.
+func readAll(f fakeReader) (*Config, error) {
+	var passed []string
+	for name := range f.in {
+		passed = append(passed, name)
+	}
+	slices.Sort(passed)
+	return Read(f, passed)
+}
 
 var runnerEnv = map[string]string{
 	"GITHUB_REPOSITORY":       "octo-org/app",
@@ -33,7 +45,7 @@ func read(t *testing.T, in map[string]string) (*Config, error) {
 		}
 		base[k] = v
 	}
-	return Read(fakeReader{base, runnerEnv})
+	return readAll(fakeReader{base, runnerEnv})
 }
 
 func TestScope(t *testing.T) {
@@ -100,7 +112,16 @@ func TestInputErrors(t *testing.T) {
 		{"bad bool", map[string]string{InSkipRevoke: "yes please"}, nil, []string{"skip-token-revoke must be true or false"}},
 		{"bad retry", map[string]string{InRetryAttempts: "0"}, nil, []string{"retry-attempts must be a whole number from 1 to 10"}},
 		{"zero budget", map[string]string{InRetrySeconds: "0"}, nil, []string{"retry-max-seconds must be a whole number from 1 to 3600"}},
-		{"unknown permission", map[string]string{"permission-contnets": "x", InPermissions: "contnets: write"}, nil, []string{`did you mean "contents"`}},
+		{"unknown permission", map[string]string{InPermissions: "contnets: write"}, nil, []string{`did you mean "contents"`}},
+		{"misspelt permission input", map[string]string{"permission-contens": "write"}, nil, []string{`input "permission-contens" is not an input of this action (did you mean permission-contents?)`}},
+		{"undeclared input", map[string]string{InOwner: "octo-org", "repository": "infra"}, nil, []string{`input "repository" is not an input of this action (did you mean repositories?)`, "wider"}},
+		{"undeclared input far from any", map[string]string{"frobnicate": ""}, nil, []string{`input "frobnicate" is not an input of this action: `}},
+		{"empty permissions block", map[string]string{InPermissions: "{}"}, nil, []string{"input permissions is set but names no permission", "leave permissions out"}},
+		{"comment-only permissions block", map[string]string{InPermissions: "# contents: write\n  # nothing"}, nil, []string{"names no permission"}},
+		{"read-all shorthand", map[string]string{InPermissions: "read-all"}, nil, []string{"read-all is a GITHUB_TOKEN shorthand"}},
+		{"blank repositories with owner", map[string]string{InOwner: "octo-org", InRepositories: ", ,"}, nil, []string{"input repositories is set but names no repository", "leave repositories out"}},
+		{"key in permissions", map[string]string{InPermissions: testPEM}, nil, []string{"input permissions holds what looks like a private key or token (not shown)"}},
+		{"token in owner", map[string]string{InOwner: "ghs_16C7e42F292c6912E7710c838347Ae178B4a"}, nil, []string{"input owner holds what looks like a private key or token"}},
 		{"permission conflict", map[string]string{"permission-contents": "read", InPermissions: "contents: write"}, nil, []string{"set it in one place"}},
 		{"bad level", map[string]string{"permission-workflows": "read"}, nil, []string{`"workflows" cannot be "read"`}},
 		{"http to a remote host", map[string]string{InAPIURL: "http://ghes.example.com"}, nil, []string{"plain http"}},
@@ -121,7 +142,7 @@ func TestInputErrors(t *testing.T) {
 			if tt.env != nil {
 				env = tt.env
 			}
-			_, err := Read(fakeReader{base, env})
+			_, err := readAll(fakeReader{base, env})
 			var cerr *Error
 			if !errors.As(err, &cerr) {
 				t.Fatalf("err = %v, want *Error", err)
@@ -133,6 +154,9 @@ func TestInputErrors(t *testing.T) {
 			}
 			if strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("error spans lines: %q", err)
+			}
+			if strings.Contains(err.Error(), "MIIB") || strings.Contains(err.Error(), "ghs_") {
+				t.Errorf("error echoes a secret: %q", err)
 			}
 		})
 	}
@@ -263,5 +287,31 @@ func TestReadPostFallsBackToDefaults(t *testing.T) {
 	}
 	if _, err := ReadPost(fakeReader{map[string]string{InAPIURL: "http://ghes.example.com"}, nil}); err == nil || !strings.Contains(err.Error(), "github-api-url") {
 		t.Errorf("unusable API URL: err = %v", err)
+	}
+}
+
+const testPEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----"
+
+// A permission newer than the table is forwarded with a notice, whether it
+// comes as permission-<name> or in the block; an underscore spelling of a
+// known input is read as that input.
+func TestNewPermissionsAreForwarded(t *testing.T) {
+	c, err := read(t, map[string]string{"permission-quantum-computers": "write", InPermissions: "hover_boards: read", "permission-pull_requests": "read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := permissions.Set{"quantum_computers": "write", "hover_boards": "read", "pull_requests": "read"}
+	if !reflect.DeepEqual(c.Permissions, want) {
+		t.Errorf("permissions = %v, want %v", c.Permissions, want)
+	}
+	if len(c.Notices) != 3 || !strings.Contains(strings.Join(c.Notices, "|"), "sent to GitHub as written") {
+		t.Errorf("notices = %q", c.Notices)
+	}
+}
+
+func TestInputNames(t *testing.T) {
+	got := InputNames([]string{"INPUT_PERMISSION-CONTENS=write", "INPUT_OWNER=", "PATH=/bin", "INPUT_=x", "INPUT_PRIVATE-KEY=k=v"})
+	if want := []string{"owner", "permission-contens", "private-key"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("InputNames = %q, want %q", got, want)
 	}
 }

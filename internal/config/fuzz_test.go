@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/app-token/app-token/internal/ghtext"
+
 	"errors"
 	"regexp"
 	"strings"
@@ -64,12 +66,12 @@ func FuzzRepositories(f *testing.F) {
 	f.Fuzz(func(t *testing.T, owner, repositories string) {
 		in := map[string]string{InClientID: "Iv23liABC", InPrivateKey: "k", InOwner: owner, InRepositories: repositories}
 		r := fakeReader{in, runnerEnv}
-		c, err := Read(r)
+		c, err := readAll(r)
 		checkError(t, err, owner, repositories)
 		if err != nil {
 			return
 		}
-		if !ownerPattern.MatchString(c.Owner) {
+		if !ghtext.IsLogin(c.Owner) {
 			t.Fatalf("owner %q accepted", c.Owner)
 		}
 		if o := r.GetInput(InOwner); o != "" && c.Owner != o {
@@ -81,7 +83,7 @@ func FuzzRepositories(f *testing.F) {
 		seen := map[string]bool{}
 		for _, name := range c.Repositories {
 			key := strings.ToLower(name)
-			if !repoPattern.MatchString(name) || name == "." || name == ".." || seen[key] {
+			if !ghtext.IsRepo(name) || seen[key] {
 				t.Fatalf("repository %q accepted in %q", name, c.Repositories)
 			}
 			seen[key] = true
@@ -149,7 +151,7 @@ func FuzzInputs(f *testing.F) {
 			InInstallationID: installationID, InRetryAttempts: attempts,
 			InSkipRevoke: skipRevoke, InPermissions: perms,
 		}
-		c, err := Read(fakeReader{in, runnerEnv})
+		c, err := readAll(fakeReader{in, runnerEnv})
 		checkError(t, err, clientID, appID, installationID, attempts, skipRevoke, perms)
 		if err != nil {
 			return

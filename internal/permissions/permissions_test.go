@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -98,6 +99,35 @@ func TestMerge(t *testing.T) {
 	}
 }
 
+// A permission newer than the table is sent to GitHub as written, unless it
+// is a likely typo of a known name.
+func TestValidateForwardsNewPermissions(t *testing.T) {
+	fwd, err := Validate(Set{"contents": "write", "quantum_computers": "write", "zzzzzzzzzzzz": "read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fwd, []string{"quantum_computers", "zzzzzzzzzzzz"}) {
+		t.Errorf("forwarded = %q", fwd)
+	}
+	for _, typo := range []string{"contens", "isuses", "actoins", "pull_request"} {
+		if _, err := Validate(Set{typo: "read"}); err == nil || !strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("%s: err = %v, want a suggestion", typo, err)
+		}
+	}
+}
+
+func TestExceeds(t *testing.T) {
+	limit := Set{"contents": "write", "issues": "read"}
+	got := Exceeds(Set{"contents": "write", "issues": "write", "metadata": "read", "actions": "read", "x\n": "read"}, limit)
+	want := []string{"a permission GitHub does not use", "actions:read", "issues:write"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Exceeds = %q, want %q", got, want)
+	}
+	if got := Exceeds(Set{"contents": "read", "metadata": "read"}, limit); len(got) != 0 {
+		t.Errorf("a narrower grant exceeds: %q", got)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name string
@@ -107,7 +137,8 @@ func TestValidate(t *testing.T) {
 		{"all fine", Set{"contents": "write", "repository_projects": "admin", "workflows": "write"}, nil},
 		{"typo suggests", Set{"contnets": "write"}, []string{`unknown permission "contnets" (did you mean "contents"?)`}},
 		{"prefix suggests", Set{"pull": "read"}, []string{`did you mean "pull_requests"`}},
-		{"far from anything", Set{"zzzzzzzzzzzz": "read"}, []string{`unknown permission "zzzzzzzzzzzz"`}},
+		{"forwarded level must be GitHub's", Set{"zzzzzzzzzzzz": "owner"}, []string{`unknown permission "zzzzzzzzzzzz" at level "owner"`}},
+		{"forwarded name must be snake_case", Set{"bad\n::error::x": "read"}, []string{`unknown permission "bad\n::error::x"`}},
 		{"level not allowed", Set{"workflows": "read"}, []string{`"workflows" cannot be "read": GitHub accepts write`}},
 		{"admin only where allowed", Set{"contents": "admin"}, []string{`"contents" cannot be "admin": GitHub accepts read or write`}},
 		{"none rejected", Set{"issues": "none"}, []string{`leave the permission out`}},
@@ -116,7 +147,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Validate(tt.req)
+			_, err := Validate(tt.req)
 			if len(tt.want) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected error %v", err)

@@ -5,6 +5,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/suggest"
 )
 
 // Set is a set of permissions: snake_case name → level ("read", "write", "admin").
@@ -68,12 +72,16 @@ func ParseBlock(text string) (Set, error) {
 			}
 			name, level, ok := strings.Cut(entry, ":")
 			name, level = Normalize(name), unquote(strings.ToLower(strings.TrimSpace(level)))
+			if e := strings.ToLower(entry); e == "read-all" || e == "write-all" {
+				bad = append(bad, fmt.Sprintf("permissions line %d: %s is a GITHUB_TOKEN shorthand; list each permission as `name: level`, or leave the input out for everything the installation has", lineNo+1, e))
+				continue
+			}
 			if !ok || name == "" || level == "" {
-				bad = append(bad, fmt.Sprintf("permissions line %d: %q is not `name: level` (for example `contents: write`)", lineNo+1, entry))
+				bad = append(bad, fmt.Sprintf("permissions line %d: %s is not `name: level` (for example `contents: write`)", lineNo+1, secret.Quote(entry)))
 				continue
 			}
 			if prev, dup := set[name]; dup && prev != level {
-				bad = append(bad, fmt.Sprintf("permissions: %q is listed twice, as %q and %q", name, prev, level))
+				bad = append(bad, fmt.Sprintf("permissions: %s is listed twice, as %s and %s", secret.Quote(name), secret.Quote(prev), secret.Quote(level)))
 				continue
 			}
 			set[name] = level
@@ -104,8 +112,8 @@ func Merge(fromInputs, fromBlock Set) (Set, error) {
 	for _, name := range slices.Sorted(maps.Keys(fromBlock)) {
 		level := fromBlock[name]
 		if prev, ok := merged[name]; ok && prev != level {
-			bad = append(bad, fmt.Sprintf("%q is %q in input %s but %q in input permissions: set it in one place",
-				name, prev, "permission-"+dashed(name), level))
+			bad = append(bad, fmt.Sprintf("%s is %s in input %s but %s in input permissions: set it in one place",
+				secret.Quote(name), secret.Quote(prev), secret.Quote("permission-"+dashed(name)), secret.Quote(level)))
 			continue
 		}
 		merged[name] = level
@@ -117,27 +125,34 @@ func Merge(fromInputs, fromBlock Set) (Set, error) {
 }
 
 // Validate checks a request against GitHub's table before anything is sent:
-// unknown names (with the nearest known name as a hint) and levels the
-// permission does not have.
-func Validate(req Set) error {
+// levels a permission does not have, and unknown names. An unknown name that
+// is a likely typo of a known one is an error with the suggestion; any other
+// unknown name is returned in forwarded, to be sent to GitHub as written, so
+// that permissions newer than this table keep working (GitHub refuses the
+// token if the name means nothing to it).
+func Validate(req Set) (forwarded []string, err error) {
 	var bad []string
 	for _, name := range slices.Sorted(maps.Keys(req)) {
 		level := req[name]
-		spec, ok := Lookup(name)
-		if !ok {
-			bad = append(bad, unknownName(name))
-			continue
-		}
-		if level == "none" {
-			bad = append(bad, fmt.Sprintf("%q: \"none\" is not a level a token can be asked for; leave the permission out instead", name))
-			continue
-		}
-		if !spec.Allows(level) {
-			bad = append(bad, fmt.Sprintf("%q cannot be %q: GitHub accepts %s", name, level, strings.Join(spec.Levels, " or ")))
+		spec, known := Lookup(name)
+		switch {
+		case level == "none":
+			bad = append(bad, fmt.Sprintf("%s: \"none\" is not a level a token can be asked for; leave the permission out instead", secret.Quote(name)))
+		case !known:
+			if why := unknownName(name, level); why != "" {
+				bad = append(bad, why)
+			} else {
+				forwarded = append(forwarded, name)
+			}
+		case !spec.Allows(level):
+			bad = append(bad, fmt.Sprintf("%q cannot be %s: GitHub accepts %s", name, secret.Quote(level), strings.Join(spec.Levels, " or ")))
 		}
 	}
-	return problems(bad)
+	return forwarded, problems(bad)
 }
+
+// Levels GitHub uses for every permission; a forwarded name must use one.
+var anyLevel = []string{"read", "write", "admin"}
 
 // tokenOnly names permissions of a workflow's GITHUB_TOKEN that GitHub Apps do
 // not have, so a user copying a `permissions:` block gets a precise answer.
@@ -146,15 +161,37 @@ var tokenOnly = map[string]string{
 	"models":   "models is a GITHUB_TOKEN permission; an App token cannot carry it",
 }
 
-func unknownName(name string) string {
+// unknownName explains why an unknown name cannot be sent, or returns "" when
+// it may be forwarded as written.
+func unknownName(name, level string) string {
 	if why, ok := tokenOnly[name]; ok {
 		return fmt.Sprintf("%q is not a GitHub App permission: %s", name, why)
 	}
-	msg := fmt.Sprintf("unknown permission %q", name)
-	if near := nearest(name); near != "" {
-		msg += fmt.Sprintf(" (did you mean %q?)", near)
+	if near := Typo(name); near != "" {
+		return fmt.Sprintf("unknown permission %s (did you mean %q?)", secret.Quote(name), near)
 	}
-	return msg
+	if !ghtext.IsPermission(name, level) || !slices.Contains(anyLevel, level) {
+		return fmt.Sprintf("unknown permission %s at level %s: a permission is a snake_case name at read, write or admin", secret.Quote(name), secret.Quote(level))
+	}
+	return ""
+}
+
+// Typo returns the known permission that name is most likely a misspelling
+// of: one or two typos away (one for short names), or the known name it is
+// the start of ("pull" for pull_requests). "" means none is that close.
+func Typo(name string) string {
+	limit := 2
+	if len(name) <= 4 {
+		limit = 1
+	}
+	names := make([]string, 0, len(All()))
+	for _, s := range All() {
+		if len(name) >= 4 && strings.HasPrefix(s.Name, name) {
+			return s.Name
+		}
+		names = append(names, s.Name)
+	}
+	return suggest.Closest(name, names, limit)
 }
 
 // CheckGranted compares a request with what the installation was granted (from
@@ -169,47 +206,31 @@ func CheckGranted(req, granted Set, account string) error {
 		case !ok:
 			bad = append(bad, fmt.Sprintf("%s:%s is not granted to the installation on %s at all", name, want, account))
 		case rank(want) > rank(have):
+			if !ghtext.IsPermission(name, have) {
+				have = "a level GitHub does not use"
+			}
 			bad = append(bad, fmt.Sprintf("%s:%s exceeds what the installation on %s granted (%s)", name, want, account, have))
 		}
 	}
 	return problems(bad)
 }
 
-// nearest returns the known permission closest to name, or "" if none is close
-// enough to be a plausible typo.
-func nearest(name string) string {
-	best, bestDist, containing := "", len(name)/3+2, ""
-	for _, s := range All() {
-		if d := distance(name, s.Name); d < bestDist {
-			best, bestDist = s.Name, d
+// Exceeds lists, sorted, what granted holds beyond limit: a name limit lacks
+// or a higher level. metadata:read is not counted, since GitHub adds it to
+// every token. Entries outside the table's alphabet always count, shown as
+// "a permission GitHub does not use" rather than as sent.
+func Exceeds(granted, limit Set) []string {
+	var over []string
+	for _, name := range slices.Sorted(maps.Keys(granted)) {
+		level := granted[name]
+		switch {
+		case !ghtext.IsPermission(name, level) || rank(level) == 0:
+			over = append(over, "a permission GitHub does not use")
+		case name == "metadata" && level == "read":
+		case rank(level) > rank(limit[name]):
+			over = append(over, name+":"+level)
 		}
-		if containing == "" && len(name) >= 4 && strings.Contains(s.Name, name) {
-			containing = s.Name
-		}
 	}
-	if best == "" {
-		return containing
-	}
-	return best
-}
-
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	slices.Sort(over)
+	return slices.Compact(over)
 }

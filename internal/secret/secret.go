@@ -7,7 +7,9 @@
 package secret
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -26,10 +28,25 @@ var shapes = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`),
 }
 
+// keyBody matches a line of a PEM body pasted without its armour: 60 or more
+// base64 characters (PEM lines have 64) holding a '+' or '/', or the "MII"
+// that starts every RSA key's DER.
+var keyBody = regexp.MustCompile(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
+
+func looksLikeKeyBody(s string) bool {
+	for _, m := range keyBody.FindAllString(s, -1) {
+		if len(m) >= 60 {
+			return true
+		}
+	}
+	return false
+}
+
 // Looks reports whether s holds something shaped like a credential: a JWT,
-// a GitHub token, a PEM block or armour, or a private key's name.
+// a GitHub token, a PEM block or armour or a line of its body, or a private
+// key's name.
 func Looks(s string) bool {
-	if strings.Contains(s, "PRIVATE KEY") || strings.Contains(s, "-----") {
+	if strings.Contains(s, "PRIVATE KEY") || strings.Contains(s, "-----") || looksLikeKeyBody(s) {
 		return true
 	}
 	for _, re := range shapes {
@@ -83,4 +100,14 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Quote shows a user's value in an error: Go-quoted, so a line break or "::"
+// in it cannot start a workflow command. A long value, or one shaped like a
+// key or token pasted into the wrong input, is not shown at all.
+func Quote(v string) string {
+	if len(v) > 40 || Looks(v) {
+		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
+	}
+	return strconv.Quote(v)
 }

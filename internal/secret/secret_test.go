@@ -91,3 +91,24 @@ func TestWriterKeepsEveryWriteOnOneLine(t *testing.T) {
 		t.Errorf("a write started a workflow command of its own:\n%s", out.String())
 	}
 }
+
+func TestLooksFindsAKeyBodyWithoutArmour(t *testing.T) {
+	body := "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+	if !Looks(body) || !Looks("contents: write\n"+body[3:]+"+/") {
+		t.Error("a PEM body line must look secret")
+	}
+	if Looks("octo-org/a-very-long-repository-name-that-is-still-a-name-and-nothing-else") {
+		t.Error("a long repository path must not look secret")
+	}
+}
+
+func TestQuoteHidesSecretsAndEscapesLines(t *testing.T) {
+	if got := Quote("a\n::error::x"); got != `"a\n::error::x"` {
+		t.Errorf("Quote = %s", got)
+	}
+	for _, v := range []string{"-----BEGIN RSA PRIVATE KEY-----", "ghs_16C7e42F292c6912E7710c838347Ae178B4a", strings.Repeat("x", 41)} {
+		if got := Quote(v); !strings.Contains(got, "not shown") {
+			t.Errorf("Quote(%q) = %s", v, got)
+		}
+	}
+}

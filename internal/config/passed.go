@@ -1,0 +1,101 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/suggest"
+)
+
+// InputNames returns the inputs the runner passed, from the process
+// environment: INPUT_<NAME> becomes "name" (the runner upper-cases names and
+// keeps hyphens), sorted.
+func InputNames(environ []string) []string {
+	var names []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if rest, ok := strings.CutPrefix(k, "INPUT_"); ok && rest != "" {
+			names = append(names, strings.ToLower(rest))
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// permissionPrefix starts the per-permission inputs.
+const permissionPrefix = "permission-"
+
+// checkPassed looks at every input the runner passed before any is used.
+// A value shaped like a key or token outside private-key is refused without
+// being shown, and that input is read as empty from then on. An undeclared
+// input is refused with the nearest declared name, except permission-<name>
+// for a permission newer than the table, which is returned in extra to be
+// forwarded (see permissions.Validate).
+func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, permissions.Set) {
+	declared := map[string]bool{}
+	var names []string
+	for _, in := range AllInputs() {
+		declared[in.Name] = true
+		names = append(names, in.Name)
+	}
+	hidden := map[string]bool{}
+	extra := permissions.Set{}
+	for _, name := range passed {
+		value := r.GetInput(name)
+		if name != InPrivateKey && secret.Looks(value) {
+			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
+				name, InPrivateKey, name)
+			hidden[name] = true
+			continue
+		}
+		switch {
+		case declared[name]:
+		case strings.HasPrefix(name, permissionPrefix):
+			c.extraPermission(name, value, extra, bad)
+		default:
+			hint := ""
+			if near := suggest.Closest(name, names, max(2, len(name)/3)); near != "" {
+				hint = fmt.Sprintf(" (did you mean %s?)", near)
+			}
+			bad.addf("input %s is not an input of this action%s: the action would ignore it and mint a token wider than intended; fix its name under `with:` (the README lists every input)",
+				quote(name), hint)
+		}
+	}
+	if len(hidden) == 0 {
+		return r, extra
+	}
+	return hidingReader{r, hidden}, extra
+}
+
+// extraPermission handles permission-<name> for a name the table lacks.
+func (c *Config) extraPermission(input, value string, extra permissions.Set, bad *problems) {
+	name := permissions.Normalize(strings.TrimPrefix(input, permissionPrefix))
+	if spec, ok := permissions.Lookup(name); ok {
+		// A known permission spelt with underscores: unambiguous.
+		c.Notices = append(c.Notices, fmt.Sprintf("input %s is read as %s", input, spec.InputName()))
+	} else if near := permissions.Typo(name); near != "" {
+		bad.addf("input %s is not an input of this action (did you mean %s?): a misspelt permission would be left out of the request; fix its name under `with:`",
+			quote(input), permissionPrefix+strings.ReplaceAll(near, "_", "-"))
+		return
+	}
+	if value = strings.ToLower(value); value != "" {
+		extra[name] = value
+	}
+}
+
+// hidingReader reads the inputs checkPassed refused as empty, so that no
+// later error quotes them.
+type hidingReader struct {
+	Reader
+	hidden map[string]bool
+}
+
+func (h hidingReader) GetInput(name string) string {
+	if h.hidden[name] {
+		return ""
+	}
+	return h.Reader.GetInput(name)
+}
