@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/app-token/app-token/internal/action"
+	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -28,8 +29,13 @@ func main() {
 // run executes the phase named by argv0 and returns the exit code. A failure
 // is reported as one ::error:: line; a panic is reported the same way, without
 // its stack (which could hold a secret's bytes).
+//
+// Everything the phase prints passes through a secret.Writer: one line per
+// write, and no secret the phase masked (nor anything shaped like a key,
+// JWT or token) reaches the log, whichever code printed it.
 func run(argv0 string) (code int) {
-	a := githubactions.New()
+	redactor := &secret.Redactor{}
+	a := githubactions.New(githubactions.WithWriter(&secret.Writer{W: os.Stdout, Redactor: redactor}))
 	defer func() {
 		if r := recover(); r != nil {
 			a.Errorf("app-token crashed: %v. Please report this at the action's repository.", shorten(fmt.Sprint(r)))
@@ -43,7 +49,7 @@ func run(argv0 string) (code int) {
 	if strings.HasSuffix(filepath.Base(argv0), "-post") {
 		phase = action.Post
 	}
-	if err := phase(ctx, a, action.Deps{}); err != nil {
+	if err := phase(ctx, a, action.Deps{Redactor: redactor}); err != nil {
 		a.Errorf("%v", err)
 		return 1
 	}

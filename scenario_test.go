@@ -33,8 +33,13 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 	}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
-	if len(res.Masks) == 0 || res.Masks[0] != tok.Token {
-		t.Errorf("the first ::add-mask:: must be the token; masks = %d", len(res.Masks))
+	if !slices.Contains(res.Masks, tok.Token) {
+		t.Errorf("the token is not masked; masks = %d", len(res.Masks))
+	}
+	for _, m := range res.Masks {
+		if m != tok.Token && !isJWT(m) {
+			t.Errorf("masked a value that is neither the token nor an App JWT (%d characters)", len(m))
+		}
 	}
 	if i, j := strings.Index(res.Stdout, "::add-mask::"+tok.Token), strings.Index(res.Stdout, "Minted"); i < 0 || j < i {
 		t.Errorf("mask must come before any other line about the token")
@@ -219,7 +224,7 @@ func TestGitHubRefusals(t *testing.T) {
 		{"repositories out of reach with installation-id", []string{"installation-id", "1001", "repositories", "app, website, nonexistent"},
 			[]string{"cannot reach octo-org/website and octo-org/nonexistent"}},
 		{"permissions refused with installation-id", []string{"installation-id", "1001", "permissions", "administration: write"},
-			[]string{"GitHub refused the permissions (administration:write)"}},
+			[]string{"administration:write is not granted to the installation on octo-org"}},
 		{"unknown installation-id", []string{"installation-id", "999"}, []string{"installation 999 was not found", "installation-id"}},
 		{"key of another App", []string{"private-key", otherPEM(t)}, []string{"could not verify the App JWT", "does the private key belong to App Iv23liEmuLaToR0000?"}},
 		{"OpenSSH key", []string{"private-key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----"}, []string{"private-key", "OpenSSH"}},
@@ -304,33 +309,45 @@ func TestPrivateKeyForms(t *testing.T) {
 	}
 }
 
-// installation-id skips the lookup: one call mints the token; the App's slug
-// for the identity outputs is asked for alongside.
-func TestInstallationIDSkipsLookup(t *testing.T) {
+// installation-id reads the installation by ID: its account, permissions
+// and the App's slug come from that one answer, so the checks of a lookup
+// hold here too.
+func TestInstallationIDLooksUpByID(t *testing.T) {
 	w := newWorld(t).with("installation-id", "1001", "repositories", "app")
 	res := w.main()
 	succeeded(t, res)
-	calls := w.calls()
-	slices.Sort(calls)
-	if want := []string{"GET /app", "GET /users/release-bot[bot]", "POST /app/installations/1001/access_tokens"}; !reflect.DeepEqual(calls, want) {
-		t.Fatalf("calls = %q, want %q", calls, want)
+	if want := []string{"GET /app/installations/1001", "POST /app/installations/1001/access_tokens", "GET /users/release-bot[bot]"}; !reflect.DeepEqual(w.calls(), want) {
+		t.Fatalf("calls = %q, want %q", w.calls(), want)
 	}
 	if res.Outputs["app-slug"] != "release-bot" || res.Outputs["git-user-name"] != "release-bot[bot]" || res.Outputs["installation-id"] != "1001" {
 		t.Errorf("outputs = %v", res.Outputs)
 	}
 }
 
-// Without the slug the identity outputs stay empty, and the step still succeeds.
-func TestInstallationIDWithoutTheAppLookup(t *testing.T) {
-	w := newWorld(t).with("installation-id", "1001", "retry-attempts", "1")
-	w.emu.AddFault(emulator.Fault{Method: "GET", Path: "/app", Times: -1, Status: 500})
+// An installation-id of another account than the request names is refused
+// before anything is minted: it would mint on that account, and the log
+// would name the other one.
+func TestInstallationIDOfAnotherAccount(t *testing.T) {
+	for _, with := range [][]string{
+		{"installation-id", "1002", "owner", "octo-org"},
+		{"installation-id", "1002", "repositories", "app"},
+		{"installation-id", "1002"}, // the current repository, octo-org/app
+	} {
+		t.Run(strings.Join(with, " "), func(t *testing.T) {
+			w := newWorld(t).with(with...)
+			res := w.main()
+			failedWith(t, res, "installation-id 1002 is the App's installation on octocat", "octo-org")
+			if len(w.emu.Tokens()) != 0 {
+				t.Error("a token was minted on the other account")
+			}
+		})
+	}
+	// The account given matches: the log and summary name it from GitHub's answer.
+	w := newWorld(t).with("installation-id", "1002", "owner", "OctoCat")
 	res := w.main()
 	succeeded(t, res)
-	if res.Outputs["token"] == "" || res.Outputs["app-slug"] != "" || res.Outputs["git-user-name"] != "" {
-		t.Errorf("outputs = %v", res.Outputs)
-	}
-	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "could not look up the App's slug") }) {
-		t.Errorf("warnings = %q", res.Warnings)
+	if !strings.Contains(res.Summary, "| Installation | 1002 on octocat |") || !strings.Contains(res.Log(), "all repositories of octocat") {
+		t.Errorf("summary:\n%s\nlog:\n%s", res.Summary, res.Log())
 	}
 }
 
@@ -402,7 +419,7 @@ func TestLongTokens(t *testing.T) {
 	res := w.main()
 	succeeded(t, res)
 	tok := w.onlyToken().Token
-	if len(tok) < 500 || !strings.Contains(tok, ".") || res.Outputs["token"] != tok || res.Masks[0] != tok {
+	if len(tok) < 500 || !strings.Contains(tok, ".") || res.Outputs["token"] != tok || !slices.Contains(res.Masks, tok) {
 		t.Errorf("long token: len %d, output matches %v", len(tok), res.Outputs["token"] == tok)
 	}
 	succeeded(t, w.post(res.State))
@@ -426,4 +443,19 @@ func TestEnterpriseServerURLs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isJWT reports whether s has the shape of a JWT: three base64url parts, the
+// first a JSON object ("eyJ").
+func isJWT(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || !strings.HasPrefix(s, "eyJ") {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := base64.RawURLEncoding.DecodeString(p); err != nil {
+			return false
+		}
+	}
+	return true
 }

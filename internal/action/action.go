@@ -9,10 +9,13 @@ package action
 import (
 	"context"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -25,6 +28,45 @@ type Deps struct {
 	Now func() time.Time
 	// Sleep waits between retries; nil means a real timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Environ lists the process environment, where the runner's INPUT_*
+	// variables are found; nil means os.Environ.
+	Environ func() []string
+	// Redactor learns every secret the phase masks, for the log writer that
+	// scrubs them (see secret.Writer); nil means one nobody reads.
+	Redactor *secret.Redactor
+}
+
+func (d Deps) environ() []string {
+	if d.Environ != nil {
+		return d.Environ()
+	}
+	return os.Environ()
+}
+
+func (d *Deps) redactor() *secret.Redactor {
+	if d.Redactor == nil {
+		d.Redactor = &secret.Redactor{}
+	}
+	return d.Redactor
+}
+
+// masker returns the one way the phase hides a secret: the runner is told
+// (::add-mask::, once per value) and so is the redactor, both before the
+// value can be used. Safe for concurrent use.
+func (d *Deps) masker(a *githubactions.Action) func(string) {
+	r := d.redactor()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s == "" || seen[s] {
+			return
+		}
+		seen[s] = true
+		r.Add(s)
+		a.AddMask(s)
+	}
 }
 
 func (d Deps) now() time.Time {

@@ -1,6 +1,47 @@
 package action
 
-import "strings"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
+)
+
+// explain turns a failed call into a sentence that says what to do. Its ctx
+// is the phase's: only its end is the step's deadline. A try that timed out
+// also wraps context.DeadlineExceeded, but is a network failure to report
+// with its own reason.
+func explain(ctx context.Context, op string, err error, cfg *config.Config) error {
+	var apiErr *ghclient.APIError
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%s: GitHub did not answer within the step's deadline of %s: it may be having an outage (https://www.githubstatus.com); raise retry-max-seconds or retry the job later",
+			op, deadline(cfg.Retry))
+	case errors.As(err, &apiErr) && apiErr.RateLimited():
+		when := "later"
+		if !apiErr.RateLimitReset.IsZero() {
+			when = "after " + apiErr.RateLimitReset.UTC().Format("15:04:05 MST")
+		} else if apiErr.RetryAfter > 0 {
+			when = "in " + apiErr.RetryAfter.String()
+		}
+		return fmt.Errorf("%s: GitHub's API rate limit for this App is exhausted (%v); retry %s", op, apiErr, when)
+	case errors.As(err, &apiErr) && apiErr.Status == 401 && containsFold(apiErr.Message, "could not be decoded"):
+		return fmt.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and private-key come from the same App, and that the key was not regenerated",
+			op, apiErr.Message, cfg.Issuer, cfg.IssuerInput)
+	case errors.As(err, &apiErr) && apiErr.Status == 401 && containsFold(apiErr.Message, "claim"):
+		return fmt.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check the runner's clock", op, apiErr.Message)
+	case errors.As(err, &apiErr):
+		return fmt.Errorf("%s: %v", op, apiErr)
+	}
+	// A transport error can quote what a server or proxy sent (a malformed
+	// status line, say): it is server text like any other.
+	return fmt.Errorf("%s: could not reach GitHub at %s: %s. Check input %s and the runner's proxy settings (HTTPS_PROXY, NO_PROXY)",
+		op, cfg.APIURL, ghtext.Message(err.Error()), config.InAPIURL)
+}
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))

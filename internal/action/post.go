@@ -24,7 +24,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return nil
 	}
 	// The runner masks nothing across phases by itself: mask again before any line is written.
-	a.AddMask(token)
+	d.masker(a)(token)
 	if exp, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil && !d.now().Before(exp) {
 		a.Infof("The token expired at %s; nothing to revoke.", exp.UTC().Format(time.RFC3339))
 		return nil

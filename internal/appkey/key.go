@@ -20,6 +20,9 @@ type Key struct {
 	// A body squashed into lines longer than PEM's 64 columns also gets its 64-column lines, the
 	// lines of the original file.
 	Mask []string
+	// Body lists the PEM's body lines in every form they were found in, so
+	// that the caller can keep each out of anything it prints, masked or not.
+	Body []string
 }
 
 // maxInputLen bounds the work Parse does on a hostile or mistaken value. A 4096-bit key's PEM,
@@ -73,9 +76,9 @@ func parsePEM(raw, text string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Key{RSA: key}
+	k := &Key{RSA: key, Body: uniqueLines(append(b.lines, b.fileLines()...))}
 	if strings.TrimSpace(raw) != b.canonical() {
-		k.Mask = uniqueLines(append(b.lines, b.fileLines()...))
+		k.Mask = k.Body
 	}
 	return k, nil
 }

@@ -43,7 +43,10 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 	}
 	hidden := map[string]bool{}
 	extra := permissions.Set{}
-	for _, name := range passed {
+	// Declared inputs are checked whether or not the runner's list named
+	// them: a caller without the process environment still gets the check.
+	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(passed), names...))))
+	for _, name := range all {
 		value := r.GetInput(name)
 		if name != InPrivateKey && secret.Looks(value) {
 			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",

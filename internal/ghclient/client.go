@@ -76,6 +76,15 @@ func (c *Client) FindRepositoryInstallation(ctx context.Context, owner, repo str
 	return &inst, err
 }
 
+// GetInstallation returns one installation of the App by its ID.
+//
+// GitHub API docs: GET /app/installations/{installation_id}
+func (c *Client) GetInstallation(ctx context.Context, id int64) (*Installation, error) {
+	var inst Installation
+	err := c.do(ctx, c.app, "GET", fmt.Sprintf("app/installations/%d", id), "", nil, &inst)
+	return &inst, err
+}
+
 // FindAccountInstallation finds the App's installation on a user or organisation account.
 //
 // GitHub API docs: GET /users/{username}/installation

@@ -216,21 +216,20 @@ func CheckGranted(req, granted Set, account string) error {
 }
 
 // Exceeds lists, sorted, what granted holds beyond limit: a name limit lacks
-// or a higher level. metadata:read is not counted, since GitHub adds it to
-// every token. Entries outside the table's alphabet always count, shown as
-// "a permission GitHub does not use" rather than as sent.
+// or a higher level (a level GitHub does not use counts as higher).
+// metadata:read is not counted, since GitHub adds it to every token. Entries
+// outside the table's alphabet are the caller's to handle (see ghtext): they
+// are skipped here, so that nothing returned can break a log line.
 func Exceeds(granted, limit Set) []string {
 	var over []string
 	for _, name := range slices.Sorted(maps.Keys(granted)) {
 		level := granted[name]
 		switch {
-		case !ghtext.IsPermission(name, level) || rank(level) == 0:
-			over = append(over, "a permission GitHub does not use")
+		case !ghtext.IsPermission(name, level):
 		case name == "metadata" && level == "read":
-		case rank(level) > rank(limit[name]):
+		case rank(level) == 0 || rank(level) > rank(limit[name]):
 			over = append(over, name+":"+level)
 		}
 	}
-	slices.Sort(over)
-	return slices.Compact(over)
+	return over
 }

@@ -96,8 +96,10 @@ func (s *Step) Post(ctx context.Context, state map[string]string) (*Result, erro
 }
 
 // env returns the environment a phase starts with: the job's environment,
-// then every declared input. A `with:` entry action.yml does not declare is
-// an error: the runner would warn and not pass it.
+// then every declared input (with its default when the step does not set
+// it), then every other `with:` entry. The runner passes undeclared entries
+// too, only warning about them, so the action must be the one to refuse a
+// misspelt input.
 func (s *Step) env(dir string, state map[string]string) ([]string, error) {
 	env := Defaults()
 	env["GITHUB_WORKSPACE"] = filepath.Join(dir, "workspace")
@@ -110,23 +112,11 @@ func (s *Step) env(dir string, state map[string]string) ([]string, error) {
 	for k, v := range s.Env {
 		env[k] = v
 	}
-	inputs := config.AllInputs()
-	passed := 0
-	for _, in := range inputs {
-		v, ok := s.With[in.Name]
-		if ok {
-			passed++
-		} else {
-			v = strings.ReplaceAll(in.Default, "${{ github.api_url }}", env["GITHUB_API_URL"])
-		}
-		env["INPUT_"+strings.ToUpper(strings.ReplaceAll(in.Name, " ", "_"))] = v
+	for _, in := range config.AllInputs() {
+		env[inputVar(in.Name)] = strings.ReplaceAll(in.Default, "${{ github.api_url }}", env["GITHUB_API_URL"])
 	}
-	if passed < len(s.With) {
-		for name := range s.With {
-			if !slices.ContainsFunc(inputs, func(in config.Input) bool { return in.Name == name }) {
-				return nil, fmt.Errorf("input %q is not declared in action.yml; the runner would warn and not pass it", name)
-			}
-		}
+	for name, v := range s.With {
+		env[inputVar(name)] = v
 	}
 	for k, v := range state {
 		env["STATE_"+k] = v
@@ -137,6 +127,12 @@ func (s *Step) env(dir string, state map[string]string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// inputVar is the variable the runner passes an input in: upper case, spaces
+// as underscores, hyphens kept.
+func inputVar(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
 }
 
 // gnuTime is GNU time, used to measure a phase's peak memory: Go starts

@@ -1,0 +1,125 @@
+package action
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/permissions"
+)
+
+// scope is what GitHub's answer says the token reaches, checked against the
+// request and written for people. The log, the outputs and the summary show
+// only this, never the request: if the two differed, the answer is the truth.
+type scope struct {
+	repositories    string // "octo-org/app, octo-org/infra" or "all repositories of octo-org"
+	permissionList  string // "contents:write, metadata:read"; "" for none
+	permissionsJSON string // the permissions output; "" when it cannot be shown
+	warnings        []string
+}
+
+// maxShown bounds the repositories named in one log line or summary.
+const maxShown = 10
+
+// check holds GitHub's answer to the request. A token that reaches more than
+// was asked for (or, asking for everything, more than the installation
+// has) is an error, and the caller revokes it. Names outside GitHub's
+// alphabets are not shown, with a warning.
+func (m *minter) check(inst *ghclient.Installation, tok *ghclient.Token) (scope, error) {
+	var sc scope
+	limit := permissions.Set(inst.Permissions)
+	if len(m.cfg.Permissions) > 0 {
+		limit = m.cfg.Permissions
+	}
+	granted := permissions.Set(tok.Permissions)
+	if over := permissions.Exceeds(granted, limit); len(over) > 0 {
+		return sc, wider("permissions " + strings.Join(over, ", "))
+	}
+	sc.permissionList, sc.permissionsJSON = granted.String(), mustJSON(granted)
+	for name, level := range granted {
+		if !ghtext.IsPermission(name, level) {
+			sc.permissionList, sc.permissionsJSON = "(not shown)", ""
+			sc.warnings = append(sc.warnings, "GitHub's answer names permissions outside GitHub's alphabet, so the permissions output is empty and the log does not show them; check input "+config.InAPIURL+" and any proxy in between")
+			break
+		}
+	}
+
+	names, invalid, err := m.reached(inst, tok)
+	if err != nil {
+		return sc, err
+	}
+	if invalid > 0 {
+		sc.warnings = append(sc.warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
+	}
+	switch {
+	case len(names) > 0:
+		sc.repositories = shortList(names)
+	case m.cfg.Repositories != nil || tok.RepositorySelection == "selected":
+		sc.repositories = "the selected repositories of " + inst.Account.Login
+	default:
+		sc.repositories = "all repositories of " + inst.Account.Login
+	}
+	return sc, nil
+}
+
+// reached returns the repositories GitHub's answer lists, as owner/name,
+// and how many it lists that are not names at all. A repository of another
+// account, or one not asked for, is an error; so is "all" when the request
+// named repositories.
+func (m *minter) reached(inst *ghclient.Installation, tok *ghclient.Token) (names []string, invalid int, err error) {
+	asked := m.cfg.Repositories
+	if asked != nil && tok.RepositorySelection != "selected" {
+		return nil, 0, wider("every repository of the installation")
+	}
+	for _, r := range tok.Repositories {
+		if !ghtext.IsFullName(r.FullName) {
+			invalid++
+			continue
+		}
+		owner, name, _ := strings.Cut(r.FullName, "/")
+		if !strings.EqualFold(owner, inst.Account.Login) ||
+			(asked != nil && !slices.ContainsFunc(asked, func(a string) bool { return strings.EqualFold(a, name) })) {
+			return nil, 0, wider("repository " + r.FullName)
+		}
+		names = append(names, r.FullName)
+	}
+	if asked != nil && invalid > 0 {
+		return nil, 0, wider("repositories that are not names")
+	}
+	return names, invalid, nil
+}
+
+func wider(what string) error {
+	return fmt.Errorf("GitHub's answer grants the token %s, beyond what was asked: refusing to hand out a wider token; check input %s and any proxy in between", what, config.InAPIURL)
+}
+
+// describe renders the permissions for the log line.
+func (sc scope) describe() string {
+	if sc.permissionList == "" {
+		return "no permissions"
+	}
+	return "permissions " + sc.permissionList
+}
+
+// shortList renders names for one line, at most maxShown of them.
+func shortList(names []string) string {
+	if len(names) <= maxShown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxShown], ", "), len(names)-maxShown)
+}
+
+// validToken reports whether a minted token can be masked, saved and sent
+// as it is: GitHub's tokens are ASCII letters, digits and a few marks
+// (the newer ones are long and dotted).
+func validToken(t string) bool {
+	if len(t) < 16 || len(t) > 4096 {
+		return false
+	}
+	return strings.IndexFunc(t, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+	}) < 0
+}

@@ -1,0 +1,150 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/permissions"
+)
+
+// minter carries one main phase's calls to GitHub.
+type minter struct {
+	cfg *config.Config
+	gh  *ghclient.Client
+}
+
+// installation finds the installation and checks, before anything is
+// minted, that it can serve the request: on the account the request names,
+// not suspended, and granted every permission asked for. With
+// installation-id it is read by ID, so these checks hold there too.
+func (m *minter) installation(ctx context.Context) (*ghclient.Installation, error) {
+	cfg := m.cfg
+	var (
+		inst *ghclient.Installation
+		err  error
+	)
+	switch {
+	case cfg.InstallationID != 0:
+		inst, err = m.gh.GetInstallation(ctx, cfg.InstallationID)
+		if ghclient.StatusOf(err) == 404 {
+			return nil, fmt.Errorf("installation %d was not found for App %s: check input installation-id (the number at the end of the installation's settings URL) or leave it empty to look it up", cfg.InstallationID, cfg.Issuer)
+		}
+	case cfg.Repositories != nil:
+		inst, err = m.gh.FindRepositoryInstallation(ctx, cfg.Owner, cfg.Repositories[0])
+	default:
+		inst, err = m.gh.FindAccountInstallation(ctx, cfg.Owner)
+	}
+	if ghclient.StatusOf(err) == 404 {
+		return nil, m.notInstalled(ctx)
+	}
+	if err != nil {
+		return nil, explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
+	}
+	if err := m.sameAccount(inst); err != nil {
+		return nil, err
+	}
+	if inst.SuspendedAt != nil {
+		return nil, suspended(inst.ID, inst.Account.Login)
+	}
+	if len(cfg.Permissions) > 0 {
+		if err := permissions.CheckGranted(cfg.Permissions, inst.Permissions, inst.Account.Login); err != nil {
+			return nil, fmt.Errorf("the installation cannot grant the requested permissions: %v. Request less, or have an owner of %s grant the App more (and accept its permission update)", err, inst.Account.Login)
+		}
+	}
+	return inst, nil
+}
+
+// sameAccount refuses an installation on another account than the request
+// names: with installation-id it would mint on that other account, and the
+// log would name the wrong one.
+func (m *minter) sameAccount(inst *ghclient.Installation) error {
+	got := inst.Account.Login
+	if ghtext.IsLogin(got) && strings.EqualFold(got, m.cfg.Owner) {
+		return nil
+	}
+	if !ghtext.IsLogin(got) {
+		got = "an account name GitHub does not use"
+	}
+	what := "the token is asked for " + m.cfg.RepositoryList()
+	if m.cfg.InstallationID != 0 {
+		return fmt.Errorf("installation-id %d is the App's installation on %s, but %s: set owner (and repositories) to that account's, or fix installation-id",
+			inst.ID, got, what)
+	}
+	return fmt.Errorf("GitHub answered the lookup for %s with installation %d on %s: refusing to mint on another account; check input %s and any proxy in between",
+		m.cfg.Owner, inst.ID, got, config.InAPIURL)
+}
+
+// notInstalled tells apart "not installed on the account" from "installed
+// but not on that repository" with one more lookup, on the error path only.
+func (m *minter) notInstalled(ctx context.Context) error {
+	cfg := m.cfg
+	inst, err := m.gh.FindAccountInstallation(ctx, cfg.Owner)
+	if ghclient.StatusOf(err) == 404 || (err == nil && cfg.Repositories == nil) {
+		return fmt.Errorf("the App (%s %s) is not installed on %s: install it on that account (the App's page, Install App), or set owner to the account that has it",
+			cfg.IssuerInput, cfg.Issuer, cfg.Owner)
+	}
+	if err != nil {
+		return explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
+	}
+	return fmt.Errorf("the App's installation %d on %s cannot reach repository %s/%s: add the repository to the installation's repository access, or check the name",
+		inst.ID, cfg.Owner, cfg.Owner, cfg.Repositories[0])
+}
+
+func suspended(id int64, owner string) error {
+	return fmt.Errorf("the App's installation %d on %s is suspended: an owner of %s must unsuspend it (Settings → GitHub Apps → Configure → Unsuspend)", id, owner, owner)
+}
+
+// mint asks for the token and explains GitHub's refusals.
+func (m *minter) mint(ctx context.Context, id int64) (*ghclient.Token, error) {
+	cfg := m.cfg
+	tok, err := m.gh.CreateToken(ctx, id, ghclient.TokenRequest{Repositories: cfg.Repositories, Permissions: cfg.Permissions})
+	if err == nil {
+		return tok, nil
+	}
+	var apiErr *ghclient.APIError
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.Status == 422 && containsFold(apiErr.Message, "repositor"):
+			return nil, m.unreachable(ctx, id)
+		case apiErr.Status == 422 && containsFold(apiErr.Message, "permission"):
+			return nil, fmt.Errorf("GitHub refused the permissions (%s): the installation %d on %s was not granted all of them. Request less, or have an owner grant the App more (and accept its permission update)",
+				cfg.Permissions.String(), id, cfg.Owner)
+		case apiErr.Status == 403 && containsFold(apiErr.Message, "suspend"):
+			return nil, suspended(id, cfg.Owner)
+		}
+	}
+	return nil, explain(ctx, fmt.Sprintf("mint a token for installation %d", id), err, cfg)
+}
+
+// unreachable names the repositories the installation cannot reach, checked
+// one by one on this error path only (at most maxReachChecks of them).
+func (m *minter) unreachable(ctx context.Context, id int64) error {
+	const maxReachChecks = 50
+	var missing []string
+	checked := 0
+	for _, repo := range m.cfg.Repositories {
+		if checked == maxReachChecks {
+			break
+		}
+		checked++
+		inst, err := m.gh.FindRepositoryInstallation(ctx, m.cfg.Owner, repo)
+		if ghclient.StatusOf(err) == 404 || (err == nil && inst.ID != id) {
+			missing = append(missing, m.cfg.Owner+"/"+repo)
+		}
+	}
+	which := "some of the repositories"
+	if len(missing) > 0 {
+		which = joinList(missing)
+	}
+	more := ""
+	if rest := len(m.cfg.Repositories) - checked; rest > 0 {
+		more = fmt.Sprintf(" (%d more were not checked)", rest)
+	}
+	return fmt.Errorf("the App's installation %d cannot reach %s%s: add them to the installation's repository access, or fix the names in input repositories",
+		id, which, more)
+}
