@@ -14,6 +14,9 @@ type Input struct {
 	Description string
 	Default     string
 	Required    bool
+	// Levels lists, for a permission-* input, the levels GitHub accepts
+	// (shared with the permission table: read only).
+	Levels []string
 }
 
 // Output declares one action output, for action.yml and the README.
@@ -80,9 +83,8 @@ func PermissionInputs() []Input {
 	specs := permissions.All()
 	ins := make([]Input, len(specs))
 	for i, s := range specs {
-		desc := s.Description
-		desc += " Can be set to: " + joinLevels(s.Levels) + "."
-		ins[i] = Input{Name: s.InputName(), Description: desc}
+		desc := s.Description + " Can be set to: " + JoinLevels(s.Levels) + "."
+		ins[i] = Input{Name: s.InputName(), Description: desc, Levels: s.Levels}
 	}
 	return ins
 }
@@ -92,7 +94,8 @@ func AllInputs() []Input {
 	return append(append([]Input(nil), Inputs...), PermissionInputs()...)
 }
 
-func joinLevels(levels []string) string {
+// JoinLevels lists levels as the docs show them: 'read' or 'write'.
+func JoinLevels(levels []string) string {
 	out := ""
 	for i, l := range levels {
 		switch {

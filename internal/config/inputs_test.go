@@ -1,7 +1,11 @@
 package config
 
 import (
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/app-token/app-token/internal/permissions"
 )
 
 // An empty retry input must mean what action.yml declares as its default, so
@@ -27,5 +31,20 @@ func TestEmptyRetryInputsMeanTheDeclaredDefaults(t *testing.T) {
 	}
 	if empty.Retry != given.Retry {
 		t.Errorf("empty inputs read as %+v, the declared defaults %v as %+v", empty.Retry, declared, given.Retry)
+	}
+}
+
+func TestPermissionInputsCarryTheirLevels(t *testing.T) {
+	specs := permissions.All()
+	for i, in := range PermissionInputs() {
+		if len(in.Levels) == 0 || !slices.Equal(in.Levels, specs[i].Levels) {
+			t.Errorf("%s: levels %q, want %q", in.Name, in.Levels, specs[i].Levels)
+		}
+		if !strings.HasSuffix(in.Description, " Can be set to: "+JoinLevels(in.Levels)+".") {
+			t.Errorf("%s: description %q does not end with its levels", in.Name, in.Description)
+		}
+	}
+	if got, want := JoinLevels([]string{"read", "write", "admin"}), "'read', 'write' or 'admin'"; got != want {
+		t.Errorf("JoinLevels = %q, want %q", got, want)
 	}
 }
