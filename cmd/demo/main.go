@@ -33,8 +33,6 @@ func main() {
 }
 
 func run(out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
 
 	dir, err := os.MkdirTemp("", "app-token-demo-")
@@ -44,12 +42,22 @@ func run(out io.Writer) error {
 	defer os.RemoveAll(dir)
 	binary := filepath.Join(dir, "app-token")
 	say("▶ Building the action: CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o app-token . (as the Dockerfile does)")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
+	say("  Compiling; the first build on a machine can take a minute or two ...")
+	// The build has no deadline: a cold compile on a small machine takes
+	// longer than the whole demo, and killing it would say nothing useful.
+	started := time.Now()
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the image ships it
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the action (run the demo from the repository root): %w", err)
 	}
+	say("  Built in %s.\n", time.Since(started).Round(100*time.Millisecond))
+
+	// From here on everything is local and quick; the deadline only stops a
+	// hang from going unnoticed.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 
 	key, keyPEM, err := emulator.NewAppKey()
 	if err != nil {

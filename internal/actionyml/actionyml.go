@@ -97,8 +97,7 @@ func InputsTable() string {
 	fmt.Fprintf(&b, "%d in all; the same names work in `permissions`, with dashes or underscores):\n\n", len(perms))
 	b.WriteString("| Input | Levels |\n|---|---|\n")
 	for _, in := range perms {
-		_, levels, _ := strings.Cut(in.Description, "Can be set to: ")
-		fmt.Fprintf(&b, "| `%s` | %s |\n", in.Name, strings.TrimSuffix(levels, "."))
+		fmt.Fprintf(&b, "| `%s` | %s |\n", in.Name, config.JoinLevels(in.Levels))
 	}
 	return b.String()
 }

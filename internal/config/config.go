@@ -103,9 +103,9 @@ func Read(r Reader, passed []string) (*Config, error) {
 
 func readRetry(r Reader, bad *problems) Retry {
 	return Retry{
-		Attempts:       readInt(r, InRetryAttempts, 4, 1, 10, bad),
-		Budget:         time.Duration(readInt(r, InRetrySeconds, 60, 1, 3600, bad)) * time.Second,
-		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, 20, 1, 600, bad)) * time.Second,
+		Attempts:       readInt(r, InRetryAttempts, defaultRetryAttempts, 1, 10, bad),
+		Budget:         time.Duration(readInt(r, InRetrySeconds, defaultRetrySeconds, 1, 3600, bad)) * time.Second,
+		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, defaultRequestTimeoutSeconds, 1, 600, bad)) * time.Second,
 	}
 }
 

@@ -1,6 +1,10 @@
 package config
 
-import "github.com/app-token/app-token/internal/permissions"
+import (
+	"strconv"
+
+	"github.com/app-token/app-token/internal/permissions"
+)
 
 // Input declares one action input. The list below is the single source of
 // action.yml's inputs and the README's input table (see internal/actionyml),
@@ -10,6 +14,9 @@ type Input struct {
 	Description string
 	Default     string
 	Required    bool
+	// Levels lists, for a permission-* input, the levels GitHub accepts
+	// (shared with the permission table: read only).
+	Levels []string
 }
 
 // Output declares one action output, for action.yml and the README.
@@ -34,6 +41,14 @@ const (
 	InRequestTimeout = "request-timeout-seconds"
 )
 
+// The retry defaults, declared once: Inputs shows them in action.yml and the
+// README, and readRetry falls back to them for an empty input.
+const (
+	defaultRetryAttempts         = 4
+	defaultRetrySeconds          = 60
+	defaultRequestTimeoutSeconds = 20
+)
+
 // Inputs lists the inputs that are not per-permission, in the order action.yml shows them.
 var Inputs = []Input{
 	{Name: InClientID, Description: "The GitHub App's client ID (recommended, e.g. Iv23li...). Set this or app-id."},
@@ -45,9 +60,9 @@ var Inputs = []Input{
 	{Name: InInstallationID, Description: "The installation's numeric ID. Skips the installation lookup: one API call in all."},
 	{Name: InSkipRevoke, Default: "false", Description: "If true, the token is not revoked when the job ends (it still expires after an hour)."},
 	{Name: InAPIURL, Default: "${{ github.api_url }}", Description: "The GitHub REST API URL. For GitHub Enterprise Server: https://HOST/api/v3 (or https://HOST)."},
-	{Name: InRetryAttempts, Default: "4", Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
-	{Name: InRetrySeconds, Default: "60", Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
-	{Name: InRequestTimeout, Default: "20", Description: "Timeout in seconds for a single HTTP request to GitHub."},
+	{Name: InRetryAttempts, Default: strconv.Itoa(defaultRetryAttempts), Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
+	{Name: InRetrySeconds, Default: strconv.Itoa(defaultRetrySeconds), Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
+	{Name: InRequestTimeout, Default: strconv.Itoa(defaultRequestTimeoutSeconds), Description: "Timeout in seconds for a single HTTP request to GitHub."},
 }
 
 // Outputs lists the action's outputs.
@@ -68,9 +83,8 @@ func PermissionInputs() []Input {
 	specs := permissions.All()
 	ins := make([]Input, len(specs))
 	for i, s := range specs {
-		desc := s.Description
-		desc += " Can be set to: " + joinLevels(s.Levels) + "."
-		ins[i] = Input{Name: s.InputName(), Description: desc}
+		desc := s.Description + " Can be set to: " + JoinLevels(s.Levels) + "."
+		ins[i] = Input{Name: s.InputName(), Description: desc, Levels: s.Levels}
 	}
 	return ins
 }
@@ -80,7 +94,8 @@ func AllInputs() []Input {
 	return append(append([]Input(nil), Inputs...), PermissionInputs()...)
 }
 
-func joinLevels(levels []string) string {
+// JoinLevels lists levels as the docs show them: 'read' or 'write'.
+func JoinLevels(levels []string) string {
 	out := ""
 	for i, l := range levels {
 		switch {

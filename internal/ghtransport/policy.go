@@ -3,7 +3,10 @@ package ghtransport
 import "time"
 
 // Policy bounds the retrying of one API call. The zero value is a sensible
-// policy for a release pipeline: up to 4 tries within a minute.
+// policy for a release pipeline: up to 4 tries within a minute. These are
+// the package's own defaults for callers that set no policy; the action
+// always sets MaxTries, MaxElapsed and TryTimeout from its inputs, whose
+// defaults internal/config declares.
 type Policy struct {
 	// MaxTries counts attempts including the first; 0 means 4.
 	MaxTries int

@@ -12,9 +12,9 @@ import (
 )
 
 // tableJSON is GitHub's own list of App permissions (components.schemas.app-permissions
-// of the OpenAPI description, merged across github.com, GHEC and GHES). Refresh it from
-// ../shared/github-rest/app-permissions.json, then run `go generate ./...` so action.yml
-// and the README follow.
+// of the OpenAPI description, merged across github.com, GHEC and GHES). refresh.sh
+// rebuilds it from the npm package its "source" field names; then run `go generate ./...`
+// so action.yml and the README follow.
 //
 //go:embed app-permissions.json
 var tableJSON []byte

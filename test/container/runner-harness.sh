@@ -38,7 +38,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_emulator "$work/emulator"
-(cd "$repo_root" && timeout 600 go build -o "$work/actionenv" ./test/container/actionenv) || die "could not build actionenv"
+(cd "$repo_root/test/container" && timeout 600 go build -o "$work/actionenv" ./actionenv) || die "could not build actionenv"
 actionenv="$work/actionenv"
 
 # Entrypoints as action.yml declares them: runs.entrypoint (else the image's

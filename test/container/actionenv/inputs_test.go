@@ -101,6 +101,29 @@ runs:
 			want: []input{{Name: "x", Default: "one two", HasDefault: true}, {Name: "y"}},
 		},
 		{
+			// YAML that a hand-written subset once refused: flow style,
+			// anchors and multi-line quoted values.
+			name: "flow style, anchors and multi-line quotes",
+			yml: `inputs: {a: {default: x}, b: {default: &v shared}, c: {default: *v}}
+`,
+			want: []input{
+				{Name: "a", Default: "x", HasDefault: true},
+				{Name: "b", Default: "shared", HasDefault: true},
+				{Name: "c", Default: "shared", HasDefault: true},
+			},
+		},
+		{
+			name: "multi-line quoted, null and non-string defaults",
+			yml:  "inputs:\n  a:\n    default: 'x\n      y'\n  b:\n    default:\n  c:\n    default: ~\n  d:\n    default: false\n  e:\n",
+			want: []input{
+				{Name: "a", Default: "x y", HasDefault: true},
+				{Name: "b", Default: "", HasDefault: true},
+				{Name: "c", Default: "", HasDefault: true},
+				{Name: "d", Default: "false", HasDefault: true},
+				{Name: "e"},
+			},
+		},
+		{
 			name: "four-space indentation",
 			yml:  "inputs:\n    a b:\n        default: v\n",
 			want: []input{{Name: "a b", Default: "v", HasDefault: true}},
@@ -123,16 +146,16 @@ func TestParseInputsRefusesWhatItCannotRead(t *testing.T) {
 	tests := []struct {
 		name, yml, wantErr string
 	}{
-		{"flow mapping", "inputs: {a: {default: x}}\n", "block mapping"},
-		{"flow value", "inputs:\n  a:\n    default: [x, y]\n", "unsupported YAML value"},
-		{"anchor", "inputs:\n  a:\n    default: &x v\n", "unsupported YAML value"},
-		{"unterminated quote", "inputs:\n  a:\n    default: 'x\n      y'\n", "unterminated"},
-		{"text after quote", "inputs:\n  a:\n    default: \"x\" y\n", "text after"},
-		{"tab indent", "inputs:\n\ta:\n", "tabs"},
-		{"name with value", "inputs:\n  a: 1\n", "input name"},
-		{"uneven properties", "inputs:\n  a:\n    default: x\n      \n   required: true\n", "indentation"},
+		{"list default", "inputs:\n  a:\n    default: [x, y]\n", "want a string"},
+		{"mapping default", "inputs:\n  a:\n    default:\n      b: c\n", "want a string"},
+		{"inputs not a mapping", "inputs: [a, b]\n", "inputs must be a mapping"},
+		{"name with value", "inputs:\n  a: 1\n", "mapping of properties"},
+		{"declared twice", "inputs:\n  a:\n    default: x\n  a:\n    default: y\n", "declared twice"},
+		{"text after quote", "inputs:\n  a:\n    default: \"x\" y\n", "yaml: line"},
+		{"tab indent", "inputs:\n\ta:\n", "yaml: line 2"},
+		{"uneven properties", "inputs:\n  a:\n    default: x\n      \n   required: true\n", "yaml:"},
 		{"bad escape", "inputs:\n  a:\n    default: \"\\q\"\n", "escape"},
-		{"short unicode escape", "inputs:\n  a:\n    default: \"\\u00\"\n", "escape"},
+		{"short unicode escape", "inputs:\n  a:\n    default: \"\\u00\"\n", "yaml: line 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
