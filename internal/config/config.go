@@ -116,9 +116,13 @@ func (e *Error) Error() string { return strings.Join(e.Problems, "; ") }
 
 func (c *Config) readIssuer(r Reader, bad *problems) {
 	clientID, appID := r.GetInput(InClientID), r.GetInput(InAppID)
+	if clientID != "" && appID != "" {
+		// As the official action since v3.1: client-id wins, so workflows
+		// part-way through the migration keep working.
+		c.Notices = append(c.Notices, fmt.Sprintf("inputs %s and %s are both set: using %s (app-id is deprecated; remove it)", InClientID, InAppID, InClientID))
+		appID = ""
+	}
 	switch {
-	case clientID != "" && appID != "":
-		bad.addf("inputs %s and %s are both set: set only one (client-id is recommended)", InClientID, InAppID)
 	case clientID != "":
 		c.Issuer, c.IssuerInput = clientID, InClientID
 		if !clientIDPattern.MatchString(clientID) {

@@ -97,7 +97,6 @@ func TestInputErrors(t *testing.T) {
 		want []string
 	}{
 		{"no issuer", map[string]string{InClientID: "<unset>"}, nil, []string{"neither client-id nor app-id is set"}},
-		{"both issuers", map[string]string{InAppID: "12"}, nil, []string{"client-id and app-id are both set"}},
 		{"app id not numeric", map[string]string{InClientID: "<unset>", InAppID: "Iv23liABC"}, nil, []string{"app-id must be the App's numeric ID", "pass it as client-id"}},
 		{"empty key", map[string]string{InPrivateKey: ""}, nil, []string{"private-key is empty"}},
 		{"mixed owners", map[string]string{InRepositories: "a/x, b/y"}, nil, []string{`several accounts ("a", "b")`}},
@@ -313,5 +312,19 @@ func TestInputNames(t *testing.T) {
 	got := InputNames([]string{"INPUT_PERMISSION-CONTENS=write", "INPUT_OWNER=", "PATH=/bin", "INPUT_=x", "INPUT_PRIVATE-KEY=k=v"})
 	if want := []string{"owner", "permission-contens", "private-key"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("InputNames = %q, want %q", got, want)
+	}
+}
+
+// client-id wins over app-id, with a notice, as in the official action.
+func TestClientIDWinsOverAppID(t *testing.T) {
+	c, err := read(t, map[string]string{InAppID: "not even a number"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "Iv23liABC" || c.IssuerInput != InClientID {
+		t.Errorf("issuer = %q from %s", c.Issuer, c.IssuerInput)
+	}
+	if len(c.Notices) != 1 || !strings.Contains(c.Notices[0], "using client-id") {
+		t.Errorf("notices = %q", c.Notices)
 	}
 }

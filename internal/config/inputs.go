@@ -52,7 +52,7 @@ const (
 // Inputs lists the inputs that are not per-permission, in the order action.yml shows them.
 var Inputs = []Input{
 	{Name: InClientID, Description: "The GitHub App's client ID (recommended, e.g. Iv23li...). Set this or app-id."},
-	{Name: InAppID, Description: "The GitHub App's numeric ID, for older GitHub Enterprise Server releases. Set this or client-id."},
+	{Name: InAppID, Description: "The GitHub App's numeric ID, for older GitHub Enterprise Server releases. Set this or client-id; when both are set, client-id wins."},
 	{Name: InPrivateKey, Required: true, Description: "The App's private key: the .pem file from the App's settings page. PKCS#1 or PKCS#8 PEM, also with literal \\n escapes, or base64 of the PEM."},
 	{Name: InOwner, Description: "The account that installed the App. Defaults to the current repository's owner. With owner and no repositories, the token reaches every repository of the installation."},
 	{Name: InRepositories, Description: "Repositories the token may reach, comma- or newline-separated, as name or owner/name. Defaults to the current repository when owner is empty too. At most 500."},
