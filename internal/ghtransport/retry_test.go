@@ -1,6 +1,7 @@
 package ghtransport
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -374,4 +375,38 @@ func TestRetryNeedsABase(t *testing.T) {
 	if _, err := (&Retry{}).RoundTrip(request(t, context.Background(), "GET", "http://api.github.test/app", "")); err == nil {
 		t.Error("want an error for a Retry without Base")
 	}
+}
+
+// A server that quotes the request's Authorization header in a malformed
+// status line makes Go's error quote it too: the retry log line that gives
+// the reason must not.
+func TestRetryLogHidesWhatAServerQuoted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+				_, v, _ := strings.Cut(req.Header.Get("Authorization"), " ")
+				io.WriteString(c, "HTTP/1.1 "+v+"\r\n\r\n")
+			}
+			c.Close()
+		}
+	}()
+	clock, log := newFakeClock(), &lines{}
+	rt := newRetry(t, clock, log, Policy{MaxTries: 2})
+	_, err = rt.RoundTrip(request(t, context.Background(), "GET", "http://"+ln.Addr().String()+"/app", ""))
+	if err == nil || !strings.Contains(err.Error(), "malformed HTTP") {
+		t.Fatalf("error %v, want Go's malformed-answer error", err)
+	}
+	if got := log.Lines(); len(got) != 1 || !strings.Contains(got[0], "malformed HTTP status code") {
+		t.Fatalf("log = %q, want one retry line giving the reason", got)
+	}
+	assertNoSecret(t, "retry log line", log.Lines()[0])
 }
