@@ -1,7 +1,6 @@
 package ghtransport
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/app-token/app-token/internal/emulator"
 )
 
 // newRetry returns a Retry on a fake clock with a fixed jitter of 0.5.
@@ -381,27 +382,14 @@ func TestRetryNeedsABase(t *testing.T) {
 // status line makes Go's error quote it too: the retry log line that gives
 // the reason must not.
 func TestRetryLogHidesWhatAServerQuoted(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	api, err := emulator.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
-				_, v, _ := strings.Cut(req.Header.Get("Authorization"), " ")
-				io.WriteString(c, "HTTP/1.1 "+v+"\r\n\r\n")
-			}
-			c.Close()
-		}
-	}()
+	t.Cleanup(api.Close)
 	clock, log := newFakeClock(), &lines{}
 	rt := newRetry(t, clock, log, Policy{MaxTries: 2})
-	_, err = rt.RoundTrip(request(t, context.Background(), "GET", "http://"+ln.Addr().String()+"/app", ""))
+	_, err = rt.RoundTrip(request(t, context.Background(), "GET", api.URL()+"/app", ""))
 	if err == nil || !strings.Contains(err.Error(), "malformed HTTP") {
 		t.Fatalf("error %v, want Go's malformed-answer error", err)
 	}
