@@ -57,7 +57,7 @@ func testMain(m *testing.M) int {
 
 // world is one job: an emulated GitHub and a step that uses the action.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	emu  *emulator.Server
 	srv  *httptest.Server
 	step *runnersim.Step
@@ -76,7 +76,7 @@ func (w *world) watch(src jwtSource) { w.watched = append(w.watched, src) }
 
 type worldOption func(*emulator.Config)
 
-func newWorld(t *testing.T, opts ...worldOption) *world {
+func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	cfg := emulator.DefaultConfig(&appKey.PublicKey)
 	for _, o := range opts {
@@ -188,7 +188,7 @@ func (w *world) onlyToken() emulator.IssuedToken {
 }
 
 // succeeded fails the test unless the phase exited 0 without an error annotation.
-func succeeded(t *testing.T, res *runnersim.Result) {
+func succeeded(t testing.TB, res *runnersim.Result) {
 	t.Helper()
 	if res.ExitCode != 0 || len(res.Errors) > 0 {
 		t.Fatalf("exit %d, errors %q\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)
