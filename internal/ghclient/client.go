@@ -2,9 +2,12 @@
 // endpoint the action calls, named after the API, returning GitHub's answer or
 // an *APIError that says what GitHub said.
 //
-// Requests are built and decoded by go-github; authentication, retries and
-// clock-skew recovery live in the transports the caller passes in
-// (internal/ghtransport), so each piece can be tested alone.
+// go-github builds the requests and types GitHub's errors; answers are read
+// and decoded here, at most ghtransport.MaxAnswer bytes of each, and
+// redirects are followed only within the API's origin. Authentication,
+// retries and clock-skew recovery live in the transports the caller passes
+// in (internal/ghtransport), so each piece can be tested alone. Nothing a
+// server sent reaches an error's text except through ghtext.Message.
 package ghclient
 
 import (
