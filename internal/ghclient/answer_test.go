@@ -184,6 +184,7 @@ func TestBadAnswers(t *testing.T) {
 		{"an array", `["` + jwtLike + `"]`, 200, "is not a JSON object"},
 		{"syntax", `{"id":1,` + jwtLike, 200, "is not valid JSON (at byte"},
 		{"wrong type", `{"id":"` + jwtLike + `"}`, 200, "is not the JSON expected: id is not a int64"},
+		{"wrong type deeper", `{"id":1,"login":{"a":1}}`, 200, "is not the JSON expected: login is not a string"},
 		{"trailing data", `{"id":1} {"id":2}`, 200, "is not valid JSON"},
 		{"cut short", `{"id":1, "account": {`, 200, "is not valid JSON"},
 		{"over 1 MiB", big, 200, "is larger than 1 MiB once decompressed"},
@@ -194,10 +195,10 @@ func TestBadAnswers(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			_, err := c.FindAccountInstallation(context.Background(), "octo-org")
+			_, err := c.GetUser(context.Background(), "release-bot[bot]", "")
 			var bad *BadAnswerError
-			if !errors.As(err, &bad) || bad.Method != "GET" || bad.Path != "/users/octo-org/installation" {
-				t.Fatalf("err = %#v, want a *BadAnswerError for GET /users/octo-org/installation", err)
+			if !errors.As(err, &bad) || bad.Method != "GET" || bad.Path != "/users/release-bot[bot]" {
+				t.Fatalf("err = %#v, want a *BadAnswerError for GET /users/release-bot[bot]", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "eyJ") {
 				t.Errorf("error = %q, want %q", err, tt.want)

@@ -180,7 +180,7 @@ func (c *Client) do(ctx context.Context, hc *http.Client, method, path, token st
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	call := answerOf{method: method, path: "/" + path}
+	call := answerOf{method: method, path: apiPath(c.base, req.URL)}
 	resp, err := hc.Do(req.WithContext(ctx))
 	if err != nil {
 		if ctx.Err() != nil {

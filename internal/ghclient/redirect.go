@@ -27,7 +27,7 @@ func followRedirects(base *url.URL) func(req *http.Request, via []*http.Request)
 	shownAPI := base.Scheme + "://" + base.Host
 	return func(req *http.Request, via []*http.Request) error {
 		first := via[0]
-		call := answerOf{method: first.Method, path: strings.TrimPrefix(first.URL.Path, strings.TrimSuffix(base.Path, "/"))}
+		call := answerOf{method: first.Method, path: apiPath(base, first.URL)}
 		// Where it pointed, without the query, which may carry anything.
 		target := ghtext.Message(req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath())
 		status := 0
@@ -47,6 +47,12 @@ func followRedirects(base *url.URL) func(req *http.Request, via []*http.Request)
 		}
 		return nil
 	}
+}
+
+// apiPath is u's path below the API base, as errors name a call:
+// /repos/octo-org/app/installation.
+func apiPath(base, u *url.URL) string {
+	return strings.TrimPrefix(u.Path, strings.TrimSuffix(base.Path, "/"))
 }
 
 // origin is a URL's scheme, host and port for comparing, with the scheme's

@@ -1,6 +1,7 @@
 package ghtransport
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,6 +45,10 @@ type LimitBody struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *LimitBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.Base == nil {
+		closeRequestBody(req)
+		return nil, errors.New("ghtransport: LimitBody.Base is not set")
+	}
 	resp, err := t.Base.RoundTrip(req)
 	if err != nil {
 		return resp, err
