@@ -57,17 +57,26 @@ func testMain(m *testing.M) int {
 
 // world is one job: an emulated GitHub and a step that uses the action.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	emu  *emulator.Server
 	srv  *httptest.Server
 	step *runnersim.Step
-	// secrets are scanned for in every phase's output.
+	// secrets are scanned for in every phase's output, with every token the
+	// emulator issued and every App JWT it or a watched server was sent.
 	secrets []string
+	watched []jwtSource
 }
+
+// jwtSource is a server that keeps the App JWTs it was sent: the emulator,
+// a redirect target, a hostile API.
+type jwtSource interface{ JWTs() []string }
+
+// watch adds a server whose JWTs the leak check looks for too.
+func (w *world) watch(src jwtSource) { w.watched = append(w.watched, src) }
 
 type worldOption func(*emulator.Config)
 
-func newWorld(t *testing.T, opts ...worldOption) *world {
+func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	cfg := emulator.DefaultConfig(&appKey.PublicKey)
 	for _, o := range opts {
@@ -142,13 +151,20 @@ func (w *world) inProcess(phase func(context.Context, *githubactions.Action, act
 	return res
 }
 
+// checkLeaks fails the test if the key, a token or an App JWT shows where
+// a user or a later step could read it (runnersim.Result.Leaks says where
+// a token may be).
 func (w *world) checkLeaks(res *runnersim.Result) {
 	w.t.Helper()
-	secrets := append([]string(nil), w.secrets...)
+	var tokens []string
 	for _, tok := range w.emu.Tokens() {
-		secrets = append(secrets, tok.Token)
+		tokens = append(tokens, tok.Token)
 	}
-	if leaks := res.Leaks(secrets...); len(leaks) > 0 {
+	secrets := append([]string(nil), w.secrets...)
+	for _, src := range append([]jwtSource{w.emu}, w.watched...) {
+		secrets = append(secrets, src.JWTs()...)
+	}
+	if leaks := res.Leaks(tokens, secrets...); len(leaks) > 0 {
 		w.t.Errorf("secret leaked in: %s", strings.Join(leaks, "; "))
 	}
 }
@@ -172,7 +188,7 @@ func (w *world) onlyToken() emulator.IssuedToken {
 }
 
 // succeeded fails the test unless the phase exited 0 without an error annotation.
-func succeeded(t *testing.T, res *runnersim.Result) {
+func succeeded(t testing.TB, res *runnersim.Result) {
 	t.Helper()
 	if res.ExitCode != 0 || len(res.Errors) > 0 {
 		t.Fatalf("exit %d, errors %q\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)

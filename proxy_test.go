@@ -48,6 +48,13 @@ type tlsGitHub struct {
 
 func serveTLS(t *testing.T, w *world) *tlsGitHub {
 	t.Helper()
+	return serveTLSWith(t, w, nil)
+}
+
+// serveTLSWith is serveTLS with a chance to change the server (offer
+// HTTP/2, wrap its handler) before it starts.
+func serveTLSWith(t *testing.T, w *world, edit func(*httptest.Server)) *tlsGitHub {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +85,9 @@ func serveTLS(t *testing.T, w *world) *tlsGitHub {
 	}
 	srv := httptest.NewUnstartedServer(w.emu)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	if edit != nil {
+		edit(srv)
+	}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	roots := x509.NewCertPool()

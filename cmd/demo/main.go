@@ -137,7 +137,7 @@ func run(out io.Writer) error {
 	say("\n▶ After the job, the same token: → %s. Revoked: %v.", status, emu.Tokens()[0].Revoked)
 
 	for _, r := range []*runnersim.Result{res, postRes} {
-		if leaks := r.Leaks(res.Outputs["token"]); len(leaks) > 0 {
+		if leaks := r.Leaks([]string{res.Outputs["token"]}); len(leaks) > 0 {
 			return fmt.Errorf("the token leaked into %s", strings.Join(leaks, ", "))
 		}
 	}

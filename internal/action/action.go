@@ -97,14 +97,16 @@ func deadline(r config.Retry) time.Duration {
 	return 3 * max(r.Budget, r.RequestTimeout)
 }
 
-// transports builds the two transport stacks: base → retry for calls with a
-// token, and base → App JWT → retry for calls as the App, so every try (even
-// one after a long rate-limit wait) carries a freshly signed JWT.
+// transports builds the two transport stacks: base → body limit → retry for
+// calls with a token, and base → body limit → App JWT → retry for calls as
+// the App, so every try (even one after a long rate-limit wait) carries a
+// freshly signed JWT, and no answer is read past ghtransport.MaxAnswer.
 func (d Deps) transports(a *githubactions.Action, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
 	base := d.Base
 	if base == nil {
 		base = ghtransport.NewBase(a.Getenv)
 	}
+	base = &ghtransport.LimitBody{Base: base}
 	logf := func(line string) { a.Infof("%s", oneLine(line)) }
 	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
 		return &ghtransport.Retry{Base: base, Policy: p, Sleep: d.Sleep, Now: d.Now, Log: logf}

@@ -11,6 +11,12 @@
 // dropped connections). A *Server is an http.Handler; use it with
 // net/http/httptest, or run cmd/github-emulator for demos.
 //
+// For tests of what a client reads, follows and prints, faults can also be
+// hostile (hostile.go): echo the Authorization header, stream a gigabyte,
+// gzip a body or send a gzip bomb. Recorder is a redirect target that
+// records what reaches it, MalformedAPI a raw TCP "API" whose status line
+// quotes the credential, and Server.JWTs lists every App JWT presented.
+//
 // It is not a security boundary: it keeps every issued token in memory so
 // tests can inspect them, and it never enforces rate limits on its own.
 package emulator

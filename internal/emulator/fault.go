@@ -22,8 +22,16 @@ type Fault struct {
 	Times  int // how many matching requests it hits; 0 means 1; negative means every one
 	Status int // answer with this status (and Header, Body) instead of the normal handler
 	Header http.Header
-	Body   string
-	Drop   bool // close the connection without answering
+	// Body is the answer's body; AuthPlaceholder in it becomes the
+	// request's Authorization header.
+	Body string
+	// BodyBytes, when positive, sends Body over and over until that many
+	// bytes are sent, streamed, so a test can send a gigabyte.
+	BodyBytes int64
+	// Gzip sends the body gzip-encoded (Content-Encoding: gzip); GzipBomb
+	// sends GzipBomb() instead of Body.
+	Gzip, GzipBomb bool
+	Drop           bool // close the connection without answering
 	// Delay waits this long (or until the request's context ends) before
 	// answering or dropping; with Status 0 and Drop false, the normal
 	// handler answers after the wait.
@@ -94,8 +102,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bo
 		if h.Get("Content-Type") == "" && strings.HasPrefix(strings.TrimSpace(f.Body), "{") {
 			h.Set("Content-Type", "application/json; charset=utf-8")
 		}
-		w.WriteHeader(f.Status)
-		_, _ = w.Write([]byte(f.Body))
+		writeFaultBody(w, r, f)
 		return true
 	}
 	return false

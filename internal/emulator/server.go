@@ -49,6 +49,7 @@ type Dispatch struct {
 // Server emulates GitHub's App API. It implements http.Handler; all methods
 // are safe for concurrent use.
 type Server struct {
+	credentialLog
 	world *world
 	now   func() time.Time
 	ttl   time.Duration
@@ -169,6 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	full := r.URL.Path
 	path, prefixed := stripPrefix(full)
 
+	s.note(r.Header.Get("Authorization"))
 	now := s.clock()
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{

@@ -2,19 +2,24 @@
 // endpoint the action calls, named after the API, returning GitHub's answer or
 // an *APIError that says what GitHub said.
 //
-// Requests are built and decoded by go-github; authentication, retries and
-// clock-skew recovery live in the transports the caller passes in
-// (internal/ghtransport), so each piece can be tested alone.
+// go-github builds the requests and types GitHub's errors; answers are read
+// and decoded here, at most ghtransport.MaxAnswer bytes of each, and
+// redirects are followed only within the API's origin. Authentication,
+// retries and clock-skew recovery live in the transports the caller passes
+// in (internal/ghtransport), so each piece can be tested alone. Nothing a
+// server sent reaches an error's text except through ghtext.Message.
 package ghclient
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/google/go-github/v62/github"
 )
 
@@ -30,12 +35,15 @@ type Client struct {
 
 // New returns a Client for the API at base (ending in "/"). appTransport must
 // authenticate requests as the App (an App JWT); tokenTransport carries
-// requests that bring their own installation token.
+// requests that bring their own installation token. Both follow only the
+// redirects followRedirects allows: within base's origin, at most
+// maxRedirects, never changing a POST into a GET.
 func New(base *url.URL, appTransport, tokenTransport http.RoundTripper) *Client {
+	check := followRedirects(base)
 	return &Client{
 		base:  base,
-		app:   &http.Client{Transport: appTransport},
-		token: &http.Client{Transport: tokenTransport},
+		app:   &http.Client{Transport: appTransport, CheckRedirect: check},
+		token: &http.Client{Transport: tokenTransport, CheckRedirect: check},
 	}
 }
 
@@ -140,7 +148,7 @@ func (c *Client) CreateToken(ctx context.Context, installationID int64, req Toke
 	var tok Token
 	err := c.do(ctx, c.app, "POST", fmt.Sprintf("app/installations/%d/access_tokens", installationID), "", req, &tok)
 	if err == nil && tok.Token == "" {
-		err = errors.New("GitHub answered without a token")
+		err = &BadAnswerError{Method: "POST", Path: fmt.Sprintf("/app/installations/%d/access_tokens", installationID), Reason: "holds no token"}
 	}
 	return &tok, err
 }
@@ -168,7 +176,10 @@ func (c *Client) GetUser(ctx context.Context, login, token string) (*User, error
 	return &u, err
 }
 
-// do sends one request through go-github and turns its errors into *APIError.
+// do sends one request and decodes GitHub's answer into into (nil: a body
+// is not wanted). go-github builds the request and types GitHub's errors;
+// the answer is read here, so that how much of it is read, and what counts
+// as the JSON expected, is decided in one place.
 func (c *Client) do(ctx context.Context, hc *http.Client, method, path, token string, body, into any) error {
 	g := c.gh(hc)
 	req, err := g.NewRequest(method, path, body)
@@ -178,6 +189,31 @@ func (c *Client) do(ctx context.Context, hc *http.Client, method, path, token st
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	_, err = g.Do(ctx, req, into)
-	return apiError(err)
+	call := answerOf{method: method, path: apiPath(c.base, req.URL)}
+	resp, err := hc.Do(req.WithContext(ctx))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return call.failed(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, ghtransport.MaxAnswer+1))
+	if err == nil && len(data) > ghtransport.MaxAnswer {
+		err = &ghtransport.BodyTooLargeError{Limit: ghtransport.MaxAnswer}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return call.failed(err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if err := github.CheckResponse(resp); err != nil {
+		return apiError(err)
+	}
+	if into == nil {
+		return nil
+	}
+	return call.decode(data, into)
 }

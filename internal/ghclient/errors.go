@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/google/go-github/v62/github"
 )
 
@@ -16,7 +17,10 @@ import (
 type APIError struct {
 	// Status is the HTTP status GitHub answered with.
 	Status int
-	// Message is GitHub's "message" field, e.g. "Not Found".
+	// Message is GitHub's "message" field, e.g. "Not Found", made fit to
+	// print by ghtext.Message: one line, at most ghtext.MaxMessage bytes,
+	// anything shaped like a credential hidden (a server may echo the
+	// Authorization header it was sent).
 	Message string
 	// RateLimitReset is when the primary rate limit resets, if GitHub said it
 	// is exhausted.
@@ -47,8 +51,8 @@ func StatusOf(err error) int {
 	return 0
 }
 
-// apiError converts go-github's error types; other errors (network, context)
-// pass through unchanged.
+// apiError converts the errors of github.CheckResponse. Any other error is
+// kept, with its text bounded and scrubbed.
 func apiError(err error) error {
 	if err == nil {
 		return nil
@@ -57,19 +61,23 @@ func apiError(err error) error {
 		rateErr  *github.RateLimitError
 		abuseErr *github.AbuseRateLimitError
 		respErr  *github.ErrorResponse
+		otpErr   *github.TwoFactorAuthError
 	)
+	if errors.As(err, &otpErr) {
+		respErr = (*github.ErrorResponse)(otpErr)
+	}
 	switch {
 	case errors.As(err, &rateErr):
-		e := &APIError{Status: statusOf(rateErr.Response, http.StatusForbidden), Message: rateErr.Message, RateLimitReset: rateErr.Rate.Reset.Time}
+		e := &APIError{Status: statusOf(rateErr.Response, http.StatusForbidden), Message: ghtext.Message(rateErr.Message), RateLimitReset: rateErr.Rate.Reset.Time}
 		return e
 	case errors.As(err, &abuseErr):
-		e := &APIError{Status: statusOf(abuseErr.Response, http.StatusForbidden), Message: abuseErr.Message}
+		e := &APIError{Status: statusOf(abuseErr.Response, http.StatusForbidden), Message: ghtext.Message(abuseErr.Message)}
 		if abuseErr.RetryAfter != nil {
 			e.RetryAfter = *abuseErr.RetryAfter
 		}
 		return e
-	case errors.As(err, &respErr):
-		e := &APIError{Status: statusOf(respErr.Response, 0), Message: respErr.Message}
+	case respErr != nil || errors.As(err, &respErr):
+		e := &APIError{Status: statusOf(respErr.Response, 0), Message: ghtext.Message(respErr.Message)}
 		if r := respErr.Response; r != nil && (r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusForbidden) {
 			// go-github only types a 403 with "remaining: 0" or a secondary
 			// limit's documentation URL; GitHub also answers 429, so read the
@@ -85,7 +93,7 @@ func apiError(err error) error {
 		}
 		return e
 	}
-	return err
+	return &transportError{err}
 }
 
 func statusOf(r *http.Response, fallback int) int {

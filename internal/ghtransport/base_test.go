@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,8 +66,44 @@ func TestNewBaseKeepsDefaultTransportSettings(t *testing.T) {
 	base := NewBase(nil)
 	def := http.DefaultTransport.(*http.Transport)
 	if base == def || base.TLSHandshakeTimeout != def.TLSHandshakeTimeout ||
-		base.IdleConnTimeout != def.IdleConnTimeout || base.ForceAttemptHTTP2 != def.ForceAttemptHTTP2 {
-		t.Error("want a separate transport with http.DefaultTransport's settings")
+		base.IdleConnTimeout != def.IdleConnTimeout || base.MaxIdleConns != def.MaxIdleConns ||
+		base.ExpectContinueTimeout != def.ExpectContinueTimeout {
+		t.Error("want a separate transport with http.DefaultTransport's timeouts and pool")
+	}
+}
+
+// A server that offers HTTP/2 gets HTTP/1.1 all the same, even from a
+// transport a caller gave its own TLS settings: with GODEBUG=http2debug Go's
+// HTTP/2 code would print the Authorization header to stderr.
+func TestNewBaseSpeaksHTTP1Only(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Proto)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	for _, force := range []bool{false, true} {
+		base := newBase(t)
+		base.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+		base.ForceAttemptHTTP2 = force
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		resp := roundTrip(t, base, req)
+		if got := readBody(t, resp); got != "HTTP/1.1" || resp.Proto != "HTTP/1.1" {
+			t.Errorf("ForceAttemptHTTP2=%v: server saw %s, client %s; want HTTP/1.1", force, got, resp.Proto)
+		}
+	}
+}
+
+// Headers past MaxHeaderBytes are refused before any of them is kept.
+func TestNewBaseBoundsHeaders(t *testing.T) {
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Padding", strings.Repeat("a", MaxHeaderBytes))
+		w.WriteHeader(http.StatusOK)
+	})
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	if resp, err := newBase(t).RoundTrip(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("an answer with more than 64 KiB of headers was accepted")
 	}
 }
 

@@ -7,8 +7,10 @@
 //     limits, within a [Policy] budget;
 //   - [AppJWT] signs each call with a fresh App JWT and recovers once when the
 //     runner's clock disagrees with GitHub's;
-//   - [NewBase] is the innermost transport, with proxy settings taken from an
-//     injected environment.
+//   - [LimitBody] fails the reading of any answer past [MaxAnswer] bytes
+//     once decompressed, so a hostile server cannot exhaust memory;
+//   - [NewBase] is the innermost transport: HTTP/1.1 only, headers bounded,
+//     with proxy settings taken from an injected environment.
 //
 // go-github sits above them. Retrying must happen here, below go-github,
 // because a go-github client that has seen a rate-limit answer refuses later
@@ -16,11 +18,13 @@
 //
 // The intended stack for App (JWT) calls is
 //
-//	&Retry{Base: &AppJWT{Base: NewBase(getenv), Signer: s}}
+//	&Retry{Base: &AppJWT{Base: &LimitBody{Base: NewBase(getenv)}, Signer: s}}
 //
 // so that every retry carries a freshly signed JWT; for installation-token
-// calls it is Retry over NewBase, with the token added above.
+// calls it is Retry over LimitBody over NewBase, with the token added above.
 //
 // Nothing here logs or returns headers or bodies: tokens and JWTs travel only
-// in the Authorization header and never reach an error or a log line.
+// in the Authorization header and never reach an error or a log line. A
+// network error can quote a server's bytes (a malformed status line), so
+// the retry log shows it only through ghtext.Message.
 package ghtransport

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
+
+	"github.com/app-token/app-token/internal/ghtext"
 )
 
 // Retry retries transient failures of one API call with exponential backoff
@@ -168,7 +170,9 @@ func (c *call) judge(resp *http.Response, err error, try int) next {
 		if !transientError(err) {
 			return next{}
 		}
-		return backoff(err.Error())
+		// A network error can quote what the server sent (a malformed
+		// status line echoing the Authorization header, say).
+		return backoff(ghtext.Message(err.Error()))
 	}
 	switch code := resp.StatusCode; code {
 	case http.StatusInternalServerError, http.StatusBadGateway,

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/app-token/app-token/internal/emulator"
 )
 
 // newRetry returns a Retry on a fake clock with a fixed jitter of 0.5.
@@ -374,4 +376,25 @@ func TestRetryNeedsABase(t *testing.T) {
 	if _, err := (&Retry{}).RoundTrip(request(t, context.Background(), "GET", "http://api.github.test/app", "")); err == nil {
 		t.Error("want an error for a Retry without Base")
 	}
+}
+
+// A server that quotes the request's Authorization header in a malformed
+// status line makes Go's error quote it too: the retry log line that gives
+// the reason must not.
+func TestRetryLogHidesWhatAServerQuoted(t *testing.T) {
+	api, err := emulator.StartMalformedAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(api.Close)
+	clock, log := newFakeClock(), &lines{}
+	rt := newRetry(t, clock, log, Policy{MaxTries: 2})
+	_, err = rt.RoundTrip(request(t, context.Background(), "GET", api.URL()+"/app", ""))
+	if err == nil || !strings.Contains(err.Error(), "malformed HTTP") {
+		t.Fatalf("error %v, want Go's malformed-answer error", err)
+	}
+	if got := log.Lines(); len(got) != 1 || !strings.Contains(got[0], "malformed HTTP status code") {
+		t.Fatalf("log = %q, want one retry line giving the reason", got)
+	}
+	assertNoSecret(t, "retry log line", log.Lines()[0])
 }

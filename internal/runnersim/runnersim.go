@@ -309,14 +309,16 @@ func (r *Result) Log() string {
 	return log
 }
 
-// Leaks reports where any of the secrets shows up in what a user or a later
-// step could read: stdout outside the ::add-mask:: commands that hide it,
-// stderr, the job summary, and every output except "token".
-func (r *Result) Leaks(secrets ...string) []string {
+// Leaks reports where a credential shows up in what a user or a later step
+// could read. Stdout is scanned outside the ::add-mask:: commands that hide
+// it, then stderr, the job summary, every output and every saved state.
+// tokens may appear only as the output "token" and the state "token";
+// secrets (the key's lines, App JWTs) nowhere at all.
+func (r *Result) Leaks(tokens []string, secrets ...string) []string {
 	var found []string
-	for _, s := range secrets {
+	check := func(s string, token bool) {
 		if s == "" {
-			continue
+			return
 		}
 		for _, line := range strings.Split(r.Stdout, "\n") {
 			if strings.Contains(line, s) && !strings.HasPrefix(line, "::add-mask::") {
@@ -329,12 +331,21 @@ func (r *Result) Leaks(secrets ...string) []string {
 		if strings.Contains(r.Summary, s) {
 			found = append(found, "job summary")
 		}
-		for k, v := range r.Outputs {
-			if k != "token" && strings.Contains(v, s) {
-				found = append(found, "output "+k)
+		for what, m := range map[string]map[string]string{"output": r.Outputs, "state": r.State} {
+			for k, v := range m {
+				if strings.Contains(v, s) && !(token && k == "token") {
+					found = append(found, what+" "+k)
+				}
 			}
 		}
 	}
+	for _, s := range tokens {
+		check(s, true)
+	}
+	for _, s := range secrets {
+		check(s, false)
+	}
+	slices.Sort(found)
 	return found
 }
 

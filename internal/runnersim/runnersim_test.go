@@ -38,7 +38,7 @@ func TestInProcessEnvironmentIsTheRunners(t *testing.T) {
 	if len(res.Masks) != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Log(), "value *** here") || strings.Contains(res.Log(), "s3cret") {
 		t.Errorf("masks %q, warnings %q, log:\n%s", res.Masks, res.Warnings, res.Log())
 	}
-	if leaks := res.Leaks("s3cret"); len(leaks) != 1 {
+	if leaks := res.Leaks(nil, "s3cret"); len(leaks) != 1 {
 		t.Errorf("Leaks = %q, want the one unmasked stdout line", leaks)
 	}
 }
@@ -59,5 +59,30 @@ func TestUndeclaredInputIsPassed(t *testing.T) {
 	}
 	if seen["INPUT_PRIVAT-KEY"] != "k" || seen["INPUT_PERMISSION-CONTENS"] != "write" || seen["INPUT_PRIVATE-KEY"] != "" {
 		t.Errorf("phase saw %q", seen)
+	}
+}
+
+// A token may be the output and the state named "token", and shown in the
+// command that masks it; a secret (a key line, a JWT) nowhere but a mask.
+func TestLeaksKnowsWhereATokenMayBe(t *testing.T) {
+	res := &Result{
+		Stdout:  "::add-mask::TOK\n::add-mask::JWT\nMinted.\n",
+		Outputs: map[string]string{"token": "TOK", "app-slug": "bot"},
+		State:   map[string]string{"token": "TOK"},
+	}
+	if leaks := res.Leaks([]string{"TOK"}, "JWT"); len(leaks) != 0 {
+		t.Errorf("Leaks = %q, want none", leaks)
+	}
+	res.Stdout += "echo TOK JWT\n"
+	res.Stderr = "JWT"
+	res.Summary = "TOK"
+	res.Outputs["token"] = "JWT"
+	res.Outputs["app-slug"] = "TOK"
+	res.State["expires-at"] = "TOK"
+	res.State["token"] = "TOK JWT"
+	want := []string{"job summary", "output app-slug", "output token", "state expires-at", "state token", "stderr",
+		`stdout line "echo <SECRET> JWT"`, `stdout line "echo TOK <SECRET>"`}
+	if leaks := res.Leaks([]string{"TOK"}, "JWT"); strings.Join(leaks, "; ") != strings.Join(want, "; ") {
+		t.Errorf("Leaks =\n%q\nwant\n%q", leaks, want)
 	}
 }

@@ -1,0 +1,46 @@
+package action
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/sethvargo/go-githubactions"
+)
+
+type fixedSigner struct{}
+
+func (fixedSigner) Sign() (string, error)        { return "signed", nil }
+func (fixedSigner) SetClockOffset(time.Duration) {}
+
+// Both stacks read no answer past ghtransport.MaxAnswer, whoever reads it:
+// the cap sits in the transports, not only in ghclient.
+func TestTransportsLimitEveryBody(t *testing.T) {
+	big := roundTripper(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
+			Body: io.NopCloser(bytes.NewReader(make([]byte, ghtransport.MaxAnswer+1)))}, nil
+	})
+	a := githubactions.New(githubactions.WithWriter(io.Discard), githubactions.WithGetenv(func(string) string { return "" }))
+	app, token := Deps{Base: big}.transports(a, ghtransport.Policy{}, fixedSigner{})
+	for name, rt := range map[string]http.RoundTripper{"app": app, "token": token} {
+		req, _ := http.NewRequest("GET", "https://api.github.com/app", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		var large *ghtransport.BodyTooLargeError
+		if !errors.As(err, &large) || n != ghtransport.MaxAnswer {
+			t.Errorf("%s: read %d bytes, error %v; want %d and *BodyTooLargeError", name, n, err, ghtransport.MaxAnswer)
+		}
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

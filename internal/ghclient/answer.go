@@ -1,0 +1,96 @@
+package ghclient
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/ghtransport"
+)
+
+// BadAnswerError is an answer the action refuses to use: larger than it
+// reads, a redirect it does not follow, or a success whose body is not the
+// JSON expected. Reason says what was wrong and what to check; it holds
+// nothing a server sent except through ghtext.Message.
+type BadAnswerError struct {
+	Method, Path, Reason string
+}
+
+func (e *BadAnswerError) Error() string {
+	return "GitHub's answer to " + e.Method + " " + e.Path + " " + e.Reason
+}
+
+// tooLarge is the reason for an answer past ghtransport.MaxAnswer.
+var tooLarge = fmt.Sprintf("is larger than %s once decompressed, far more than GitHub's API sends: check input github-api-url and any proxy between the runner and GitHub",
+	ghtransport.Size(ghtransport.MaxAnswer))
+
+// transportError is a call that got no usable answer. Go's errors can quote
+// what a server sent (a malformed status line, a Location header), so its
+// text is bounded and scrubbed like a message from GitHub.
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return ghtext.Message(e.err.Error()) }
+func (e *transportError) Unwrap() error { return e.err }
+
+// answerOf names the call whose answer is being judged.
+type answerOf struct{ method, path string }
+
+func (a answerOf) bad(reason string) *BadAnswerError {
+	return &BadAnswerError{Method: a.method, Path: a.path, Reason: reason}
+}
+
+// failed turns an error from sending the request or reading its answer into
+// a *BadAnswerError when the answer was refused, else a transportError.
+func (a answerOf) failed(err error) error {
+	var (
+		bad   *BadAnswerError
+		large *ghtransport.BodyTooLargeError
+	)
+	switch {
+	case errors.As(err, &bad):
+		return bad // a refused redirect, with its own words
+	case errors.As(err, &large):
+		return a.bad(tooLarge)
+	}
+	return &transportError{err}
+}
+
+// decode reads a successful answer's body, which must be one JSON object.
+// Go's json would take an empty body, or null, as a zero value, and would
+// quote the server's bytes in a syntax error: both are refused here in the
+// action's own words.
+func (a answerOf) decode(data []byte, into any) error {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return a.bad("is empty where a JSON object was expected: check input github-api-url")
+	}
+	if trimmed[0] != '{' {
+		return a.bad("is not a JSON object: check input github-api-url")
+	}
+	err := json.Unmarshal(trimmed, into)
+	var (
+		syntax   *json.SyntaxError
+		mismatch *json.UnmarshalTypeError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &syntax):
+		return a.bad(fmt.Sprintf("is not valid JSON (at byte %d): check input github-api-url", syntax.Offset))
+	case errors.As(err, &mismatch):
+		return a.bad(fmt.Sprintf("is not the JSON expected: %s is not a %s", orWhole(mismatch.Field), mismatch.Type))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return a.bad("is cut short")
+	}
+	return a.bad("is not the JSON expected: " + ghtext.Message(err.Error()))
+}
+
+func orWhole(field string) string {
+	if field == "" {
+		return "the answer"
+	}
+	return ghtext.Message(field)
+}
