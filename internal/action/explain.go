@@ -16,7 +16,10 @@ import (
 // also wraps context.DeadlineExceeded, but is a network failure to report
 // with its own reason.
 func explain(ctx context.Context, op string, err error, cfg *config.Config) error {
-	var apiErr *ghclient.APIError
+	var (
+		apiErr *ghclient.APIError
+		bad    *ghclient.BadAnswerError
+	)
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%s: GitHub did not answer within the step's deadline of %s: it may be having an outage (https://www.githubstatus.com); raise retry-max-seconds or retry the job later",
@@ -36,6 +39,10 @@ func explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		return fmt.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check the runner's clock", op, apiErr.Message)
 	case errors.As(err, &apiErr):
 		return fmt.Errorf("%s: %v", op, apiErr)
+	case errors.As(err, &bad):
+		// GitHub (or something in between) answered, but not usably: the
+		// error already says what to check.
+		return fmt.Errorf("%s: %v", op, bad)
 	}
 	// A transport error can quote what a server or proxy sent (a malformed
 	// status line, say): it is server text like any other.
