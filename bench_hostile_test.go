@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // BenchmarkHostileAnswers runs the built binary's main phase against each of
@@ -18,7 +18,7 @@ func BenchmarkHostileAnswers(b *testing.B) {
 	cases := append([]struct {
 		name  string
 		call  faultCall
-		fault func() emulator.Fault
+		fault func() githubtest.Fault
 	}{{"clean run", faultCall{}, nil}}, hostileAnswers...)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

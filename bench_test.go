@@ -5,8 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/app-token/app-token/internal/emulator"
-	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 // BenchmarkMainPhase runs the built binary's main phase the way the runner
@@ -24,14 +24,14 @@ func BenchmarkMainPhase(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			emu := emulator.New(emulator.DefaultConfig(&appKey.PublicKey))
+			emu := githubtest.New(githubtest.DefaultConfig(&appKey.PublicKey))
 			srv := httptest.NewServer(emu)
 			defer srv.Close()
-			with := map[string]string{"client-id": emulator.DefaultClientID, "private-key": appPEM}
+			with := map[string]string{"client-id": githubtest.DefaultClientID, "private-key": appPEM}
 			for k, v := range c.with {
 				with[k] = v
 			}
-			step := &runnersim.Step{Binary: binary, With: with, Env: map[string]string{"GITHUB_API_URL": srv.URL}, Dir: b.TempDir()}
+			step := &runnertest.Step{Binary: binary, With: with, Env: map[string]string{"GITHUB_API_URL": srv.URL}, Dir: b.TempDir()}
 			var wallNs, peakKiB, sumKiB int64
 			b.ResetTimer()
 			for b.Loop() {
@@ -45,7 +45,7 @@ func BenchmarkMainPhase(b *testing.B) {
 			}
 			calls := 0
 			for _, r := range emu.Requests() {
-				if r.Path != "/users/"+emulator.DefaultAppSlug+"[bot]" && r.Path != "/app" {
+				if r.Path != "/users/"+githubtest.DefaultAppSlug+"[bot]" && r.Path != "/app" {
 					calls++
 				}
 			}

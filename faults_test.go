@@ -19,9 +19,9 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/ghtransport"
-	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 // The calls of one token's life, as the emulator records their paths.
@@ -78,7 +78,7 @@ type faultWorld struct {
 func newFaultWorld(t *testing.T) *faultWorld {
 	t.Helper()
 	clk := &faultClock{}
-	return &faultWorld{world: newWorld(t, func(c *emulator.Config) { c.Now = clk.Now }), clock: clk}
+	return &faultWorld{world: newWorld(t, func(c *githubtest.Config) { c.Now = clk.Now }), clock: clk}
 }
 
 // deps are the fake clock and sleeper over a transport that opens a new
@@ -91,12 +91,12 @@ func (f *faultWorld) deps() action.Deps {
 	return action.Deps{Base: base, Now: f.clock.Now, Sleep: f.clock.Sleep}
 }
 
-func (f *faultWorld) runMain() *runnersim.Result {
+func (f *faultWorld) runMain() *runnertest.Result {
 	f.t.Helper()
 	return f.inProcess(action.Main, f.deps(), nil)
 }
 
-func (f *faultWorld) runPost(state map[string]string) *runnersim.Result {
+func (f *faultWorld) runPost(state map[string]string) *runnertest.Result {
 	f.t.Helper()
 	return f.inProcess(action.Post, f.deps(), state)
 }
@@ -123,7 +123,7 @@ func (f *faultWorld) count(method, path string) int {
 }
 
 // retryLines returns the log lines that announce another try of method path.
-func retryLines(res *runnersim.Result, method, path string) []string {
+func retryLines(res *runnertest.Result, method, path string) []string {
 	var out []string
 	for _, line := range strings.Split(res.Log(), "\n") {
 		if strings.HasPrefix(line, method+" ") && strings.Contains(line, path+": ") && strings.Contains(line, "(try ") {
@@ -149,7 +149,7 @@ var faultCalls = []faultCall{
 }
 
 // run runs the phase that makes c, after a clean main when c is post's.
-func (f *faultWorld) run(c faultCall, fault emulator.Fault) *runnersim.Result {
+func (f *faultWorld) run(c faultCall, fault githubtest.Fault) *runnertest.Result {
 	f.t.Helper()
 	fault.Method, fault.Path = c.method, c.path
 	if !c.post {
@@ -165,14 +165,14 @@ func (f *faultWorld) run(c faultCall, fault emulator.Fault) *runnersim.Result {
 // retry log line gives.
 var transientFaults = []struct {
 	name   string
-	fault  emulator.Fault
+	fault  githubtest.Fault
 	reason string
 }{
-	{"500", emulator.Fault{Status: 500, Body: `{"message":"Server Error"}`}, "500 Internal Server Error"},
-	{"502", emulator.Fault{Status: 502}, "502 Bad Gateway"},
-	{"503", emulator.Fault{Status: 503, Body: `{"message":"Service Unavailable"}`}, "503 Service Unavailable"},
-	{"504", emulator.Fault{Status: 504}, "504 Gateway Timeout"},
-	{"dropped connection", emulator.Fault{Drop: true}, "EOF"},
+	{"500", githubtest.Fault{Status: 500, Body: `{"message":"Server Error"}`}, "500 Internal Server Error"},
+	{"502", githubtest.Fault{Status: 502}, "502 Bad Gateway"},
+	{"503", githubtest.Fault{Status: 503, Body: `{"message":"Service Unavailable"}`}, "503 Service Unavailable"},
+	{"504", githubtest.Fault{Status: 504}, "504 Gateway Timeout"},
+	{"dropped connection", githubtest.Fault{Drop: true}, "EOF"},
 }
 
 // A 5xx answer or a dropped connection on any call is retried with
@@ -238,7 +238,7 @@ func TestTransientFaultsStopAtTheBound(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/retry-attempts=%q", c.name, tt.attempts), func(t *testing.T) {
 				f := newFaultWorld(t)
 				f.with("retry-attempts", tt.attempts)
-				res := f.run(c, emulator.Fault{Status: 502, Times: -1})
+				res := f.run(c, githubtest.Fault{Status: 502, Times: -1})
 				if got := f.count(c.method, c.path); got != tt.wantTries {
 					t.Errorf("GitHub saw %d tries, want %d", got, tt.wantTries)
 				}
@@ -263,7 +263,7 @@ func TestTransientFaultsStopAtTheBound(t *testing.T) {
 // the network reason, not GitHub's status.
 func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
 	f := newFaultWorld(t)
-	f.emu.AddFault(emulator.Fault{Method: "POST", Path: mintPath, Times: -1, Drop: true})
+	f.emu.AddFault(githubtest.Fault{Method: "POST", Path: mintPath, Times: -1, Drop: true})
 	res := f.runMain()
 	failedWith(t, res, "mint a token for installation 1001", "could not reach GitHub", "gave up after 4 tries", "EOF")
 	if got := f.count("POST", mintPath); got != 4 {
@@ -279,7 +279,7 @@ func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
 func TestRetryBudgetBoundsTheWaits(t *testing.T) {
 	f := newFaultWorld(t)
 	f.with("retry-attempts", "10", "retry-max-seconds", "3")
-	f.emu.AddFault(emulator.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 503})
+	f.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 503})
 	res := f.runMain()
 	failedWith(t, res, "find the App's installation on octo-org", "503 Service Unavailable")
 	var total time.Duration
@@ -295,18 +295,18 @@ func TestRetryBudgetBoundsTheWaits(t *testing.T) {
 }
 
 // secondaryLimit is GitHub's answer to too many requests in a short time.
-func secondaryLimit(status int, retryAfter string) emulator.Fault {
+func secondaryLimit(status int, retryAfter string) githubtest.Fault {
 	h := http.Header{}
 	if retryAfter != "" {
 		h.Set("Retry-After", retryAfter)
 	}
-	return emulator.Fault{Status: status, Header: h,
+	return githubtest.Fault{Status: status, Header: h,
 		Body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`}
 }
 
 // primaryLimit is GitHub's answer once the hourly quota is used up.
-func primaryLimit(status int, reset time.Time) emulator.Fault {
-	return emulator.Fault{Status: status,
+func primaryLimit(status int, reset time.Time) githubtest.Fault {
+	return githubtest.Fault{Status: status,
 		Header: http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {fmt.Sprint(reset.Unix())}},
 		Body:   `{"message":"API rate limit exceeded for installation ID 1001.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}`}
 }
@@ -319,45 +319,45 @@ func TestRateLimits(t *testing.T) {
 		name     string
 		call     faultCall
 		with     []string
-		fault    func(now time.Time) emulator.Fault
+		fault    func(now time.Time) githubtest.Fault
 		wantWait [2]time.Duration // the one wait, between these; zero when the step fails at once
 		wantLog  string
 		wantErr  func(now time.Time) []string
 	}{
 		{name: "secondary 403 with retry-after", call: faultCalls[0],
-			fault:    func(time.Time) emulator.Fault { return secondaryLimit(403, "7") },
+			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(403, "7") },
 			wantWait: [2]time.Duration{7 * time.Second, 7 * time.Second}, wantLog: "secondary rate limit; GitHub asks to wait 7s"},
 		{name: "secondary 429 with retry-after", call: faultCalls[1],
-			fault:    func(time.Time) emulator.Fault { return secondaryLimit(429, "3") },
+			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(429, "3") },
 			wantWait: [2]time.Duration{3 * time.Second, 3 * time.Second}, wantLog: "secondary rate limit; GitHub asks to wait 3s"},
 		{name: "secondary on the bot lookup", call: faultCalls[2],
-			fault:    func(time.Time) emulator.Fault { return secondaryLimit(429, "2") },
+			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(429, "2") },
 			wantWait: [2]time.Duration{2 * time.Second, 2 * time.Second}, wantLog: "GitHub asks to wait 2s"},
 		{name: "secondary on the revocation", call: faultCalls[3],
-			fault:    func(time.Time) emulator.Fault { return secondaryLimit(403, "5") },
+			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(403, "5") },
 			wantWait: [2]time.Duration{5 * time.Second, 5 * time.Second}, wantLog: "GitHub asks to wait 5s"},
 		{name: "primary 403 resets within the budget", call: faultCalls[0],
-			fault:    func(now time.Time) emulator.Fault { return primaryLimit(403, now.Add(20*time.Second)) },
+			fault:    func(now time.Time) githubtest.Fault { return primaryLimit(403, now.Add(20*time.Second)) },
 			wantWait: [2]time.Duration{19 * time.Second, 22 * time.Second}, wantLog: "rate limit exhausted; waiting"},
 		{name: "primary 429 resets within the budget", call: faultCalls[1],
-			fault:    func(now time.Time) emulator.Fault { return primaryLimit(429, now.Add(10*time.Second)) },
+			fault:    func(now time.Time) githubtest.Fault { return primaryLimit(429, now.Add(10*time.Second)) },
 			wantWait: [2]time.Duration{9 * time.Second, 12 * time.Second}, wantLog: "rate limit exhausted; waiting"},
 		{name: "primary resets after the budget", call: faultCalls[0],
-			fault: func(now time.Time) emulator.Fault { return primaryLimit(403, now.Add(10*time.Minute)) },
+			fault: func(now time.Time) githubtest.Fault { return primaryLimit(403, now.Add(10*time.Minute)) },
 			wantErr: func(now time.Time) []string {
 				reset := time.Unix(now.Add(10*time.Minute).Unix(), 0).UTC()
 				return []string{"rate limit for this App is exhausted", "retry after " + reset.Format("15:04:05") + " UTC"}
 			}},
 		{name: "retry-after beyond the budget", call: faultCalls[0],
-			fault:   func(time.Time) emulator.Fault { return secondaryLimit(403, "120") },
+			fault:   func(time.Time) githubtest.Fault { return secondaryLimit(403, "120") },
 			wantErr: func(time.Time) []string { return []string{"rate limit for this App is exhausted", "retry in 2m0s"} }},
 		{name: "plain 429 with retry-after beyond the budget", call: faultCalls[1],
-			fault: func(time.Time) emulator.Fault {
-				return emulator.Fault{Status: 429, Header: http.Header{"Retry-After": {"120"}}, Body: `{"message":"Too many requests"}`}
+			fault: func(time.Time) githubtest.Fault {
+				return githubtest.Fault{Status: 429, Header: http.Header{"Retry-After": {"120"}}, Body: `{"message":"Too many requests"}`}
 			},
 			wantErr: func(time.Time) []string { return []string{"rate limit for this App is exhausted", "retry in 2m0s"} }},
 		{name: "retry-after beyond a configured budget", call: faultCalls[1], with: []string{"retry-max-seconds", "5"},
-			fault:   func(time.Time) emulator.Fault { return secondaryLimit(403, "7") },
+			fault:   func(time.Time) githubtest.Fault { return secondaryLimit(403, "7") },
 			wantErr: func(time.Time) []string { return []string{"mint a token for installation 1001", "retry in 7s"} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,14 +397,14 @@ func TestRateLimits(t *testing.T) {
 // 401 (other than the clock), 404, 422 and a non-rate-limit 403 will not
 // change on another try: each is sent exactly once and explained.
 func TestPermanentAnswersAreNotRetried(t *testing.T) {
-	status := func(code int, msg string) emulator.Fault {
-		return emulator.Fault{Status: code, Body: fmt.Sprintf(`{"message":%q}`, msg)}
+	status := func(code int, msg string) githubtest.Fault {
+		return githubtest.Fault{Status: code, Body: fmt.Sprintf(`{"message":%q}`, msg)}
 	}
 	for _, tt := range []struct {
 		name  string
 		call  faultCall
 		with  []string
-		fault emulator.Fault
+		fault githubtest.Fault
 		want  []string // in the error, or in a warning when the step succeeds
 	}{
 		{"401 undecodable JWT on the lookup", faultCalls[0], nil, status(401, "A JSON web token could not be decoded"),
@@ -463,7 +463,7 @@ func TestPermanentAnswersAreNotRetried(t *testing.T) {
 
 // unexpectedWarnings are the warnings other than the one every run here
 // gets for its plain-http loopback emulator.
-func unexpectedWarnings(res *runnersim.Result) []string {
+func unexpectedWarnings(res *runnertest.Result) []string {
 	var out []string
 	for _, w := range res.Warnings {
 		if !strings.Contains(w, "plain http to a loopback host") {
@@ -507,7 +507,7 @@ func TestClockSkew(t *testing.T) {
 			t.Run(tt.name+"/"+mode, func(t *testing.T) {
 				w := newWorld(t)
 				w.emu.SetClockOffset(tt.offset)
-				var res *runnersim.Result
+				var res *runnertest.Result
 				if mode == "binary" {
 					res = w.main()
 				} else {
@@ -556,7 +556,7 @@ func noSleep(t *testing.T) func(context.Context, time.Duration) error {
 // JWT too gets no third JWT, and the error points at the runner's clock.
 func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
 	f := newFaultWorld(t)
-	f.emu.AddFault(emulator.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 401,
+	f.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 401,
 		Body: `{"message":"'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."}`})
 	res := f.runMain()
 	failedWith(t, res, "rejected the App JWT's time even after correcting for its clock", "check the runner's clock")
@@ -571,7 +571,7 @@ func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
 // the only tests that wait for real (about a second per timed-out try), so
 // they run in parallel.
 func TestSlowGitHub(t *testing.T) {
-	hang := emulator.Fault{Method: "GET", Path: lookupPath, Delay: time.Hour}
+	hang := githubtest.Fault{Method: "GET", Path: lookupPath, Delay: time.Hour}
 	t.Run("one slow answer is retried", func(t *testing.T) {
 		t.Parallel()
 		f := newFaultWorld(t)
@@ -625,7 +625,7 @@ func TestSlowGitHub(t *testing.T) {
 // that answers. The bot lookup and the revocation retry its 401 up to twice;
 // after that the lookup is a warning and post takes the token as gone.
 func TestReplicationLag(t *testing.T) {
-	badCredentials := emulator.Fault{Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
+	badCredentials := githubtest.Fault{Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
 	for _, c := range faultCalls[2:] {
 		for _, times := range []int{1, 2, 3} {
 			t.Run(fmt.Sprintf("%s/%d", c.name, times), func(t *testing.T) {
@@ -747,7 +747,7 @@ func TestHostileInputsStayInTheirPlace(t *testing.T) {
 // a ::warning:: or a ::notice::. (The runner
 // unescapes %0A only inside a command, so a payload's text elsewhere in a
 // line is inert.)
-func checkNoForgedCommands(t *testing.T, res *runnersim.Result, secrets []string, tokens []emulator.IssuedToken) {
+func checkNoForgedCommands(t *testing.T, res *runnertest.Result, secrets []string, tokens []githubtest.IssuedToken) {
 	t.Helper()
 	known := map[string]bool{}
 	for _, s := range secrets {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/action"
-	"github.com/app-token/app-token/internal/emulator"
-	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -48,7 +48,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build the action:", err)
 		return 1
 	}
-	if appKey, appPEM, err = emulator.NewAppKey(); err != nil {
+	if appKey, appPEM, err = githubtest.NewAppKey(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -58,9 +58,9 @@ func testMain(m *testing.M) int {
 // world is one job: an emulated GitHub and a step that uses the action.
 type world struct {
 	t    testing.TB
-	emu  *emulator.Server
+	emu  *githubtest.Server
 	srv  *httptest.Server
-	step *runnersim.Step
+	step *runnertest.Step
 	// secrets are scanned for in every phase's output, with every token the
 	// emulator issued and every App JWT it or a watched server was sent.
 	secrets []string
@@ -74,21 +74,21 @@ type jwtSource interface{ JWTs() []string }
 // watch adds a server whose JWTs the leak check looks for too.
 func (w *world) watch(src jwtSource) { w.watched = append(w.watched, src) }
 
-type worldOption func(*emulator.Config)
+type worldOption func(*githubtest.Config)
 
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
-	cfg := emulator.DefaultConfig(&appKey.PublicKey)
+	cfg := githubtest.DefaultConfig(&appKey.PublicKey)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	emu := emulator.New(cfg)
+	emu := githubtest.New(cfg)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	w := &world{t: t, emu: emu, srv: srv}
-	w.step = &runnersim.Step{
+	w.step = &runnertest.Step{
 		Binary: binary,
-		With:   map[string]string{"client-id": emulator.DefaultClientID, "private-key": appPEM},
+		With:   map[string]string{"client-id": githubtest.DefaultClientID, "private-key": appPEM},
 		Env:    map[string]string{"GITHUB_API_URL": srv.URL},
 	}
 	for _, line := range strings.Split(appPEM, "\n") {
@@ -118,7 +118,7 @@ func (w *world) ctx() context.Context {
 }
 
 // main runs the main phase as a process and checks that nothing leaked.
-func (w *world) main() *runnersim.Result {
+func (w *world) main() *runnertest.Result {
 	w.t.Helper()
 	res, err := w.step.Main(w.ctx())
 	if err != nil {
@@ -129,7 +129,7 @@ func (w *world) main() *runnersim.Result {
 }
 
 // post runs the post phase as a process with main's saved state.
-func (w *world) post(state map[string]string) *runnersim.Result {
+func (w *world) post(state map[string]string) *runnertest.Result {
 	w.t.Helper()
 	res, err := w.step.Post(w.ctx(), state)
 	if err != nil {
@@ -141,7 +141,7 @@ func (w *world) post(state map[string]string) *runnersim.Result {
 
 // inProcess runs a phase in this process with injected deps (a fake sleeper
 // and clock), so retry tests take no real time.
-func (w *world) inProcess(phase func(context.Context, *githubactions.Action, action.Deps) error, d action.Deps, state map[string]string) *runnersim.Result {
+func (w *world) inProcess(phase func(context.Context, *githubactions.Action, action.Deps) error, d action.Deps, state map[string]string) *runnertest.Result {
 	w.t.Helper()
 	res, err := w.step.InProcess(w.ctx(), func(ctx context.Context, a *githubactions.Action) error { return phase(ctx, a, d) }, state)
 	if err != nil {
@@ -152,9 +152,9 @@ func (w *world) inProcess(phase func(context.Context, *githubactions.Action, act
 }
 
 // checkLeaks fails the test if the key, a token or an App JWT shows where
-// a user or a later step could read it (runnersim.Result.Leaks says where
+// a user or a later step could read it (runnertest.Result.Leaks says where
 // a token may be).
-func (w *world) checkLeaks(res *runnersim.Result) {
+func (w *world) checkLeaks(res *runnertest.Result) {
 	w.t.Helper()
 	var tokens []string
 	for _, tok := range w.emu.Tokens() {
@@ -178,7 +178,7 @@ func (w *world) calls() []string {
 	return out
 }
 
-func (w *world) onlyToken() emulator.IssuedToken {
+func (w *world) onlyToken() githubtest.IssuedToken {
 	w.t.Helper()
 	toks := w.emu.Tokens()
 	if len(toks) != 1 {
@@ -188,7 +188,7 @@ func (w *world) onlyToken() emulator.IssuedToken {
 }
 
 // succeeded fails the test unless the phase exited 0 without an error annotation.
-func succeeded(t testing.TB, res *runnersim.Result) {
+func succeeded(t testing.TB, res *runnertest.Result) {
 	t.Helper()
 	if res.ExitCode != 0 || len(res.Errors) > 0 {
 		t.Fatalf("exit %d, errors %q\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)
@@ -197,7 +197,7 @@ func succeeded(t testing.TB, res *runnersim.Result) {
 
 // failedWith fails the test unless the phase failed with exactly one error
 // annotation containing every want.
-func failedWith(t *testing.T, res *runnersim.Result, want ...string) {
+func failedWith(t *testing.T, res *runnertest.Result, want ...string) {
 	t.Helper()
 	if res.ExitCode != 1 || len(res.Errors) != 1 {
 		t.Fatalf("exit %d with errors %q, want exit 1 with one error\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)

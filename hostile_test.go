@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
-	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 // maxErrorLine bounds an annotation: GitHub's message is cut at 1 KiB, the
@@ -25,8 +25,8 @@ import (
 const maxErrorLine = 1536
 
 // recorder starts a redirect target whose JWTs the leak check looks for.
-func (w *world) recorder() (*emulator.Recorder, *httptest.Server) {
-	rec := &emulator.Recorder{}
+func (w *world) recorder() (*githubtest.Recorder, *httptest.Server) {
+	rec := &githubtest.Recorder{}
 	srv := httptest.NewServer(rec)
 	w.t.Cleanup(srv.Close)
 	w.watch(rec)
@@ -34,12 +34,12 @@ func (w *world) recorder() (*emulator.Recorder, *httptest.Server) {
 }
 
 // redirect is a fault that sends method path elsewhere with status.
-func redirect(method, path string, status int, location string) emulator.Fault {
-	return emulator.Fault{Method: method, Path: path, Status: status, Header: http.Header{"Location": {location}}}
+func redirect(method, path string, status int, location string) githubtest.Fault {
+	return githubtest.Fault{Method: method, Path: path, Status: status, Header: http.Header{"Location": {location}}}
 }
 
 // shortLines fails unless every annotation is one line of at most maxErrorLine bytes.
-func shortLines(t *testing.T, res *runnersim.Result) {
+func shortLines(t *testing.T, res *runnertest.Result) {
 	t.Helper()
 	for _, msg := range slices.Concat(res.Errors, res.Warnings) {
 		if len(msg) > maxErrorLine || strings.ContainsAny(msg, "\r\n") {
@@ -48,7 +48,7 @@ func shortLines(t *testing.T, res *runnersim.Result) {
 	}
 }
 
-func warned(t *testing.T, res *runnersim.Result, want ...string) {
+func warned(t *testing.T, res *runnertest.Result, want ...string) {
 	t.Helper()
 	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return containsAll(w, want...) }) {
 		t.Errorf("warnings = %q, want one with %q", res.Warnings, want)
@@ -148,7 +148,7 @@ func TestRedirectsWithinTheAPI(t *testing.T) {
 		w.emu.AddFault(redirect("GET", botPath, 301, botPath))
 		res := w.main()
 		succeeded(t, res)
-		if res.Outputs["bot-user-id"] != fmt.Sprint(emulator.DefaultBotUserID) {
+		if res.Outputs["bot-user-id"] != fmt.Sprint(githubtest.DefaultBotUserID) {
 			t.Errorf("bot-user-id = %q", res.Outputs["bot-user-id"])
 		}
 	})
@@ -185,8 +185,8 @@ func countCalls(w *world, method, path string) int {
 // the annotation stays short.
 func TestEchoedCredentialsStayHidden(t *testing.T) {
 	bodies := map[string]string{
-		"json":  `{"message":"Bad credentials: ` + emulator.AuthPlaceholder + `","documentation_url":"https://docs.github.com/rest"}`,
-		"plain": "you sent " + emulator.AuthPlaceholder + "\n::error::forged",
+		"json":  `{"message":"Bad credentials: ` + githubtest.AuthPlaceholder + `","documentation_url":"https://docs.github.com/rest"}`,
+		"plain": "you sent " + githubtest.AuthPlaceholder + "\n::error::forged",
 	}
 	for _, c := range faultCalls[:3] {
 		for _, status := range []int{401, 403, 422, 500} {
@@ -200,8 +200,8 @@ func TestEchoedCredentialsStayHidden(t *testing.T) {
 						name += "/long token"
 					}
 					t.Run(name, func(t *testing.T) {
-						w := newWorld(t, func(cfg *emulator.Config) { cfg.LongTokens = long }).with("retry-attempts", "1")
-						w.emu.AddFault(emulator.Fault{Method: c.method, Path: c.path, Times: -1, Status: status, Body: body})
+						w := newWorld(t, func(cfg *githubtest.Config) { cfg.LongTokens = long }).with("retry-attempts", "1")
+						w.emu.AddFault(githubtest.Fault{Method: c.method, Path: c.path, Times: -1, Status: status, Body: body})
 						res := w.main()
 						if len(w.emu.JWTs()) == 0 {
 							t.Fatal("no App JWT reached the emulator")
@@ -225,7 +225,7 @@ func TestEchoedCredentialsStayHidden(t *testing.T) {
 // error quote it; neither the error, nor the retry log line, nor the post
 // phase's warning shows it.
 func TestMalformedStatusLineKeepsTheCredential(t *testing.T) {
-	api, err := emulator.StartMalformedAPI()
+	api, err := githubtest.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,19 +274,19 @@ func TestOversizedAnswersAreRefused(t *testing.T) {
 var hostileAnswers = []struct {
 	name  string
 	call  faultCall
-	fault func() emulator.Fault
+	fault func() githubtest.Fault
 }{
-	{"gzip bomb on a success", faultCalls[0], func() emulator.Fault {
-		return emulator.Fault{Method: "GET", Path: lookupPath, Status: 200, GzipBomb: true}
+	{"gzip bomb on a success", faultCalls[0], func() githubtest.Fault {
+		return githubtest.Fault{Method: "GET", Path: lookupPath, Status: 200, GzipBomb: true}
 	}},
-	{"gzip bomb on an error", faultCalls[1], func() emulator.Fault {
-		return emulator.Fault{Method: "POST", Path: mintPath, Status: 422, GzipBomb: true}
+	{"gzip bomb on an error", faultCalls[1], func() githubtest.Fault {
+		return githubtest.Fault{Method: "POST", Path: mintPath, Status: 422, GzipBomb: true}
 	}},
-	{"1 GiB plain error body", faultCalls[0], func() emulator.Fault {
-		return emulator.Fault{Method: "GET", Path: lookupPath, Status: 502, Body: "<html>Bad gateway</html>\n", BodyBytes: 1 << 30}
+	{"1 GiB plain error body", faultCalls[0], func() githubtest.Fault {
+		return githubtest.Fault{Method: "GET", Path: lookupPath, Status: 502, Body: "<html>Bad gateway</html>\n", BodyBytes: 1 << 30}
 	}},
-	{"8 MiB JSON error message", faultCalls[1], func() emulator.Fault {
-		return emulator.Fault{Method: "POST", Path: mintPath, Status: 403, Body: hugeMessage()}
+	{"8 MiB JSON error message", faultCalls[1], func() githubtest.Fault {
+		return githubtest.Fault{Method: "POST", Path: mintPath, Status: 403, Body: hugeMessage()}
 	}},
 }
 
@@ -321,7 +321,7 @@ func TestHTTP2DebugPrintsNoCredentials(t *testing.T) {
 			succeeded(t, res)
 			post := w.post(res.State)
 			succeeded(t, post)
-			for _, r := range []*runnersim.Result{res, post} {
+			for _, r := range []*runnertest.Result{res, post} {
 				if r.Stderr != "" {
 					t.Errorf("stderr is not empty: %.500q", r.Stderr)
 				}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // A misspelt or undeclared input reaches the action (the runner only warns)
@@ -48,7 +48,7 @@ func TestMisspeltInputsFailBeforeAnyCall(t *testing.T) {
 // written, with a notice, so new permissions keep working; the pre-flight
 // check still refuses one the installation was not granted.
 func TestNewPermissionsAreForwarded(t *testing.T) {
-	grant := func(c *emulator.Config) { c.Installations[0].Permissions["quantum_leaps"] = "write" }
+	grant := func(c *githubtest.Config) { c.Installations[0].Permissions["quantum_leaps"] = "write" }
 	w := newWorld(t, grant).with("permission-quantum-leaps", "write", "permissions", "contents: read")
 	res := w.main()
 	succeeded(t, res)
@@ -100,14 +100,14 @@ func TestUnsavedTokenIsRevoked(t *testing.T) {
 
 // hostileInstallation is an installation answer whose strings are not
 // GitHub's: a slug carrying shell syntax and workflow commands.
-func hostileInstallation(slug string) emulator.Fault {
+func hostileInstallation(slug string) githubtest.Fault {
 	body, _ := json.Marshal(map[string]any{
-		"id": 1001, "app_id": emulator.DefaultAppID, "app_slug": slug,
+		"id": 1001, "app_id": githubtest.DefaultAppID, "app_slug": slug,
 		"account":              map[string]any{"login": "octo-org", "type": "Organization"},
 		"repository_selection": "selected",
-		"permissions":          emulator.DefaultConfig(nil).Installations[0].Permissions,
+		"permissions":          githubtest.DefaultConfig(nil).Installations[0].Permissions,
 	})
-	return emulator.Fault{Method: "GET", Path: "/repos/octo-org/app/installation", Status: 200, Body: string(body)}
+	return githubtest.Fault{Method: "GET", Path: "/repos/octo-org/app/installation", Status: 200, Body: string(body)}
 }
 
 // Strings from GitHub reach outputs and the log only in GitHub's alphabets:
@@ -142,7 +142,7 @@ func TestHostileSlugIsNotPassedOn(t *testing.T) {
 }
 
 // mintAnswer fakes GitHub's answer to the token request.
-func mintAnswer(t *testing.T, answer map[string]any) emulator.Fault {
+func mintAnswer(t *testing.T, answer map[string]any) githubtest.Fault {
 	t.Helper()
 	answer["token"] = "ghs_" + strings.Repeat("Q", 36)
 	answer["expires_at"] = "2099-01-01T00:00:00Z"
@@ -150,7 +150,7 @@ func mintAnswer(t *testing.T, answer map[string]any) emulator.Fault {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return emulator.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: 201, Body: string(body)}
+	return githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: 201, Body: string(body)}
 }
 
 // Permission names and levels in the mint answer that are not GitHub's are

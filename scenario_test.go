@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // The whole life of a token, as a release job sees it: the current
@@ -251,7 +251,7 @@ func TestGitHubRefusals(t *testing.T) {
 // otherPEM is a valid key that does not belong to the App.
 func otherPEM(t *testing.T) string {
 	t.Helper()
-	_, other, err := emulator.NewAppKey()
+	_, other, err := githubtest.NewAppKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestInstallationIDOfAnotherAccount(t *testing.T) {
 // The bot lookup never fails the step.
 func TestBotLookupFailureIsAWarning(t *testing.T) {
 	w := newWorld(t)
-	w.emu.AddFault(emulator.Fault{Method: "GET", Path: "/users/*", Times: -1, Status: 404, Body: `{"message":"Not Found"}`})
+	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/*", Times: -1, Status: 404, Body: `{"message":"Not Found"}`})
 	res := w.main()
 	succeeded(t, res)
 	if res.Outputs["token"] == "" || res.Outputs["bot-user-id"] != "" || res.Outputs["git-user-email"] != "" {
@@ -393,7 +393,7 @@ func TestPostPhase(t *testing.T) {
 		w := newWorld(t).with("retry-attempts", "1")
 		res := w.main()
 		succeeded(t, res)
-		w.emu.AddFault(emulator.Fault{Method: "DELETE", Path: "/installation/token", Times: -1, Status: 500})
+		w.emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Times: -1, Status: 500})
 		post := w.post(res.State)
 		succeeded(t, post)
 		if len(post.Warnings) != 1 || !strings.Contains(post.Warnings[0], "could not revoke the token") {
@@ -415,7 +415,7 @@ func TestPostPhase(t *testing.T) {
 
 // GitHub's newer JWT-shaped tokens are long and dotted: masked and passed on whole.
 func TestLongTokens(t *testing.T) {
-	w := newWorld(t, func(c *emulator.Config) { c.LongTokens = true })
+	w := newWorld(t, func(c *githubtest.Config) { c.LongTokens = true })
 	res := w.main()
 	succeeded(t, res)
 	tok := w.onlyToken().Token

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/emulator"
-	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 func main() {
@@ -59,20 +59,20 @@ func run(out io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	key, keyPEM, err := emulator.NewAppKey()
+	key, keyPEM, err := githubtest.NewAppKey()
 	if err != nil {
 		return err
 	}
-	emu := emulator.New(emulator.DefaultConfig(&key.PublicKey))
+	emu := githubtest.New(githubtest.DefaultConfig(&key.PublicKey))
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
-	say("▶ GitHub API emulator on %s: App %q (client ID %s), installed on octo-org for app, infra, docs.", srv.URL, emulator.DefaultAppSlug, emulator.DefaultClientID)
+	say("▶ GitHub API emulator on %s: App %q (client ID %s), installed on octo-org for app, infra, docs.", srv.URL, githubtest.DefaultAppSlug, githubtest.DefaultClientID)
 	say("  It verifies each App JWT against the App's public key and remembers every token it issues.\n")
 
-	step := &runnersim.Step{
+	step := &runnertest.Step{
 		Binary: binary,
 		With: map[string]string{
-			config.InClientID:     emulator.DefaultClientID,
+			config.InClientID:     githubtest.DefaultClientID,
 			config.InPrivateKey:   keyPEM,
 			config.InRepositories: "app, infra",
 			config.InPermissions:  "contents: write\npull-requests: write",
@@ -83,7 +83,7 @@ func run(out io.Writer) error {
 	say("    - uses: app-token/app-token@v1")
 	say("      id: app-token")
 	say("      with:")
-	say("        client-id: %s", emulator.DefaultClientID)
+	say("        client-id: %s", githubtest.DefaultClientID)
 	say("        private-key: ${{ secrets.APP_PRIVATE_KEY }}   # a 2048-bit key made just now")
 	say("        repositories: app, infra")
 	say("        permissions: |")
@@ -136,7 +136,7 @@ func run(out io.Writer) error {
 	}
 	say("\n▶ After the job, the same token: → %s. Revoked: %v.", status, emu.Tokens()[0].Revoked)
 
-	for _, r := range []*runnersim.Result{res, postRes} {
+	for _, r := range []*runnertest.Result{res, postRes} {
 		if leaks := r.Leaks([]string{res.Outputs["token"]}); len(leaks) > 0 {
 			return fmt.Errorf("the token leaked into %s", strings.Join(leaks, ", "))
 		}

@@ -5,12 +5,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // infoFile is what -info-out holds: KEY=value lines that a shell can source
 // and docker --env-file can read (values need no quoting).
-func infoFile(url string, app emulator.App) []byte {
+func infoFile(url string, app githubtest.App) []byte {
 	return fmt.Appendf(nil, "EMULATOR_URL=%s\nEMULATOR_APP_ID=%d\nEMULATOR_CLIENT_ID=%s\nEMULATOR_APP_SLUG=%s\n",
 		url, app.ID, app.ClientID, app.Slug)
 }

@@ -1,5 +1,5 @@
 // Command github-emulator serves the project's GitHub App API emulator
-// (internal/emulator) on a local port, for the README demo and the container
+// (internal/githubtest) on a local port, for the README demo and the container
 // end-to-end tests, which cannot reach GitHub.
 //
 // It generates an App key at start and trusts only that key; -key-out hands

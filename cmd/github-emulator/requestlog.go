@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // statusRecorder remembers the status a handler answered with. Unwrap lets
@@ -46,6 +46,6 @@ func logRequests(l *log.Logger, next http.Handler) http.Handler {
 			status = strconv.Itoa(rec.status)
 		}
 		l.Printf("%s %q %s auth=%s %s", r.Method, r.URL.Path, status,
-			emulator.AuthKind(r.Header.Get("Authorization")), time.Since(start).Round(time.Microsecond))
+			githubtest.AuthKind(r.Header.Get("Authorization")), time.Since(start).Round(time.Microsecond))
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 type options struct {
@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	key, keyPEM, err := emulator.NewAppKey()
+	key, keyPEM, err := githubtest.NewAppKey()
 	if err != nil {
 		return err
 	}
@@ -55,9 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("write the App key: %w", err)
 		}
 	}
-	cfg := emulator.DefaultConfig(&key.PublicKey)
+	cfg := githubtest.DefaultConfig(&key.PublicKey)
 	cfg.LongTokens = o.longTokens
-	emu := emulator.New(cfg)
+	emu := githubtest.New(cfg)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // statePath answers with what the emulator recorded. It is served beside
@@ -42,7 +42,7 @@ type state struct {
 }
 
 // stateOf snapshots emu without any token value.
-func stateOf(emu *emulator.Server) state {
+func stateOf(emu *githubtest.Server) state {
 	st := state{Tokens: []tokenState{}, Dispatches: []dispatchState{}, Requests: len(emu.Requests())}
 	for _, t := range emu.Tokens() {
 		sum := sha256.Sum256([]byte(t.Token))
@@ -62,7 +62,7 @@ func stateOf(emu *emulator.Server) state {
 }
 
 // withState serves GET /_emulator/state and passes everything else to emu.
-func withState(emu *emulator.Server) http.Handler {
+func withState(emu *githubtest.Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != statePath {
 			emu.ServeHTTP(w, r)

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
-	"github.com/app-token/app-token/internal/runnersim"
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -27,7 +27,7 @@ type fuzzAnswer struct {
 }
 
 // fuzzGitHub answers each endpoint the main phase calls with its fuzzed
-// answer, with emulator.AuthPlaceholder in a body replaced by the
+// answer, with githubtest.AuthPlaceholder in a body replaced by the
 // Authorization header, so the fuzzer can echo credentials. It keeps the
 // credentials it was sent, for the leak check.
 type fuzzGitHub struct {
@@ -65,7 +65,7 @@ func (g *fuzzGitHub) RoundTrip(r *http.Request) (*http.Response, error) {
 	case 307:
 		h.Set("Location", r.URL.Path)
 	}
-	body := bytes.ReplaceAll(a.body, []byte(emulator.AuthPlaceholder), []byte(auth))
+	body := bytes.ReplaceAll(a.body, []byte(githubtest.AuthPlaceholder), []byte(auth))
 	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)), Request: r, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
 }
@@ -78,7 +78,7 @@ func (g *fuzzGitHub) credentials() []string {
 
 // fuzzKey is the App key every run signs with; generating one takes a while.
 var fuzzKey = sync.OnceValues(func() (string, error) {
-	_, pem, err := emulator.NewAppKey()
+	_, pem, err := githubtest.NewAppKey()
 	return pem, err
 })
 
@@ -110,7 +110,7 @@ func FuzzAnswers(f *testing.F) {
 		appStatus uint8, app []byte, userStatus uint8, user []byte) {
 		gh := &fuzzGitHub{lookup: fuzzAnswer{lookupStatus, lookup}, mint: fuzzAnswer{mintStatus, mint},
 			app: fuzzAnswer{appStatus, app}, user: fuzzAnswer{userStatus, user}}
-		step := &runnersim.Step{With: map[string]string{"client-id": emulator.DefaultClientID, "private-key": keyPEM}}
+		step := &runnertest.Step{With: map[string]string{"client-id": githubtest.DefaultClientID, "private-key": keyPEM}}
 		if withID {
 			step.With["installation-id"] = "1001"
 		}

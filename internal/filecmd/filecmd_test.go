@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/app-token/app-token/internal/runnertest"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -25,7 +26,7 @@ func readParsed(t *testing.T, path string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Parse(string(data))
+	got, err := runnertest.ParseFileCommands(string(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,27 +82,6 @@ func TestWriterRefuses(t *testing.T) {
 	}
 }
 
-func TestParse(t *testing.T) {
-	got, err := Parse("a=1\nb<<EOF\nx\ny\nEOF\nc=has<<inside\n\na=2\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"a": "2", "b": "x\ny", "c": "has<<inside"}
-	if len(got) != len(want) {
-		t.Fatalf("got %q", got)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %q, want %q", k, got[k], v)
-		}
-	}
-	for _, bad := range []string{"=1", "noformat", "a<<EOF\nnever closed", "a<<\n"} {
-		if _, err := Parse(bad); err == nil {
-			t.Errorf("Parse(%q) accepted", bad)
-		}
-	}
-}
-
 // FuzzFormat: whatever name and value come in, an accepted entry reads back
 // as exactly that one name and value, so no value can add or change another.
 func FuzzFormat(f *testing.F) {
@@ -117,7 +97,7 @@ func FuzzFormat(f *testing.F) {
 		if strings.Contains(value, "\r") {
 			return // the runner reads \r\n as a line end; values we write never hold \r
 		}
-		got, err := Parse(entry + "\n")
+		got, err := runnertest.ParseFileCommands(entry + "\n")
 		if err != nil {
 			t.Fatalf("Format(%q, %q, %q) wrote an entry Parse rejects: %v", name, value, delim, err)
 		}

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/ghtext"
 )
 
@@ -238,7 +238,7 @@ func TestAPIErrorMessageIsMadeSafe(t *testing.T) {
 // A server that quotes the Authorization header in a malformed status line
 // makes Go's error quote it; the error the caller gets does not.
 func TestTransportErrorsAreMadeSafe(t *testing.T) {
-	api, err := emulator.StartMalformedAPI()
+	api, err := githubtest.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // newRetry returns a Retry on a fake clock with a fixed jitter of 0.5.
@@ -382,7 +382,7 @@ func TestRetryNeedsABase(t *testing.T) {
 // status line makes Go's error quote it too: the retry log line that gives
 // the reason must not.
 func TestRetryLogHidesWhatAServerQuoted(t *testing.T) {
-	api, err := emulator.StartMalformedAPI()
+	api, err := githubtest.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)
 	}

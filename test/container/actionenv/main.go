@@ -33,7 +33,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/app-token/app-token/internal/filecmd"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 func main() {
@@ -204,7 +204,7 @@ func runExec(args []string, exec execFunc) error {
 }
 
 // parseFileFlags adds -file to fs, parses args and reads that file.
-func parseFileFlags(fs *flag.FlagSet, args []string) ([]filecmd.Entry, error) {
+func parseFileFlags(fs *flag.FlagSet, args []string) ([]runnertest.FileCommandEntry, error) {
 	file := fs.String("file", "", "the file command file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -212,7 +212,7 @@ func parseFileFlags(fs *flag.FlagSet, args []string) ([]filecmd.Entry, error) {
 	return readFileCommand(*file)
 }
 
-func readFileCommand(path string) ([]filecmd.Entry, error) {
+func readFileCommand(path string) ([]runnertest.FileCommandEntry, error) {
 	if path == "" {
 		return nil, errors.New("-file is required")
 	}
@@ -220,7 +220,7 @@ func readFileCommand(path string) ([]filecmd.Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading file command file: %w", err)
 	}
-	pairs, err := filecmd.ParseEntries(string(b))
+	pairs, err := runnertest.FileCommandEntries(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

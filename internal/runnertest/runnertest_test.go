@@ -1,4 +1,4 @@
-package runnersim
+package runnertest
 
 import (
 	"context"

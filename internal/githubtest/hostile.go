@@ -1,4 +1,4 @@
-package emulator
+package githubtest
 
 // Hostile answers: what a broken GitHub, a misconfigured proxy or an
 // attacker on the path might send, for tests of what the action reads,

@@ -1,4 +1,4 @@
-package filecmd
+package runnertest
 
 import (
 	"reflect"
@@ -10,30 +10,30 @@ func TestParseFileCommand(t *testing.T) {
 	tests := []struct {
 		name string
 		text string
-		want []Entry
+		want []FileCommandEntry
 	}{
 		{"empty", "", nil},
-		{"simple", "a=1\nb=x=y\n", []Entry{{"a", "1"}, {"b", "x=y"}}},
-		{"empty value and blank lines", "\na=\n\n", []Entry{{"a", ""}}},
-		{"no final newline", "a=1", []Entry{{"a", "1"}}},
+		{"simple", "a=1\nb=x=y\n", []FileCommandEntry{{"a", "1"}, {"b", "x=y"}}},
+		{"empty value and blank lines", "\na=\n\n", []FileCommandEntry{{"a", ""}}},
+		{"no final newline", "a=1", []FileCommandEntry{{"a", "1"}}},
 		{
 			"heredoc multi-line",
 			"token<<ghadelimiter_1\nline1\nline2\nghadelimiter_1\nnext=v\n",
-			[]Entry{{"token", "line1\nline2"}, {"next", "v"}},
+			[]FileCommandEntry{{"token", "line1\nline2"}, {"next", "v"}},
 		},
-		{"heredoc empty value", "a<<EOF\nEOF\n", []Entry{{"a", ""}}},
-		{"heredoc keeps blank lines inside", "a<<EOF\n\nx\n\nEOF", []Entry{{"a", "\nx\n"}}},
-		{"heredoc delimiter at EOF without newline", "a<<EOF\nv\nEOF", []Entry{{"a", "v"}}},
-		{"equals before heredoc", "a=b<<c\n", []Entry{{"a", "b<<c"}}},
-		{"heredoc before equals", "a<<E=\nv=1\nE=\n", []Entry{{"a", "v=1"}}},
-		{"crlf line ends", "a=1\r\nb<<E\r\nv\r\nE\r\n", []Entry{{"a", "1"}, {"b", "v"}}},
-		{"later entry wins, first position kept", "a=1\nb=2\na=3\n", []Entry{{"a", "3"}, {"b", "2"}}},
+		{"heredoc empty value", "a<<EOF\nEOF\n", []FileCommandEntry{{"a", ""}}},
+		{"heredoc keeps blank lines inside", "a<<EOF\n\nx\n\nEOF", []FileCommandEntry{{"a", "\nx\n"}}},
+		{"heredoc delimiter at EOF without newline", "a<<EOF\nv\nEOF", []FileCommandEntry{{"a", "v"}}},
+		{"equals before heredoc", "a=b<<c\n", []FileCommandEntry{{"a", "b<<c"}}},
+		{"heredoc before equals", "a<<E=\nv=1\nE=\n", []FileCommandEntry{{"a", "v=1"}}},
+		{"crlf line ends", "a=1\r\nb<<E\r\nv\r\nE\r\n", []FileCommandEntry{{"a", "1"}, {"b", "v"}}},
+		{"later entry wins, first position kept", "a=1\nb=2\na=3\n", []FileCommandEntry{{"a", "3"}, {"b", "2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseEntries(tt.text)
+			got, err := FileCommandEntries(tt.text)
 			if err != nil {
-				t.Fatalf("ParseEntries: %v", err)
+				t.Fatalf("FileCommandEntries: %v", err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
@@ -55,7 +55,7 @@ func TestParseFileCommandErrorsHideValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseEntries(tt.text)
+			_, err := FileCommandEntries(tt.text)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
 			}

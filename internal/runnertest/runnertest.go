@@ -1,11 +1,11 @@
-// Package runnersim starts the action's binary the way the GitHub Actions
+// Package runnertest is test support: it starts the action's binary the way the GitHub Actions
 // runner starts a container action's phases, for scenario tests, the demo and
 // the benchmark: every declared input as INPUT_<NAME> (upper case, hyphens
 // kept, defaults filled in), the GITHUB_* variables, file-command files, and
 // for the post phase the saved state as STATE_<name>. It then reads back what
 // the runner would: outputs, state, masks, annotations, and the log as a user
 // would see it.
-package runnersim
+package runnertest
 
 import (
 	"bytes"
@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/filecmd"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -202,7 +201,7 @@ func (s *Step) execute(state map[string]string, launch func(env []string, workdi
 	dir := s.Dir
 	if dir == "" {
 		var err error
-		if dir, err = os.MkdirTemp("", "runnersim-"); err != nil {
+		if dir, err = os.MkdirTemp("", "runnertest-"); err != nil {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
@@ -243,7 +242,7 @@ func readFileCommands(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return filecmd.Parse(string(data))
+	return ParseFileCommands(string(data))
 }
 
 // parseCommands reads the workflow commands the runner acts on from stdout.

@@ -1,7 +1,7 @@
-// Package emulator is an in-process stand-in for GitHub's App API: the
-// endpoints the action uses to find an installation, mint and revoke an
-// installation token, and use that token (list repositories, dispatch
-// workflows).
+// Package githubtest is test support, never part of the action's binary: an
+// in-process stand-in for GitHub's App API, with the endpoints the action
+// uses to find an installation, mint and revoke an installation token, and
+// use that token (list repositories, dispatch workflows).
 //
 // It exists so every package can be tested against something that answers
 // like GitHub where the action can observe it: the same paths (with or
@@ -19,4 +19,4 @@
 //
 // It is not a security boundary: it keeps every issued token in memory so
 // tests can inspect them, and it never enforces rate limits on its own.
-package emulator
+package githubtest
