@@ -19,8 +19,8 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/runnertest"
 )
 

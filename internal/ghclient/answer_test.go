@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // jwtLike stands for an App JWT a server echoes back.

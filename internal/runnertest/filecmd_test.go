@@ -22,4 +22,3 @@ func TestParseFileCommands(t *testing.T) {
 		}
 	}
 }
-
