@@ -1,5 +1,7 @@
-// Package action runs the action's two phases as the runner starts them:
-// Main mints, masks and outputs the token; Post revokes it when the job ends.
+// Package action is the runner's front door to the minting core
+// (internal/mint): Main reads the inputs, mints, and hands the token to the
+// workflow as outputs, saved state and a job summary; Post revokes it when
+// the job ends. Masking happens here, before anything can print a secret.
 //
 // Everything environmental arrives through *githubactions.Action (inputs,
 // environment, the log and the runner's files) and Deps (clock, sleeper, the
@@ -10,11 +12,11 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -82,40 +84,20 @@ const (
 	stateExpiresAt = "expires-at"
 )
 
-// replicationLagTries is how many times a brand-new token's 401 is retried:
-// GitHub may not yet know the token on the server that answers.
-const replicationLagTries = 2
-
-// retryPolicy turns the retry inputs into the transports' policy.
-func retryPolicy(r config.Retry) ghtransport.Policy {
-	return ghtransport.Policy{MaxTries: r.Attempts, MaxElapsed: r.Budget, TryTimeout: r.RequestTimeout}
+// options gives the minting core this phase's world: the runner's
+// environment for proxies, the injected clock and transport, one log line
+// per retry, and the masker.
+func (d *Deps) options(a *githubactions.Action) mint.Options {
+	return mint.Options{
+		Base: d.Base, Getenv: a.Getenv, Now: d.Now, Sleep: d.Sleep,
+		Log:  func(line string) { a.Infof("%s", oneLine(line)) },
+		Mask: d.masker(a),
+	}
 }
 
-// deadline is the most the whole phase may take: three calls' worth of
-// retry budget, so a hanging GitHub fails the step instead of the job.
-func deadline(r config.Retry) time.Duration {
-	return 3 * max(r.Budget, r.RequestTimeout)
-}
-
-// transports builds the two transport stacks: base → body limit → retry for
-// calls with a token, and base → body limit → App JWT → retry for calls as
-// the App, so every try (even one after a long rate-limit wait) carries a
-// freshly signed JWT, and no answer is read past ghtransport.MaxAnswer.
-func (d Deps) transports(a *githubactions.Action, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
-	base := d.Base
-	if base == nil {
-		base = ghtransport.NewBase(a.Getenv)
-	}
-	base = &ghtransport.LimitBody{Base: base}
-	logf := func(line string) { a.Infof("%s", oneLine(line)) }
-	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
-		return &ghtransport.Retry{Base: base, Policy: p, Sleep: d.Sleep, Now: d.Now, Log: logf}
-	}
-	tokenPolicy := p
-	tokenPolicy.Unauthorized = replicationLagTries
-	token = retry(base, tokenPolicy)
-	if signer != nil {
-		app = retry(&ghtransport.AppJWT{Base: base, Signer: signer, Now: d.Now, Log: logf}, p)
-	}
-	return app, token
+// oneLine keeps a log line on one line. The transports log request paths,
+// which carry the owner and repository names; a line break there would let
+// the rest of the line start a workflow command.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }

@@ -1,4 +1,4 @@
-package action
+package mint_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/ghtransport"
-	"github.com/sethvargo/go-githubactions"
+	"github.com/app-token/app-token/internal/mint"
 )
 
 type fixedSigner struct{}
@@ -24,8 +24,7 @@ func TestTransportsLimitEveryBody(t *testing.T) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
 			Body: io.NopCloser(bytes.NewReader(make([]byte, ghtransport.MaxAnswer+1)))}, nil
 	})
-	a := githubactions.New(githubactions.WithWriter(io.Discard), githubactions.WithGetenv(func(string) string { return "" }))
-	app, token := Deps{Base: big}.transports(a, ghtransport.Policy{}, fixedSigner{})
+	app, token := mint.Transports(mint.Options{Base: big}, ghtransport.Policy{}, fixedSigner{})
 	for name, rt := range map[string]http.RoundTripper{"app": app, "token": token} {
 		req, _ := http.NewRequest("GET", "https://api.github.com/app", nil)
 		resp, err := rt.RoundTrip(req)

@@ -1,6 +1,7 @@
-package action
+package mint
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,14 +12,19 @@ import (
 	"github.com/app-token/app-token/internal/permissions"
 )
 
-// scope is what GitHub's answer says the token reaches, checked against the
-// request and written for people. The log, the outputs and the summary show
-// only this, never the request: if the two differed, the answer is the truth.
-type scope struct {
-	repositories    string // "octo-org/app, octo-org/infra" or "all repositories of octo-org"
-	permissionList  string // "contents:write, metadata:read"; "" for none
-	permissionsJSON string // the permissions output; "" when it cannot be shown
-	warnings        []string
+// Scope is what GitHub's answer says a token reaches, checked against the
+// request and written for people. Front doors show only this, never the
+// request: if the two differed, the answer is the truth.
+type Scope struct {
+	// Repositories is "octo-org/app, octo-org/infra" or "all repositories of octo-org".
+	Repositories string
+	// Permissions is "contents:write, metadata:read"; "" for none.
+	Permissions string
+	// PermissionsJSON is the granted permissions as a JSON object; "" when
+	// GitHub's answer holds names that cannot be shown.
+	PermissionsJSON string
+	// Warnings are what is worth telling about the answer.
+	Warnings []string
 }
 
 // maxShown bounds the repositories named in one log line or summary.
@@ -28,8 +34,8 @@ const maxShown = 10
 // was asked for (or, asking for everything, more than the installation
 // has) is an error, and the caller revokes it. Names outside GitHub's
 // alphabets are not shown, with a warning.
-func (m *minter) check(inst *ghclient.Installation, tok *ghclient.Token) (scope, error) {
-	var sc scope
+func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope, error) {
+	var sc Scope
 	limit := permissions.Set(inst.Permissions)
 	if len(m.cfg.Permissions) > 0 {
 		limit = m.cfg.Permissions
@@ -38,11 +44,11 @@ func (m *minter) check(inst *ghclient.Installation, tok *ghclient.Token) (scope,
 	if over := permissions.Exceeds(granted, limit); len(over) > 0 {
 		return sc, wider("permissions " + strings.Join(over, ", "))
 	}
-	sc.permissionList, sc.permissionsJSON = granted.String(), mustJSON(granted)
+	sc.Permissions, sc.PermissionsJSON = granted.String(), mustJSON(granted)
 	for name, level := range granted {
 		if !ghtext.IsPermission(name, level) {
-			sc.permissionList, sc.permissionsJSON = "(not shown)", ""
-			sc.warnings = append(sc.warnings, "GitHub's answer names permissions outside GitHub's alphabet, so the permissions output is empty and the log does not show them; check input "+config.InAPIURL+" and any proxy in between")
+			sc.Permissions, sc.PermissionsJSON = "(not shown)", ""
+			sc.Warnings = append(sc.Warnings, "GitHub's answer names permissions outside GitHub's alphabet, so the permissions output is empty and the log does not show them; check input "+config.InAPIURL+" and any proxy in between")
 			break
 		}
 	}
@@ -52,15 +58,15 @@ func (m *minter) check(inst *ghclient.Installation, tok *ghclient.Token) (scope,
 		return sc, err
 	}
 	if invalid > 0 {
-		sc.warnings = append(sc.warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
+		sc.Warnings = append(sc.Warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}
 	switch {
 	case len(names) > 0:
-		sc.repositories = shortList(names)
+		sc.Repositories = shortList(names)
 	case m.cfg.Repositories != nil || tok.RepositorySelection == "selected":
-		sc.repositories = "the selected repositories of " + inst.Account.Login
+		sc.Repositories = "the selected repositories of " + inst.Account.Login
 	default:
-		sc.repositories = "all repositories of " + inst.Account.Login
+		sc.Repositories = "all repositories of " + inst.Account.Login
 	}
 	return sc, nil
 }
@@ -69,7 +75,7 @@ func (m *minter) check(inst *ghclient.Installation, tok *ghclient.Token) (scope,
 // and how many it lists that are not names at all. A repository of another
 // account, or one not asked for, is an error; so is "all" when the request
 // named repositories.
-func (m *minter) reached(inst *ghclient.Installation, tok *ghclient.Token) (names []string, invalid int, err error) {
+func (m *Minter) reached(inst *ghclient.Installation, tok *ghclient.Token) (names []string, invalid int, err error) {
 	asked := m.cfg.Repositories
 	if asked != nil && tok.RepositorySelection != "selected" {
 		return nil, 0, wider("every repository of the installation")
@@ -96,12 +102,12 @@ func wider(what string) error {
 	return fmt.Errorf("GitHub's answer grants the token %s, beyond what was asked: refusing to hand out a wider token; check input %s and any proxy in between", what, config.InAPIURL)
 }
 
-// describe renders the permissions for the log line.
-func (sc scope) describe() string {
-	if sc.permissionList == "" {
+// Describe renders the permissions for a log line.
+func (sc Scope) Describe() string {
+	if sc.Permissions == "" {
 		return "no permissions"
 	}
-	return "permissions " + sc.permissionList
+	return "permissions " + sc.Permissions
 }
 
 // shortList renders names for one line, at most maxShown of them.
@@ -122,4 +128,10 @@ func validToken(t string) bool {
 	return strings.IndexFunc(t, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
 	}) < 0
+}
+
+// mustJSON marshals a map of strings, which cannot fail.
+func mustJSON(v map[string]string) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

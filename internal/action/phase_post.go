@@ -6,6 +6,7 @@ import (
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/mint"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -34,16 +35,15 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		a.Warningf("could not revoke the token: %v. It expires within the hour.", urlErr)
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, deadline(cfg.Retry))
+	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	_, tokenT := d.transports(a, retryPolicy(cfg.Retry), nil)
-	gh := ghclient.New(cfg.APIURL, nil, tokenT)
+	gh := mint.TokenClient(cfg, d.options(a))
 	if err := gh.RevokeToken(ctx, token); err != nil {
 		if ghclient.StatusOf(err) == 401 {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 			return nil
 		}
-		a.Warningf("could not revoke the token; it expires within the hour: %v", explain(ctx, "revoke the token", err, cfg))
+		a.Warningf("could not revoke the token; it expires within the hour: %v", mint.Explain(ctx, "revoke the token", err, cfg))
 		return nil
 	}
 	a.Infof("Token revoked.")

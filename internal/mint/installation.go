@@ -1,4 +1,4 @@
-package action
+package mint
 
 import (
 	"context"
@@ -12,17 +12,11 @@ import (
 	"github.com/app-token/app-token/internal/permissions"
 )
 
-// minter carries one main phase's calls to GitHub.
-type minter struct {
-	cfg *config.Config
-	gh  *ghclient.Client
-}
-
-// installation finds the installation and checks, before anything is
+// Installation finds the installation and checks, before anything is
 // minted, that it can serve the request: on the account the request names,
 // not suspended, and granted every permission asked for. With
 // installation-id it is read by ID, so these checks hold there too.
-func (m *minter) installation(ctx context.Context) (*ghclient.Installation, error) {
+func (m *Minter) Installation(ctx context.Context) (*ghclient.Installation, error) {
 	cfg := m.cfg
 	var (
 		inst *ghclient.Installation
@@ -43,7 +37,7 @@ func (m *minter) installation(ctx context.Context) (*ghclient.Installation, erro
 		return nil, m.notInstalled(ctx)
 	}
 	if err != nil {
-		return nil, explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
+		return nil, Explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
 	}
 	if err := m.sameAccount(inst); err != nil {
 		return nil, err
@@ -62,7 +56,7 @@ func (m *minter) installation(ctx context.Context) (*ghclient.Installation, erro
 // sameAccount refuses an installation on another account than the request
 // names: with installation-id it would mint on that other account, and the
 // log would name the wrong one.
-func (m *minter) sameAccount(inst *ghclient.Installation) error {
+func (m *Minter) sameAccount(inst *ghclient.Installation) error {
 	got := inst.Account.Login
 	if ghtext.IsLogin(got) && strings.EqualFold(got, m.cfg.Owner) {
 		return nil
@@ -81,7 +75,7 @@ func (m *minter) sameAccount(inst *ghclient.Installation) error {
 
 // notInstalled tells apart "not installed on the account" from "installed
 // but not on that repository" with one more lookup, on the error path only.
-func (m *minter) notInstalled(ctx context.Context) error {
+func (m *Minter) notInstalled(ctx context.Context) error {
 	cfg := m.cfg
 	inst, err := m.gh.FindAccountInstallation(ctx, cfg.Owner)
 	if ghclient.StatusOf(err) == 404 || (err == nil && cfg.Repositories == nil) {
@@ -89,7 +83,7 @@ func (m *minter) notInstalled(ctx context.Context) error {
 			cfg.IssuerInput, cfg.Issuer, cfg.Owner)
 	}
 	if err != nil {
-		return explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
+		return Explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
 	}
 	return fmt.Errorf("the App's installation %d on %s cannot reach repository %s/%s: add the repository to the installation's repository access, or check the name",
 		inst.ID, cfg.Owner, cfg.Owner, cfg.Repositories[0])
@@ -100,7 +94,7 @@ func suspended(id int64, owner string) error {
 }
 
 // mint asks for the token and explains GitHub's refusals.
-func (m *minter) mint(ctx context.Context, id int64) (*ghclient.Token, error) {
+func (m *Minter) mint(ctx context.Context, id int64) (*ghclient.Token, error) {
 	cfg := m.cfg
 	tok, err := m.gh.CreateToken(ctx, id, ghclient.TokenRequest{Repositories: cfg.Repositories, Permissions: cfg.Permissions})
 	if err == nil {
@@ -118,12 +112,12 @@ func (m *minter) mint(ctx context.Context, id int64) (*ghclient.Token, error) {
 			return nil, suspended(id, cfg.Owner)
 		}
 	}
-	return nil, explain(ctx, fmt.Sprintf("mint a token for installation %d", id), err, cfg)
+	return nil, Explain(ctx, fmt.Sprintf("mint a token for installation %d", id), err, cfg)
 }
 
 // unreachable names the repositories the installation cannot reach, checked
 // one by one on this error path only (at most maxReachChecks of them).
-func (m *minter) unreachable(ctx context.Context, id int64) error {
+func (m *Minter) unreachable(ctx context.Context, id int64) error {
 	const maxReachChecks = 50
 	var missing []string
 	checked := 0

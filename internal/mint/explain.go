@@ -1,4 +1,4 @@
-package action
+package mint
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"github.com/app-token/app-token/internal/ghtext"
 )
 
-// explain turns a failed call into a sentence that says what to do. Its ctx
+// Explain turns a failed call into a sentence that says what to do. Its ctx
 // is the phase's: only its end is the step's deadline. A try that timed out
 // also wraps context.DeadlineExceeded, but is a network failure to report
 // with its own reason.
-func explain(ctx context.Context, op string, err error, cfg *config.Config) error {
+func Explain(ctx context.Context, op string, err error, cfg *config.Config) error {
 	var (
 		apiErr *ghclient.APIError
 		bad    *ghclient.BadAnswerError
@@ -23,7 +23,7 @@ func explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%s: GitHub did not answer within the step's deadline of %s: it may be having an outage (https://www.githubstatus.com); raise retry-max-seconds or retry the job later",
-			op, deadline(cfg.Retry))
+			op, Deadline(cfg.Retry))
 	case errors.As(err, &apiErr) && apiErr.RateLimited():
 		when := "later"
 		if !apiErr.RateLimitReset.IsZero() {
@@ -63,11 +63,4 @@ func joinList(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
-// oneLine keeps a log line on one line. The transports log request paths,
-// which carry the owner and repository names; a line break there would let
-// the rest of the line start a workflow command.
-func oneLine(s string) string {
-	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }

@@ -1,0 +1,104 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/app-token/app-token/internal/appkey"
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/filecmd"
+	"github.com/app-token/app-token/internal/mint"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Main runs the main phase: read inputs, mint through the core, and hand
+// the token to the workflow and to Post. Its error is one sentence that says
+// what to fix; it never holds a secret.
+func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
+	opts := d.options(a)
+	cfg, err := config.Read(a, config.InputNames(d.environ()))
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		a.Warningf("%s", w)
+	}
+	for _, n := range cfg.Notices {
+		a.Noticef("%s", n)
+	}
+	key, err := appkey.Parse(cfg.PrivateKey)
+	if err != nil {
+		return err
+	}
+	for _, line := range key.Mask {
+		opts.Mask(line)
+	}
+	d.redactor().Add(key.Body...)
+	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
+
+	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
+	defer cancel()
+	m := mint.New(cfg, key.RSA, opts)
+	inst, err := m.Installation(ctx)
+	if err != nil {
+		return err
+	}
+	tok, err := m.Mint(ctx, inst)
+	if err != nil {
+		return err
+	}
+	for _, w := range tok.Scope.Warnings {
+		a.Warningf("%s", w)
+	}
+
+	w := filecmd.New(a)
+	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
+	// State first: if writing outputs fails, Post can still revoke. If state
+	// cannot be saved, nothing would revoke the token: revoke it now.
+	if err := saveAll(w.SaveState, [][2]string{
+		{stateToken, tok.Token.Token},
+		{stateExpiresAt, expires},
+	}); err != nil {
+		return m.Revoke(ctx, tok.Token, fmt.Errorf("save the token for the post phase, which revokes it: %v", err))
+	}
+	bot, err := m.Identity(ctx, inst, tok.Token.Token)
+	if err != nil {
+		a.Warningf("%v", err)
+	}
+	if err := saveAll(w.SetOutput, [][2]string{
+		{"token", tok.Token.Token},
+		{"installation-id", strconv.FormatInt(inst.ID, 10)},
+		{"app-slug", bot.Slug},
+		{"expires-at", expires},
+		{"permissions", tok.Scope.PermissionsJSON},
+		{"bot-user-id", bot.ID},
+		{"git-user-name", bot.Name},
+		{"git-user-email", bot.Email},
+	}); err != nil {
+		return err
+	}
+	a.Infof("Minted an installation token for %s with %s; it expires at %s%s.",
+		tok.Scope.Repositories, tok.Scope.Describe(), expires, revokeNote(cfg))
+	if err := w.AddSummary(summary(cfg, bot.Slug, inst, tok.Scope, expires)); err != nil {
+		a.Warningf("could not write the job summary: %v", err)
+	}
+	return nil
+}
+
+func saveAll(save func(name, value string) error, entries [][2]string) error {
+	for _, e := range entries {
+		if err := save(e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func revokeNote(cfg *config.Config) string {
+	if cfg.SkipRevoke {
+		return " (skip-token-revoke is set: it stays valid until then)"
+	}
+	return " and is revoked when the job ends"
+}

@@ -1,0 +1,161 @@
+// Package mint is the one minting core behind every front door (the
+// action's phases, the command line): from a checked config.Config and the
+// App's key to a token GitHub really scoped as asked. It finds the
+// installation and checks it can serve the request before anything is
+// minted, mints, and holds GitHub's answer to the request, revoking a token
+// wider than asked. Front doors only read their inputs and show the result.
+package mint
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/app-token/app-token/internal/appkey"
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtransport"
+)
+
+// Options are the outside world the core uses. The zero value means the
+// real one, with no logging and no masking.
+type Options struct {
+	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
+	// over Getenv (so HTTPS_PROXY and NO_PROXY apply).
+	Base http.RoundTripper
+	// Getenv reads the environment for the proxy settings; nil means none.
+	Getenv func(string) string
+	// Now is the local clock; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits between retries; nil means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log receives one line per retry or clock correction.
+	Log func(line string)
+	// Mask is called with every secret the core holds (each App JWT before
+	// its first use, the token before anything can print it), so the front
+	// door can hide it from its output. It may be called concurrently.
+	Mask func(secret string)
+}
+
+func (o Options) mask(s string) {
+	if o.Mask != nil {
+		o.Mask(s)
+	}
+}
+
+// replicationLagTries is how many times a brand-new token's 401 is retried:
+// GitHub may not yet know the token on the server that answers.
+const replicationLagTries = 2
+
+// Policy turns the retry settings into the transports' policy.
+func Policy(r config.Retry) ghtransport.Policy {
+	return ghtransport.Policy{MaxTries: r.Attempts, MaxElapsed: r.Budget, TryTimeout: r.RequestTimeout}
+}
+
+// Deadline is the most one run may take: three calls' worth of retry
+// budget, so a hanging GitHub fails the step instead of the job.
+func Deadline(r config.Retry) time.Duration {
+	return 3 * max(r.Budget, r.RequestTimeout)
+}
+
+// Transports builds the two transport stacks: base → body limit → retry for
+// calls with a token, and base → body limit → App JWT → retry for calls as
+// the App, so every try (even one after a long rate-limit wait) carries a
+// freshly signed JWT, and no answer is read past ghtransport.MaxAnswer. A
+// nil signer gives no App stack.
+func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
+	base := o.Base
+	if base == nil {
+		base = ghtransport.NewBase(o.Getenv)
+	}
+	base = &ghtransport.LimitBody{Base: base}
+	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
+		return &ghtransport.Retry{Base: base, Policy: p, Sleep: o.Sleep, Now: o.Now, Log: o.Log}
+	}
+	tokenPolicy := p
+	tokenPolicy.Unauthorized = replicationLagTries
+	token = retry(base, tokenPolicy)
+	if signer != nil {
+		app = retry(&ghtransport.AppJWT{Base: base, Signer: signer, Now: o.Now, Log: o.Log}, p)
+	}
+	return app, token
+}
+
+// TokenClient returns a client for calls made with an installation token
+// only (revoking one), for a front door that holds no key.
+func TokenClient(cfg *config.Config, o Options) *ghclient.Client {
+	_, token := Transports(o, Policy(cfg.Retry), nil)
+	return ghclient.New(cfg.APIURL, nil, token)
+}
+
+// Minter mints tokens for one checked request.
+type Minter struct {
+	cfg  *config.Config
+	opts Options
+	gh   *ghclient.Client
+}
+
+// New returns a Minter for cfg that signs App JWTs with key.
+func New(cfg *config.Config, key *rsa.PrivateKey, o Options) *Minter {
+	signer := maskingSigner{appkey.NewSigner(cfg.Issuer, key, o.Now), o.mask}
+	app, token := Transports(o, Policy(cfg.Retry), signer)
+	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token)}
+}
+
+// Client is the GitHub client the Minter calls through, for front doors
+// that go on to use the token (a dispatch, say).
+func (m *Minter) Client() *ghclient.Client { return m.gh }
+
+// maskingSigner masks every App JWT before its first use: a server or proxy
+// that echoes the Authorization header would otherwise print a credential
+// that can mint tokens for every installation of the App for ten minutes.
+type maskingSigner struct {
+	*appkey.Signer
+	mask func(string)
+}
+
+func (s maskingSigner) Sign() (string, error) {
+	jwt, err := s.Signer.Sign()
+	if err == nil {
+		s.mask(jwt)
+	}
+	return jwt, err
+}
+
+// Token is a minted token with what GitHub's answer says it reaches.
+type Token struct {
+	*ghclient.Token
+	Scope Scope
+}
+
+// Mint mints a token on inst (from Installation), masks it, and holds
+// GitHub's answer to the request: a token that reaches more than was asked
+// is revoked at once and returned as an error.
+func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token, error) {
+	tok, err := m.mint(ctx, inst.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The shape is checked before the mask, so a hostile answer cannot
+	// smuggle a workflow command into it.
+	if !validToken(tok.Token) {
+		return nil, fmt.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is input %s GitHub's API?", inst.ID, config.InAPIURL)
+	}
+	m.opts.mask(tok.Token)
+	sc, err := m.check(inst, tok)
+	if err != nil {
+		return nil, m.Revoke(ctx, tok, err)
+	}
+	return &Token{Token: tok, Scope: sc}, nil
+}
+
+// Revoke revokes a token that must not be handed out, and returns why,
+// saying whether the revocation worked.
+func (m *Minter) Revoke(ctx context.Context, tok *ghclient.Token, why error) error {
+	if err := m.gh.RevokeToken(ctx, tok.Token); err != nil {
+		return fmt.Errorf("%v. Revoking the token failed too (%v); it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), tok.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return fmt.Errorf("%v. The token was revoked at once", why)
+}
