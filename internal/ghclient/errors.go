@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/google/go-github/v62/github"
 )
@@ -27,6 +27,9 @@ type APIError struct {
 	RateLimitReset time.Time
 	// RetryAfter is GitHub's retry-after for a secondary rate limit.
 	RetryAfter time.Duration
+	// Kind is what GitHub meant, read from Status and the message as GitHub
+	// wrote it (before it was made fit to print).
+	Kind ghapi.Kind
 }
 
 func (e *APIError) Error() string {
@@ -68,32 +71,32 @@ func apiError(err error) error {
 	}
 	switch {
 	case errors.As(err, &rateErr):
-		e := &APIError{Status: statusOf(rateErr.Response, http.StatusForbidden), Message: ghtext.Message(rateErr.Message), RateLimitReset: rateErr.Rate.Reset.Time}
-		return e
+		return newAPIError(rateErr.Response, http.StatusForbidden, rateErr.Message)
 	case errors.As(err, &abuseErr):
-		e := &APIError{Status: statusOf(abuseErr.Response, http.StatusForbidden), Message: ghtext.Message(abuseErr.Message)}
-		if abuseErr.RetryAfter != nil {
-			e.RetryAfter = *abuseErr.RetryAfter
-		}
-		return e
+		return newAPIError(abuseErr.Response, http.StatusForbidden, abuseErr.Message)
 	case respErr != nil || errors.As(err, &respErr):
-		e := &APIError{Status: statusOf(respErr.Response, 0), Message: ghtext.Message(respErr.Message)}
-		if r := respErr.Response; r != nil && (r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusForbidden) {
-			// go-github only types a 403 with "remaining: 0" or a secondary
-			// limit's documentation URL; GitHub also answers 429, so read the
-			// headers GitHub documents for both.
-			if secs, err := strconv.Atoi(r.Header.Get("Retry-After")); err == nil && secs > 0 {
-				e.RetryAfter = time.Duration(secs) * time.Second
-			}
-			if r.Header.Get("X-RateLimit-Remaining") == "0" {
-				if reset, err := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-					e.RateLimitReset = time.Unix(reset, 0)
-				}
-			}
-		}
-		return e
+		return newAPIError(respErr.Response, 0, respErr.Message)
 	}
 	return &transportError{err}
+}
+
+// newAPIError classifies GitHub's answer r (fallback is the status when r
+// is missing) and reads its rate-limit headers: go-github types only some
+// rate limits (a 403 with remaining 0, a secondary limit's documentation
+// URL), while GitHub also answers 429, so the headers are what counts.
+func newAPIError(r *http.Response, fallback int, message string) *APIError {
+	e := &APIError{Status: statusOf(r, fallback), Message: ghtext.Message(message)}
+	e.Kind = ghapi.Classify(e.Status, message)
+	if r != nil && (e.Status == http.StatusTooManyRequests || e.Status == http.StatusForbidden) {
+		rl := ghapi.ReadRateLimit(r.Header, time.Now())
+		if rl.HasRetryAfter && rl.RetryAfter > 0 {
+			e.RetryAfter = rl.RetryAfter
+		}
+		if rl.Exhausted {
+			e.RateLimitReset = rl.Reset
+		}
+	}
+	return e
 }
 
 func statusOf(r *http.Response, fallback int) int {

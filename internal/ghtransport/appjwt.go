@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/app-token/app-token/internal/ghapi"
 )
 
 // Signer makes App JWTs. The appkey package implements it over the App's
@@ -16,13 +17,6 @@ type Signer interface {
 	// SetClockOffset makes later JWTs use the runner's clock plus d, which
 	// is GitHub's clock as last seen.
 	SetClockOffset(d time.Duration)
-}
-
-// clockSkewClaims are the parts of GitHub's 401 messages that blame the
-// JWT's time claims, i.e. a runner clock that disagrees with GitHub's.
-var clockSkewClaims = []string{
-	"'Issued at' claim ('iat')",
-	"'Expiration time' claim ('exp')",
 }
 
 // AppJWT signs each request with a fresh App JWT, and recovers once when
@@ -62,7 +56,7 @@ func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	date, err := http.ParseTime(resp.Header.Get("Date"))
-	if err != nil || !blamesClock(githubMessage(peekBody(resp))) {
+	if err != nil || ghapi.Classify(resp.StatusCode, githubMessage(peekBody(resp))) != ghapi.JWTTime {
 		return resp, nil
 	}
 	offset := date.Sub(t.now())
@@ -111,13 +105,4 @@ func (t *AppJWT) log(offset time.Duration) {
 	}
 	t.Log(fmt.Sprintf("runner clock is %s %s GitHub's; signed a new App JWT with GitHub's time",
 		by.Round(time.Second), side))
-}
-
-func blamesClock(msg string) bool {
-	for _, claim := range clockSkewClaims {
-		if strings.Contains(msg, claim) {
-			return true
-		}
-	}
-	return false
 }

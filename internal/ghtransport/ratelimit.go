@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/app-token/app-token/internal/ghapi"
 )
 
 // secondaryBackoff is GitHub's advice for a secondary rate limit that names
@@ -29,53 +29,30 @@ type rateWait struct {
 // minute for a secondary limit. secondaryHits counts the earlier secondary
 // limits of this call, which double the back-off.
 func rateLimited(resp *http.Response, now time.Time, secondaryHits int) (rateWait, bool) {
-	exhausted := resp.Header.Get("X-Ratelimit-Remaining") == "0"
-	if wait, ok := retryAfter(resp.Header.Get("Retry-After"), now); ok {
+	rl := ghapi.ReadRateLimit(resp.Header, now)
+	if rl.HasRetryAfter {
 		reason := "secondary rate limit"
-		if exhausted {
+		if rl.Exhausted {
 			reason = "rate limit exhausted"
 		}
-		return rateWait{wait, !exhausted, reason, "GitHub asks to wait " + forLog(wait)}, true
+		return rateWait{rl.RetryAfter, !rl.Exhausted, reason, "GitHub asks to wait " + forLog(rl.RetryAfter)}, true
 	}
-	if exhausted {
-		reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64)
-		if err != nil {
+	if rl.Exhausted {
+		if rl.Reset.IsZero() {
 			return rateWait{}, false
 		}
-		at := time.Unix(reset, 0).UTC().Add(time.Second)
+		at := rl.Reset.UTC().Add(time.Second)
 		// A reset already past by our clock means our clock is off; a short
 		// pause still beats asking again at once.
 		wait := max(at.Sub(now), time.Second)
 		plan := fmt.Sprintf("waiting %s until it resets at %s UTC", forLog(wait), at.Format("15:04:05"))
 		return rateWait{wait, false, "rate limit exhausted", plan}, true
 	}
-	if mentionsSecondaryLimit(githubMessage(peekBody(resp))) {
+	if ghapi.Classify(resp.StatusCode, githubMessage(peekBody(resp))) == ghapi.SecondaryLimit {
 		wait := secondaryBackoff << min(secondaryHits, 10)
 		return rateWait{wait, true, "secondary rate limit", "backing off " + forLog(wait) + " as GitHub advises"}, true
 	}
 	return rateWait{}, false
-}
-
-// retryAfter parses a Retry-After value: seconds (what GitHub sends) or an
-// HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// mentionsSecondaryLimit matches GitHub's wording, including the older
-// "abuse detection" one that some GitHub Enterprise Server releases still use.
-func mentionsSecondaryLimit(msg string) bool {
-	msg = strings.ToLower(msg)
-	return strings.Contains(msg, "secondary rate limit") || strings.Contains(msg, "abuse detection")
 }
 
 // githubMessage returns the "message" of a GitHub error body, or the body

@@ -126,25 +126,3 @@ func TestRetryRateLimits(t *testing.T) {
 		})
 	}
 }
-
-func TestRetryAfterParsing(t *testing.T) {
-	cases := []struct {
-		value  string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"", 0, false},
-		{"3", 3 * time.Second, true},
-		{" 0 ", 0, true},
-		{"-5", 0, false},
-		{"soon", 0, false},
-		{epoch.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{epoch.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-	}
-	for _, tc := range cases {
-		got, ok := retryAfter(tc.value, epoch)
-		if got != tc.want || ok != tc.wantOK {
-			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tc.value, got, ok, tc.want, tc.wantOK)
-		}
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 )
@@ -32,10 +33,10 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 			when = "in " + apiErr.RetryAfter.String()
 		}
 		return fmt.Errorf("%s: GitHub's API rate limit for this App is exhausted (%v); retry %s", op, apiErr, when)
-	case errors.As(err, &apiErr) && apiErr.Status == 401 && containsFold(apiErr.Message, "could not be decoded"):
+	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable:
 		return fmt.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and private-key come from the same App, and that the key was not regenerated",
 			op, apiErr.Message, cfg.Issuer, cfg.IssuerInput)
-	case errors.As(err, &apiErr) && apiErr.Status == 401 && containsFold(apiErr.Message, "claim"):
+	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime:
 		return fmt.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check the runner's clock", op, apiErr.Message)
 	case errors.As(err, &apiErr):
 		return fmt.Errorf("%s: %v", op, apiErr)
@@ -48,10 +49,6 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 	// status line, say): it is server text like any other.
 	return fmt.Errorf("%s: could not reach GitHub at %s: %s. Check input %s and the runner's proxy settings (HTTPS_PROXY, NO_PROXY)",
 		op, cfg.APIURL, ghtext.Message(err.Error()), config.InAPIURL)
-}
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 // joinList renders "a, b and c".

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
@@ -103,12 +104,12 @@ func (m *Minter) mint(ctx context.Context, id int64) (*ghclient.Token, error) {
 	var apiErr *ghclient.APIError
 	if errors.As(err, &apiErr) {
 		switch {
-		case apiErr.Status == 422 && containsFold(apiErr.Message, "repositor"):
+		case apiErr.Kind == ghapi.RepositoriesUnreachable:
 			return nil, m.unreachable(ctx, id)
-		case apiErr.Status == 422 && containsFold(apiErr.Message, "permission"):
+		case apiErr.Kind == ghapi.PermissionsNotGranted:
 			return nil, fmt.Errorf("GitHub refused the permissions (%s): the installation %d on %s was not granted all of them. Request less, or have an owner grant the App more (and accept its permission update)",
 				cfg.Permissions.String(), id, cfg.Owner)
-		case apiErr.Status == 403 && containsFold(apiErr.Message, "suspend"):
+		case apiErr.Kind == ghapi.Suspended:
 			return nil, suspended(id, cfg.Owner)
 		}
 	}
