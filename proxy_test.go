@@ -253,6 +253,7 @@ func proxiedWorld(t *testing.T) (*world, *tlsGitHub, *connectProxy) {
 // both phases goes through the proxy's CONNECT tunnel, and the proxy's
 // credentials are sent to it and never shown.
 func TestHTTPSProxyCarriesEveryCall(t *testing.T) {
+	t.Parallel()
 	const password = "pr0xy-pa55word"
 	for _, tt := range []struct {
 		name, env, userinfo string
@@ -300,6 +301,7 @@ func TestHTTPSProxyCarriesEveryCall(t *testing.T) {
 // the proxy. Here the host does not resolve, so the step fails with the
 // clear could-not-reach error, and the proxy saw nothing.
 func TestNoProxyGoesDirect(t *testing.T) {
+	t.Parallel()
 	for _, noProxy := range []string{ghesHost, ".invalid", "*"} {
 		t.Run(noProxy, func(t *testing.T) {
 			w, _, proxy := proxiedWorld(t)
@@ -323,6 +325,7 @@ func TestNoProxyGoesDirect(t *testing.T) {
 // A proxy that refuses the tunnel fails the step with the could-not-reach
 // error, and the credentials in HTTPS_PROXY appear nowhere.
 func TestRefusingProxyKeepsItsCredentials(t *testing.T) {
+	t.Parallel()
 	const password = "pr0xy-pa55word"
 	w := newWorld(t).with("github-api-url", "https://"+ghesHost, "retry-attempts", "1")
 	proxy := startProxy(t, nil)
@@ -340,6 +343,7 @@ func TestRefusingProxyKeepsItsCredentials(t *testing.T) {
 // it, so the action either tunnels through the proxy or goes direct, and
 // succeeds both ways.
 func TestProxyEnvironmentAsGoReadsIt(t *testing.T) {
+	t.Parallel()
 	const viaProxy = "PROXY" // stands for the test proxy's URL
 	for _, tt := range []struct {
 		name    string
@@ -394,6 +398,7 @@ func TestProxyEnvironmentAsGoReadsIt(t *testing.T) {
 // built binary, trusting the server through SSL_CERT_FILE) or by name (in
 // process), always reaches the same endpoints on that port.
 func TestEnterpriseServerOverTLS(t *testing.T) {
+	t.Parallel()
 	for _, suffix := range []string{"", "/", "/api/v3", "/api/v3/"} {
 		t.Run("binary"+suffix, func(t *testing.T) {
 			w := newWorld(t)
@@ -442,6 +447,7 @@ func assertEnterprisePaths(t *testing.T, w *world) {
 // the App JWT and the token would cross the network in clear text, and the
 // step fails before any call.
 func TestPlainHTTPOnlyForLoopback(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		url  func(port string) string

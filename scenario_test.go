@@ -18,6 +18,7 @@ import (
 // The whole life of a token, as a release job sees it: the current
 // repository by default, outputs for later steps, masked, revoked by post.
 func TestMintDefaultScopeThenRevoke(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	res := w.main()
 	succeeded(t, res)
@@ -100,6 +101,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestScopeRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		with      []string
@@ -141,6 +143,7 @@ func TestScopeRules(t *testing.T) {
 // The permission-* inputs and the permissions block reach GitHub as one
 // snake_case map, and the token carries exactly those.
 func TestPermissionsReachGitHub(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t).with(
 		"repositories", "app,infra",
 		"permission-pull-requests", "write",
@@ -173,6 +176,7 @@ func TestPermissionsReachGitHub(t *testing.T) {
 // Requests that can only fail are refused before anything leaves for GitHub,
 // or at the latest before the token request.
 func TestRefusedBeforeMinting(t *testing.T) {
+	t.Parallel()
 	many := make([]string, 501)
 	for i := range many {
 		many[i] = "repo" + string(rune('a'+i%26)) + strings.Repeat("x", i/26)
@@ -211,6 +215,7 @@ func TestRefusedBeforeMinting(t *testing.T) {
 
 // GitHub's refusals become one line that says what to fix.
 func TestGitHubRefusals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		with []string
@@ -270,6 +275,7 @@ func pkcs8PEM(t *testing.T) string {
 // Keys arrive in every shape users paste into secrets; decoded forms get
 // their lines masked too.
 func TestPrivateKeyForms(t *testing.T) {
+	t.Parallel()
 	b64 := base64.StdEncoding.EncodeToString([]byte(appPEM))
 	escaped := strings.ReplaceAll(strings.TrimSpace(appPEM), "\n", `\n`)
 	tests := []struct {
@@ -313,6 +319,7 @@ func TestPrivateKeyForms(t *testing.T) {
 // and the App's slug come from that one answer, so the checks of a lookup
 // hold here too.
 func TestInstallationIDLooksUpByID(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t).with("installation-id", "1001", "repositories", "app")
 	res := w.main()
 	succeeded(t, res)
@@ -328,6 +335,7 @@ func TestInstallationIDLooksUpByID(t *testing.T) {
 // before anything is minted: it would mint on that account, and the log
 // would name the other one.
 func TestInstallationIDOfAnotherAccount(t *testing.T) {
+	t.Parallel()
 	for _, with := range [][]string{
 		{"installation-id", "1002", "owner", "octo-org"},
 		{"installation-id", "1002", "repositories", "app"},
@@ -353,6 +361,7 @@ func TestInstallationIDOfAnotherAccount(t *testing.T) {
 
 // The bot lookup never fails the step.
 func TestBotLookupFailureIsAWarning(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/*", Times: -1, Status: 404, Body: `{"message":"Not Found"}`})
 	res := w.main()
@@ -368,6 +377,7 @@ func TestBotLookupFailureIsAWarning(t *testing.T) {
 }
 
 func TestPostPhase(t *testing.T) {
+	t.Parallel()
 	t.Run("skip-token-revoke keeps the token", func(t *testing.T) {
 		w := newWorld(t).with("skip-token-revoke", "true")
 		res := w.main()
@@ -415,6 +425,7 @@ func TestPostPhase(t *testing.T) {
 
 // GitHub's newer JWT-shaped tokens are long and dotted: masked and passed on whole.
 func TestLongTokens(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, func(c *githubtest.Config) { c.LongTokens = true })
 	res := w.main()
 	succeeded(t, res)
@@ -430,6 +441,7 @@ func TestLongTokens(t *testing.T) {
 
 // GitHub Enterprise Server: the API path is kept, with or without /api/v3.
 func TestEnterpriseServerURLs(t *testing.T) {
+	t.Parallel()
 	for _, suffix := range []string{"", "/", "/api/v3", "/api/v3/"} {
 		t.Run("url"+suffix, func(t *testing.T) {
 			w := newWorld(t).with("github-api-url", "")

@@ -103,6 +103,7 @@ func do(t *testing.T, method, url, auth, body string) (int, []byte) {
 }
 
 func TestRunServesMintsRecordsAndNeverLogsSecrets(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	keyPath, infoPath := filepath.Join(dir, "key.pem"), filepath.Join(dir, "emu.env")
 	s := start(t, "-addr", "127.0.0.1:0", "-key-out", keyPath, "-info-out", infoPath)
@@ -181,6 +182,7 @@ func TestRunServesMintsRecordsAndNeverLogsSecrets(t *testing.T) {
 }
 
 func TestRunLongTokens(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := start(t, "-long-tokens", "-key-out", filepath.Join(dir, "k"), "-info-out", filepath.Join(dir, "i"))
 	defer s.stop()
@@ -200,6 +202,7 @@ func TestRunLongTokens(t *testing.T) {
 }
 
 func TestRunRefusesBadSetup(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string

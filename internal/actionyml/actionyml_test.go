@@ -20,6 +20,7 @@ const (
 // TestGeneratedFilesAreCurrent fails when action.yml or the README tables
 // differ from what the declarations render; -update rewrites them.
 func TestGeneratedFilesAreCurrent(t *testing.T) {
+	t.Parallel()
 	want := string(ActionYML())
 	readme, err := os.ReadFile(readmePath)
 	if err != nil {
@@ -56,6 +57,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 // would see its inputs and checks one permission-* input per table entry,
 // and no other.
 func TestActionYMLMatchesThePermissionTable(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(actionPath)
 	if err != nil {
 		t.Fatal(err)

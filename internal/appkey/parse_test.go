@@ -73,6 +73,7 @@ func paddable(s string) string {
 }
 
 func TestParseAcceptsEveryForm(t *testing.T) {
+	t.Parallel()
 	want := testKey(t)
 	for _, tc := range acceptedForms(t) {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +114,7 @@ func TestParseAcceptsEveryForm(t *testing.T) {
 // The URL-alphabet and unpadded cases only test something if the encoding actually used '-' or
 // '_', and if standard encoding would have padded.
 func TestBase64URLFormsUseTheURLAlphabet(t *testing.T) {
+	t.Parallel()
 	for _, tc := range acceptedForms(t) {
 		if strings.Contains(tc.name, "URL alphabet") && !strings.ContainsAny(tc.input, "-_") {
 			t.Errorf("%s: input has no URL-only characters", tc.name)
@@ -124,6 +126,7 @@ func TestBase64URLFormsUseTheURLAlphabet(t *testing.T) {
 }
 
 func TestParseMaskRepeatsNoLine(t *testing.T) {
+	t.Parallel()
 	// Two identical body lines (possible in a crafted but valid DER) must be masked once.
 	lines := []string{"AAAA", "BBBB", "AAAA", "CCCC", "BBBB"}
 	if got, want := uniqueLines(lines), []string{"AAAA", "BBBB", "CCCC"}; !slices.Equal(got, want) {

@@ -149,6 +149,7 @@ func rejectedForms(t *testing.T) []rejectedForm {
 }
 
 func TestParseRejectsWithAnExplanation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range rejectedForms(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse(tc.input)
@@ -171,6 +172,7 @@ func TestParseRejectsWithAnExplanation(t *testing.T) {
 
 // Every fixed message keeps the promises, even those no table case reaches.
 func TestEveryParseErrorNamesTheInputAndWhatGitHubExpects(t *testing.T) {
+	t.Parallel()
 	for _, e := range allParseErrors {
 		msg := e.Error()
 		if !strings.HasPrefix(msg, "private-key ") {

@@ -41,6 +41,7 @@ func verifyJWT(t *testing.T, token string, pub *rsa.PublicKey) (map[string]any, 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func TestSignClaims(t *testing.T) {
+	t.Parallel()
 	k := testKey(t)
 	whole := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
@@ -91,6 +92,7 @@ func TestSignClaims(t *testing.T) {
 func jsonInt(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
 
 func TestSignUsesTheGivenKey(t *testing.T) {
+	t.Parallel()
 	other, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +108,7 @@ func TestSignUsesTheGivenKey(t *testing.T) {
 }
 
 func TestNewSignerDefaultsToTheSystemClock(t *testing.T) {
+	t.Parallel()
 	k := testKey(t)
 	before := time.Now()
 	token, err := NewSigner("1", k, nil).Sign()
@@ -124,6 +127,7 @@ func TestNewSignerDefaultsToTheSystemClock(t *testing.T) {
 }
 
 func TestSignErrorsKeepSecretsOut(t *testing.T) {
+	t.Parallel()
 	k := testKey(t)
 	weak := weakKey(t)
 	cases := []struct {
@@ -156,6 +160,7 @@ func TestSignErrorsKeepSecretsOut(t *testing.T) {
 
 // Run with -race: Sign reads the offset while SetClockOffset writes it.
 func TestSignConcurrentWithSetClockOffset(t *testing.T) {
+	t.Parallel()
 	k := testKey(t)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	s := NewSigner("Iv23liRace", k, fixedClock(now))

@@ -49,6 +49,7 @@ func read(t *testing.T, in map[string]string) (*Config, error) {
 }
 
 func TestScope(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		in        map[string]string
@@ -76,6 +77,7 @@ func TestScope(t *testing.T) {
 }
 
 func TestTooManyRepositories(t *testing.T) {
+	t.Parallel()
 	names := make([]string, 501)
 	for i := range names {
 		names[i] = "repo-" + strconv.Itoa(i)
@@ -90,6 +92,7 @@ func TestTooManyRepositories(t *testing.T) {
 }
 
 func TestInputErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   map[string]string
@@ -162,6 +165,7 @@ func TestInputErrors(t *testing.T) {
 }
 
 func TestSecretsInWrongInputAreNotEchoed(t *testing.T) {
+	t.Parallel()
 	secret := "ghs_" + strings.Repeat("A1b2", 9)
 	pem := "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretsecret\n-----END RSA PRIVATE KEY-----"
 	_, err := read(t, map[string]string{InClientID: "<unset>", InAppID: pem, InOwner: secret})
@@ -179,6 +183,7 @@ func TestSecretsInWrongInputAreNotEchoed(t *testing.T) {
 }
 
 func TestPermissionsAndDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := read(t, map[string]string{
 		"permission-pull-requests": "write",
 		InPermissions:              "contents: write\nissues: read",
@@ -205,6 +210,7 @@ func TestPermissionsAndDefaults(t *testing.T) {
 }
 
 func TestAPIBase(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want, warn string }{
 		{"https://api.github.com", "https://api.github.com/", ""},
 		{"https://api.github.com/", "https://api.github.com/", ""},
@@ -237,6 +243,7 @@ func TestAPIBase(t *testing.T) {
 }
 
 func TestPermissionInputsCoverTheTable(t *testing.T) {
+	t.Parallel()
 	ins := PermissionInputs()
 	if len(ins) != len(permissions.All()) || len(ins) != 59 {
 		t.Fatalf("%d permission inputs, want 59", len(ins))
@@ -257,6 +264,7 @@ func TestPermissionInputsCoverTheTable(t *testing.T) {
 }
 
 func TestAccountNamesThatLookLikeTokensAreNotEchoed(t *testing.T) {
+	t.Parallel()
 	tok := "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 	for _, in := range []map[string]string{
 		{InOwner: "octo-org", InRepositories: tok + "/app"},
@@ -270,6 +278,7 @@ func TestAccountNamesThatLookLikeTokensAreNotEchoed(t *testing.T) {
 }
 
 func TestReadPostFallsBackToDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := ReadPost(fakeReader{map[string]string{InRetryAttempts: "2", InRetrySeconds: "nonsense", InSkipRevoke: "maybe"}, runnerEnv})
 	if err != nil {
 		t.Fatal(err)
@@ -295,6 +304,7 @@ const testPEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLY
 // comes as permission-<name> or in the block; an underscore spelling of a
 // known input is read as that input.
 func TestNewPermissionsAreForwarded(t *testing.T) {
+	t.Parallel()
 	c, err := read(t, map[string]string{"permission-quantum-computers": "write", InPermissions: "hover_boards: read", "permission-pull_requests": "read"})
 	if err != nil {
 		t.Fatal(err)
@@ -309,6 +319,7 @@ func TestNewPermissionsAreForwarded(t *testing.T) {
 }
 
 func TestInputNames(t *testing.T) {
+	t.Parallel()
 	got := InputNames([]string{"INPUT_PERMISSION-CONTENS=write", "INPUT_OWNER=", "PATH=/bin", "INPUT_=x", "INPUT_PRIVATE-KEY=k=v"})
 	if want := []string{"owner", "permission-contens", "private-key"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("InputNames = %q, want %q", got, want)
@@ -317,6 +328,7 @@ func TestInputNames(t *testing.T) {
 
 // client-id wins over app-id, with a notice, as in the official action.
 func TestClientIDWinsOverAppID(t *testing.T) {
+	t.Parallel()
 	c, err := read(t, map[string]string{InAppID: "not even a number"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 // An empty retry input must mean what action.yml declares as its default, so
 // a step run without the runner's defaults behaves as one run with them.
 func TestEmptyRetryInputsMeanTheDeclaredDefaults(t *testing.T) {
+	t.Parallel()
 	declared := map[string]string{}
 	for _, in := range Inputs {
 		switch in.Name {
@@ -35,6 +36,7 @@ func TestEmptyRetryInputsMeanTheDeclaredDefaults(t *testing.T) {
 }
 
 func TestPermissionInputsCarryTheirLevels(t *testing.T) {
+	t.Parallel()
 	specs := permissions.All()
 	for i, in := range PermissionInputs() {
 		if len(in.Levels) == 0 || !slices.Equal(in.Levels, specs[i].Levels) {

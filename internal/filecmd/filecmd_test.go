@@ -34,6 +34,7 @@ func readParsed(t *testing.T, path string) map[string]string {
 }
 
 func TestWriterRoundTrips(t *testing.T) {
+	t.Parallel()
 	a, out, state := newAction(t)
 	w := New(a)
 	hostile := "line1\n_GitHubActionsFileCommandDelimeter_\nevil=1\nEOF"
@@ -60,6 +61,7 @@ func TestWriterRoundTrips(t *testing.T) {
 }
 
 func TestWriterRefuses(t *testing.T) {
+	t.Parallel()
 	a, _, _ := newAction(t)
 	w := New(a)
 	w.Delimiter = func() string { return "FIXED" }
@@ -108,6 +110,7 @@ func FuzzFormat(f *testing.F) {
 }
 
 func TestAddSummary(t *testing.T) {
+	t.Parallel()
 	a, out, _ := newAction(t)
 	w := New(a)
 	if err := w.AddSummary("### Token\n| a | b |"); err != nil {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status int
 		msg    string
@@ -32,6 +33,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestReadRateLimit(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	h := http.Header{}
 	h.Set("Retry-After", "30")
@@ -55,6 +57,7 @@ func TestReadRateLimit(t *testing.T) {
 }
 
 func TestRetryAfterForms(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		value  string

@@ -69,6 +69,7 @@ func redirecting(n, status int, loc string, h *hits) http.HandlerFunc {
 // Redirects within the API's origin are followed as GitHub uses them for
 // renamed repositories, keeping a POST's method and body on 307 and 308.
 func TestSameOriginRedirectsAreFollowed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name   string
@@ -111,6 +112,7 @@ func TestSameOriginRedirectsAreFollowed(t *testing.T) {
 // Every other redirect is refused with a *BadAnswerError that says where it
 // pointed (without the query) and why, and the target never sees a request.
 func TestRedirectsAreRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	other, seen := elsewhere(t)
 	_, port, _ := net.SplitHostPort(other.Listener.Addr().String())
@@ -173,6 +175,7 @@ func TestRedirectsAreRefused(t *testing.T) {
 // Answers the action cannot use are refused in its own words, quoting
 // nothing the server sent.
 func TestBadAnswers(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat(" ", 1<<20) + `{"id":1}`
 	for _, tt := range []struct {
 		name, body string
@@ -219,6 +222,7 @@ func TestBadAnswers(t *testing.T) {
 // GitHub's message reaches the error through ghtext.Message: one line, at
 // most 1 KiB, with an echoed credential hidden.
 func TestAPIErrorMessageIsMadeSafe(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{401, 403, 422, 429, 500} {
 		c := setup(t, func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(status)
@@ -238,6 +242,7 @@ func TestAPIErrorMessageIsMadeSafe(t *testing.T) {
 // A server that quotes the Authorization header in a malformed status line
 // makes Go's error quote it; the error the caller gets does not.
 func TestTransportErrorsAreMadeSafe(t *testing.T) {
+	t.Parallel()
 	api, err := githubtest.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)

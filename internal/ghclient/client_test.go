@@ -47,6 +47,7 @@ func expect(t *testing.T, r *http.Request, method, path, auth string) {
 }
 
 func TestEndpoints(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("FindRepositoryInstallation", func(t *testing.T) {
 		c := setup(t, func(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +140,7 @@ func TestEndpoints(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	reset := time.Now().Add(10 * time.Minute).Truncate(time.Second)
 	tests := []struct {
 		name      string
@@ -193,6 +195,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // go-github remembers "remaining: 0" and refuses later calls locally; each
 // call here must still reach GitHub (the transports decide about waiting).
 func TestLastCallOfTheRateLimitDoesNotBlockTheNext(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
 		calls++

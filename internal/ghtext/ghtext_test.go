@@ -6,6 +6,7 @@ import (
 )
 
 func TestNamesFollowGitHubsAlphabets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		ok   bool
@@ -36,6 +37,7 @@ func TestNamesFollowGitHubsAlphabets(t *testing.T) {
 }
 
 func TestMessageIsOneShortSafeLine(t *testing.T) {
+	t.Parallel()
 	in := "Bad credentials\r\n::error::forged\u2028" + strings.Repeat("x", 8<<20) + "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2ln"
 	out := Message(in)
 	if len(out) > MaxMessage {
@@ -53,6 +55,7 @@ func TestMessageIsOneShortSafeLine(t *testing.T) {
 }
 
 func TestCutKeepsRunes(t *testing.T) {
+	t.Parallel()
 	s := strings.Repeat("é", 10) // 20 bytes
 	got := Cut(s, 9)
 	if len(got) > 9 || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "ééé") || strings.Contains(got, "\xc3…") {

@@ -57,6 +57,7 @@ func newAppJWT(t *testing.T, signer *fakeSigner, clock *fakeClock, log *lines) *
 }
 
 func TestAppJWTSignsEachRequest(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, ok())
 	signer := &fakeSigner{}
 	rt := newAppJWT(t, signer, newFakeClock(), &lines{})
@@ -75,6 +76,7 @@ func TestAppJWTSignsEachRequest(t *testing.T) {
 }
 
 func TestAppJWTRecoversFromClockSkew(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		message string
@@ -115,6 +117,7 @@ func TestAppJWTRecoversFromClockSkew(t *testing.T) {
 // TestAppJWTUnauthorizedOutcomes covers the 401s that must not be retried,
 // or retried no more than once.
 func TestAppJWTUnauthorizedOutcomes(t *testing.T) {
+	t.Parallel()
 	noDate := func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Date"] = nil // the server adds none
 		reply(401, iatMessage)(w, r)
@@ -151,6 +154,7 @@ func TestAppJWTUnauthorizedOutcomes(t *testing.T) {
 }
 
 func TestAppJWTSignerFailureIsNotRetried(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, ok())
 	signer := &fakeSigner{err: errors.New("key is not RSA")}
 	clock := newFakeClock()
@@ -170,6 +174,7 @@ func TestAppJWTSignerFailureIsNotRetried(t *testing.T) {
 }
 
 func TestAppJWTUnderRetryNeverLogsTheJWT(t *testing.T) {
+	t.Parallel()
 	srv, _ := serve(t, reply(502, "oops"), skewed(iatMessage, epoch.Add(-time.Minute)), ok())
 	clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
 	rt := newRetry(t, clock, log, Policy{})
@@ -189,6 +194,7 @@ func TestAppJWTUnderRetryNeverLogsTheJWT(t *testing.T) {
 }
 
 func TestAppJWTNeedsBaseAndSigner(t *testing.T) {
+	t.Parallel()
 	req, _ := http.NewRequest("GET", "http://api.github.test/app", nil)
 	if _, err := (&AppJWT{Base: http.DefaultTransport}).RoundTrip(req); err == nil {
 		t.Error("want an error for an AppJWT without Signer")

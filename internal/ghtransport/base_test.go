@@ -20,6 +20,7 @@ func env(m map[string]string) func(string) string {
 }
 
 func TestNewBaseChoosesProxyByGoRules(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		env     map[string]string
@@ -63,6 +64,7 @@ func urlString(u *url.URL) string {
 }
 
 func TestNewBaseKeepsDefaultTransportSettings(t *testing.T) {
+	t.Parallel()
 	base := NewBase(nil)
 	def := http.DefaultTransport.(*http.Transport)
 	if base == def || base.TLSHandshakeTimeout != def.TLSHandshakeTimeout ||
@@ -76,6 +78,7 @@ func TestNewBaseKeepsDefaultTransportSettings(t *testing.T) {
 // transport a caller gave its own TLS settings: with GODEBUG=http2debug Go's
 // HTTP/2 code would print the Authorization header to stderr.
 func TestNewBaseSpeaksHTTP1Only(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Proto)
 	}))
@@ -96,6 +99,7 @@ func TestNewBaseSpeaksHTTP1Only(t *testing.T) {
 
 // Headers past MaxHeaderBytes are refused before any of them is kept.
 func TestNewBaseBoundsHeaders(t *testing.T) {
+	t.Parallel()
 	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Padding", strings.Repeat("a", MaxHeaderBytes))
 		w.WriteHeader(http.StatusOK)
@@ -155,6 +159,7 @@ func (p *connectProxy) Asked() []string {
 }
 
 func TestNewBaseTunnelsThroughHTTPSProxy(t *testing.T) {
+	t.Parallel()
 	const host = "api.github.test:443"
 	cases := []struct {
 		name       string

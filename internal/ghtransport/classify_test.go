@@ -18,6 +18,7 @@ import (
 )
 
 func TestTransientError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		err  error
@@ -39,6 +40,7 @@ func TestTransientError(t *testing.T) {
 }
 
 func TestRetryFailsFastOnAnUntrustedCertificate(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	var conns atomic.Int32
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {

@@ -30,6 +30,7 @@ func plain(body string) http.HandlerFunc {
 // gzip: an answer of exactly Max passes, one byte more fails with
 // *BodyTooLargeError, however small it was on the wire.
 func TestLimitBodyCountsDecodedBytes(t *testing.T) {
+	t.Parallel()
 	const max = 4 << 10
 	for _, tt := range []struct {
 		name    string
@@ -63,6 +64,7 @@ func TestLimitBodyCountsDecodedBytes(t *testing.T) {
 }
 
 func TestLimitBodyDefaultsToMaxAnswer(t *testing.T) {
+	t.Parallel()
 	srv, _ := serve(t, plain(strings.Repeat("a", MaxAnswer+1)))
 	req, _ := http.NewRequest("GET", srv.URL, nil)
 	resp := roundTrip(t, &LimitBody{Base: newBase(t)}, req)

@@ -16,6 +16,7 @@ const secondaryMessage = "You have exceeded a secondary rate limit. Please wait 
 func resetIn(d time.Duration) string { return strconv.FormatInt(epoch.Add(d).Unix(), 10) }
 
 func TestRetryRateLimits(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		policy    Policy

@@ -28,6 +28,7 @@ func newRetry(t *testing.T, clock *fakeClock, log *lines, p Policy) *Retry {
 }
 
 func TestRetryServerErrorsThenSuccess(t *testing.T) {
+	t.Parallel()
 	for _, code := range []int{500, 502, 503, 504} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			srv, script := serve(t, reply(code, "oops"), reply(code, "oops"), ok())
@@ -53,6 +54,7 @@ func TestRetryServerErrorsThenSuccess(t *testing.T) {
 }
 
 func TestRetryRandomJitterStaysWithinDoublingBounds(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, reply(502, "oops"))
 	clock := newFakeClock()
 	rt := &Retry{Base: newBase(t), Policy: Policy{MaxTries: 6, MaxElapsed: time.Hour},
@@ -75,6 +77,7 @@ func TestRetryRandomJitterStaysWithinDoublingBounds(t *testing.T) {
 }
 
 func TestPolicyBackoffDoublesUpToMaxDelay(t *testing.T) {
+	t.Parallel()
 	p := Policy{BaseDelay: time.Second, MaxDelay: 5 * time.Second}.withDefaults()
 	for next, want := range map[int]time.Duration{2: 1, 3: 2, 4: 4, 5: 5, 9: 5} {
 		if got := p.backoff(next, 1); got != want*time.Second {
@@ -87,6 +90,7 @@ func TestPolicyBackoffDoublesUpToMaxDelay(t *testing.T) {
 }
 
 func TestRetryDroppedConnectionThenSuccess(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, hangUp, ok())
 	clock, log := newFakeClock(), &lines{}
 	rt := newRetry(t, clock, log, Policy{})
@@ -101,6 +105,7 @@ func TestRetryDroppedConnectionThenSuccess(t *testing.T) {
 }
 
 func TestRetryExhaustedTriesReturnsLastAnswer(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, reply(502, "first"), reply(503, "Service Unavailable, last"))
 	clock := newFakeClock()
 	rt := newRetry(t, clock, &lines{}, Policy{MaxTries: 3})
@@ -118,6 +123,7 @@ func TestRetryExhaustedTriesReturnsLastAnswer(t *testing.T) {
 }
 
 func TestRetryStopsWhenBudgetIsSpent(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	slowFailure := func(w http.ResponseWriter, r *http.Request) {
 		clock.Advance(time.Second) // GitHub takes a second to fail
@@ -150,6 +156,7 @@ func refusedURL(t *testing.T) string {
 }
 
 func TestRetryNetworkErrorGivesUpAfterTries(t *testing.T) {
+	t.Parallel()
 	clock, log := newFakeClock(), &lines{}
 	rt := newRetry(t, clock, log, Policy{})
 	rt.Jitter = func() float64 { return 0.6 }
@@ -169,6 +176,7 @@ func TestRetryNetworkErrorGivesUpAfterTries(t *testing.T) {
 }
 
 func TestRetryNetworkErrorGivesUpWhenBudgetIsSpent(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	rt := newRetry(t, clock, &lines{}, Policy{MaxTries: 10, MaxElapsed: 3 * time.Second})
 	rt.Jitter = func() float64 { return 0.99 }
@@ -181,6 +189,7 @@ func TestRetryNetworkErrorGivesUpWhenBudgetIsSpent(t *testing.T) {
 }
 
 func TestRetryPerTryTimeout(t *testing.T) {
+	t.Parallel()
 	hang := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	srv, script := serve(t, hang, ok())
 	clock, log := newFakeClock(), &lines{}
@@ -203,6 +212,7 @@ func TestRetryPerTryTimeout(t *testing.T) {
 }
 
 func TestRetryLeavesClientErrorsAlone(t *testing.T) {
+	t.Parallel()
 	for _, code := range []int{400, 401, 403, 404, 422, 409} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			srv, script := serve(t, reply(code, "no"), ok())
@@ -221,6 +231,7 @@ func TestRetryLeavesClientErrorsAlone(t *testing.T) {
 }
 
 func TestRetryUnauthorizedWhenAllowed(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		policy   Policy
@@ -253,6 +264,7 @@ func TestRetryUnauthorizedWhenAllowed(t *testing.T) {
 }
 
 func TestRetryReplaysPostBody(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, reply(502, "oops"), reply(201, "created"))
 	rt := newRetry(t, newFakeClock(), &lines{}, Policy{})
 	body := `{"repositories":["app"],"permissions":{"contents":"write"}}`
@@ -270,6 +282,7 @@ func TestRetryReplaysPostBody(t *testing.T) {
 }
 
 func TestRetryDoesNotRepeatABodyItCannotReplay(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, reply(502, "oops"), ok())
 	rt := newRetry(t, newFakeClock(), &lines{}, Policy{})
 	req := request(t, context.Background(), "POST", srv.URL+"/app/installations/1/access_tokens", "")
@@ -283,6 +296,7 @@ func TestRetryDoesNotRepeatABodyItCannotReplay(t *testing.T) {
 }
 
 func TestRetryStopsWhenContextEnds(t *testing.T) {
+	t.Parallel()
 	t.Run("during the wait", func(t *testing.T) {
 		srv, script := serve(t, reply(503, "busy"))
 		ctx, cancel := context.WithCancel(context.Background())
@@ -325,6 +339,7 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 }
 
 func TestRetryWaitBeyondTheCallersDeadlineIsNotStarted(t *testing.T) {
+	t.Parallel()
 	srv, script := serve(t, reply(429, "slow down", "Retry-After", "120"))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -339,6 +354,7 @@ func TestRetryWaitBeyondTheCallersDeadlineIsNotStarted(t *testing.T) {
 }
 
 func TestRetryBodyStaysReadableAfterReturn(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB: more than any buffer
 	srv, _ := serve(t, reply(502, "oops"), func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, big)
@@ -352,6 +368,7 @@ func TestRetryBodyStaysReadableAfterReturn(t *testing.T) {
 }
 
 func TestRetryLogLines(t *testing.T) {
+	t.Parallel()
 	srv, _ := serve(t, reply(502, "oops"), reply(503, "oops"), ok())
 	log := &lines{}
 	rt := newRetry(t, newFakeClock(), log, Policy{BaseDelay: 2600 * time.Millisecond})
@@ -373,6 +390,7 @@ func TestRetryLogLines(t *testing.T) {
 }
 
 func TestRetryNeedsABase(t *testing.T) {
+	t.Parallel()
 	if _, err := (&Retry{}).RoundTrip(request(t, context.Background(), "GET", "http://api.github.test/app", "")); err == nil {
 		t.Error("want an error for a Retry without Base")
 	}
@@ -382,6 +400,7 @@ func TestRetryNeedsABase(t *testing.T) {
 // status line makes Go's error quote it too: the retry log line that gives
 // the reason must not.
 func TestRetryLogHidesWhatAServerQuoted(t *testing.T) {
+	t.Parallel()
 	api, err := githubtest.StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDispatches(t *testing.T) {
+	t.Parallel()
 	const (
 		full        = "1001:"
 		onlyApp     = `1001:{"repositories":["app"]}`
@@ -67,6 +68,7 @@ func TestDispatches(t *testing.T) {
 }
 
 func TestDispatchNeedsAnInstallationToken(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	for _, auth := range []string{"", "Bearer " + appJWT(t)} {
 		if a := call(t, ts, "POST", "/repos/octo-org/app/dispatches", auth, `{"event_type":"x"}`); a.status != 401 {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestStatusFaults(t *testing.T) {
+	t.Parallel()
 	const mintPath = "/app/installations/1001/access_tokens"
 	tests := []struct {
 		name  string
@@ -60,6 +61,7 @@ func reqs(specs ...string) []struct{ method, path string } {
 }
 
 func TestFaultAnswerCarriesHeaderBodyAndGitHubHeaders(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.AddFault(Fault{Path: "/app", Status: 403, Header: http.Header{"Retry-After": {"30"}, "x-ratelimit-remaining": {"0"}},
 		Body: `{"message":"You have exceeded a secondary rate limit."}`})
@@ -79,6 +81,7 @@ func TestFaultAnswerCarriesHeaderBodyAndGitHubHeaders(t *testing.T) {
 }
 
 func TestFaultsApplyInOrderAdded(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.AddFault(Fault{Path: "/app", Status: 500})
 	s.AddFault(Fault{Path: "/app", Status: 502})
@@ -90,6 +93,7 @@ func TestFaultsApplyInOrderAdded(t *testing.T) {
 }
 
 func TestDropFaultIsAClientError(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.AddFault(Fault{Method: "POST", Path: "/app/installations/*", Drop: true})
 	req, _ := http.NewRequest("POST", ts.URL+"/app/installations/1001/access_tokens", nil)
@@ -109,6 +113,7 @@ func TestDropFaultIsAClientError(t *testing.T) {
 }
 
 func TestDropWithoutHijackAbortsTheHandler(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	s := New(DefaultConfig(&k.PublicKey))
 	s.AddFault(Fault{Drop: true})
@@ -122,6 +127,7 @@ func TestDropWithoutHijackAbortsTheHandler(t *testing.T) {
 }
 
 func TestDelayThenAnswerNormally(t *testing.T) {
+	t.Parallel()
 	waited := make(chan time.Duration, 10)
 	s, ts := newTestServer(t, func(c *Config) {
 		c.After = func(d time.Duration) <-chan time.Time {
@@ -141,6 +147,7 @@ func TestDelayThenAnswerNormally(t *testing.T) {
 }
 
 func TestDelayThenStatus(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, func(c *Config) {
 		c.After = func(time.Duration) <-chan time.Time { ch := make(chan time.Time, 1); ch <- t0; return ch }
 	})
@@ -151,6 +158,7 @@ func TestDelayThenStatus(t *testing.T) {
 }
 
 func TestDelayHonoursTheClientsContext(t *testing.T) {
+	t.Parallel()
 	waiting := make(chan struct{})
 	handlerDone := make(chan struct{})
 	s, _ := newTestServer(t, func(c *Config) {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestFaultEchoesTheAuthorizationHeader(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.AddFault(Fault{Path: "/app", Status: 401, Body: `{"message":"Bad credentials: ` + AuthPlaceholder + `"}`})
 	jwt := appJWT(t)
@@ -22,6 +23,7 @@ func TestFaultEchoesTheAuthorizationHeader(t *testing.T) {
 // Gzip and BodyBytes stream Body, encoded as asked; the client's transport
 // decodes the gzip it asked for.
 func TestFaultStreamsLongAndGzippedBodies(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		fault Fault
@@ -46,6 +48,7 @@ func TestFaultStreamsLongAndGzippedBodies(t *testing.T) {
 // A gigabyte is streamed, not held: the client reads as much as it likes
 // and hangs up.
 func TestFaultStreamsAGigabyte(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.AddFault(Fault{Status: 500, Body: "x", BodyBytes: 1 << 30})
 	resp, err := ts.Client().Get(ts.URL + "/app")
@@ -62,6 +65,7 @@ func TestFaultStreamsAGigabyte(t *testing.T) {
 // The bomb is about a thousandth of what it decompresses to, and all of
 // that is JSON whitespace.
 func TestGzipBomb(t *testing.T) {
+	t.Parallel()
 	bomb := GzipBomb()
 	if len(bomb) > 2<<20 || len(bomb) < 512<<10 {
 		t.Errorf("bomb is %d bytes on the wire, want about 1 MiB", len(bomb))
@@ -94,6 +98,7 @@ func TestGzipBomb(t *testing.T) {
 }
 
 func TestFaultSendsTheBomb(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.AddFault(Fault{Path: "/app", Status: 200, GzipBomb: true})
 	req, _ := http.NewRequest("GET", ts.URL+"/app", nil)
@@ -110,6 +115,7 @@ func TestFaultSendsTheBomb(t *testing.T) {
 }
 
 func TestServerKeepsEveryDistinctJWT(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	jwt := appJWT(t)
 	call(t, ts, "GET", "/app", "Bearer "+jwt, "")
@@ -124,6 +130,7 @@ func TestServerKeepsEveryDistinctJWT(t *testing.T) {
 }
 
 func TestRecorderRecordsWhatReachesIt(t *testing.T) {
+	t.Parallel()
 	rec := &Recorder{}
 	ts := newHTTPServer(t, rec)
 	jwt := appJWT(t)
@@ -143,6 +150,7 @@ func TestRecorderRecordsWhatReachesIt(t *testing.T) {
 // Go's client quotes the malformed status line in its error, and with it
 // the credential: what the action's error handling must hide.
 func TestMalformedAPIQuotesTheCredential(t *testing.T) {
+	t.Parallel()
 	m, err := StartMalformedAPI()
 	if err != nil {
 		t.Fatal(err)

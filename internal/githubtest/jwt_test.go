@@ -9,6 +9,7 @@ import (
 )
 
 func TestAppJWTAcceptanceAndRejections(t *testing.T) {
+	t.Parallel()
 	appK, otherK := keys(t)
 	iat, exp := t0.Add(-time.Minute).Unix(), t0.Add(9*time.Minute).Unix()
 	rs := func(claims jwt.MapClaims) string { return sign(t, appK, jwt.SigningMethodRS256, claims) }
@@ -71,6 +72,7 @@ func TestAppJWTAcceptanceAndRejections(t *testing.T) {
 }
 
 func TestJWTEndpointsAllRequireAJWT(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	for _, p := range []struct{ method, path string }{
 		{"GET", "/app"}, {"GET", "/app/installations"}, {"GET", "/app/installations/1001"},

@@ -7,6 +7,7 @@ import (
 )
 
 func TestInstallationLookups(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		path    string
 		want    int     // status
@@ -72,6 +73,7 @@ func TestInstallationLookups(t *testing.T) {
 }
 
 func TestInstallationDetails(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	m := call(t, ts, "GET", "/app/installations/1001", "Bearer "+appJWT(t), "").json(t)
 	if m["repository_selection"] != "selected" || m["target_type"] != "Organization" {
@@ -88,6 +90,7 @@ func TestInstallationDetails(t *testing.T) {
 }
 
 func TestListInstallationsPages(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	a := call(t, ts, "GET", "/api/v3/app/installations?per_page=2", "Bearer "+appJWT(t), "")
 	if a.status != 200 {
@@ -118,6 +121,7 @@ func TestListInstallationsPages(t *testing.T) {
 }
 
 func TestGetApp(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	m := call(t, ts, "GET", "/app", "Bearer "+appJWT(t), "").json(t)
 	if m["id"] != float64(DefaultAppID) || m["client_id"] != DefaultClientID || m["name"] != "Release Bot" {
@@ -129,6 +133,7 @@ func TestGetApp(t *testing.T) {
 }
 
 func TestGetUser(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	tok := mint(t, ts, "1001", "")
 	revoked := mint(t, ts, "1002", "")
@@ -175,6 +180,7 @@ func TestGetUser(t *testing.T) {
 }
 
 func TestUnknownRoutesAreNotFound(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	for _, p := range []struct{ method, path string }{
 		{"GET", "/"}, {"GET", "/api/v3"}, {"GET", "/nothing/here"}, {"PUT", "/app"},

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCreateToken(t *testing.T) {
+	t.Parallel()
 	s0, _ := newTestServer(t, nil)
 	infraID, _ := s0.RepositoryID("octo-org", "infra")
 	blogID, _ := s0.RepositoryID("octocat", "blog")
@@ -114,6 +115,7 @@ func TestCreateToken(t *testing.T) {
 }
 
 func TestTokenExpiryFollowsServerClockAndTTL(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, func(c *Config) { c.TokenTTL = 10 * time.Minute })
 	s.SetClockOffset(90 * time.Second)
 	// A JWT made on the local clock is still fine 90s ahead.
@@ -124,6 +126,7 @@ func TestTokenExpiryFollowsServerClockAndTTL(t *testing.T) {
 }
 
 func TestLongTokens(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, func(c *Config) { c.LongTokens = true })
 	tok := mint(t, ts, "1001", "")
 	if !strings.HasPrefix(tok, "ghs_") || len(tok) != 520 || strings.Count(tok, ".") != 2 {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestGitHubHeadersOnEveryAnswer(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	s.SetClockOffset(-5 * time.Minute)
 	server := t0.Add(-5 * time.Minute)
@@ -36,6 +37,7 @@ func TestGitHubHeadersOnEveryAnswer(t *testing.T) {
 }
 
 func TestRequestsAreRecordedWithoutCredentials(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	jwtValue := appJWT(t)
 	tok := mint(t, ts, "1001", `{"repositories":["app"]}`)
@@ -74,6 +76,7 @@ func TestRequestsAreRecordedWithoutCredentials(t *testing.T) {
 }
 
 func TestConfigIsCopied(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	cfg := DefaultConfig(&k.PublicKey)
 	cfg.Now = func() time.Time { return t0 }
@@ -90,6 +93,7 @@ func TestConfigIsCopied(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	const workers = 16
 	jwtValue := appJWT(t)
@@ -140,6 +144,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestAuthKind(t *testing.T) {
+	t.Parallel()
 	for h, want := range map[string]string{
 		"":                          "none",
 		"Bearer":                    "none",
@@ -158,6 +163,7 @@ func TestAuthKind(t *testing.T) {
 }
 
 func TestNewAppKeyIsTrustedAsGitHubHandsItOut(t *testing.T) {
+	t.Parallel()
 	key, pemText, err := NewAppKey()
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestTokensReachOnlyTheirScope(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	tests := []struct {
 		name, inst, body string
@@ -36,6 +37,7 @@ func TestTokensReachOnlyTheirScope(t *testing.T) {
 }
 
 func TestTokenRepositoriesPage(t *testing.T) {
+	t.Parallel()
 	_, ts := newTestServer(t, nil)
 	tok := mint(t, ts, "1001", "")
 	a := call(t, ts, "GET", "/installation/repositories?per_page=2", "Bearer "+tok, "")
@@ -53,6 +55,7 @@ func TestTokenRepositoriesPage(t *testing.T) {
 }
 
 func TestRevocationMakesTheTokenUnusable(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range []string{"token ", "Bearer "} {
 		t.Run(scheme, func(t *testing.T) {
 			s, ts := newTestServer(t, nil)
@@ -85,6 +88,7 @@ func TestRevocationMakesTheTokenUnusable(t *testing.T) {
 }
 
 func TestTokenRejections(t *testing.T) {
+	t.Parallel()
 	s, ts := newTestServer(t, nil)
 	tok := mint(t, ts, "1001", "")
 	tests := []struct {

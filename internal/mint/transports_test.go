@@ -20,6 +20,7 @@ func (fixedSigner) SetClockOffset(time.Duration) {}
 // Both stacks read no answer past ghtransport.MaxAnswer, whoever reads it:
 // the cap sits in the transports, not only in ghclient.
 func TestTransportsLimitEveryBody(t *testing.T) {
+	t.Parallel()
 	big := roundTripper(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
 			Body: io.NopCloser(bytes.NewReader(make([]byte, ghtransport.MaxAnswer+1)))}, nil

@@ -11,6 +11,7 @@ import (
 )
 
 func TestTableMatchesGitHubsList(t *testing.T) {
+	t.Parallel()
 	var raw struct {
 		Permissions map[string]struct {
 			Levels []string `json:"levels"`
@@ -50,6 +51,7 @@ func TestTableMatchesGitHubsList(t *testing.T) {
 }
 
 func TestParseBlock(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     Set
@@ -86,6 +88,7 @@ func TestParseBlock(t *testing.T) {
 }
 
 func TestMerge(t *testing.T) {
+	t.Parallel()
 	got, err := Merge(Set{"contents": "write"}, Set{"issues": "read", "contents": "write"})
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +105,7 @@ func TestMerge(t *testing.T) {
 // A permission newer than the table is sent to GitHub as written, unless it
 // is a likely typo of a known name.
 func TestValidateForwardsNewPermissions(t *testing.T) {
+	t.Parallel()
 	fwd, err := Validate(Set{"contents": "write", "quantum_computers": "write", "zzzzzzzzzzzz": "read"})
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +121,7 @@ func TestValidateForwardsNewPermissions(t *testing.T) {
 }
 
 func TestExceeds(t *testing.T) {
+	t.Parallel()
 	limit := Set{"contents": "write", "issues": "read"}
 	got := Exceeds(Set{"contents": "write", "issues": "write", "metadata": "read", "actions": "read", "pages": "owner", "x\n": "read"}, limit)
 	want := []string{"actions:read", "issues:write", "pages:owner"}
@@ -129,6 +134,7 @@ func TestExceeds(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		req  Set
@@ -171,6 +177,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestCheckGranted(t *testing.T) {
+	t.Parallel()
 	granted := Set{"contents": "write", "issues": "read", "repository_projects": "admin"}
 	if err := CheckGranted(Set{"contents": "read", "repository_projects": "write"}, granted, "octo-org"); err != nil {
 		t.Fatalf("lower levels must pass: %v", err)
@@ -190,6 +197,7 @@ func TestCheckGranted(t *testing.T) {
 }
 
 func TestSetString(t *testing.T) {
+	t.Parallel()
 	if got := (Set{"issues": "read", "contents": "write"}).String(); got != "contents:write, issues:read" {
 		t.Errorf("String() = %q", got)
 	}

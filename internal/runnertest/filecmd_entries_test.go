@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseFileCommand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -45,6 +46,7 @@ func TestParseFileCommand(t *testing.T) {
 // Malformed files are refused with errors that never quote a value: state
 // and output files carry tokens.
 func TestParseFileCommandErrorsHideValues(t *testing.T) {
+	t.Parallel()
 	const secret = "ghs_SECRETvalue"
 	tests := []struct{ name, text, wantErr string }{
 		{"no separator", "ok=1\n" + secret + "\n", "line 2"},

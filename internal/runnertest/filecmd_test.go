@@ -3,6 +3,7 @@ package runnertest
 import "testing"
 
 func TestParseFileCommands(t *testing.T) {
+	t.Parallel()
 	got, err := ParseFileCommands("a=1\nb<<EOF\nx\ny\nEOF\nc=has<<inside\n\na=2\n")
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 // hyphenated name, defaults filled in (github.api_url evaluated), and state
 // as STATE_<name>.
 func TestInProcessEnvironmentIsTheRunners(t *testing.T) {
+	t.Parallel()
 	step := &Step{With: map[string]string{"private-key": "k", "permission-pull-requests": "write"},
 		Env: map[string]string{"GITHUB_API_URL": "https://ghes.example.com/api/v3"}}
 	seen := map[string]string{}
@@ -46,6 +47,7 @@ func TestInProcessEnvironmentIsTheRunners(t *testing.T) {
 // The runner passes every `with:` entry, declared or not (it only warns),
 // so a misspelt input reaches the action, which must refuse it.
 func TestUndeclaredInputIsPassed(t *testing.T) {
+	t.Parallel()
 	step := &Step{With: map[string]string{"privat-key": "k", "permission-contens": "write"}}
 	seen := map[string]string{}
 	_, err := step.InProcess(context.Background(), func(_ context.Context, a *githubactions.Action) error {
@@ -65,6 +67,7 @@ func TestUndeclaredInputIsPassed(t *testing.T) {
 // A token may be the output and the state named "token", and shown in the
 // command that masks it; a secret (a key line, a JWT) nowhere but a mask.
 func TestLeaksKnowsWhereATokenMayBe(t *testing.T) {
+	t.Parallel()
 	res := &Result{
 		Stdout:  "::add-mask::TOK\n::add-mask::JWT\nMinted.\n",
 		Outputs: map[string]string{"token": "TOK", "app-slug": "bot"},

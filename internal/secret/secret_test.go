@@ -9,6 +9,7 @@ import (
 const jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJJdjIzbGkiLCJpYXQiOjE3MDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU"
 
 func TestScrubHidesCredentialShapes(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in string }{
 		{"whole JWT", "echo: Bearer " + jwt},
 		{"JWT cut in half", "proxy said " + jwt[:60]},
@@ -37,6 +38,7 @@ func TestScrubHidesCredentialShapes(t *testing.T) {
 }
 
 func TestScrubKeepsOrdinaryText(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{
 		"Minted an installation token for octo-org/app with permissions contents:write; it expires at 2026-01-01T00:00:00Z.",
 		"GET /repos/octo-org/app/installation: 502 Bad Gateway; retrying in 1.2s (try 2 of 4)",
@@ -52,6 +54,7 @@ func TestScrubKeepsOrdinaryText(t *testing.T) {
 }
 
 func TestRedactorHidesKnownSecrets(t *testing.T) {
+	t.Parallel()
 	var r Redactor
 	r.Add("s3cr3t-line-of-a-key", "", "s3cr3t-line-of-a-key")
 	if got := r.Redact("key line s3cr3t-line-of-a-key here"); got != "key line *** here" {
@@ -60,6 +63,7 @@ func TestRedactorHidesKnownSecrets(t *testing.T) {
 }
 
 func TestWriterKeepsEveryWriteOnOneLine(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	r := &Redactor{}
 	r.Add("hunter2hunter2")
@@ -93,6 +97,7 @@ func TestWriterKeepsEveryWriteOnOneLine(t *testing.T) {
 }
 
 func TestLooksFindsAKeyBodyWithoutArmour(t *testing.T) {
+	t.Parallel()
 	body := "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
 	if !Looks(body) || !Looks("contents: write\n"+body[3:]+"+/") {
 		t.Error("a PEM body line must look secret")
@@ -103,6 +108,7 @@ func TestLooksFindsAKeyBodyWithoutArmour(t *testing.T) {
 }
 
 func TestQuoteHidesSecretsAndEscapesLines(t *testing.T) {
+	t.Parallel()
 	if got := Quote("a\n::error::x"); got != `"a\n::error::x"` {
 		t.Errorf("Quote = %s", got)
 	}

@@ -3,6 +3,7 @@ package suggest
 import "testing"
 
 func TestDistance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want int
@@ -22,6 +23,7 @@ func TestDistance(t *testing.T) {
 }
 
 func TestClosest(t *testing.T) {
+	t.Parallel()
 	names := []string{"owner", "repositories", "permissions", "private-key"}
 	if got := Closest("private_key", names, 2); got != "private-key" {
 		t.Errorf("Closest(private_key) = %q", got)
