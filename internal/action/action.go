@@ -34,6 +34,10 @@ type Deps struct {
 	// Redactor learns every secret the phase masks, for the log writer that
 	// scrubs them (see secret.Writer); nil means one nobody reads.
 	Redactor *secret.Redactor
+
+	// roots are the ca-certificates input's PEM certificates, trusted by
+	// the default Base besides the system's roots.
+	roots []byte
 }
 
 func (d Deps) environ() []string {
@@ -104,7 +108,10 @@ func deadline(r config.Retry) time.Duration {
 func (d Deps) transports(a *githubactions.Action, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
 	base := d.Base
 	if base == nil {
-		base = ghtransport.NewBase(a.Getenv)
+		t := ghtransport.NewBase(a.Getenv)
+		// config already checked the certificates; this cannot fail.
+		_ = ghtransport.AddRoots(t, d.roots)
+		base = t
 	}
 	base = &ghtransport.LimitBody{Base: base}
 	logf := func(line string) { a.Infof("%s", oneLine(line)) }

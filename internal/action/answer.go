@@ -55,6 +55,8 @@ func (m *minter) check(inst *ghclient.Installation, tok *ghclient.Token) (scope,
 		sc.warnings = append(sc.warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}
 	switch {
+	case m.cfg.Enterprise != "" && len(names) == 0:
+		sc.repositories = "the enterprise " + m.cfg.Enterprise
 	case len(names) > 0:
 		sc.repositories = shortList(names)
 	case m.cfg.Repositories != nil || tok.RepositorySelection == "selected":

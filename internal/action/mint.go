@@ -43,6 +43,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	ctx, cancel := context.WithTimeout(ctx, deadline(cfg.Retry))
 	defer cancel()
 	signer := maskingSigner{appkey.NewSigner(cfg.Issuer, key.RSA, d.Now), mask}
+	d.roots = cfg.CACertificates
 	appT, tokenT := d.transports(a, retryPolicy(cfg.Retry), signer)
 	m := &minter{cfg: cfg, gh: ghclient.New(cfg.APIURL, appT, tokenT)}
 

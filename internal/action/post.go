@@ -36,6 +36,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, deadline(cfg.Retry))
 	defer cancel()
+	d.roots = cfg.CACertificates
 	_, tokenT := d.transports(a, retryPolicy(cfg.Retry), nil)
 	gh := ghclient.New(cfg.APIURL, nil, tokenT)
 	if err := gh.RevokeToken(ctx, token); err != nil {
