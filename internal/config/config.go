@@ -329,8 +329,8 @@ func apiURL(r Reader) (*url.URL, string, error) {
 	return APIBase(raw)
 }
 
-// ReadPost reads what the post phase needs: skip-token-revoke, the API URL
-// and the retry bounds. Post must not fail on inputs the main phase already
+// ReadPost reads what the post phase needs: skip-token-revoke, the API URL,
+// the CA certificates and the retry bounds. Post must not fail on inputs the main phase already
 // reported, so an invalid boolean or number takes its default; only an API
 // URL that cannot be used is an error.
 func ReadPost(r Reader) (*Config, error) {
