@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/app-token/app-token/internal/emulator"
+	"github.com/app-token/app-token/internal/permissions"
 )
 
 // grant adds permissions to the octo-org installation (1001).
@@ -35,5 +36,28 @@ func TestTeamDiscussionsIsNotDropped(t *testing.T) {
 	failedWith(t, w.main(), "team_discussions")
 	if len(w.emu.Tokens()) != 0 {
 		t.Error("a token was minted without the permission")
+	}
+}
+
+// The runner passes every input of a step written for the official action,
+// empty when the workflow leaves it out of `with:`, as INPUT_<NAME>; the
+// binary refuses undeclared names whatever their value, so a step that
+// names every official input must mint.
+func TestEveryOfficialInputIsAccepted(t *testing.T) {
+	official, err := permissions.OfficialInputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	for _, in := range official {
+		if _, set := w.step.With[in.Name]; !set {
+			w.step.With[in.Name] = "" // passed, empty: as the runner passes an unset input
+		}
+	}
+	w.step.With["permission-contents"] = "read"
+	res := w.main()
+	succeeded(t, res)
+	if got := w.onlyToken().Permissions; !reflect.DeepEqual(got, map[string]string{"contents": "read"}) {
+		t.Errorf("token permissions = %v", got)
 	}
 }
