@@ -93,7 +93,7 @@ func InputsTable() string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s%s |\n", in.Name, def, mdCell(in.Description), req)
 	}
-	b.WriteString("\nOne `permission-<name>` input per permission GitHub Apps have (")
+	b.WriteString("\nOne `permission-<name>` input per permission GitHub Apps have, and per one the official action declares (")
 	perms := config.PermissionInputs()
 	fmt.Fprintf(&b, "%d in all; the same names work in `permissions`, with dashes or underscores):\n\n", len(perms))
 	b.WriteString("| Input | Levels |\n|---|---|\n")
