@@ -41,6 +41,11 @@ type Config struct {
 	SkipRevoke bool
 	// APIURL is GitHub's REST API base, always ending in "/".
 	APIURL *url.URL
+	// Enterprise, when set, is the enterprise slug whose installation mints
+	// the token; Owner is then that slug and Repositories nil.
+	Enterprise string
+	// CACertificates are PEM certificates to trust besides the system's.
+	CACertificates []byte
 	// Warnings are things worth telling the user that do not stop the run.
 	Warnings []string
 	// Notices are things a user may want to know, such as a permission
@@ -82,7 +87,9 @@ func Read(r Reader, passed []string) (*Config, error) {
 	if c.PrivateKey == "" {
 		bad.addf("input %s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?)", InPrivateKey)
 	}
-	c.readScope(r, &bad)
+	if !c.readEnterprise(r, &bad) {
+		c.readScope(r, &bad)
+	}
 	c.readPermissions(r, extra, &bad)
 
 	if v := r.GetInput(InInstallationID); v != "" {
@@ -94,6 +101,7 @@ func Read(r Reader, passed []string) (*Config, error) {
 	}
 	c.SkipRevoke = readBool(r, InSkipRevoke, &bad)
 	c.readAPIURL(r, &bad)
+	c.CACertificates = readCACertificates(r, &bad)
 	c.Retry = readRetry(r, &bad)
 	if len(bad) > 0 {
 		return nil, &Error{Problems: bad}
@@ -321,13 +329,14 @@ func apiURL(r Reader) (*url.URL, string, error) {
 	return APIBase(raw)
 }
 
-// ReadPost reads what the post phase needs: skip-token-revoke, the API URL
-// and the retry bounds. Post must not fail on inputs the main phase already
+// ReadPost reads what the post phase needs: skip-token-revoke, the API URL,
+// the CA certificates and the retry bounds. Post must not fail on inputs the main phase already
 // reported, so an invalid boolean or number takes its default; only an API
 // URL that cannot be used is an error.
 func ReadPost(r Reader) (*Config, error) {
 	var ignored problems
-	c := &Config{SkipRevoke: readBool(r, InSkipRevoke, &ignored), Retry: readRetry(r, &ignored)}
+	c := &Config{SkipRevoke: readBool(r, InSkipRevoke, &ignored), Retry: readRetry(r, &ignored),
+		CACertificates: readCACertificates(r, &ignored)}
 	u, _, err := apiURL(r)
 	if err != nil {
 		return c, fmt.Errorf("input %s: %w", InAPIURL, err)

@@ -39,6 +39,8 @@ const (
 	InRetryAttempts  = "retry-attempts"
 	InRetrySeconds   = "retry-max-seconds"
 	InRequestTimeout = "request-timeout-seconds"
+	InEnterprise     = "enterprise"
+	InCACertificates = "ca-certificates"
 )
 
 // The retry defaults, declared once: Inputs shows them in action.yml and the
@@ -57,9 +59,11 @@ var Inputs = []Input{
 	{Name: InOwner, Description: "The account that installed the App. Defaults to the current repository's owner. With owner and no repositories, the token reaches every repository of the installation."},
 	{Name: InRepositories, Description: "Repositories the token may reach, comma- or newline-separated, as name or owner/name. Defaults to the current repository when owner is empty too. At most 500."},
 	{Name: InPermissions, Description: "Permissions as in a workflow's permissions: block, one `name: level` per line (e.g. `contents: write`). Merged with the permission-* inputs. Omit all to get everything the installation has."},
+	{Name: InEnterprise, Description: "An enterprise's slug (as in https://github.com/enterprises/SLUG): mint for the App's installation on that enterprise account, for enterprise_* permissions. Not combinable with owner, repositories or installation-id."},
 	{Name: InInstallationID, Description: "The installation's numeric ID, instead of looking it up from owner or repositories. Its account must be the one the token is for (owner, or the current repository's owner): another account is refused before anything is minted."},
 	{Name: InSkipRevoke, Default: "false", Description: "If true, the token is not revoked when the job ends (it still expires after an hour)."},
 	{Name: InAPIURL, Default: "${{ github.api_url }}", Description: "The GitHub REST API URL. For GitHub Enterprise Server: https://HOST/api/v3 (or https://HOST)."},
+	{Name: InCACertificates, Description: "One or more PEM certificates (-----BEGIN CERTIFICATE-----) trusted for every call, in addition to the system's: for GitHub Enterprise Server behind a private CA. The container cannot see the runner host's trust store or NODE_EXTRA_CA_CERTS."},
 	{Name: InRetryAttempts, Default: strconv.Itoa(defaultRetryAttempts), Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
 	{Name: InRetrySeconds, Default: strconv.Itoa(defaultRetrySeconds), Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
 	{Name: InRequestTimeout, Default: strconv.Itoa(defaultRequestTimeoutSeconds), Description: "Timeout in seconds for a single HTTP request to GitHub."},

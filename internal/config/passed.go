@@ -25,8 +25,13 @@ func InputNames(environ []string) []string {
 	return slices.Compact(names)
 }
 
-// permissionPrefix starts the per-permission inputs.
-const permissionPrefix = "permission-"
+// permissionPrefix starts the per-permission inputs. The official action
+// also reads permission_<name> (its tests set INPUT_PERMISSION_ISSUES), so
+// that spelling is read the same way, with a notice.
+const (
+	permissionPrefix     = "permission-"
+	permissionUnderscore = "permission_"
+)
 
 // checkPassed looks at every input the runner passed before any is used.
 // A value shaped like a key or token outside private-key is refused without
@@ -48,7 +53,7 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(passed), names...))))
 	for _, name := range all {
 		value := r.GetInput(name)
-		if name != InPrivateKey && secret.Looks(value) {
+		if name != InPrivateKey && secret.Looks(value) && !(name == InCACertificates && onlyCertificates(value)) {
 			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
 				name, InPrivateKey, name)
 			hidden[name] = true
@@ -56,7 +61,7 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 		}
 		switch {
 		case declared[name]:
-		case strings.HasPrefix(name, permissionPrefix):
+		case strings.HasPrefix(name, permissionPrefix), strings.HasPrefix(name, permissionUnderscore):
 			c.extraPermission(name, value, extra, bad)
 		default:
 			hint := ""
@@ -75,7 +80,7 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 
 // extraPermission handles permission-<name> for a name the table lacks.
 func (c *Config) extraPermission(input, value string, extra permissions.Set, bad *problems) {
-	name := permissions.Normalize(strings.TrimPrefix(input, permissionPrefix))
+	name := permissions.Normalize(input[len(permissionPrefix):]) // either prefix: same length
 	if spec, ok := permissions.Lookup(name); ok {
 		// A known permission spelt with underscores: unambiguous.
 		c.Notices = append(c.Notices, fmt.Sprintf("input %s is read as %s", input, spec.InputName()))

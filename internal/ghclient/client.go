@@ -66,6 +66,8 @@ type Installation struct {
 	Account struct {
 		Login string `json:"login"`
 		Type  string `json:"type"`
+		// Slug names an enterprise account, which has no login.
+		Slug string `json:"slug"`
 	} `json:"account"`
 	// RepositorySelection is "all" or "selected".
 	RepositorySelection string `json:"repository_selection"`

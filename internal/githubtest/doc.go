@@ -17,6 +17,11 @@
 // records what reaches it, MalformedAPI a raw TCP "API" whose status line
 // quotes the credential, and Server.JWTs lists every App JWT presented.
 //
+// Installations may be on an enterprise account (AccountEnterprise, found at
+// /enterprises/{enterprise}/installation), and PrivateCA serves the emulator
+// over HTTPS from a CA no system trusts, as a GitHub Enterprise Server
+// behind a company's own CA (tls.go).
+//
 // It is not a security boundary: it keeps every issued token in memory so
 // tests can inspect them, and it never enforces rate limits on its own.
 package githubtest

@@ -13,6 +13,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /repos/{owner}/{repo}/installation", s.repoInstallation)
 	m.HandleFunc("GET /orgs/{org}/installation", s.orgInstallation)
 	m.HandleFunc("GET /users/{username}/installation", s.userInstallation)
+	m.HandleFunc("GET /enterprises/{enterprise}/installation", s.enterpriseInstallation)
 	// installation token
 	m.HandleFunc("DELETE /installation/token", s.revokeToken)
 	m.HandleFunc("GET /installation/repositories", s.listTokenRepos)

@@ -9,7 +9,9 @@ import (
 // of the App API reads; they decode into go-github's types.
 
 type accountJSON struct {
-	Login   string `json:"login"`
+	Login   string `json:"login,omitempty"` // an enterprise has none
+	Slug    string `json:"slug,omitempty"`  // an enterprise's name in URLs
+	Name    string `json:"name,omitempty"`
 	ID      int64  `json:"id"`
 	NodeID  string `json:"node_id"`
 	Type    string `json:"type"`
@@ -79,7 +81,12 @@ func accountOf(base string, login string, id int64, typ string) accountJSON {
 	}
 }
 
-func (a *account) json(base string) accountJSON { return accountOf(base, a.login, a.id, a.typ) }
+func (a *account) json(base string) accountJSON {
+	if a.typ == AccountEnterprise {
+		return enterpriseOf(a)
+	}
+	return accountOf(base, a.login, a.id, a.typ)
+}
 
 func (r *repo) json(base string) repoJSON {
 	return repoJSON{

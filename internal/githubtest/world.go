@@ -135,7 +135,7 @@ func (w *world) account(login string) *account { return w.accounts[strings.ToLow
 // installationOn returns the installation on the account login, if any.
 func (w *world) installationOn(login string) *installation {
 	for _, in := range w.installs {
-		if strings.EqualFold(in.account.login, login) {
+		if strings.EqualFold(in.account.login, login) && in.account.typ != AccountEnterprise {
 			return in
 		}
 	}

@@ -61,6 +61,8 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 		sc.Warnings = append(sc.Warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}
 	switch {
+	case m.cfg.Enterprise != "" && len(names) == 0:
+		sc.Repositories = "the enterprise " + m.cfg.Enterprise
 	case len(names) > 0:
 		sc.Repositories = shortList(names)
 	case m.cfg.Repositories != nil || tok.RepositorySelection == "selected":

@@ -45,6 +45,9 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		// error already says what to check.
 		return fmt.Errorf("%s: %v", op, bad)
 	}
+	if tlsErr := untrustedCA(op, err, cfg); tlsErr != nil {
+		return tlsErr
+	}
 	// A transport error can quote what a server or proxy sent (a malformed
 	// status line, say): it is server text like any other.
 	return fmt.Errorf("%s: could not reach GitHub at %s: %s. Check input %s and the runner's proxy settings (HTTPS_PROXY, NO_PROXY)",

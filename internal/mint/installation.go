@@ -24,6 +24,8 @@ func (m *Minter) Installation(ctx context.Context) (*ghclient.Installation, erro
 		err  error
 	)
 	switch {
+	case cfg.Enterprise != "":
+		return m.enterpriseInstallation(ctx)
 	case cfg.InstallationID != 0:
 		inst, err = m.gh.GetInstallation(ctx, cfg.InstallationID)
 		if ghclient.StatusOf(err) == 404 {

@@ -27,6 +27,10 @@ type Options struct {
 	Base http.RoundTripper
 	// Getenv reads the environment for the proxy settings; nil means none.
 	Getenv func(string) string
+	// Roots are PEM certificates the default Base trusts besides the
+	// system's (the ca-certificates input); New and TokenClient take them
+	// from the config.
+	Roots []byte
 	// Now is the local clock; nil means time.Now.
 	Now func() time.Time
 	// Sleep waits between retries; nil means a real timer.
@@ -68,7 +72,10 @@ func Deadline(r config.Retry) time.Duration {
 func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
 	base := o.Base
 	if base == nil {
-		base = ghtransport.NewBase(o.Getenv)
+		t := ghtransport.NewBase(o.Getenv)
+		// config checked the certificates already: this cannot fail.
+		_ = ghtransport.AddRoots(t, o.Roots)
+		base = t
 	}
 	base = &ghtransport.LimitBody{Base: base}
 	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
@@ -86,6 +93,7 @@ func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app
 // TokenClient returns a client for calls made with an installation token
 // only (revoking one), for a front door that holds no key.
 func TokenClient(cfg *config.Config, o Options) *ghclient.Client {
+	o.Roots = cfg.CACertificates
 	_, token := Transports(o, Policy(cfg.Retry), nil)
 	return ghclient.New(cfg.APIURL, nil, token)
 }
@@ -99,6 +107,7 @@ type Minter struct {
 
 // New returns a Minter for cfg that signs App JWTs with key.
 func New(cfg *config.Config, key *rsa.PrivateKey, o Options) *Minter {
+	o.Roots = cfg.CACertificates
 	signer := maskingSigner{appkey.NewSigner(cfg.Issuer, key, o.Now), o.mask}
 	app, token := Transports(o, Policy(cfg.Retry), signer)
 	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token)}

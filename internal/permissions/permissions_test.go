@@ -24,8 +24,9 @@ func TestTableMatchesGitHubsList(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(All()), len(raw.Permissions); got != want || want != 59 {
-		t.Fatalf("All() has %d permissions, the table %d (expected 59)", got, want)
+	// 59 from GitHub, plus team_discussions from the official action's inputs.
+	if got, want := len(All()), len(raw.Permissions)+1; got != want || len(raw.Permissions) != 59 {
+		t.Fatalf("All() has %d permissions, the table %d (expected 59, and one from the official action)", got, len(raw.Permissions))
 	}
 	for name, p := range raw.Permissions {
 		spec, ok := Lookup(name)

@@ -50,11 +50,19 @@ var loadTable = sync.OnceValues(func() ([]Spec, error) {
 		return nil, fmt.Errorf("read embedded permissions table: %w", err)
 	}
 	specs := make([]Spec, 0, len(raw.Permissions))
+	known := map[string]bool{}
 	for name, p := range raw.Permissions {
 		levels := slices.Clone(p.Levels)
 		slices.SortFunc(levels, func(a, b string) int { return rank(a) - rank(b) })
 		specs = append(specs, Spec{Name: name, Levels: levels, Description: p.Description, Platforms: p.Platforms})
+		known[name] = true
 	}
+	// The official action's permission inputs join the table (see official.go).
+	official, err := officialOnly(known)
+	if err != nil {
+		return nil, err
+	}
+	specs = append(specs, official...)
 	slices.SortFunc(specs, func(a, b Spec) int {
 		if a.Name < b.Name {
 			return -1
@@ -67,7 +75,8 @@ var loadTable = sync.OnceValues(func() ([]Spec, error) {
 	return specs, nil
 })
 
-// All returns every permission GitHub knows, sorted by name. The slice is shared:
+// All returns every permission GitHub knows, and those only the official
+// action's inputs name (Platforms is OfficialPlatform), sorted by name. The slice is shared:
 // callers must not modify it.
 func All() []Spec {
 	specs, err := loadTable()

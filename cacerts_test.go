@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/pem"
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// privateCAWorld is a world whose GitHub Enterprise Server answers over
+// HTTPS with a certificate from a private CA that no system trusts, and
+// the step's ca-certificates input, until a test changes it, holds that CA.
+func privateCAWorld(t *testing.T) (*world, *githubtest.PrivateCA) {
+	t.Helper()
+	w := newWorld(t)
+	ca := newCA(t)
+	srv, err := ca.ServeTLS(w.emu, ghesHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	w.with("github-api-url", srv.URL, "ca-certificates", string(ca.CertPEM))
+	return w, ca
+}
+
+func newCA(t *testing.T) *githubtest.PrivateCA {
+	t.Helper()
+	ca, err := githubtest.NewPrivateCA("Octo Corp Root CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca
+}
+
+// With the CA in ca-certificates, both phases reach the server: in one
+// PEM block, among other certificates, or as a one-line secret with \n.
+func TestCACertificatesTrustAPrivateCA(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		value func(own, other []byte) string
+	}{
+		{"the CA alone", func(own, _ []byte) string { return string(own) }},
+		{"after another CA", func(own, other []byte) string { return string(other) + "\n" + string(own) }},
+		{"escaped newlines", func(own, _ []byte) string { return strings.ReplaceAll(strings.TrimSpace(string(own)), "\n", `\n`) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, ca := privateCAWorld(t)
+			w.with("ca-certificates", tt.value(ca.CertPEM, newCA(t).CertPEM))
+			res := w.main()
+			succeeded(t, res)
+			succeeded(t, w.post(res.State))
+			if !w.onlyToken().Revoked {
+				t.Error("post did not revoke the token over the private CA")
+			}
+			assertEnterprisePaths(t, w)
+		})
+	}
+}
+
+// Without the CA, or with another, the step fails on the TLS handshake
+// (nothing reaches the server) and says what to do.
+func TestUntrustedCASaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	const hint = "certificate signed by unknown authority: for a server behind a private CA, pass its certificate in `ca-certificates`"
+	t.Run("no ca-certificates", func(t *testing.T) {
+		w, _ := privateCAWorld(t)
+		w.with("ca-certificates", "")
+		failedWith(t, w.main(), hint)
+		if n := len(w.emu.Requests()); n != 0 {
+			t.Errorf("the server answered %d requests without a trusted handshake", n)
+		}
+	})
+	t.Run("another CA", func(t *testing.T) {
+		w, _ := privateCAWorld(t)
+		w.with("ca-certificates", string(newCA(t).CertPEM))
+		failedWith(t, w.main(), hint, "do not sign it")
+	})
+	t.Run("post warns", func(t *testing.T) {
+		w, _ := privateCAWorld(t)
+		res := w.main()
+		succeeded(t, res)
+		w.with("ca-certificates", "")
+		post := w.post(res.State)
+		succeeded(t, post)
+		warned(t, post, hint)
+	})
+}
+
+// The CA applies through an HTTPS proxy too: the tunnel ends at the
+// server, whose certificate is checked against it.
+func TestCACertificatesThroughAProxy(t *testing.T) {
+	t.Parallel()
+	w, _ := privateCAWorld(t)
+	srv := w.step.With["github-api-url"]
+	proxy := startProxy(t, map[string]string{ghesHost + ":443": strings.TrimPrefix(srv, "https://")})
+	w.with("github-api-url", "https://"+ghesHost)
+	w.step.Env["HTTPS_PROXY"] = proxy.url("")
+	res := w.main()
+	succeeded(t, res)
+	tunnelled(t, proxy)
+	succeeded(t, w.post(res.State))
+	if !w.onlyToken().Revoked {
+		t.Error("token not revoked through the proxy")
+	}
+}
+
+// Anything but PEM certificates is refused before any call, naming the
+// input and never quoting what was pasted.
+func TestCACertificatesRefusesOtherText(t *testing.T) {
+	t.Parallel()
+	keyBlock := strings.TrimSpace(appPEM)
+	for _, tt := range []struct {
+		name, value, want string
+		hidden            []string
+	}{
+		{"not PEM", "not-a-certificate-s3cret", "input ca-certificates holds text that is not a PEM certificate", []string{"s3cret"}},
+		{"a private key", keyBlock, "input ca-certificates holds what looks like a private key", nil},
+		{"a key among certificates", string(newCA(t).CertPEM) + keyBlock, "input ca-certificates holds what looks like a private key", nil},
+		{"a broken certificate", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("garbage")})), "certificate 1 cannot be read", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := privateCAWorld(t)
+			w.with("ca-certificates", tt.value)
+			res := w.main()
+			failedWith(t, res, tt.want)
+			for _, h := range tt.hidden {
+				if strings.Contains(res.Stdout, h) {
+					t.Errorf("the log quotes %q", h)
+				}
+			}
+			if n := len(w.emu.Requests()); n != 0 {
+				t.Errorf("GitHub saw %d requests", n)
+			}
+		})
+	}
+}

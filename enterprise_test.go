@@ -1,0 +1,120 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// octoEnterprise is the enterprise account withEnterprise installs the App on.
+const octoEnterprise = "octo-enterprise"
+
+// withEnterprise installs the App on the enterprise octoEnterprise as
+// installation 1004, granted perms.
+func withEnterprise(perms map[string]string) worldOption {
+	return func(c *githubtest.Config) {
+		c.Installations = append(c.Installations, githubtest.Installation{
+			ID: 1004, Account: octoEnterprise, AccountType: githubtest.AccountEnterprise,
+			RepositorySelection: "all", Permissions: perms,
+		})
+	}
+}
+
+var enterprisePerms = map[string]string{
+	"enterprise_organization_installations": "write",
+	"enterprise_custom_properties":          "read",
+}
+
+// The enterprise input mints for the App's enterprise installation, found
+// through GET /enterprises/{enterprise}/installation, with enterprise_*
+// permissions; post revokes the token as for any other.
+func TestEnterpriseToken(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		with      []string
+		wantPerms map[string]string
+	}{
+		{"enterprise permissions", []string{"permission-enterprise-organization-installations", "read"},
+			map[string]string{"enterprise_organization_installations": "read"}},
+		{"everything the installation has", nil, enterprisePerms},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise).with(tt.with...)
+			res := w.main()
+			succeeded(t, res)
+			if got, want := w.calls(), []string{
+				"GET /enterprises/" + octoEnterprise + "/installation",
+				"POST /app/installations/1004/access_tokens",
+				"GET /users/release-bot[bot]",
+			}; !reflect.DeepEqual(got, want) {
+				t.Errorf("calls = %q, want %q", got, want)
+			}
+			tok := w.onlyToken()
+			if !reflect.DeepEqual(tok.Permissions, tt.wantPerms) || tok.Repositories != nil {
+				t.Errorf("token has %v on %v, want %v and no repository list", tok.Permissions, tok.Repositories, tt.wantPerms)
+			}
+			if res.Outputs["installation-id"] != "1004" || res.Outputs["token"] != tok.Token {
+				t.Errorf("outputs = %v", res.Outputs)
+			}
+			if want := "Minted an installation token for the enterprise " + octoEnterprise; !strings.Contains(res.Log(), want) {
+				t.Errorf("log lacks %q:\n%s", want, res.Log())
+			}
+			if !strings.Contains(res.Summary, "| Installation | 1004 on "+octoEnterprise+" |") {
+				t.Errorf("summary:\n%s", res.Summary)
+			}
+			succeeded(t, w.post(res.State))
+			if !w.onlyToken().Revoked {
+				t.Error("post did not revoke the enterprise token")
+			}
+		})
+	}
+}
+
+// owner, repositories and installation-id with enterprise are refused
+// before any call: which installation should mint would be unclear.
+func TestEnterpriseRefusesAccountScope(t *testing.T) {
+	t.Parallel()
+	for _, with := range [][]string{
+		{"owner", "octo-org"},
+		{"repositories", "app"},
+		{"owner", "octo-org", "repositories", "app"},
+		{"installation-id", "1004"},
+	} {
+		t.Run(strings.Join(with, "="), func(t *testing.T) {
+			w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise).with(with...)
+			res := w.main()
+			failedWith(t, res, "input enterprise cannot be combined with "+with[0], "use one step for the enterprise")
+			if n := len(w.emu.Requests()); n != 0 {
+				t.Errorf("GitHub saw %d requests", n)
+			}
+		})
+	}
+}
+
+// An App not installed on the enterprise says so, and what to do.
+func TestEnterpriseNotInstalled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", "other-enterprise")
+	failedWith(t, w.main(), "is not installed on the enterprise other-enterprise", "install it on the enterprise account")
+	if len(w.emu.Tokens()) != 0 {
+		t.Error("a token was minted")
+	}
+	// An account installation is not an enterprise one, and the other way round.
+	w = newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", "octo-org")
+	failedWith(t, w.main(), "is not installed on the enterprise octo-org")
+	w = newWorld(t, withEnterprise(enterprisePerms)).with("owner", octoEnterprise)
+	failedWith(t, w.main(), "is not installed on "+octoEnterprise)
+}
+
+// Permissions the enterprise did not grant are refused before minting.
+func TestEnterprisePermissionsNotGranted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise, "permission-enterprise-administration", "write")
+	failedWith(t, w.main(), "enterprise installation cannot grant", "enterprise_administration")
+	if len(w.emu.Tokens()) != 0 {
+		t.Error("a token was minted")
+	}
+}
