@@ -43,7 +43,7 @@ digest=$(cat "$work/out1/digest")
 [[ "$ref" == "$repository@$digest" ]] || die "release.sh wrote image '$ref', want $repository@$digest"
 grep -qxF "  image: docker://$ref" "$work/out1/action.yml" ||
 	die "the released action.yml does not pin runs.image to docker://$ref"
-grep -qF 'image: Dockerfile' "$work/out1/action.yml" && die "the released action.yml still builds from the Dockerfile"
+grep -qxF '  image: Dockerfile' "$work/out1/action.yml" && die "the released action.yml still builds from the Dockerfile"
 grep -qxF '  image: Dockerfile' "$repo_root/action.yml" ||
 	die "the repository's action.yml must keep image: Dockerfile (uses: ./ and branch pins build from source)"
 log "released $ref in ${release_time}s"
