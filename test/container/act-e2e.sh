@@ -14,6 +14,12 @@
 #
 # Usage: act-e2e.sh ACT_BINARY
 # Prints "act run time: N s" lines for the README.
+#
+# With ACT_E2E_WORKDIR=DIR, act runs in DIR instead of the repository (DIR
+# holds .github/workflows/e2e.yml and an action.yml, e.g. a released one).
+# With ACT_E2E_PULLED_IMAGE=REPOSITORY@sha256:..., the mint job's log must
+# show act pulling exactly that reference and building no image: the proof
+# that a released action.yml is used by digest (release-e2e.sh sets both).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,6 +28,11 @@ act=${1:?usage: act-e2e.sh ACT_BINARY}
 need_cmd podman go curl jq sha256sum
 job_image=$(build_base_ref) # busybox + Go: enough for the workflow's sh steps
 podman image exists "$job_image" || die "job image $job_image missing; run make-golang-base.sh"
+
+act_workdir=${ACT_E2E_WORKDIR:-$repo_root}
+pulled_image=${ACT_E2E_PULLED_IMAGE:-}
+[[ -f "$act_workdir/action.yml" && -f "$act_workdir/.github/workflows/e2e.yml" ]] ||
+	die "$act_workdir lacks action.yml or .github/workflows/e2e.yml"
 
 work=$(mktemp -d /tmp/app-token-act.XXXXXX)
 emulator_pid="" service_pid=""
@@ -53,7 +64,7 @@ export APP_TOKEN_E2E_PRIVATE_KEY
 run_act() {
 	local job=$1 start=$SECONDS
 	set +e
-	(cd "$repo_root" && timeout 900 "$act" workflow_dispatch \
+	(cd "$act_workdir" && timeout 900 "$act" workflow_dispatch \
 		-W .github/workflows/e2e.yml -j "$job" \
 		-P "ubuntu-latest=$job_image" --pull=false --no-cache-server \
 		--container-daemon-socket - \
@@ -107,6 +118,14 @@ emulator_state | jq -e '[.dispatches[] | select(.kind == "repository_dispatch" a
 emulator_state | jq -e '[.dispatches[] | select(.repo == "docs")] | length == 0' >/dev/null ||
 	die "a dispatch to octo-org/docs was accepted"
 assert_post_ran "$log_file" "Mint a token for octo-org/app and octo-org/infra"
+if [[ -n "$pulled_image" ]]; then
+	grep -qF "docker pull image=$pulled_image " "$log_file" ||
+		fail_log "$log_file" "act did not pull $pulled_image (is action.yml's runs.image docker://$pulled_image?)"
+	if grep -qF 'docker build -t' "$log_file"; then
+		fail_log "$log_file" "act built an image although action.yml names a prebuilt one"
+	fi
+	log "mint job: act pulled the action's image by digest ($pulled_image) and built none"
+fi
 assert_no_token_in "$log_file"
 log "mint job: token scoped as asked, dispatch recorded, outputs right, token masked, post ran" \
 	"(revoked under act: $(jq .revoked <<<"$record"); act hands post no state)"

@@ -65,7 +65,8 @@ action_image="localhost/app-token:e2e"
 # fully qualified the way Docker resolves a short name.
 build_base_ref() {
 	local ref
-	ref=$(awk 'toupper($1) == "FROM" { print $2; exit }' "$repo_root/Dockerfile")
+	# The first field after FROM that is no flag (--platform=...).
+	ref=$(awk 'toupper($1) == "FROM" { for (i = 2; i <= NF; i++) if ($i !~ /^--/) { print $i; exit } }' "$repo_root/Dockerfile")
 	[[ -n "$ref" ]] || die "no FROM line in $repo_root/Dockerfile"
 	case "$ref" in
 	*/*/*) ;;                      # registry/namespace/name
@@ -105,3 +106,47 @@ emulator_state() {
 
 # sha256_of STRING: hex digest, so tokens can be compared without printing them.
 sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# start_registry DIR: starts a real OCI registry (Debian's docker-registry,
+# the CNCF distribution registry) on a free 127.0.0.1 port with its storage
+# in DIR, and lists it as a plain-HTTP ("insecure") registry for podman in
+# a registries.conf.d drop-in, so podman and act (through podman's API) can
+# push to and pull from it. Sets registry_pid, REGISTRY_ADDR and
+# registry_conf; the caller's trap must call stop_registry.
+start_registry() {
+	local dir=$1 port
+	need_cmd docker-registry curl
+	mkdir -p "$dir/data"
+	for port in $(shuf -i 20000-29999 -n 20); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+	done
+	REGISTRY_ADDR="127.0.0.1:$port"
+	cat >"$dir/config.yml" <<CONF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+CONF
+	registry_conf="/etc/containers/registries.conf.d/50-app-token-test-registry-$port.conf"
+	mkdir -p /etc/containers/registries.conf.d
+	printf '# written by app-token test/container/lib.sh; removed when the test ends\n[[registry]]\nlocation = "%s"\ninsecure = true\n' \
+		"$REGISTRY_ADDR" >"$registry_conf"
+	docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+	registry_pid=$!
+	wait_for 30 "the registry to answer at http://$REGISTRY_ADDR/v2/" curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/"
+	export REGISTRY_ADDR
+	log "registry up at $REGISTRY_ADDR (pid $registry_pid)"
+}
+
+# stop_registry: ends the registry start_registry started and removes its
+# registries.conf.d drop-in.
+stop_registry() {
+	stop_pid "${registry_pid:-}" "docker-registry"
+	[[ -z "${registry_conf:-}" ]] || rm -f "$registry_conf"
+}

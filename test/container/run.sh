@@ -7,6 +7,10 @@
 #   4. podman build        the action image; size and contents checked
 #   5. runner-harness.sh   main then post exactly as the runner runs them
 #   6. act-e2e.sh          .github/workflows/e2e.yml under act
+#   7. release-e2e.sh      scripts/release.sh against a local registry, the
+#                          index checked, the digest reproduced, the released
+#                          action.yml under act (image pulled by digest), and
+#                          bench-cold.sh's per-job cost figures
 # Exits non-zero with a "FAIL:" line on the first failure. Prints the
 # figures the README quotes (image size, build time, act run time).
 set -euo pipefail
@@ -65,12 +69,17 @@ act_start=$SECONDS
 bash "$here/act-e2e.sh" "$act"
 act_time=$((SECONDS - act_start))
 
+release_start=$SECONDS
+bash "$here/release-e2e.sh" "$act"
+release_time=$((SECONDS - release_start))
+
 cat <<EOF
 container tests: figures for the README
   image size:          $((size / 1000)) kB ($size bytes, uncompressed)
   image build time:    ${build_time} s (podman build, this run)
   runner harness time: ${harness_time} s
   act e2e run time:    ${act_time} s (both jobs, act building the image itself)
+  release e2e time:    ${release_time} s (two releases, act with the release, the benchmark)
   total:               $((SECONDS - total_start)) s
-container-tests: 2 passed, 0 failed
+container-tests: 3 passed, 0 failed
 EOF
