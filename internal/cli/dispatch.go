@@ -26,13 +26,13 @@ const maxEventType = 100
 func runDispatch(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
 	app := newAppFlags(c, fs)
-	app.in.define(fs, config.InInstallationID, "the installation's ID, instead of looking it up (see `app-token installations`)")
-	repository := fs.String("repository", "", "the repository to send the event to, as owner/name")
-	eventType := fs.String("event-type", "", "send repository_dispatch with this event type")
-	payload := fs.String("payload", "", "repository_dispatch's client_payload, a JSON object")
-	workflow := fs.String("workflow", "", "send workflow_dispatch to this workflow (file name like release.yml, or its ID)")
-	ref := fs.String("ref", "", "workflow_dispatch: the branch or tag to run the workflow on")
-	wfInputs := fs.String("inputs", "", "workflow_dispatch: the workflow's inputs, a JSON object")
+	app.installationID(fs)
+	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
+	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
+	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")
+	workflow := fs.String("workflow", "", "send workflow_dispatch to this `WORKFLOW` (file name like release.yml, or its ID)")
+	ref := fs.String("ref", "", "workflow_dispatch: the branch or tag (`REF`) to run the workflow on")
+	wfInputs := fs.String("inputs", "", "workflow_dispatch: the workflow's inputs, a `JSON` object")
 	if err := c.parse(fs, args, "--repository OWNER/NAME (--event-type TYPE [--payload JSON] | --workflow FILE --ref REF [--inputs JSON])"); err != nil {
 		return err
 	}

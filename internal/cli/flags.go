@@ -59,10 +59,10 @@ func (in *inputs) define(fs *flag.FlagSet, name, help string) {
 // newInputs registers the flags every command that talks to GitHub has.
 func newInputs(c *command, fs *flag.FlagSet) *inputs {
 	in := &inputs{values: map[string]string{}, getenv: c.env.Getenv}
-	in.define(fs, config.InAPIURL, "GitHub's REST API URL (default $GITHUB_API_URL, else https://api.github.com; for GitHub Enterprise Server https://HOST/api/v3)")
-	in.define(fs, config.InRetryAttempts, "attempts per API call on transient failures, 1 to 10 (default 4)")
-	in.define(fs, config.InRetrySeconds, "time budget in seconds for one API call including retries (default 60)")
-	in.define(fs, config.InRequestTimeout, "timeout in seconds for one HTTP request (default 20)")
+	in.define(fs, config.InAPIURL, "GitHub's REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; for GitHub Enterprise Server https://HOST/api/v3)")
+	in.define(fs, config.InRetryAttempts, "`N` attempts per API call on transient failures, 1 to 10 (default 4)")
+	in.define(fs, config.InRetrySeconds, "time budget in `SECONDS` for one API call including retries (default 60)")
+	in.define(fs, config.InRequestTimeout, "timeout in `SECONDS` for one HTTP request (default 20)")
 	return in
 }
 
@@ -76,19 +76,24 @@ type appFlags struct {
 
 func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 	a := &appFlags{in: newInputs(c, fs)}
-	a.in.define(fs, config.InClientID, "the App's client ID (default $"+EnvClientID+")")
-	a.in.define(fs, config.InAppID, "the App's numeric ID, instead of --client-id (default $"+EnvAppID+")")
-	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from this file; - reads it from stdin")
-	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from this environment variable (default "+EnvPrivateKey+")")
+	a.in.define(fs, config.InClientID, "the App's client `ID` (default $"+EnvClientID+")")
+	a.in.define(fs, config.InAppID, "the App's numeric `ID`, instead of --client-id (default $"+EnvAppID+")")
+	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
+	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+EnvPrivateKey+")")
 	return a
 }
 
 // scopeFlags are the flags that say what a token may reach.
 func (a *appFlags) scopeFlags(fs *flag.FlagSet) {
-	a.in.define(fs, config.InOwner, "the account that installed the App; alone, the token reaches all its repositories")
-	a.in.define(fs, config.InRepositories, "repositories the token may reach, comma-separated, as name or owner/name")
-	a.in.define(fs, config.InPermissions, "permissions as in a workflow's permissions: block, e.g. 'contents: write, issues: read' (default: all the installation has)")
-	a.in.define(fs, config.InInstallationID, "the installation's ID, instead of looking it up (see `app-token installations`)")
+	a.in.define(fs, config.InOwner, "the account that installed the App (`OWNER`); alone, the token reaches all its repositories")
+	a.in.define(fs, config.InRepositories, "`REPOSITORIES` the token may reach, comma-separated, as name or owner/name")
+	a.in.define(fs, config.InPermissions, "`PERMISSIONS` as in a workflow's permissions: block, e.g. 'contents: write, issues: read' (default: all the installation has)")
+	a.installationID(fs)
+}
+
+// installationID registers --installation-id, which saves a lookup.
+func (a *appFlags) installationID(fs *flag.FlagSet) {
+	a.in.define(fs, config.InInstallationID, "the installation's `ID`, instead of looking it up (see 'app-token installations')")
 }
 
 // maxKey bounds the key read from a file or stdin: a PEM is a few KiB.

@@ -17,7 +17,7 @@ import (
 func runRevoke(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
 	in := newInputs(c, fs)
-	tokenEnv := fs.String("token-env", "", "read the token from this environment variable instead of stdin")
+	tokenEnv := fs.String("token-env", "", "read the token from the environment variable `NAME` instead of stdin")
 	if err := c.parse(fs, args, "[--token-env NAME] < token"); err != nil {
 		return err
 	}
