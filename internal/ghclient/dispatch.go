@@ -8,13 +8,14 @@ import (
 	"reflect"
 )
 
-// opening is the character a successful answer decoded into into must
-// start with: '[' for a list (a pointer to a slice), else '{'.
-func opening(into any) byte {
+// expected is how a successful answer decoded into into must start, and
+// what it is called: an array for a list (a pointer to a slice), else an
+// object.
+func expected(into any) (open byte, kind string) {
 	if t := reflect.TypeOf(into); t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Slice {
-		return '['
+		return '[', "array"
 	}
-	return '{'
+	return '{', "object"
 }
 
 // maxInstallationPages bounds ListInstallations: 100 pages of 100 are more
