@@ -87,10 +87,21 @@ var subcommands = []struct {
 }
 
 // Run runs the command line args (without the program name) and returns
-// the exit code.
-func Run(ctx context.Context, args []string, env Env) int {
+// the exit code. A panic is one line on stderr and exit 1, without its
+// stack (which could hold a secret's bytes), as in the action.
+func Run(ctx context.Context, args []string, env Env) (code int) {
 	redactor := &secret.Redactor{}
 	stderr := &secret.Writer{W: env.Stderr, Redactor: redactor}
+	defer func() {
+		if r := recover(); r != nil {
+			msg := oneLine(fmt.Sprint(r))
+			if len(msg) > 200 {
+				msg = msg[:200] + "…"
+			}
+			fmt.Fprintf(stderr, "app-token crashed: %s. Please report this at the project's repository.\n", msg)
+			code = ExitFailed
+		}
+	}()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		out := env.Stdout
 		if len(args) == 0 {

@@ -27,3 +27,12 @@ func TestUsageAndExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// A panic is one line on stderr and exit 1, never a stack trace.
+func TestPanicIsOneLine(t *testing.T) {
+	var errb strings.Builder
+	code := Run(t.Context(), []string{"version"}, Env{Stderr: &errb}) // no stdout: writing to it panics
+	if code != ExitFailed || !strings.HasPrefix(errb.String(), "app-token crashed: ") || strings.Count(errb.String(), "\n") != 1 || strings.Contains(errb.String(), "goroutine") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
