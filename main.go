@@ -1,11 +1,16 @@
 // Command app-token is a GitHub Action that turns a GitHub App's credentials
 // into an installation access token scoped to the repositories and
-// permissions a step needs, and revokes it when the job ends.
+// permissions a step needs, and revokes it when the job ends; and the same
+// thing as a command line (internal/cli) for everywhere else.
 //
 // One binary serves both phases. The runner passes the same args to every
 // phase and starts each with `docker run --entrypoint PATH`, so the phase is
 // told by the name the binary was started as: app-token for main,
-// app-token-post for post (see Dockerfile and action.yml).
+// app-token-post for post (see Dockerfile and action.yml). Started with no
+// arguments under the runner (GITHUB_ACTIONS=true) it is the action, exactly
+// as before; with a subcommand it is the command line. The native action's
+// entry (native/entry.js) names the phase instead: `app-token action main`
+// or `app-token action post`, as node starts every file under one name.
 package main
 
 import (
@@ -14,26 +19,74 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/app-token/app-token/internal/action"
+	"github.com/app-token/app-token/internal/cli"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
 
+// version is set at release build time (-ldflags "-X main.version=v1.2.3");
+// otherwise the module version `go install` recorded is used.
+var version = ""
+
 func main() {
-	os.Exit(run(os.Args[0]))
+	args := os.Args[1:]
+	phase, isAction := actionPhase(os.Args[0], args, os.Getenv("GITHUB_ACTIONS") == "true")
+	if !isAction {
+		os.Exit(runCLI(args))
+	}
+	os.Exit(run(phase))
 }
 
-// run executes the phase named by argv0 and returns the exit code. A failure
+// actionPhase tells whether the process is the action, and which phase:
+// no arguments under the runner (the container action, phase by argv0), or
+// `action main|post` under the runner (the native action).
+func actionPhase(argv0 string, args []string, underRunner bool) (phase string, ok bool) {
+	switch {
+	case !underRunner:
+		return "", false
+	case len(args) == 0 && strings.HasSuffix(filepath.Base(argv0), "-post"):
+		return "post", true
+	case len(args) == 0:
+		return "main", true
+	case len(args) == 2 && args[0] == "action" && (args[1] == "main" || args[1] == "post"):
+		return args[1], true
+	}
+	return "", false
+}
+
+// runCLI runs the command line with the real world.
+func runCLI(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cli.Run(ctx, args, cli.Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Version: buildVersion(),
+	})
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// run executes the action's phase ("main" or "post") and returns the exit code. A failure
 // is reported as one ::error:: line; a panic is reported the same way, without
 // its stack (which could hold a secret's bytes).
 //
 // Everything the phase prints passes through a secret.Writer: one line per
 // write, and no secret the phase masked (nor anything shaped like a key,
 // JWT or token) reaches the log, whichever code printed it.
-func run(argv0 string) (code int) {
+func run(phaseName string) (code int) {
 	redactor := &secret.Redactor{}
 	a := githubactions.New(githubactions.WithWriter(&secret.Writer{W: os.Stdout, Redactor: redactor}))
 	defer func() {
@@ -46,7 +99,7 @@ func run(argv0 string) (code int) {
 	defer stop()
 
 	phase := action.Main
-	if strings.HasSuffix(filepath.Base(argv0), "-post") {
+	if phaseName == "post" {
 		phase = action.Post
 	}
 	if err := phase(ctx, a, action.Deps{Redactor: redactor}); err != nil {

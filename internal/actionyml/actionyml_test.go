@@ -14,10 +14,11 @@ var update = flag.Bool("update", false, "rewrite action.yml and the README's tab
 
 const (
 	actionPath = "../../action.yml"
+	nativePath = "../../" + NativeActionPath
 	readmePath = "../../README.md"
 )
 
-// TestGeneratedFilesAreCurrent fails when action.yml or the README tables
+// TestGeneratedFilesAreCurrent fails when action.yml, native/action.yml or the README tables
 // differ from what the declarations render; -update rewrites them.
 func TestGeneratedFilesAreCurrent(t *testing.T) {
 	t.Parallel()
@@ -33,20 +34,23 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("README.md: %v", err)
 	}
+	files := map[string]string{actionPath: want, nativePath: string(NativeActionYML())}
 	if *update {
-		if err := os.WriteFile(actionPath, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(readmePath, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
+		files[readmePath] = doc
+		for path, content := range files {
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	got, err := os.ReadFile(actionPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != want {
-		t.Errorf("action.yml is out of date: run `go generate ./internal/actionyml`")
+	for path, want := range files {
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%s is out of date: run `go generate ./internal/actionyml`", path)
+		}
 	}
 	if string(readme) != doc && !*update {
 		t.Errorf("README.md's input/output tables are out of date: run `go generate ./internal/actionyml`")
@@ -79,6 +83,26 @@ func TestActionYMLMatchesThePermissionTable(t *testing.T) {
 		"  github-api-url:\n", `    default: "${{ github.api_url }}"`} {
 		if !strings.Contains(string(data), need) {
 			t.Errorf("action.yml lacks %q", need)
+		}
+	}
+}
+
+// The native action declares exactly the container action's inputs and
+// outputs, and runs the entry for both phases, revoking always.
+func TestNativeActionMatchesTheContainerAction(t *testing.T) {
+	t.Parallel()
+	container, native := string(ActionYML()), string(NativeActionYML())
+	cut := func(s string) string {
+		head, _, _ := strings.Cut(s, "runs:\n")
+		_, rest, _ := strings.Cut(head, "description:")
+		return rest
+	}
+	if cut(container) != cut(native) {
+		t.Error("native/action.yml's inputs or outputs differ from action.yml's")
+	}
+	for _, need := range []string{"  using: node24\n", "  main: main.js\n", "  post: post.js\n", "  post-if: always()\n"} {
+		if !strings.Contains(native, need) {
+			t.Errorf("native/action.yml lacks %q", need)
 		}
 	}
 }

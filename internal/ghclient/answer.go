@@ -58,7 +58,8 @@ func (a answerOf) failed(err error) error {
 	return &transportError{err}
 }
 
-// decode reads a successful answer's body, which must be one JSON object.
+// decode reads a successful answer's body, which must be one JSON object
+// (or array, for a list; see expected).
 // Go's json would take an empty body, or null, as a zero value, and would
 // quote the server's bytes in a syntax error: both are refused here in the
 // action's own words.
@@ -67,8 +68,8 @@ func (a answerOf) decode(data []byte, into any) error {
 	if len(trimmed) == 0 {
 		return a.bad("is empty where a JSON object was expected: check input github-api-url")
 	}
-	if trimmed[0] != '{' {
-		return a.bad("is not a JSON object: check input github-api-url")
+	if open, kind := expected(into); trimmed[0] != open {
+		return a.bad("is not a JSON " + kind + ": check input github-api-url")
 	}
 	err := json.Unmarshal(trimmed, into)
 	var (

@@ -120,10 +120,10 @@ func shortList(names []string) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxShown], ", "), len(names)-maxShown)
 }
 
-// validToken reports whether a minted token can be masked, saved and sent
+// ValidToken reports whether a token can be masked, saved and sent
 // as it is: GitHub's tokens are ASCII letters, digits and a few marks
 // (the newer ones are long and dotted).
-func validToken(t string) bool {
+func ValidToken(t string) bool {
 	if len(t) < 16 || len(t) > 4096 {
 		return false
 	}

@@ -149,7 +149,7 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 	}
 	// The shape is checked before the mask, so a hostile answer cannot
 	// smuggle a workflow command into it.
-	if !validToken(tok.Token) {
+	if !ValidToken(tok.Token) {
 		return nil, fmt.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is input %s GitHub's API?", inst.ID, config.InAPIURL)
 	}
 	m.opts.mask(tok.Token)

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// cli runs the built binary as a command line in a shell that holds the
+// App's client ID and key, and fails the test if the key, an App JWT or a
+// token shows anywhere but the token on stdout.
+func (w *world) cli(stdin string, extraEnv []string, args ...string) (code int, stdout, stderr string) {
+	w.t.Helper()
+	cmd := exec.CommandContext(w.ctx(), binary, args...)
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
+		"APP_TOKEN_PRIVATE_KEY=" + appPEM,
+		"GITHUB_API_URL=" + w.srv.URL,
+	}, extraEnv...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		w.t.Fatal(err)
+	}
+	stdout, stderr = out.String(), errb.String()
+	for _, s := range append(append([]string(nil), w.secrets...), w.emu.JWTs()...) {
+		if strings.Contains(stdout+stderr, s) {
+			w.t.Errorf("app-token %s: key line or App JWT leaked\nstdout %q\nstderr %q", strings.Join(args, " "), stdout, stderr)
+		}
+	}
+	for _, tok := range w.emu.Tokens() {
+		if strings.Contains(stderr, tok.Token) {
+			w.t.Errorf("app-token %s: token on stderr %q", strings.Join(args, " "), stderr)
+		}
+	}
+	return cmd.ProcessState.ExitCode(), stdout, stderr
+}
+
+// The classic case through the real binary: one command, the emulator
+// records the event, the token is scoped to the repository and revoked.
+func TestCLIDispatchEndToEnd(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	code, stdout, stderr := w.cli("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild", "--payload", `{"ref":"main"}`)
+	if code != 0 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	d := w.emu.Dispatches()
+	if len(d) != 1 || d[0].Kind != "repository_dispatch" || d[0].Repo != "docs" || d[0].EventType != "rebuild" || string(d[0].ClientPayload) != `{"ref":"main"}` {
+		t.Fatalf("dispatches %+v", d)
+	}
+	tok := w.onlyToken()
+	if !tok.Revoked || len(tok.Repositories) != 1 || len(tok.Permissions) != 1 || tok.Permissions["contents"] != "write" {
+		t.Errorf("token %+v: want one repository, contents:write only, revoked", tok)
+	}
+}
+
+// A subcommand is the command line even under the runner (a `run:` step);
+// token then revoke round-trips through stdin; exit codes are as documented.
+func TestCLIExitCodes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	underRunner := []string{"GITHUB_ACTIONS=true"}
+	code, token, stderr := w.cli("", underRunner, "token", "--owner", "octocat")
+	if code != 0 || token != w.onlyToken().Token+"\n" {
+		t.Fatalf("token: exit %d, stdout %q, stderr %q", code, token, stderr)
+	}
+	if code, _, stderr := w.cli(token, nil, "revoke"); code != 0 || !w.emu.Tokens()[0].Revoked {
+		t.Fatalf("revoke: exit %d, stderr %q, revoked %t", code, stderr, w.emu.Tokens()[0].Revoked)
+	}
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{nil, nil, 2, "Commands:"},
+		{nil, []string{"token", "--owner", "octo-org", "--permissions", "contents: writ"}, 2, `"contents" cannot be "writ"`},
+		{[]string{"APP_TOKEN_PRIVATE_KEY="}, []string{"installations"}, 2, "no private key"},
+		{nil, []string{"token", "--owner", "stranger-org"}, 1, "not installed on stranger-org"},
+		{nil, []string{"dispatch", "--repository", "octo-org/website", "--event-type", "x"}, 1, "cannot reach repository octo-org/website"},
+	} {
+		code, stdout, stderr := w.cli("", tc.env, tc.args...)
+		if code != tc.code || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "goroutine") {
+			t.Errorf("app-token %s: exit %d, stdout %q, stderr %q; want exit %d and %q on stderr", strings.Join(tc.args, " "), code, stdout, stderr, tc.code, tc.want)
+		}
+	}
+}

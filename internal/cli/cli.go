@@ -1,0 +1,235 @@
+// Package cli is the command line's front door to the minting core
+// (internal/mint), for systems outside GitHub Actions: a cron job, another
+// CI, a laptop. Each subcommand lives in its own file; all of them read
+// their flags into the same config.Reader the action reads its inputs
+// through, so every rule (scope, permissions block, typo suggestions,
+// hidden secrets) and every error is the action's.
+//
+// Only the token ever reaches stdout, and only where a command prints it.
+// Everything else (errors, notes, retries) goes to stderr through a
+// secret.Writer, so no key line, App JWT or token reaches it whichever
+// code wrote the line. Everything environmental arrives in Env, so tests
+// drive commands in process as well as through the built binary.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
+)
+
+// Exit codes, documented in docs/cli.md.
+const (
+	// ExitOK: the command did what it was asked.
+	ExitOK = 0
+	// ExitFailed: GitHub refused, could not be reached, or answered with
+	// something unusable; or a token came back wider than asked (and was
+	// revoked).
+	ExitFailed = 1
+	// ExitUsage: a flag, argument or key is wrong; nothing was sent to GitHub.
+	ExitUsage = 2
+)
+
+// Env is the outside world a command uses. Nil fields mean the real one
+// where there is one (Base, Now, Sleep); Getenv, Stdin, Stdout and Stderr
+// must be set.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
+	// over Getenv (so HTTPS_PROXY and NO_PROXY apply).
+	Base  http.RoundTripper
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Version is printed by `app-token version`.
+	Version string
+}
+
+// command is one run of a subcommand: its name, the world, and the
+// redactor every secret it learns is added to before it can be printed.
+type command struct {
+	name     string
+	env      Env
+	redactor *secret.Redactor
+	stderr   io.Writer
+	quiet    bool
+}
+
+// usageError is a mistake in how the command was called, found before any
+// call to GitHub.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// subcommands maps each name to its run function and one line of help.
+var subcommands = []struct {
+	name, summary string
+	run           func(ctx context.Context, c *command, args []string) error
+}{
+	{"token", "mint an installation token and print it", runToken},
+	{"revoke", "revoke a token read from stdin or an environment variable", runRevoke},
+	{"installations", "list the App's installations (ID, account, type, repository selection)", runInstallations},
+	{"dispatch", "send repository_dispatch or workflow_dispatch with a token scoped to one repository, then revoke it", runDispatch},
+}
+
+// Run runs the command line args (without the program name) and returns
+// the exit code. A panic is one line on stderr and exit 1, without its
+// stack (which could hold a secret's bytes), as in the action.
+func Run(ctx context.Context, args []string, env Env) (code int) {
+	redactor := &secret.Redactor{}
+	stderr := &secret.Writer{W: env.Stderr, Redactor: redactor}
+	defer func() {
+		if r := recover(); r != nil {
+			msg := oneLine(fmt.Sprint(r))
+			if len(msg) > 200 {
+				msg = msg[:200] + "…"
+			}
+			fmt.Fprintf(stderr, "app-token crashed: %s. Please report this at the project's repository.\n", msg)
+			code = ExitFailed
+		}
+	}()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		out := env.Stdout
+		if len(args) == 0 {
+			out = env.Stderr
+		}
+		fmt.Fprint(out, usage())
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintf(env.Stdout, "app-token %s\n", env.Version)
+		return ExitOK
+	}
+	for _, sc := range subcommands {
+		if sc.name != args[0] {
+			continue
+		}
+		c := &command{name: sc.name, env: env, redactor: redactor, stderr: stderr}
+		err := sc.run(ctx, c, args[1:])
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return ExitOK
+		case err != nil:
+			fmt.Fprintf(stderr, "app-token %s: %s\n", sc.name, oneLine(flagWords(err.Error())))
+			var u *usageError
+			if errors.As(err, &u) {
+				return ExitUsage
+			}
+			return ExitFailed
+		}
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "app-token: unknown command %s: run `app-token help` for the commands\n", secret.Quote(args[0]))
+	return ExitUsage
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("app-token mints short-lived GitHub App installation tokens scoped to what you ask for.\n\nUsage:\n  app-token <command> [flags]\n\nCommands:\n")
+	for _, sc := range subcommands {
+		fmt.Fprintf(&b, "  %-14s %s\n", sc.name, sc.summary)
+	}
+	b.WriteString("  version        print the version\n\nRun `app-token <command> -h` for a command's flags. Exit codes: 0 done, 1 failed, 2 usage error (nothing sent to GitHub).\n")
+	return b.String()
+}
+
+// parse parses a command's flags. -h prints the command's help on stdout;
+// a bad flag is one line on stderr (flag's own multi-line output is
+// discarded). No positional arguments are taken.
+func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error {
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&c.quiet, "quiet", false, "print nothing on stderr but errors")
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(c.env.Stdout)
+		fmt.Fprintf(c.env.Stdout, "Usage: app-token %s %s\n\nFlags:\n", c.name, synopsis)
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return usagef("%v: run `app-token %s -h` for its flags", err, c.name)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %s: every value is given by a flag (run `app-token %s -h`)", secret.Quote(fs.Arg(0)), c.name)
+	}
+	return nil
+}
+
+// notef prints a note on stderr unless --quiet; warnings always print.
+func (c *command) notef(format string, args ...any) {
+	if !c.quiet {
+		fmt.Fprintf(c.stderr, "app-token: "+format+"\n", args...)
+	}
+}
+
+func (c *command) warnf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "app-token: warning: %s\n", oneLine(flagWords(fmt.Sprintf(format, args...))))
+}
+
+// options gives the minting core this command's world: every secret it
+// holds goes to the redactor, every retry is a note.
+func (c *command) options() mint.Options {
+	return mint.Options{
+		Base: c.env.Base, Getenv: c.env.Getenv, Now: c.env.Now, Sleep: c.env.Sleep,
+		Log:  func(line string) { c.notef("%s", oneLine(line)) },
+		Mask: func(s string) { c.redactor.Add(s) },
+	}
+}
+
+// oneLine keeps a message on one line: it may quote names from GitHub.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
+// inputWords finds input names in the core's messages: "input owner",
+// "inputs owner and repositories", "set owner", and the hyphenated names
+// alone ("client-id and private-key come from the same App"), which are
+// no English words.
+var inputWords = regexp.MustCompile(`\b(?:inputs? |set )([a-z][a-z0-9-]*)(?: and ([a-z][a-z0-9-]*))?|(^|[^-\w])([a-z]+(?:-[a-z]+)+)\b`)
+
+// flagWords rewrites the action's input names into what sets them on the
+// command line, so the core's messages, written for workflows, name what
+// a command-line user types. Names without a flag are left as they are.
+func flagWords(msg string) string {
+	return inputWords.ReplaceAllStringFunc(msg, func(m string) string {
+		p := inputWords.FindStringSubmatch(m)
+		if p[4] != "" { // a hyphenated name alone
+			if f, ok := inputFlags[p[4]]; ok {
+				return p[3] + f
+			}
+			return m
+		}
+		a, ok := inputFlags[p[1]]
+		if !ok {
+			return m
+		}
+		verb := ""
+		if strings.HasPrefix(m, "set ") {
+			verb = "set "
+		}
+		if p[2] == "" {
+			return verb + a
+		}
+		if b, ok := inputFlags[p[2]]; ok {
+			return verb + a + " and " + b
+		}
+		return verb + a + " and " + p[2]
+	})
+}

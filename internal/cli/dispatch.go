@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
+)
+
+// maxEventType is GitHub's limit on a repository_dispatch event type.
+const maxEventType = 100
+
+// runDispatch is the classic case in one command: mint a token for one
+// repository with only the permission the event needs (contents: write for
+// repository_dispatch, actions: write for workflow_dispatch), send the
+// event, and revoke the token whatever happened. The token is never printed.
+func runDispatch(ctx context.Context, c *command, args []string) error {
+	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
+	app := newAppFlags(c, fs)
+	app.installationID(fs)
+	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
+	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
+	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")
+	workflow := fs.String("workflow", "", "send workflow_dispatch to this `WORKFLOW` (file name like release.yml, or its ID)")
+	ref := fs.String("ref", "", "workflow_dispatch: the branch or tag (`REF`) to run the workflow on")
+	wfInputs := fs.String("inputs", "", "workflow_dispatch: the workflow's inputs, a `JSON` object")
+	if err := c.parse(fs, args, "--repository OWNER/NAME (--event-type TYPE [--payload JSON] | --workflow FILE --ref REF [--inputs JSON])"); err != nil {
+		return err
+	}
+	ev, err := readEvent(*eventType, *payload, *workflow, *ref, *wfInputs)
+	if err != nil {
+		return err
+	}
+	if !ghtext.IsFullName(*repository) {
+		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))
+	}
+	app.in.values[config.InRepositories] = *repository
+	app.in.values[config.InPermissions] = ev.permission
+	if err := app.load(c); err != nil {
+		return err
+	}
+	got, err := c.mint(ctx, app.in)
+	if err != nil {
+		return err
+	}
+	owner, repo := got.cfg.Owner, got.cfg.Repositories[0]
+	sendCtx, cancel := context.WithTimeout(ctx, mint.Deadline(got.cfg.Retry))
+	defer cancel()
+	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
+	if sendErr != nil {
+		sendErr = ev.explain(sendCtx, sendErr, got.cfg, owner, repo)
+	}
+	// Revoke whatever happened, with a deadline of its own: a send that
+	// timed out must not leave the token alive for want of time.
+	revokeCtx, cancelRevoke := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
+	defer cancelRevoke()
+	revokeErr := got.m.Client().RevokeToken(revokeCtx, got.tok.Token.Token)
+	if revokeErr != nil {
+		c.warnf("could not revoke the token; it expires at %s: %v", got.tok.ExpiresAt.UTC().Format(time.RFC3339), mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg))
+	}
+	if sendErr != nil {
+		return sendErr
+	}
+	revoked := "token revoked"
+	if revokeErr != nil {
+		revoked = "token not revoked"
+	}
+	c.notef("sent %s to %s/%s; %s", ev.describe, owner, repo, revoked)
+	return nil
+}
+
+// event is the dispatch to send, checked before any call to GitHub.
+type event struct {
+	permission string // the one permission the token gets
+	describe   string // for the note
+	send       func(ctx context.Context, gh *ghclient.Client, token, owner, repo string) error
+	explain    func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error
+}
+
+func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error) {
+	switch {
+	case eventType != "" && workflow != "":
+		return nil, usagef("--event-type and --workflow are both set: send repository_dispatch (--event-type) or workflow_dispatch (--workflow), one per command")
+	case eventType != "":
+		if ref != "" || inputs != "" {
+			return nil, usagef("--ref and --inputs belong to workflow_dispatch (--workflow); repository_dispatch takes --payload")
+		}
+		if len(eventType) > maxEventType || strings.ContainsAny(eventType, "\r\n") {
+			return nil, usagef("--event-type must be one line of at most %d characters", maxEventType)
+		}
+		body, err := jsonObject("--payload", payload)
+		if err != nil {
+			return nil, err
+		}
+		return &event{
+			permission: "contents: write",
+			describe:   "repository_dispatch " + secret.Quote(eventType),
+			send: func(ctx context.Context, gh *ghclient.Client, token, owner, repo string) error {
+				return gh.CreateRepositoryDispatch(ctx, token, owner, repo, eventType, body)
+			},
+			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
+				return mint.Explain(ctx, fmt.Sprintf("send repository_dispatch to %s/%s", owner, repo), err, cfg)
+			},
+		}, nil
+	case workflow != "":
+		if payload != "" {
+			return nil, usagef("--payload belongs to repository_dispatch (--event-type); workflow_dispatch takes --inputs")
+		}
+		if ref == "" {
+			return nil, usagef("--ref is empty: name the branch or tag to run workflow %s on, e.g. --ref main", secret.Quote(workflow))
+		}
+		if strings.ContainsAny(workflow, "/\r\n") {
+			return nil, usagef("--workflow must be the workflow's file name (like release.yml, without .github/workflows/) or its ID, got %s", secret.Quote(workflow))
+		}
+		body, err := jsonObject("--inputs", inputs)
+		if err != nil {
+			return nil, err
+		}
+		return &event{
+			permission: "actions: write",
+			describe:   "workflow_dispatch of " + secret.Quote(workflow) + " on " + secret.Quote(ref),
+			send: func(ctx context.Context, gh *ghclient.Client, token, owner, repo string) error {
+				return gh.CreateWorkflowDispatch(ctx, token, owner, repo, workflow, ref, body)
+			},
+			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
+				if ghclient.StatusOf(err) == 404 {
+					return fmt.Errorf("send workflow_dispatch to %s/%s: GitHub found no workflow %s there: check --workflow (a file name in .github/workflows on the default branch, or the workflow's ID)", owner, repo, secret.Quote(workflow))
+				}
+				return mint.Explain(ctx, fmt.Sprintf("send workflow_dispatch of %s to %s/%s", secret.Quote(workflow), owner, repo), err, cfg)
+			},
+		}, nil
+	}
+	return nil, usagef("nothing to send: pass --event-type TYPE (repository_dispatch) or --workflow FILE --ref REF (workflow_dispatch)")
+}
+
+// jsonObject checks that raw, if set, is one JSON object, and returns it
+// compacted; nil when unset.
+func jsonObject(flagName, raw string) (json.RawMessage, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil || obj == nil {
+		return nil, usagef("%s must be a JSON object like '{\"key\": \"value\"}'", flagName)
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(raw)); err != nil {
+		return nil, usagef("%s must be a JSON object like '{\"key\": \"value\"}'", flagName)
+	}
+	return b.Bytes(), nil
+}

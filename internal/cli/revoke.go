@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"strings"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/mint"
+)
+
+// runRevoke revokes an installation token read from stdin, or from the
+// environment variable --token-env names. A token GitHub no longer accepts
+// (already revoked, or expired) counts as revoked: the caller wanted it
+// dead, and it is, so a cleanup trap can run twice.
+func runRevoke(ctx context.Context, c *command, args []string) error {
+	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
+	in := newInputs(c, fs)
+	tokenEnv := fs.String("token-env", "", "read the token from the environment variable `NAME` instead of stdin")
+	if err := c.parse(fs, args, "[--token-env NAME] < token"); err != nil {
+		return err
+	}
+	token, err := c.readToken(*tokenEnv)
+	if err != nil {
+		return err
+	}
+	cfg, err := c.readConfig(config.ReadAPI(in))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
+	defer cancel()
+	err = mint.TokenClient(cfg, c.options()).RevokeToken(ctx, token)
+	switch {
+	case ghclient.StatusOf(err) == 401:
+		c.notef("GitHub no longer accepts the token (already revoked or expired); nothing to revoke")
+		return nil
+	case err != nil:
+		return mint.Explain(ctx, "revoke the token", err, cfg)
+	}
+	c.notef("token revoked")
+	return nil
+}
+
+// readToken reads a token and hides it before anything can print it. Only
+// a token's shape is accepted, so a key or a file pasted by mistake is
+// never sent to GitHub.
+func (c *command) readToken(envName string) (string, error) {
+	var raw string
+	if envName != "" {
+		raw = c.env.Getenv(envName)
+		if raw == "" {
+			return "", usagef("--token-env: environment variable %s is empty", envName)
+		}
+	} else {
+		var err error
+		if raw, err = readSecret(c.env.Stdin, "the token on stdin", "revoke"); err != nil {
+			return "", err
+		}
+	}
+	token := strings.TrimSpace(raw)
+	c.redactor.Add(token)
+	if !mint.ValidToken(token) {
+		return "", usagef("what was read is not an installation token (one line of letters, digits, '_', '-' and '.'): pass the token `app-token token` printed")
+	}
+	return token, nil
+}

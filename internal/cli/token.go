@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/mint"
+)
+
+// runToken mints a token and prints it: alone on stdout by default, or as
+// JSON with --json. The token is not revoked: the caller uses it, and
+// revokes it with `app-token revoke` (or lets it expire within the hour).
+func runToken(ctx context.Context, c *command, args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	app := newAppFlags(c, fs)
+	app.scopeFlags(fs)
+	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
+	if err := c.parse(fs, args, "(--client-id ID | --app-id ID) [--private-key-file FILE] --owner OWNER [--repositories A,B] [--permissions 'contents: read'] [--json]"); err != nil {
+		return err
+	}
+	if err := app.load(c); err != nil {
+		return err
+	}
+	got, err := c.mint(ctx, app.in)
+	if err != nil {
+		return err
+	}
+	tok := got.tok
+	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
+	c.notef("minted an installation token for %s with %s; it expires at %s (revoke it with `app-token revoke`)", tok.Scope.Repositories, tok.Scope.Describe(), expires)
+	if !*asJSON {
+		_, err = fmt.Fprintln(c.env.Stdout, tok.Token.Token)
+		return err
+	}
+	return json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, got.inst.ID, expires))
+}
+
+// minted is a token the core minted, with what it was minted from.
+type minted struct {
+	cfg  *config.Config
+	inst *ghclient.Installation
+	tok  *mint.Token
+	m    *mint.Minter
+}
+
+// mint reads the App's flags into a checked config and mints through the
+// core, printing the answer's warnings. The deadline is the action's.
+func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
+	cfg, err := c.readConfig(config.Read(in, nil))
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.minter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
+	defer cancel()
+	inst, err := m.Installation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := m.Mint(ctx, inst)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range tok.Scope.Warnings {
+		c.warnf("%s", w)
+	}
+	return &minted{cfg, inst, tok, m}, nil
+}
+
+// tokenOutput is what --json prints. Names and permissions are GitHub's
+// answer as checked by the core; ones outside GitHub's alphabets are left
+// out, as in the action's outputs.
+type tokenOutput struct {
+	Token               string          `json:"token"`
+	ExpiresAt           string          `json:"expires_at"`
+	InstallationID      int64           `json:"installation_id"`
+	Permissions         json.RawMessage `json:"permissions"`
+	RepositorySelection string          `json:"repository_selection"`
+	Repositories        []string        `json:"repositories"`
+}
+
+func tokenJSON(tok *mint.Token, installationID int64, expires string) tokenOutput {
+	out := tokenOutput{
+		Token: tok.Token.Token, ExpiresAt: expires, InstallationID: installationID,
+		Permissions: json.RawMessage("null"), RepositorySelection: "all", Repositories: []string{},
+	}
+	if tok.Scope.PermissionsJSON != "" {
+		out.Permissions = json.RawMessage(tok.Scope.PermissionsJSON)
+	}
+	if tok.RepositorySelection == "selected" {
+		out.RepositorySelection = "selected"
+	}
+	for _, r := range tok.Repositories {
+		if ghtext.IsFullName(r.FullName) {
+			out.Repositories = append(out.Repositories, r.FullName)
+		}
+	}
+	return out
+}

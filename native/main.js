@@ -1,0 +1,3 @@
+'use strict';
+// The native action's main phase: mint the token (see entry.js).
+require('./entry').run('main');
