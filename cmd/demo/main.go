@@ -3,7 +3,8 @@
 // loopback, runs the action's main phase exactly as the Actions runner starts
 // it, uses the token as a later step would (a repository_dispatch to another
 // repository), runs the post phase, and prints what a workflow author would
-// see, with the runner's masking applied.
+// see, with the runner's masking applied. Then it runs the same binary as a
+// command line: the App's installations, and a dispatch from outside Actions.
 //
 //	go run ./cmd/demo
 package main
@@ -142,6 +143,44 @@ func run(out io.Writer) error {
 		}
 	}
 	say("▶ Checked: the token appears in no log line, no stderr and no output but `token`.")
+
+	return cliDemo(ctx, say, out, binary, dir, srv.URL, keyPEM, emu)
+}
+
+// cliDemo runs the same binary as a command line, as a system outside
+// Actions would: list the App's installations, then the classic case, a
+// repository_dispatch with a token minted for that one repository and
+// revoked right after.
+func cliDemo(ctx context.Context, say func(string, ...any), out io.Writer, binary, dir, api, keyPEM string, emu *githubtest.Server) error {
+	keyFile := filepath.Join(dir, "app.pem")
+	if err := os.WriteFile(keyFile, []byte(keyPEM), 0o600); err != nil {
+		return err
+	}
+	say("\n── The same binary as a command line, outside GitHub Actions ──")
+	tokensBefore := len(emu.Tokens())
+	for _, args := range [][]string{
+		{"installations"},
+		{"dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild", "--payload", `{"page":"home"}`},
+	} {
+		say("$ APP_TOKEN_CLIENT_ID=%s app-token %s --private-key-file app.pem --api-url %s", githubtest.DefaultClientID, shellWords(args), api)
+		cmd := exec.CommandContext(ctx, binary, append(args, "--private-key-file", keyFile, "--api-url", api)...)
+		cmd.Env = []string{"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID, "PATH=" + os.Getenv("PATH")}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		fmt.Fprint(out, indent(strings.TrimRight(stdout.String()+stderr.String(), "\n")))
+		if err != nil {
+			return fmt.Errorf("app-token %s: %w", args[0], err)
+		}
+	}
+	d := emu.Dispatches()
+	toks := emu.Tokens()[tokensBefore:]
+	if len(d) == 0 || len(toks) != 1 {
+		return fmt.Errorf("the emulator saw %d dispatches and %d new tokens, want the rebuild and one token", len(d), len(toks))
+	}
+	last := d[len(d)-1]
+	say("▶ GitHub recorded %s %q on %s/%s; the token reached %v with %v and is revoked: %v.",
+		last.Kind, last.EventType, last.Owner, last.Repo, toks[0].Repositories, toks[0].Permissions, toks[0].Revoked)
 	return nil
 }
 
@@ -158,6 +197,18 @@ func post(ctx context.Context, url, token, body string) (string, error) {
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
 	return resp.Status, nil
+}
+
+// shellWords shows args as a shell user would type them.
+func shellWords(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, `{}"' `) {
+			out[i] = "'" + a + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func indent(s string) string {
