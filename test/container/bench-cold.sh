@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_emulator "$work/emulator"
-(cd "$repo_root" && timeout 600 go build -o "$work/actionenv" ./test/container/actionenv) || die "could not build actionenv"
+(cd "$repo_root/test/container" && timeout 600 go build -o "$work/actionenv" ./actionenv) || die "could not build actionenv"
 actionenv="$work/actionenv"
 "$actionenv" inputs -action "$repo_root/action.yml" -context "github.api_url=$EMULATOR_URL" \
 	-with "app-id=$EMULATOR_APP_ID" -with-file "private-key=$EMULATOR_KEY_FILE" \
