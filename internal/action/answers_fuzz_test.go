@@ -100,7 +100,10 @@ var allowedCommands = map[string]bool{"add-mask": true, "error": true, "warning"
 // own kinds, set single-line outputs, a permissions output that is JSON, and
 // leak neither the key nor a JWT.
 //
-//	go test -run '^$' -fuzz FuzzAnswers -fuzztime 2m ./internal/action
+//	go test -run '^$' -fuzz FuzzAnswers -fuzztime 2m -fuzzminimizetime 50x ./internal/action
+//
+// (With the default minimization of up to a minute per new input, nine
+// arguments keep the workers minimizing, and the progress line stands still.)
 func FuzzAnswers(f *testing.F) {
 	keyPEM, err := fuzzKey()
 	if err != nil {
