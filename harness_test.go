@@ -82,9 +82,7 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	emu := githubtest.New(cfg)
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
+	emu, srv := githubtest.Start(t, cfg)
 	w := &world{t: t, emu: emu, srv: srv}
 	w.step = &runnertest.Step{
 		Binary: binary,

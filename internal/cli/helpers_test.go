@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -44,9 +43,7 @@ func newWorld(t *testing.T, opts ...func(*githubtest.Config)) *world {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	emu := githubtest.New(cfg)
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
+	emu, srv := githubtest.Start(t, cfg)
 	// The emulator speaks plain http: every command warns about it once.
 	return &world{t: t, emu: emu, url: srv.URL, env: map[string]string{
 		EnvClientID:      githubtest.DefaultClientID,

@@ -6,9 +6,11 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -226,4 +228,14 @@ func (s *Server) setCommonHeadersLocked(h http.Header, now time.Time) {
 	h.Set("X-Ratelimit-Reset", itoa(s.rateResetAt.Unix()))
 	h.Set("X-Ratelimit-Resource", "core")
 	h.Set("X-Github-Request-Id", "EMU:"+itoa(s.requestSeq))
+}
+
+// Start serves a Server for cfg on loopback for the rest of tb, the way the
+// scenario and command-line tests each begin.
+func Start(tb testing.TB, cfg Config) (*Server, *httptest.Server) {
+	tb.Helper()
+	emu := New(cfg)
+	srv := httptest.NewServer(emu)
+	tb.Cleanup(srv.Close)
+	return emu, srv
 }
