@@ -9,7 +9,6 @@ import (
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
-	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 )
 
@@ -99,10 +98,6 @@ func tokenJSON(tok *mint.Token, installationID int64, expires string) tokenOutpu
 	if tok.RepositorySelection == "selected" {
 		out.RepositorySelection = "selected"
 	}
-	for _, r := range tok.Repositories {
-		if ghtext.IsFullName(r.FullName) {
-			out.Repositories = append(out.Repositories, r.FullName)
-		}
-	}
+	out.Repositories = append(out.Repositories, tok.Scope.RepositoryNames...)
 	return out
 }

@@ -18,6 +18,9 @@ import (
 type Scope struct {
 	// Repositories is "octo-org/app, octo-org/infra" or "all repositories of octo-org".
 	Repositories string
+	// RepositoryNames are the owner/name entries GitHub's answer lists,
+	// those in GitHub's alphabet only.
+	RepositoryNames []string
 	// Permissions is "contents:write, metadata:read"; "" for none.
 	Permissions string
 	// PermissionsJSON is the granted permissions as a JSON object; "" when
@@ -57,6 +60,7 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 	if err != nil {
 		return sc, err
 	}
+	sc.RepositoryNames = names
 	if invalid > 0 {
 		sc.Warnings = append(sc.Warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}

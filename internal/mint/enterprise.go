@@ -6,12 +6,11 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/ghclient"
-	"github.com/app-token/app-token/internal/permissions"
 )
 
 // enterpriseInstallation finds the App's installation on the enterprise the
-// enterprise input names, with the checks installation makes for accounts:
-// on that enterprise, not suspended, granted every permission asked for.
+// enterprise input names and checks GitHub's answer is that enterprise's;
+// Installation then checks it can serve the request, as for accounts.
 // From here on the enterprise's slug stands in the installation's login
 // (an enterprise account has none), so logs and the summary name it.
 func (m *Minter) enterpriseInstallation(ctx context.Context) (*ghclient.Installation, error) {
@@ -29,13 +28,5 @@ func (m *Minter) enterpriseInstallation(ctx context.Context) (*ghclient.Installa
 			cfg.Enterprise, inst.ID)
 	}
 	inst.Account.Login = cfg.Enterprise
-	if inst.SuspendedAt != nil {
-		return nil, suspended(inst.ID, cfg.Enterprise)
-	}
-	if len(cfg.Permissions) > 0 {
-		if err := permissions.CheckGranted(cfg.Permissions, inst.Permissions, cfg.Enterprise); err != nil {
-			return nil, fmt.Errorf("the enterprise installation cannot grant the requested permissions: %v. Request less, or have an owner of the enterprise %s grant the App more (and accept its permission update)", err, cfg.Enterprise)
-		}
-	}
 	return inst, nil
 }

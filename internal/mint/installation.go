@@ -25,7 +25,10 @@ func (m *Minter) Installation(ctx context.Context) (*ghclient.Installation, erro
 	)
 	switch {
 	case cfg.Enterprise != "":
-		return m.enterpriseInstallation(ctx)
+		if inst, err = m.enterpriseInstallation(ctx); err != nil {
+			return nil, err
+		}
+		return inst, m.serves(inst)
 	case cfg.InstallationID != 0:
 		inst, err = m.gh.GetInstallation(ctx, cfg.InstallationID)
 		if ghclient.StatusOf(err) == 404 {
@@ -45,15 +48,26 @@ func (m *Minter) Installation(ctx context.Context) (*ghclient.Installation, erro
 	if err := m.sameAccount(inst); err != nil {
 		return nil, err
 	}
-	if inst.SuspendedAt != nil {
-		return nil, suspended(inst.ID, inst.Account.Login)
+	return inst, m.serves(inst)
+}
+
+// serves checks, before anything is minted, that the installation found for
+// the request can serve it: not suspended, and granted every permission
+// asked for (GitHub would refuse the whole request with one vague 422).
+func (m *Minter) serves(inst *ghclient.Installation) error {
+	account, kind, owner := inst.Account.Login, "installation", inst.Account.Login
+	if m.cfg.Enterprise != "" {
+		kind, owner = "enterprise installation", "the enterprise "+account
 	}
-	if len(cfg.Permissions) > 0 {
-		if err := permissions.CheckGranted(cfg.Permissions, inst.Permissions, inst.Account.Login); err != nil {
-			return nil, fmt.Errorf("the installation cannot grant the requested permissions: %v. Request less, or have an owner of %s grant the App more (and accept its permission update)", err, inst.Account.Login)
+	if inst.SuspendedAt != nil {
+		return suspended(inst.ID, account)
+	}
+	if len(m.cfg.Permissions) > 0 {
+		if err := permissions.CheckGranted(m.cfg.Permissions, inst.Permissions, account); err != nil {
+			return fmt.Errorf("the %s cannot grant the requested permissions: %v. Request less, or have an owner of %s grant the App more (and accept its permission update)", kind, err, owner)
 		}
 	}
-	return inst, nil
+	return nil
 }
 
 // sameAccount refuses an installation on another account than the request
