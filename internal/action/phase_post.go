@@ -6,6 +6,7 @@ import (
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/sethvargo/go-githubactions"
 )
