@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/base64"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -202,5 +204,55 @@ func TestCLIRefusesEmptyFlags(t *testing.T) {
 	}
 	if calls := w.calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+}
+
+// A token stdout does not take is revoked at once: a full disk, or a pipe
+// whose reader is gone (SIGPIPE would otherwise kill the process first).
+func TestCLIRevokesUndeliveredToken(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		stdout func(t *testing.T) *os.File
+	}{
+		{"full disk", func(t *testing.T) *os.File {
+			f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+			if err != nil {
+				t.Skip("no /dev/full:", err)
+			}
+			return f
+		}},
+		{"closed pipe", func(t *testing.T) *os.File {
+			r, wr, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			return wr
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			for _, args := range [][]string{{"token", "--owner", "octocat"}, {"token", "--owner", "octocat", "--json"}} {
+				out := tc.stdout(t)
+				cmd := exec.CommandContext(w.ctx(), binary, args...)
+				cmd.Env = []string{"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID, "APP_TOKEN_PRIVATE_KEY=" + appPEM, "GITHUB_API_URL=" + w.srv.URL}
+				var stderr strings.Builder
+				cmd.Stdout, cmd.Stderr = out, &stderr
+				err := cmd.Run()
+				out.Close()
+				toks := w.emu.Tokens()
+				tok := toks[len(toks)-1]
+				lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+				last := lines[len(lines)-1]
+				if cmd.ProcessState.ExitCode() != 1 || !tok.Revoked || !strings.Contains(last, "could not be written to stdout") || !strings.Contains(last, "revoked at once") {
+					t.Errorf("%q: %v, exit %d, revoked %t, stderr %q", args, err, cmd.ProcessState.ExitCode(), tok.Revoked, stderr.String())
+				}
+				if strings.Contains(stderr.String(), tok.Token) {
+					t.Errorf("token on stderr %q", stderr.String())
+				}
+			}
+		})
 	}
 }
