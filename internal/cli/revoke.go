@@ -7,6 +7,7 @@ import (
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 )
 
@@ -61,8 +62,8 @@ func (c *command) readToken(envName string) (string, error) {
 	}
 	token := strings.TrimSpace(raw)
 	c.redactor.Add(token)
-	if !mint.ValidToken(token) {
-		return "", usagef("what was read is not an installation token (one line of letters, digits, '_', '-' and '.'): pass the token `app-token token` printed")
+	if !ghtext.IsInstallationToken(token) {
+		return "", usagef("what was read is not an installation token (ghs_ and 36 or more letters, digits, '_' and '.'): pass the token `app-token token` printed")
 	}
 	return token, nil
 }
