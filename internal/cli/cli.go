@@ -158,6 +158,8 @@ func usage() string {
 func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error {
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing on stderr but errors")
+	var empty emptyValues
+	empty.watch(fs)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(c.env.Stdout)
@@ -166,12 +168,12 @@ func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error 
 		return err
 	}
 	if err != nil {
-		return usagef("%v: run `app-token %s -h` for its flags", err, c.name)
+		return usagef("%s: run `app-token %s -h` for its flags", flagError(err), c.name)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %s: every value is given by a flag (run `app-token %s -h`)", secret.Quote(fs.Arg(0)), c.name)
 	}
-	return nil
+	return empty.err(c.name)
 }
 
 // notef prints a note on stderr unless --quiet; warnings always print.
