@@ -36,6 +36,7 @@ var inputFlags = map[string]string{
 	config.InRetryAttempts:  "--retry-attempts",
 	config.InRetrySeconds:   "--retry-max-seconds",
 	config.InRequestTimeout: "--request-timeout-seconds",
+	config.InTokenReady:     "--token-ready-seconds",
 }
 
 // inputs is a command's flags seen as the action's inputs: the
@@ -81,6 +82,11 @@ func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
 	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+EnvPrivateKey+")")
 	return a
+}
+
+// readyFlag registers --token-ready-seconds, for commands that mint.
+func (a *appFlags) readyFlag(fs *flag.FlagSet) {
+	a.in.define(fs, config.InTokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
 }
 
 // scopeFlags are the flags that say what a token may reach.
