@@ -6,6 +6,7 @@ import (
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -31,6 +32,10 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return nil
 	}
 
+	if !ghtext.IsInstallationToken(token) {
+		a.Warningf("the saved state holds no installation token (ghs_…), so nothing was sent to GitHub; a token, if one was minted, expires within the hour.")
+		return nil
+	}
 	if urlErr != nil {
 		a.Warningf("could not revoke the token: %v. It expires within the hour.", urlErr)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/ghtransport"
 )
 
 // Explain turns a failed call into a sentence that says what to do. Its ctx
@@ -57,6 +58,11 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		// GitHub (or something in between) answered, but not usably: the
 		// error already says what to check.
 		return fmt.Errorf("%s: %v", op, bad)
+	}
+	var uncertain *ghtransport.UncertainError
+	if errors.As(err, &uncertain) {
+		return fmt.Errorf("%s: the connection to GitHub failed after the request was sent (%s): GitHub may have acted on it, so it was not sent again; check before repeating it",
+			op, ghtext.Message(uncertain.Err.Error()))
 	}
 	if tlsErr := untrustedCA(op, err, cfg); tlsErr != nil {
 		return tlsErr
