@@ -9,6 +9,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
 )
 
 // runRevoke revokes an installation token read from stdin, or from the
@@ -53,9 +54,12 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 func (c *command) readToken(envName string) (string, error) {
 	var raw string
 	if envName != "" {
+		if err := checkEnvName("--token-env", envName); err != nil {
+			return "", err
+		}
 		raw = c.env.Getenv(envName)
 		if raw == "" {
-			return "", usagef("--token-env: environment variable %s is empty", envName)
+			return "", usagef("--token-env: environment variable %s is empty", secret.Quote(envName))
 		}
 	} else {
 		var err error

@@ -49,24 +49,17 @@ func (m *Minter) Ready(ctx context.Context, tok *ghclient.Token) (warning, err e
 	if bound <= 0 {
 		return nil, nil
 	}
-	start := m.now()
+	start := m.opts.now()
 	err = m.fresh.CheckToken(ctx, tok.Token)
 	switch {
 	case err == nil:
 		return nil, nil
 	case ghclient.StatusOf(err) == 401:
 		why := fmt.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and input %s allows %s: it may be having trouble (https://www.githubstatus.com); retry the job later, or raise %s",
-			m.now().Sub(start).Round(100*time.Millisecond), config.InTokenReady, bound, config.InTokenReady)
+			m.opts.now().Sub(start).Round(100*time.Millisecond), config.InTokenReady, bound, config.InTokenReady)
 		return nil, m.revoke(ctx, m.gh, tok, why)
 	}
 	return fmt.Errorf("could not check that GitHub accepts the new token, so it is handed over unchecked: %v", Explain(ctx, "check the token", err, m.cfg)), nil
-}
-
-func (m *Minter) now() time.Time {
-	if m.opts.Now != nil {
-		return m.opts.Now()
-	}
-	return time.Now()
 }
 
 // AlreadyRevoked reports whether err is GitHub's 401 to revoking a token:
