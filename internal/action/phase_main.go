@@ -18,15 +18,15 @@ import (
 // what to fix; it never holds a secret.
 func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	opts := d.options(a)
-	cfg, err := config.Read(a, config.InputNames(d.environ()))
+	cfg, err := config.ReadInputs(a, config.InputNames(d.environ()))
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings {
-		a.Warningf("%s", w)
+		a.Warningf("%s", Words(w))
 	}
 	for _, n := range cfg.Notices {
-		a.Noticef("%s", n)
+		a.Noticef("%s", Words(n))
 	}
 	key, err := appkey.Parse(cfg.PrivateKey)
 	if err != nil {
@@ -50,7 +50,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return err
 	}
 	for _, w := range tok.Scope.Warnings {
-		a.Warningf("%s", w)
+		a.Warningf("%s", Words(w))
 	}
 
 	w := filecmd.New(a)
@@ -65,7 +65,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	bot, err := m.Identity(ctx, inst, tok.Token.Token)
 	if err != nil {
-		a.Warningf("%v", err)
+		a.Warningf("%s", Words(err))
 	}
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token.Token},

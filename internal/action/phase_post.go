@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -14,7 +13,7 @@ import (
 // asked to keep it or it has already expired. Nothing here fails the job: the
 // token dies within the hour anyway, so every problem is a warning.
 func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
-	cfg, urlErr := config.ReadPost(a)
+	cfg, urlErr := config.ReadPost(config.FromInputs(a))
 	if cfg.SkipRevoke {
 		a.Infof("skip-token-revoke is set: the token stays valid until it expires.")
 		return nil
@@ -32,18 +31,18 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 
 	if urlErr != nil {
-		a.Warningf("could not revoke the token: %v. It expires within the hour.", urlErr)
+		a.Warningf("could not revoke the token: %s. It expires within the hour.", Words(urlErr))
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	gh := mint.TokenClient(cfg, d.options(a))
-	if err := gh.RevokeToken(ctx, token); err != nil {
-		if ghclient.StatusOf(err) == 401 {
-			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
-			return nil
-		}
-		a.Warningf("could not revoke the token; it expires within the hour: %v", mint.Explain(ctx, "revoke the token", err, cfg))
+	gone, err := mint.RevokeToken(ctx, mint.TokenClient(cfg, d.options(a)), token, cfg)
+	switch {
+	case err != nil:
+		a.Warningf("could not revoke the token; it expires within the hour: %s", Words(err))
+		return nil
+	case gone:
+		a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 		return nil
 	}
 	a.Infof("Token revoked.")

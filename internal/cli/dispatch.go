@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // maxEventType is GitHub's limit on a repository_dispatch event type.
@@ -43,8 +45,8 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	if !ghtext.IsFullName(*repository) {
 		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))
 	}
-	app.in.values[config.InRepositories] = *repository
-	app.in.values[config.InPermissions] = ev.permission
+	app.in.values[setting.Repositories] = *repository
+	app.in.values[setting.Permissions] = ev.permission
 	if err := app.load(c); err != nil {
 		return err
 	}
@@ -63,9 +65,9 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	// timed out must not leave the token alive for want of time.
 	revokeCtx, cancelRevoke := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
 	defer cancelRevoke()
-	revokeErr := got.m.Client().RevokeToken(revokeCtx, got.tok.Token.Token)
+	_, revokeErr := mint.RevokeToken(revokeCtx, got.m.Client(), got.tok.Token.Token, got.cfg)
 	if revokeErr != nil {
-		c.warnf("could not revoke the token; it expires at %s: %v", got.tok.ExpiresAt.UTC().Format(time.RFC3339), mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg))
+		c.warnf("could not revoke the token; it expires at %s: %s", got.tok.ExpiresAt.UTC().Format(time.RFC3339), words(revokeErr))
 	}
 	if sendErr != nil {
 		return sendErr
@@ -132,7 +134,7 @@ func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error)
 				return gh.CreateWorkflowDispatch(ctx, token, owner, repo, workflow, ref, body)
 			},
 			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
-				if ghclient.StatusOf(err) == 404 {
+				if ghclient.KindOf(err) == ghapi.NotFound {
 					return fmt.Errorf("send workflow_dispatch to %s/%s: GitHub found no workflow %s there: check --workflow (a file name in .github/workflows on the default branch, or the workflow's ID)", owner, repo, secret.Quote(workflow))
 				}
 				return mint.Explain(ctx, fmt.Sprintf("send workflow_dispatch of %s to %s/%s", secret.Quote(workflow), owner, repo), err, cfg)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/mint"
 )
 
@@ -16,7 +15,7 @@ import (
 // dead, and it is, so a cleanup trap can run twice.
 func runRevoke(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
-	in := newInputs(c, fs)
+	in := newSettings(c, fs)
 	tokenEnv := fs.String("token-env", "", "read the token from the environment variable `NAME` instead of stdin")
 	if err := c.parse(fs, args, "[--token-env NAME] < token"); err != nil {
 		return err
@@ -31,13 +30,13 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	err = mint.TokenClient(cfg, c.options()).RevokeToken(ctx, token)
+	gone, err := mint.RevokeToken(ctx, mint.TokenClient(cfg, c.options()), token, cfg)
 	switch {
-	case ghclient.StatusOf(err) == 401:
+	case err != nil:
+		return err
+	case gone:
 		c.notef("GitHub no longer accepts the token (already revoked or expired); nothing to revoke")
 		return nil
-	case err != nil:
-		return mint.Explain(ctx, "revoke the token", err, cfg)
 	}
 	c.notef("token revoked")
 	return nil
@@ -55,7 +54,7 @@ func (c *command) readToken(envName string) (string, error) {
 		}
 	} else {
 		var err error
-		if raw, err = readSecret(c.env.Stdin, "the token on stdin", "revoke"); err != nil {
+		if raw, err = readSecret(c.env.Stdin, "the token on stdin", "stdin"); err != nil {
 			return "", err
 		}
 	}

@@ -1,34 +1,29 @@
 package config
 
+import "github.com/app-token/app-token/internal/setting"
+
 // ReadAPI reads and checks only where GitHub's API is and how to retry
-// (github-api-url and the retry inputs), for front doors that hold a token
+// (the API URL and the retry settings), for front doors that hold a token
 // but no key: revoking one. The same rules and messages as Read apply.
-func ReadAPI(r Reader) (*Config, error) {
+func ReadAPI(s Source) (*Config, error) {
 	var bad problems
 	c := &Config{}
-	c.readAPIURL(r, &bad)
-	c.Retry = readRetry(r, &bad)
+	c.readAPIURL(s, &bad)
+	c.Retry = readRetry(s, &bad)
 	return c, bad.err()
 }
 
 // ReadApp reads and checks what calls made as the App itself need: ReadAPI's
-// inputs, client-id or app-id, and private-key. Front doors that list the
-// App's installations, rather than mint a token, read no scope.
-func ReadApp(r Reader) (*Config, error) {
+// settings, the client ID or App ID, and the private key. Front doors that
+// list the App's installations, rather than mint a token, read no scope.
+func ReadApp(s Source) (*Config, error) {
 	var bad problems
-	c := &Config{PrivateKey: r.GetInput(InPrivateKey)}
-	c.readIssuer(r, &bad)
+	c := &Config{PrivateKey: s.Setting(setting.PrivateKey)}
+	c.readIssuer(s, &bad)
 	if c.PrivateKey == "" {
-		bad.addf("input %s is empty: pass the App's private key", InPrivateKey)
+		bad.addf("%s is empty: pass the App's private key", setting.Input(setting.PrivateKey))
 	}
-	c.readAPIURL(r, &bad)
-	c.Retry = readRetry(r, &bad)
+	c.readAPIURL(s, &bad)
+	c.Retry = readRetry(s, &bad)
 	return c, bad.err()
-}
-
-func (p problems) err() error {
-	if len(p) == 0 {
-		return nil
-	}
-	return &Error{Problems: p}
 }

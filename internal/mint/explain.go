@@ -3,13 +3,13 @@ package mint
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Explain turns a failed call into a sentence that says what to do. Its ctx
@@ -23,8 +23,8 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 	)
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("%s: GitHub did not answer within the step's deadline of %s: it may be having an outage (https://www.githubstatus.com); raise retry-max-seconds or retry the job later",
-			op, Deadline(cfg.Retry))
+		return setting.Errorf("%s: GitHub did not answer within %s deadline of %s: it may be having an outage (https://www.githubstatus.com); raise %s or retry %s later",
+			op, setting.Words{Action: "the step's", CLI: "the command's"}, Deadline(cfg.Retry), setting.RetrySeconds, setting.Words{Action: "the job", CLI: "the command"})
 	case errors.As(err, &apiErr) && apiErr.RateLimited():
 		when := "later"
 		if !apiErr.RateLimitReset.IsZero() {
@@ -32,26 +32,26 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		} else if apiErr.RetryAfter > 0 {
 			when = "in " + apiErr.RetryAfter.String()
 		}
-		return fmt.Errorf("%s: GitHub's API rate limit for this App is exhausted (%v); retry %s", op, apiErr, when)
+		return setting.Errorf("%s: GitHub's API rate limit for this App is exhausted (%s); retry %s", op, err, when)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable:
-		return fmt.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and private-key come from the same App, and that the key was not regenerated",
-			op, apiErr.Message, cfg.Issuer, cfg.IssuerInput)
+		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and %s come from the same App, and that the key was not regenerated",
+			op, apiErr.Message, cfg.Issuer, cfg.IssuerSetting, setting.PrivateKey).With(err)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime:
-		return fmt.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check the runner's clock", op, apiErr.Message)
+		return setting.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check %s clock", op, apiErr.Message, setting.Words{Action: "the runner's", CLI: "this machine's"}).With(err)
 	case errors.As(err, &apiErr):
-		return fmt.Errorf("%s: %v", op, apiErr)
+		return setting.Errorf("%s: %s", op, err)
 	case errors.As(err, &bad):
 		// GitHub (or something in between) answered, but not usably: the
 		// error already says what to check.
-		return fmt.Errorf("%s: %v", op, bad)
+		return setting.Errorf("%s: %s", op, err)
 	}
 	if tlsErr := untrustedCA(op, err, cfg); tlsErr != nil {
 		return tlsErr
 	}
 	// A transport error can quote what a server or proxy sent (a malformed
 	// status line, say): it is server text like any other.
-	return fmt.Errorf("%s: could not reach GitHub at %s: %s. Check input %s and the runner's proxy settings (HTTPS_PROXY, NO_PROXY)",
-		op, cfg.APIURL, ghtext.Message(err.Error()), config.InAPIURL)
+	return setting.Errorf("%s: could not reach GitHub at %s: %s. Check %s and %s proxy settings (HTTPS_PROXY, NO_PROXY)",
+		op, cfg.APIURL, ghtext.Message(err.Error()), setting.Input(setting.APIURL), setting.Words{Action: "the runner's", CLI: "the"}).With(err)
 }
 
 // joinList renders "a, b and c".

@@ -9,7 +9,6 @@ package mint
 import (
 	"context"
 	"crypto/rsa"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Options are the outside world the core uses. The zero value means the
@@ -150,7 +150,7 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 	// The shape is checked before the mask, so a hostile answer cannot
 	// smuggle a workflow command into it.
 	if !ValidToken(tok.Token) {
-		return nil, fmt.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is input %s GitHub's API?", inst.ID, config.InAPIURL)
+		return nil, setting.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is %s GitHub's API?", inst.ID, setting.Input(setting.APIURL))
 	}
 	m.opts.mask(tok.Token)
 	sc, err := m.check(inst, tok)
@@ -163,8 +163,8 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 // Revoke revokes a token that must not be handed out, and returns why,
 // saying whether the revocation worked.
 func (m *Minter) Revoke(ctx context.Context, tok *ghclient.Token, why error) error {
-	if err := m.gh.RevokeToken(ctx, tok.Token); err != nil {
-		return fmt.Errorf("%v. Revoking the token failed too (%v); it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), tok.ExpiresAt.UTC().Format(time.RFC3339))
+	if _, err := RevokeToken(ctx, m.gh, tok.Token, m.cfg); err != nil {
+		return setting.Errorf("%s. Revoking the token failed too (%s); it expires at %s", why, err, tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	return fmt.Errorf("%v. The token was revoked at once", why)
+	return setting.Errorf("%s. The token was revoked at once", why)
 }

@@ -21,6 +21,12 @@ type Writer struct {
 	Redactor *Redactor
 }
 
+// OneLine writes line breaks as the two characters `\r` and `\n`, so text
+// from a server or a user stays on the one line it was put on.
+func OneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
 // Write implements io.Writer. It reports len(p) written when the line was
 // written, whatever the scrubbing changed.
 func (w *Writer) Write(p []byte) (int, error) {
@@ -30,7 +36,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return len(p), err
 	}
 	body, eol := strings.CutSuffix(line, "\n")
-	body = strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(body)
+	body = OneLine(body)
 	body = w.Redactor.Redact(body)
 	if eol {
 		body += "\n"
