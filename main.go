@@ -63,6 +63,9 @@ func actionPhase(argv0 string, args []string, underRunner bool) (phase string, o
 func runCLI(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A closed stdout must be a write error, not death by SIGPIPE (Go's
+	// default for fd 1): `token` then revokes the token it could not deliver.
+	signal.Ignore(syscall.SIGPIPE)
 	return cli.Run(ctx, args, cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Version: buildVersion(),

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -30,6 +31,10 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return nil
 	}
 
+	if !ghtext.IsInstallationToken(token) {
+		a.Warningf("the saved state holds no installation token (ghs_…), so nothing was sent to GitHub; a token, if one was minted, expires within the hour.")
+		return nil
+	}
 	if urlErr != nil {
 		a.Warningf("could not revoke the token: %s. It expires within the hour.", Words(urlErr))
 		return nil

@@ -159,6 +159,8 @@ func usage() string {
 func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error {
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing on stderr but errors and warnings")
+	var empty emptyValues
+	empty.watch(fs)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(c.env.Stdout, "Usage: app-token %s %s\n\nFlags:\n", c.name, synopsis)
@@ -169,12 +171,12 @@ func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error 
 		return usagef("unknown flag %s%s: run `app-token %s -h` for its flags", secret.Quote("--"+name), didYouMean(fs, name), c.name)
 	}
 	if err != nil {
-		return usagef("%s: run `app-token %s -h` for its flags", dashes(err.Error()), c.name)
+		return usagef("%s: run `app-token %s -h` for its flags", flagError(err), c.name)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %s: every value is given by a flag (run `app-token %s -h`)", secret.Quote(fs.Arg(0)), c.name)
 	}
-	return nil
+	return empty.err(c.name)
 }
 
 // notef prints a note on stderr unless --quiet; warnings always print.
@@ -222,11 +224,6 @@ func didYouMean(fs *flag.FlagSet, name string) string {
 		return " (did you mean --" + near + "?)"
 	}
 	return ""
-}
-
-// dashes writes the flag package's "-name" as "--name", as the docs do.
-func dashes(msg string) string {
-	return strings.Replace(msg, ": -", ": --", 1)
 }
 
 func errString(err error) string {

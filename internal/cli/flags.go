@@ -123,10 +123,12 @@ func (a *appFlags) readKey(c *command) (string, error) {
 	name := a.keyEnv
 	if name == "" {
 		name = EnvPrivateKey
+	} else if err := checkEnvName("--private-key-env", name); err != nil {
+		return "", err
 	}
 	key := c.env.Getenv(name)
 	if strings.TrimSpace(key) == "" {
-		return "", usagef("no private key: environment variable %s is empty; pass --private-key-file PATH (- for stdin), or set %s to the App's .pem", name, EnvPrivateKey)
+		return "", usagef("no private key: environment variable %s is empty; pass --private-key-file PATH (- for stdin), or set %s to the App's .pem", secret.Quote(name), EnvPrivateKey)
 	}
 	return key, nil
 }

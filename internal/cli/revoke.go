@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
 )
 
 // runRevoke revokes an installation token read from stdin, or from the
@@ -48,9 +50,12 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 func (c *command) readToken(envName string) (string, error) {
 	var raw string
 	if envName != "" {
+		if err := checkEnvName("--token-env", envName); err != nil {
+			return "", err
+		}
 		raw = c.env.Getenv(envName)
 		if raw == "" {
-			return "", usagef("--token-env: environment variable %s is empty", envName)
+			return "", usagef("--token-env: environment variable %s is empty", secret.Quote(envName))
 		}
 	} else {
 		var err error
@@ -60,8 +65,8 @@ func (c *command) readToken(envName string) (string, error) {
 	}
 	token := strings.TrimSpace(raw)
 	c.redactor.Add(token)
-	if !mint.ValidToken(token) {
-		return "", usagef("what was read is not an installation token (one line of letters, digits, '_', '-' and '.'): pass the token `app-token token` printed")
+	if !ghtext.IsInstallationToken(token) {
+		return "", usagef("what was read is not an installation token (ghs_ and 36 or more letters, digits, '_' and '.'): pass the token `app-token token` printed")
 	}
 	return token, nil
 }

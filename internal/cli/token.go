@@ -35,9 +35,21 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	c.notef("minted an installation token for %s with %s; it expires at %s (revoke it with `app-token revoke`)", tok.Scope.Repositories, tok.Scope.Describe(), expires)
 	if !*asJSON {
 		_, err = fmt.Fprintln(c.env.Stdout, tok.Token.Token)
-		return err
+	} else {
+		err = json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, got.inst.ID, expires))
 	}
-	return json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, got.inst.ID, expires))
+	if err != nil {
+		return got.undelivered(ctx, err)
+	}
+	return nil
+}
+
+// undelivered revokes a token stdout did not take (a full disk, a closed
+// pipe): a token nobody holds must not stay valid for an hour.
+func (got *minted) undelivered(ctx context.Context, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
+	defer cancel()
+	return got.m.Revoke(ctx, got.tok.Token, fmt.Errorf("the token could not be written to stdout (%v)", errText(err)))
 }
 
 // minted is a token the core minted, with what it was minted from.

@@ -99,6 +99,7 @@ func Read(s Source) (*Config, error) {
 // outside the permissions setting (the action's permission-* inputs);
 // bad may already hold the door's own problems.
 func readSettings(s Source, fromInputs permissions.Set, bad problems) (*Config, error) {
+	s = hideSecrets(s, &bad)
 	c := &Config{PrivateKey: s.Setting(setting.PrivateKey)}
 	c.readIssuer(s, &bad)
 	if c.PrivateKey == "" {
@@ -124,6 +125,40 @@ func readSettings(s Source, fromInputs permissions.Set, bad problems) (*Config, 
 		return nil, err
 	}
 	return c, nil
+}
+
+// hideSecrets refuses, without showing it, a value shaped like a key or
+// token in any setting but the private key (a key pasted into the wrong
+// field), and reads that setting as empty from then on, so no later
+// problem quotes it.
+func hideSecrets(s Source, bad *problems) Source {
+	hidden := map[setting.ID]bool{}
+	for _, id := range setting.All() {
+		v := s.Setting(id)
+		if id == setting.PrivateKey || !secret.Looks(v) || (id == setting.CACertificates && onlyCertificates(v)) {
+			continue
+		}
+		bad.addf("%s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
+			setting.Input(id), setting.PrivateKey, id)
+		hidden[id] = true
+	}
+	if len(hidden) == 0 {
+		return s
+	}
+	return hidingSource{s, hidden}
+}
+
+// hidingSource reads the settings hideSecrets refused as empty.
+type hidingSource struct {
+	Source
+	hidden map[setting.ID]bool
+}
+
+func (h hidingSource) Setting(id setting.ID) string {
+	if h.hidden[id] {
+		return ""
+	}
+	return h.Source.Setting(id)
 }
 
 func readRetry(s Source, bad *problems) Retry {

@@ -77,9 +77,10 @@ const (
 	permissionUnderscore = "permission_"
 )
 
-// checkPassed looks at every input the runner passed before any is used.
-// A value shaped like a key or token outside private-key is refused without
-// being shown, and that input is read as empty from then on. An undeclared
+// checkPassed looks at every input the runner passed that is not a setting
+// (see hideSecrets for those) before any is used. A value shaped like a
+// key or token is refused without being shown, and that input is read as
+// empty from then on. An undeclared
 // input is refused with the nearest declared name, except permission-<name>
 // for a permission newer than the table, which is returned in extra to be
 // forwarded (see permissions.Validate).
@@ -97,7 +98,10 @@ func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.E
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(passed), names...))))
 	for _, name := range all {
 		value := r.GetInput(name)
-		if name != setting.PrivateKey.Input() && secret.Looks(value) && !(name == setting.CACertificates.Input() && onlyCertificates(value)) {
+		if _, isSetting := setting.Lookup(name); isSetting {
+			continue // checked with every door's settings: see hideSecrets
+		}
+		if secret.Looks(value) {
 			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
 				name, setting.PrivateKey, name)
 			hidden[name] = true

@@ -35,6 +35,10 @@ type IssuedToken struct {
 	Permissions    map[string]string
 	ExpiresAt      time.Time
 	Revoked        bool
+	IssuedAt       time.Time // server clock
+	// Lagged counts the calls with it answered 401 for replication lag
+	// (Config.TokenLag, Config.TokenLagCalls).
+	Lagged int
 }
 
 // Dispatch is a recorded repository_dispatch or workflow_dispatch event.
@@ -56,6 +60,7 @@ type Server struct {
 	now   func() time.Time
 	ttl   time.Duration
 	long  bool
+	lag   lag
 	after func(time.Duration) <-chan time.Time
 	mux   *http.ServeMux
 
@@ -81,6 +86,7 @@ func New(cfg Config) *Server {
 		now:        cfg.Now,
 		ttl:        cfg.TokenTTL,
 		long:       cfg.LongTokens,
+		lag:        lag{window: cfg.TokenLag, calls: cfg.TokenLagCalls},
 		after:      cfg.After,
 		tokenIndex: map[string]*IssuedToken{},
 	}

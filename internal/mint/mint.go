@@ -15,6 +15,7 @@ import (
 	"github.com/app-token/app-token/internal/appkey"
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -149,7 +150,7 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 	}
 	// The shape is checked before the mask, so a hostile answer cannot
 	// smuggle a workflow command into it.
-	if !ValidToken(tok.Token) {
+	if !ghtext.IsInstallationToken(tok.Token) {
 		return nil, setting.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is %s GitHub's API?", inst.ID, setting.Input(setting.APIURL))
 	}
 	m.opts.mask(tok.Token)

@@ -93,6 +93,16 @@ func All() []ID {
 	return ids
 }
 
+// Lookup finds the setting an action input name sets.
+func Lookup(input string) (ID, bool) {
+	for _, id := range All() {
+		if table[id].Input == input {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
 // Input is the action's input name for id.
 func (id ID) Input() string { return id.names().Input }
 
