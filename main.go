@@ -91,7 +91,10 @@ func buildVersion() string {
 // JWT or token) reaches the log, whichever code printed it.
 func run(phaseName string) (code int) {
 	redactor := &secret.Redactor{}
-	a := githubactions.New(githubactions.WithWriter(&secret.Writer{W: os.Stdout, Redactor: redactor}))
+	out := &secret.Writer{W: os.Stdout, Redactor: redactor}
+	// Deferred first, so it runs last: after the panic report below.
+	defer out.Close()
+	a := githubactions.New(githubactions.WithWriter(out))
 	defer func() {
 		if r := recover(); r != nil {
 			a.Errorf("app-token crashed: %s. Please report this at the action's repository.", ghtext.Panic(r))

@@ -98,6 +98,8 @@ var subcommands = []struct {
 func Run(ctx context.Context, args []string, env Env) (code int) {
 	redactor := &secret.Redactor{}
 	stderr := &secret.Writer{W: env.Stderr, Redactor: redactor}
+	// Deferred first, so it runs last: after the panic report below.
+	defer stderr.Close()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "app-token crashed: %s. Please report this at the project's repository.\n", ghtext.Panic(r))

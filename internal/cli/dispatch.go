@@ -59,7 +59,13 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	defer cancel()
 	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
 	if sendErr != nil {
+		uncertain := ghclient.KindOf(sendErr) == ghapi.ServerError
 		sendErr = ev.explain(sendCtx, sendErr, got.cfg, owner, repo)
+		if uncertain {
+			// Not repeated (ghtransport.Retry): a second event could
+			// start a second run.
+			sendErr = setting.Errorf("%s. GitHub may have received the event all the same, so it was not sent again: check %s/%s's Actions runs before sending it again", sendErr, owner, repo)
+		}
 	}
 	// Revoke whatever happened, with a deadline of its own: a send that
 	// timed out must not leave the token alive for want of time.

@@ -40,6 +40,9 @@ const (
 	// Unauthorized: GitHub does not accept the credential (401), for a
 	// token: revoked or expired. Set by ghclient from the status alone.
 	Unauthorized
+	// ServerError: GitHub failed (5xx), and may or may not have acted on
+	// the request. Set by ghclient from the status alone.
+	ServerError
 )
 
 // Classify reads GitHub's status and message.

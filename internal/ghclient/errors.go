@@ -104,6 +104,8 @@ func newAPIError(r *http.Response, fallback int, message string) *APIError {
 		e.Kind = ghapi.NotFound
 	case e.Status == http.StatusUnauthorized:
 		e.Kind = ghapi.Unauthorized
+	case e.Status >= 500:
+		e.Kind = ghapi.ServerError
 	}
 	if r != nil && (e.Status == http.StatusTooManyRequests || e.Status == http.StatusForbidden) {
 		rl := ghapi.ReadRateLimit(r.Header, time.Now())

@@ -189,10 +189,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFaultLocked(r.Method, path)
 	s.mu.Unlock()
 
+	if f != nil && f.AfterHandling {
+		s.handle(httptest.NewRecorder(), r, path, prefixed)
+		s.applyFault(w, r, f)
+		return
+	}
 	if f != nil && s.applyFault(w, r, f) {
 		return
 	}
+	s.handle(w, r, path, prefixed)
+}
 
+// handle answers r as GitHub would, for path without its /api/v3 prefix.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, path string, prefixed bool) {
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = path
 	r2.URL.RawPath = ""

@@ -9,6 +9,7 @@ import (
 	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/setting"
 )
 
@@ -44,6 +45,11 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		// GitHub (or something in between) answered, but not usably: the
 		// error already says what to check.
 		return setting.Errorf("%s: %s", op, err)
+	}
+	var uncertain *ghtransport.UncertainError
+	if errors.As(err, &uncertain) {
+		return setting.Errorf("%s: the connection to GitHub failed after the request was sent (%s): GitHub may have acted on it, so it was not sent again; check before repeating it",
+			op, ghtext.Message(uncertain.Err.Error())).With(err)
 	}
 	if tlsErr := untrustedCA(op, err, cfg); tlsErr != nil {
 		return tlsErr
