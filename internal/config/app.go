@@ -1,7 +1,5 @@
 package config
 
-import "github.com/app-token/app-token/internal/setting"
-
 // ReadAPI reads and checks only where GitHub's API is and how to retry
 // (the API URL and the retry settings), for front doors that hold a token
 // but no key: revoking one. The same rules and messages as Read apply.
@@ -14,15 +12,13 @@ func ReadAPI(s Source) (*Config, error) {
 }
 
 // ReadApp reads and checks what calls made as the App itself need: ReadAPI's
-// settings, the client ID or App ID, and the private key. Front doors that
+// settings, the client ID or App ID, and the private key, JWT or KMS key. Front doors that
 // list the App's installations, rather than mint a token, read no scope.
 func ReadApp(s Source) (*Config, error) {
 	var bad problems
-	c := &Config{PrivateKey: s.Setting(setting.PrivateKey)}
-	c.readIssuer(s, &bad)
-	if c.PrivateKey == "" {
-		bad.addf("%s is empty: pass the App's private key", setting.Input(setting.PrivateKey))
-	}
+	s = hideSecrets(s, &bad)
+	c := &Config{}
+	c.readIssuer(s, c.readKeySource(s, &bad), &bad)
 	c.readAPIURL(s, &bad)
 	c.Retry = readRetry(s, &bad)
 	return c, bad.err()

@@ -27,10 +27,15 @@ const MaxRepositories = 500
 type Config struct {
 	// Issuer is the JWT issuer: the client ID or the App ID as given.
 	Issuer string
-	// IssuerSetting is the setting the issuer came from, for error messages.
+	// IssuerSetting is the setting the issuer came from, for error messages:
+	// the client ID, the App ID, or the JWT signed elsewhere.
 	IssuerSetting setting.ID
 	// PrivateKey is the raw private-key input; appkey.Parse reads it.
 	PrivateKey string
+	// JWT is the raw jwt input, an App JWT signed elsewhere; KMSKey names
+	// the App's key in AWS KMS, and AWSRole the role assumed to use it.
+	// At most one of PrivateKey, JWT and KMSKey is set.
+	JWT, KMSKey, AWSRole string
 	// Owner is the account that installed the App.
 	Owner string
 	// Repositories are repository names (no owner) the token is limited to;
@@ -100,11 +105,8 @@ func Read(s Source) (*Config, error) {
 // bad may already hold the door's own problems.
 func readSettings(s Source, fromInputs permissions.Set, bad problems) (*Config, error) {
 	s = hideSecrets(s, &bad)
-	c := &Config{PrivateKey: s.Setting(setting.PrivateKey)}
-	c.readIssuer(s, &bad)
-	if c.PrivateKey == "" {
-		bad.addf("%s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?)", setting.Input(setting.PrivateKey))
-	}
+	c := &Config{}
+	c.readIssuer(s, c.readKeySource(s, &bad), &bad)
 	if !c.readEnterprise(s, &bad) {
 		c.readScope(s, &bad)
 	}
@@ -135,7 +137,7 @@ func hideSecrets(s Source, bad *problems) Source {
 	hidden := map[setting.ID]bool{}
 	for _, id := range setting.All() {
 		v := s.Setting(id)
-		if id == setting.PrivateKey || !secret.Looks(v) || (id == setting.CACertificates && onlyCertificates(v)) {
+		if id == setting.PrivateKey || id == setting.JWT || !secret.Looks(v) || (id == setting.CACertificates && onlyCertificates(v)) {
 			continue
 		}
 		bad.addf("%s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
@@ -176,7 +178,9 @@ func (e *Error) Error() string                { return e.Problems.Error() }
 func (e *Error) Render(d setting.Door) string { return e.Problems.Render(d) }
 func (e *Error) Unwrap() []error              { return e.Problems.Unwrap() }
 
-func (c *Config) readIssuer(s Source, bad *problems) {
+// readIssuer reads the client ID or App ID; only a JWT signed elsewhere
+// (required false) carries its issuer itself.
+func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 	clientID, appID := s.Setting(setting.ClientID), s.Setting(setting.AppID)
 	if clientID != "" && appID != "" {
 		// As the official action since v3.1: client-id wins, so workflows
@@ -199,6 +203,7 @@ func (c *Config) readIssuer(s Source, bad *problems) {
 			}
 			bad.addf("%s must be the App's numeric ID, got %s%s", setting.Input(setting.AppID), quote(appID), hint)
 		}
+	case !required:
 	default:
 		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID%s", setting.ClientID, setting.AppID,
 			setting.Words{Action: ", e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`"})

@@ -53,6 +53,9 @@ const (
 	RequestTimeout
 	Enterprise
 	CACertificates
+	JWT
+	KMSKey
+	AWSRole
 	numIDs
 )
 
@@ -82,6 +85,9 @@ var table = [numIDs]Names{
 	RequestTimeout: {"request-timeout-seconds", "--request-timeout-seconds"},
 	Enterprise:     {"enterprise", ""},
 	CACertificates: {"ca-certificates", ""},
+	JWT:            {"jwt", "the JWT from --jwt-env"},
+	KMSKey:         {"kms-key", "--kms-key"},
+	AWSRole:        {"aws-role-to-assume", ""},
 }
 
 // All returns every setting, in table order.
