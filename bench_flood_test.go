@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // floodPage is a page of 100 installations of just under 1 MiB (the most
