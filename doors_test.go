@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -255,4 +256,59 @@ func TestCLIRevokesUndeliveredToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withModels grants octocat's installation models:read, as GitHub Apps can
+// be granted since May 2025 though GitHub's table does not list it yet.
+func withModels(c *githubtest.Config) {
+	for i := range c.Installations {
+		if c.Installations[i].Account == "octocat" {
+			c.Installations[i].Permissions["models"] = "read"
+		}
+	}
+}
+
+// mintedPermissions is the permissions object of the emulator's one mint request.
+func (w *world) mintedPermissions() map[string]string {
+	w.t.Helper()
+	for _, r := range w.emu.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/access_tokens") {
+			var body struct{ Permissions map[string]string }
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				w.t.Fatal(err)
+			}
+			return body.Permissions
+		}
+	}
+	w.t.Fatalf("no mint request in %v", w.calls())
+	return nil
+}
+
+// A permission GitHub's table lacks (models) is forwarded with a notice,
+// never refused, through the action and the command line.
+func TestModelsPermissionReachesGitHub(t *testing.T) {
+	t.Parallel()
+	t.Run("action", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, withModels).with("owner", "octocat", "permission-models", "read")
+		res := w.main()
+		succeeded(t, res)
+		if p := w.mintedPermissions(); p["models"] != "read" || len(p) != 1 {
+			t.Errorf("mint request permissions %v, want models:read", p)
+		}
+		if !strings.Contains(strings.Join(res.Notices, "\n"), "models") {
+			t.Errorf("notices %q, want one about models", res.Notices)
+		}
+	})
+	t.Run("cli", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, withModels)
+		code, _, stderr := w.cli("", nil, "token", "--owner", "octocat", "--permissions", "models:read")
+		if code != 0 || !strings.Contains(stderr, "permission models is not in") {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		if p := w.mintedPermissions(); p["models"] != "read" || len(p) != 1 {
+			t.Errorf("mint request permissions %v, want models:read", p)
+		}
+	})
 }

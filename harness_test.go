@@ -99,14 +99,19 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 
 // with sets step inputs; "" removes one.
 func (w *world) with(kv ...string) *world {
+	setPairs(w.step.With, kv)
+	return w
+}
+
+// setPairs sets m[key] = value for each key, value pair; "" removes key.
+func setPairs(m map[string]string, kv []string) {
 	for i := 0; i < len(kv); i += 2 {
 		if kv[i+1] == "" {
-			delete(w.step.With, kv[i])
+			delete(m, kv[i])
 			continue
 		}
-		w.step.With[kv[i]] = kv[i+1]
+		m[kv[i]] = kv[i+1]
 	}
-	return w
 }
 
 func (w *world) ctx() context.Context {

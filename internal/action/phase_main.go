@@ -18,6 +18,9 @@ import (
 // what to fix; it never holds a secret.
 func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	opts := d.options(a)
+	// A JWT signed by an earlier step arrives unmasked (the runner masks
+	// only secrets): hide it before anything can print it.
+	opts.Mask(a.GetInput(config.InJWT))
 	cfg, err := config.Read(a, config.InputNames(d.environ()))
 	if err != nil {
 		return err
@@ -28,19 +31,13 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	for _, n := range cfg.Notices {
 		a.Noticef("%s", n)
 	}
-	key, err := appkey.Parse(cfg.PrivateKey)
-	if err != nil {
-		return err
-	}
-	for _, line := range key.Mask {
-		opts.Mask(line)
-	}
-	d.redactor().Add(key.Body...)
-	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
 
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	m := mint.New(cfg, key.RSA, opts)
+	m, err := newMinter(ctx, cfg, opts, d)
+	if err != nil {
+		return err
+	}
 	inst, err := m.Installation(ctx)
 	if err != nil {
 		return err
@@ -101,4 +98,26 @@ func revokeNote(cfg *config.Config) string {
 		return " (skip-token-revoke is set: it stays valid until then)"
 	}
 	return " and is revoked when the job ends"
+}
+
+// newMinter makes App JWTs the way cfg says: signed elsewhere (jwt), by
+// AWS KMS (kms-key), or with the private key, whose lines are hidden first.
+func newMinter(ctx context.Context, cfg *config.Config, opts mint.Options, d Deps) (*mint.Minter, error) {
+	signer, err := mint.KeylessSigner(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if signer != nil {
+		return mint.NewSigned(cfg, signer, opts), nil
+	}
+	key, err := appkey.Parse(cfg.PrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range key.Mask {
+		opts.Mask(line)
+	}
+	d.redactor().Add(key.Body...)
+	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
+	return mint.New(cfg, key.RSA, opts), nil
 }

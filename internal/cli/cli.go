@@ -83,6 +83,7 @@ var subcommands = []struct {
 	{"token", "mint an installation token and print it", runToken},
 	{"revoke", "revoke a token read from stdin or an environment variable", runRevoke},
 	{"installations", "list the App's installations (ID, account, type, repository selection)", runInstallations},
+	{"jwt", "print one App JWT signed with the key file or the AWS KMS key (--kms-key)", runJWT},
 	{"dispatch", "send repository_dispatch or workflow_dispatch with a token scoped to one repository, then revoke it", runDispatch},
 }
 

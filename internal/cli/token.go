@@ -67,7 +67,7 @@ func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.minter(cfg)
+	m, err := c.minter(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

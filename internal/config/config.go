@@ -28,6 +28,10 @@ type Config struct {
 	IssuerInput string
 	// PrivateKey is the raw private-key input; appkey.Parse reads it.
 	PrivateKey string
+	// JWT is the raw jwt input, an App JWT signed elsewhere; KMSKey names
+	// the App's key in AWS KMS, and AWSRole the role assumed to use it.
+	// At most one of PrivateKey, JWT and KMSKey is set.
+	JWT, KMSKey, AWSRole string
 	// Owner is the account that installed the App.
 	Owner string
 	// Repositories are repository names (no owner) the token is limited to;
@@ -80,13 +84,10 @@ func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Sprint
 // naming its input and what to do.
 func Read(r Reader, passed []string) (*Config, error) {
 	var bad problems
-	c := &Config{PrivateKey: r.GetInput(InPrivateKey)}
+	c := &Config{}
 
 	r, extra := c.checkPassed(r, passed, &bad)
-	c.readIssuer(r, &bad)
-	if c.PrivateKey == "" {
-		bad.addf("input %s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?)", InPrivateKey)
-	}
+	c.readIssuer(r, c.readKeySource(r, &bad), &bad)
 	if !c.readEnterprise(r, &bad) {
 		c.readScope(r, &bad)
 	}
@@ -122,7 +123,9 @@ type Error struct{ Problems []string }
 
 func (e *Error) Error() string { return strings.Join(e.Problems, "; ") }
 
-func (c *Config) readIssuer(r Reader, bad *problems) {
+// readIssuer reads client-id or app-id; only a JWT signed elsewhere
+// (required false) carries its issuer itself.
+func (c *Config) readIssuer(r Reader, required bool, bad *problems) {
 	clientID, appID := r.GetInput(InClientID), r.GetInput(InAppID)
 	if clientID != "" && appID != "" {
 		// As the official action since v3.1: client-id wins, so workflows
@@ -145,6 +148,7 @@ func (c *Config) readIssuer(r Reader, bad *problems) {
 			}
 			bad.addf("input %s must be the App's numeric ID, got %s%s", InAppID, quote(appID), hint)
 		}
+	case !required:
 	default:
 		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID, e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`", InClientID, InAppID)
 	}

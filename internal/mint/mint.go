@@ -108,10 +108,14 @@ type Minter struct {
 
 // New returns a Minter for cfg that signs App JWTs with key.
 func New(cfg *config.Config, key *rsa.PrivateKey, o Options) *Minter {
-	o.Roots = cfg.CACertificates
-	signer := maskingSigner{appkey.NewSigner(cfg.Issuer, key, o.Now), o.mask}
-	app, token := Transports(o, Policy(cfg.Retry), signer)
-	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token)}
+	return NewSigned(cfg, appkey.NewSigner(cfg.Issuer, key, o.Now), o)
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // Client is the GitHub client the Minter calls through, for front doors
@@ -122,12 +126,24 @@ func (m *Minter) Client() *ghclient.Client { return m.gh }
 // that echoes the Authorization header would otherwise print a credential
 // that can mint tokens for every installation of the App for ten minutes.
 type maskingSigner struct {
-	*appkey.Signer
+	ghtransport.Signer
 	mask func(string)
 }
 
 func (s maskingSigner) Sign() (string, error) {
-	jwt, err := s.Signer.Sign()
+	return s.SignContext(context.Background())
+}
+
+// SignContext passes the request's context on to a signer that makes a
+// call of its own (KMS).
+func (s maskingSigner) SignContext(ctx context.Context) (string, error) {
+	var jwt string
+	var err error
+	if cs, ok := s.Signer.(ghtransport.ContextSigner); ok {
+		jwt, err = cs.SignContext(ctx)
+	} else {
+		jwt, err = s.Signer.Sign()
+	}
 	if err == nil {
 		s.mask(jwt)
 	}
