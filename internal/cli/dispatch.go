@@ -29,6 +29,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
 	app := newAppFlags(c, fs)
 	app.installationID(fs)
+	app.readyFlag(fs)
 	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
 	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
 	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")
@@ -71,9 +72,12 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	// timed out must not leave the token alive for want of time.
 	revokeCtx, cancelRevoke := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
 	defer cancelRevoke()
-	_, revokeErr := mint.RevokeToken(revokeCtx, got.m.Client(), got.tok.Token.Token, got.cfg)
+	revokeErr := got.m.Client().RevokeToken(revokeCtx, got.tok.Token.Token)
+	if mint.AlreadyRevoked(revokeErr) {
+		revokeErr = nil
+	}
 	if revokeErr != nil {
-		c.warnf("could not revoke the token; it expires at %s: %s", got.tok.ExpiresAt.UTC().Format(time.RFC3339), words(revokeErr))
+		c.warnf("could not revoke the token: %s. It stays valid until it expires at %s", words(mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg)), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if sendErr != nil {
 		return sendErr

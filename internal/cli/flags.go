@@ -76,6 +76,11 @@ func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 	return a
 }
 
+// readyFlag registers --token-ready-seconds, for commands that mint.
+func (a *appFlags) readyFlag(fs *flag.FlagSet) {
+	a.in.define(fs, setting.TokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
+}
+
 // scopeFlags are the flags that say what a token may reach.
 func (a *appFlags) scopeFlags(fs *flag.FlagSet) {
 	a.in.define(fs, setting.Owner, "the account that installed the App (`OWNER`); alone, the token reaches all its repositories")
@@ -112,6 +117,9 @@ func (a *appFlags) load(c *command) error {
 	if err != nil {
 		return err
 	}
+	// The key's text is a secret from now on, before any flag is checked:
+	// a key line pasted into another flag must not come back in its error.
+	c.redactor.Add(strings.Fields(key)...)
 	in.values[setting.PrivateKey] = key
 	return nil
 }

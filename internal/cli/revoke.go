@@ -9,6 +9,7 @@ import (
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // runRevoke revokes an installation token read from stdin, or from the
@@ -32,13 +33,16 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	gone, err := mint.RevokeToken(ctx, mint.TokenClient(cfg, c.options()), token, cfg)
+	// Transient failures (5xx, dropped connections, secondary rate limits)
+	// are retried within the retry flags' bounds by the transport.
+	err = mint.TokenClient(cfg, c.options()).RevokeToken(ctx, token)
 	switch {
-	case err != nil:
-		return err
-	case gone:
+	case mint.AlreadyRevoked(err):
 		c.notef("GitHub no longer accepts the token (already revoked or expired); nothing to revoke")
 		return nil
+	case err != nil:
+		// Only the token was given, not when it expires.
+		return setting.Errorf("%s. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg))
 	}
 	c.notef("token revoked")
 	return nil

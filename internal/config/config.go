@@ -71,6 +71,9 @@ type Retry struct {
 	Attempts       int
 	Budget         time.Duration
 	RequestTimeout time.Duration
+	// TokenReady bounds the wait for a new token to work (GitHub's
+	// replication lag); 0 skips the check.
+	TokenReady time.Duration
 }
 
 // Source is where a door's settings come from, by ID: the action's inputs
@@ -168,6 +171,7 @@ func readRetry(s Source, bad *problems) Retry {
 		Attempts:       readInt(s, setting.RetryAttempts, defaultRetryAttempts, 1, 10, bad),
 		Budget:         time.Duration(readInt(s, setting.RetrySeconds, defaultRetrySeconds, 1, 3600, bad)) * time.Second,
 		RequestTimeout: time.Duration(readInt(s, setting.RequestTimeout, defaultRequestTimeoutSeconds, 1, 600, bad)) * time.Second,
+		TokenReady:     time.Duration(readInt(s, setting.TokenReady, defaultTokenReadySeconds, 0, 120, bad)) * time.Second,
 	}
 }
 

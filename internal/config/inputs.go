@@ -32,6 +32,8 @@ const (
 	defaultRetryAttempts         = 4
 	defaultRetrySeconds          = 60
 	defaultRequestTimeoutSeconds = 20
+	// About twice the 5 s Octokit retries a new token's 401 for.
+	defaultTokenReadySeconds = 10
 )
 
 // Inputs lists the inputs that are not per-permission, in the order
@@ -56,6 +58,7 @@ func Inputs() []Input {
 		{Name: setting.RetryAttempts.Input(), Default: strconv.Itoa(defaultRetryAttempts), Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
 		{Name: setting.RetrySeconds.Input(), Default: strconv.Itoa(defaultRetrySeconds), Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
 		{Name: setting.RequestTimeout.Input(), Default: strconv.Itoa(defaultRequestTimeoutSeconds), Description: "Timeout in seconds for a single HTTP request to GitHub."},
+		{Name: setting.TokenReady.Input(), Default: strconv.Itoa(defaultTokenReadySeconds), Description: "For up to this many seconds, a new token that GitHub refuses (401, for a few seconds after minting) is checked again with one cheap call before it is handed over; the step fails, and revokes it, if GitHub still refuses it. 0 to 120; 0 skips the check."},
 	}
 }
 

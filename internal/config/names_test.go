@@ -15,6 +15,7 @@ const (
 	InRetryAttempts  = "retry-attempts"
 	InRetrySeconds   = "retry-max-seconds"
 	InRequestTimeout = "request-timeout-seconds"
+	InTokenReady     = "token-ready-seconds"
 	InEnterprise     = "enterprise"
 	InCACertificates = "ca-certificates"
 )

@@ -60,6 +60,10 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		// error already says what to check.
 		return setting.Errorf("%s: %s", op, err)
 	}
+	var skew *ghtransport.ClockSkewError
+	if errors.As(err, &skew) {
+		return setting.Errorf("%s: %s", op, err)
+	}
 	var uncertain *ghtransport.UncertainError
 	if errors.As(err, &uncertain) {
 		return setting.Errorf("%s: the connection to GitHub failed after the request was sent (%s): GitHub may have acted on it, so it was not sent again; check before repeating it",

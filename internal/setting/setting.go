@@ -51,6 +51,7 @@ const (
 	RetryAttempts
 	RetrySeconds
 	RequestTimeout
+	TokenReady
 	Enterprise
 	CACertificates
 	JWT
@@ -83,6 +84,7 @@ var table = [numIDs]Names{
 	RetryAttempts:  {"retry-attempts", "--retry-attempts"},
 	RetrySeconds:   {"retry-max-seconds", "--retry-max-seconds"},
 	RequestTimeout: {"request-timeout-seconds", "--request-timeout-seconds"},
+	TokenReady:     {"token-ready-seconds", "--token-ready-seconds"},
 	Enterprise:     {"enterprise", ""},
 	CACertificates: {"ca-certificates", ""},
 	JWT:            {"jwt", "the JWT from --jwt-env"},
