@@ -60,9 +60,14 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}); err != nil {
 		return m.Revoke(ctx, tok.Token, fmt.Errorf("save the token for the post phase, which revokes it: %v", err))
 	}
-	bot, err := m.Identity(ctx, inst, tok.Token.Token)
+	// Handed over only once GitHub accepts it: git, gh and checkout do
+	// not retry a new token's 401.
+	bot, warnings, err := m.ReadyWithIdentity(ctx, inst, tok)
 	if err != nil {
-		a.Warningf("%v", err)
+		return err
+	}
+	for _, w := range warnings {
+		a.Warningf("%v", w)
 	}
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token.Token},

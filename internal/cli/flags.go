@@ -42,6 +42,7 @@ var inputFlags = map[string]string{
 	config.InRetryAttempts:  "--retry-attempts",
 	config.InRetrySeconds:   "--retry-max-seconds",
 	config.InRequestTimeout: "--request-timeout-seconds",
+	config.InTokenReady:     "--token-ready-seconds",
 }
 
 // inputs is a command's flags seen as the action's inputs: the
@@ -90,6 +91,11 @@ func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 	a.in.define(fs, config.InKMSKey, "sign App JWTs with the App's key in AWS KMS, `URI` awskms:///KEY (key ID, alias/NAME, key or alias ARN); no private key needed (default $"+EnvKMSKey+")")
 	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
 	return a
+}
+
+// readyFlag registers --token-ready-seconds, for commands that mint.
+func (a *appFlags) readyFlag(fs *flag.FlagSet) {
+	a.in.define(fs, config.InTokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
 }
 
 // scopeFlags are the flags that say what a token may reach.

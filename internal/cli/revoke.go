@@ -3,10 +3,10 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
@@ -33,13 +33,16 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
+	// Transient failures (5xx, dropped connections, secondary rate limits)
+	// are retried within the retry flags' bounds by the transport.
 	err = mint.TokenClient(cfg, c.options()).RevokeToken(ctx, token)
 	switch {
-	case ghclient.StatusOf(err) == 401:
+	case mint.AlreadyRevoked(err):
 		c.notef("GitHub no longer accepts the token (already revoked or expired); nothing to revoke")
 		return nil
 	case err != nil:
-		return mint.Explain(ctx, "revoke the token", err, cfg)
+		// Only the token was given, not when it expires.
+		return fmt.Errorf("%v. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg))
 	}
 	c.notef("token revoked")
 	return nil

@@ -19,6 +19,7 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	app := newAppFlags(c, fs)
 	app.scopeFlags(fs)
+	app.readyFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
 	if err := c.parse(fs, args, "(--client-id ID | --app-id ID) [--private-key-file FILE] --owner OWNER [--repositories A,B] [--permissions 'contents: read'] [--json]"); err != nil {
 		return err
@@ -61,7 +62,8 @@ type minted struct {
 }
 
 // mint reads the App's flags into a checked config and mints through the
-// core, printing the answer's warnings. The deadline is the action's.
+// core, printing the answer's warnings, and checks GitHub accepts the token
+// (mint.Ready) before it is used. The deadline is the action's.
 func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
 	cfg, err := c.readConfig(config.Read(in, nil))
 	if err != nil {
@@ -83,6 +85,14 @@ func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
 	}
 	for _, w := range tok.Scope.Warnings {
 		c.warnf("%s", w)
+	}
+	// Neither the caller's tools nor the dispatch retry a new token's 401.
+	warning, err := m.Ready(ctx, tok.Token)
+	if err != nil {
+		return nil, err
+	}
+	if warning != nil {
+		c.warnf("%v", warning)
 	}
 	return &minted{cfg, inst, tok, m}, nil
 }

@@ -64,6 +64,9 @@ type Retry struct {
 	Attempts       int
 	Budget         time.Duration
 	RequestTimeout time.Duration
+	// TokenReady bounds the wait for a new token to work (GitHub's
+	// replication lag); 0 skips the check.
+	TokenReady time.Duration
 }
 
 // Reader reads inputs and environment; *githubactions.Action provides both.
@@ -115,6 +118,7 @@ func readRetry(r Reader, bad *problems) Retry {
 		Attempts:       readInt(r, InRetryAttempts, defaultRetryAttempts, 1, 10, bad),
 		Budget:         time.Duration(readInt(r, InRetrySeconds, defaultRetrySeconds, 1, 3600, bad)) * time.Second,
 		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, defaultRequestTimeoutSeconds, 1, 600, bad)) * time.Second,
+		TokenReady:     time.Duration(readInt(r, InTokenReady, defaultTokenReadySeconds, 0, 120, bad)) * time.Second,
 	}
 }
 

@@ -39,6 +39,7 @@ const (
 	InRetryAttempts  = "retry-attempts"
 	InRetrySeconds   = "retry-max-seconds"
 	InRequestTimeout = "request-timeout-seconds"
+	InTokenReady     = "token-ready-seconds"
 	InEnterprise     = "enterprise"
 	InCACertificates = "ca-certificates"
 )
@@ -49,6 +50,8 @@ const (
 	defaultRetryAttempts         = 4
 	defaultRetrySeconds          = 60
 	defaultRequestTimeoutSeconds = 20
+	// About twice the 5 s Octokit retries a new token's 401 for.
+	defaultTokenReadySeconds = 10
 )
 
 // Inputs lists the inputs that are not per-permission, in the order action.yml shows them.
@@ -70,6 +73,7 @@ var Inputs = []Input{
 	{Name: InRetryAttempts, Default: strconv.Itoa(defaultRetryAttempts), Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
 	{Name: InRetrySeconds, Default: strconv.Itoa(defaultRetrySeconds), Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
 	{Name: InRequestTimeout, Default: strconv.Itoa(defaultRequestTimeoutSeconds), Description: "Timeout in seconds for a single HTTP request to GitHub."},
+	{Name: InTokenReady, Default: strconv.Itoa(defaultTokenReadySeconds), Description: "For up to this many seconds, a new token that GitHub refuses (401, for a few seconds after minting) is checked again with one cheap call before it is handed over; the step fails, and revokes it, if GitHub still refuses it. 0 to 120; 0 skips the check."},
 }
 
 // Outputs lists the action's outputs.

@@ -167,6 +167,14 @@ func (c *Client) RevokeToken(ctx context.Context, token string) error {
 	return c.do(ctx, c.token, "DELETE", "installation/token", token, nil, nil)
 }
 
+// CheckToken makes the cheapest call an installation token can make, to
+// learn whether GitHub accepts it: one repository of its list, not read.
+//
+// GitHub API docs: GET /installation/repositories
+func (c *Client) CheckToken(ctx context.Context, token string) error {
+	return c.do(ctx, c.token, "GET", "installation/repositories?per_page=1", token, nil, nil)
+}
+
 // User is a GitHub account as /users/{username} describes it.
 type User struct {
 	Login string `json:"login"`

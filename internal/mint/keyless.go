@@ -45,6 +45,8 @@ func KeylessSigner(ctx context.Context, cfg *config.Config, o Options) (ghtransp
 // (KeylessSigner's); each one is masked before its first use.
 func NewSigned(cfg *config.Config, signer ghtransport.Signer, o Options) *Minter {
 	o.Roots = cfg.CACertificates
+	o.Base = o.base() // one connection pool for every stack
 	app, token := Transports(o, Policy(cfg.Retry), maskingSigner{signer, o.mask})
-	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token)}
+	_, fresh := Transports(o, freshPolicy(cfg.Retry), nil)
+	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token), fresh: ghclient.New(cfg.APIURL, app, fresh)}
 }
