@@ -45,6 +45,12 @@ type Config struct {
 	Now          func() time.Time // nil = time.Now; the server clock is Now()+offset
 	TokenTTL     time.Duration    // 0 = 1h
 	LongTokens   bool             // issue the newer JWT-shaped tokens: "ghs_" + ~520 chars with dots
+	// Platform is the GitHub the emulator is (PlatformDotcom, PlatformGHEC,
+	// PlatformGHES): what it answers and which published description the
+	// contract check holds it to. "" picks per request: GHEC when an
+	// installation is on an enterprise, GHES for "/api/v3", else
+	// api.github.com.
+	Platform string
 	// After is how fault delays wait; nil = time.After. Tests inject it to
 	// observe a delay without sleeping.
 	After func(time.Duration) <-chan time.Time
