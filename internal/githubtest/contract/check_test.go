@@ -291,7 +291,7 @@ func TestEnterpriseLookupOnGHES(t *testing.T) {
 		t.Errorf("counts %+v, want one answer to an absent operation", n)
 	}
 	ex.Status = http.StatusOK
-	if err := c.Check(ex); err == nil || !strings.Contains(err.Error(), "lacks this operation (only ghec have it)") {
+	if err := c.Check(ex); err == nil || !strings.Contains(err.Error(), "lacks this operation (found only in: ghec)") {
 		t.Errorf("a 200 on GHES: %v", err)
 	}
 }

@@ -355,7 +355,7 @@ func (c *Checker) absent(ds map[string]*description, d *description, ex githubte
 		n.Absent++
 	default:
 		return &Mismatch{Platform: d.name, Operation: op.String(), Side: fmt.Sprintf("answer %d", ex.Status),
-			Field: fmt.Sprintf("the %s description lacks this operation (only %s have it), so GitHub answers 404", d.name, strings.Join(elsewhere, ", "))}
+			Field: fmt.Sprintf("the %s description lacks this operation (found only in: %s), so GitHub answers 404", d.name, strings.Join(elsewhere, ", "))}
 	}
 	return nil
 }
