@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 // cli runs the built binary as a command line in a shell that holds the
@@ -32,15 +33,15 @@ func (w *world) cli(stdin string, extraEnv []string, args ...string) (code int, 
 		w.t.Fatal(err)
 	}
 	stdout, stderr = out.String(), errb.String()
-	for _, s := range append(append([]string(nil), w.secrets...), w.emu.JWTs()...) {
-		if strings.Contains(stdout+stderr, s) {
-			w.t.Errorf("app-token %s: key line or App JWT leaked\nstdout %q\nstderr %q", strings.Join(args, " "), stdout, stderr)
-		}
+	if p := w.leakCheck().In(stdout + "\n" + stderr); p != "" {
+		w.t.Errorf("app-token %s: a piece of a key line or App JWT leaked (%q)\nstdout %q\nstderr %q", strings.Join(args, " "), p, stdout, stderr)
 	}
+	tokens := runnertest.NewSecrets()
 	for _, tok := range w.emu.Tokens() {
-		if strings.Contains(stderr, tok.Token) {
-			w.t.Errorf("app-token %s: token on stderr %q", strings.Join(args, " "), stderr)
-		}
+		tokens.Add(tok.Token)
+	}
+	if p := tokens.In(stderr); p != "" {
+		w.t.Errorf("app-token %s: a piece of a token on stderr (%q): %q", strings.Join(args, " "), p, stderr)
 	}
 	return cmd.ProcessState.ExitCode(), stdout, stderr
 }

@@ -48,6 +48,7 @@ func TestEnterpriseToken(t *testing.T) {
 			if got, want := w.calls(), []string{
 				"GET /enterprises/" + octoEnterprise + "/installation",
 				"POST /app/installations/1004/access_tokens",
+				checkCall,
 				"GET /users/release-bot[bot]",
 			}; !reflect.DeepEqual(got, want) {
 				t.Errorf("calls = %q, want %q", got, want)

@@ -30,6 +30,7 @@ const (
 	mintPath   = "/app/installations/1001/access_tokens"
 	botPath    = "/users/release-bot[bot]"
 	revokePath = "/installation/token"
+	checkPath  = "/installation/repositories"
 )
 
 // faultClock is the runner's clock and sleeper in fault tests: real time
@@ -631,41 +632,121 @@ func TestSlowGitHub(t *testing.T) {
 }
 
 // Replication lag: a brand-new token may briefly be unknown to the server
-// that answers. The bot lookup and the revocation retry its 401 up to twice;
-// after that the lookup is a warning and post takes the token as gone.
+// that answers (401 Bad credentials). The main phase checks the token with
+// one call made with it, retrying 401 with a short backoff within
+// token-ready-seconds, before handing it over; the bot lookup, made at the
+// same time, asks again once the check passed. Post's 401 is not lag (the
+// token was checked): it means already revoked, at once.
 func TestReplicationLag(t *testing.T) {
 	t.Parallel()
-	badCredentials := githubtest.Fault{Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
-	for _, c := range faultCalls[2:] {
-		for _, times := range []int{1, 2, 3} {
-			t.Run(fmt.Sprintf("%s/%d", c.name, times), func(t *testing.T) {
-				f := newFaultWorld(t)
-				fault := badCredentials
-				fault.Times = times
-				res := f.run(c, fault)
-				succeeded(t, res)
-				tries := min(times+1, 3)
-				if got := f.count(c.method, c.path); got != tries {
-					t.Errorf("GitHub saw %d tries, want %d", got, tries)
+	badCredentials := githubtest.Fault{Method: "GET", Path: checkPath, Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
+	for _, times := range []int{1, 3, 6} { // 6 waits stay below 10s whatever the jitter
+		t.Run(fmt.Sprintf("check refused %d times", times), func(t *testing.T) {
+			t.Parallel()
+			f := newFaultWorld(t)
+			fault := badCredentials
+			fault.Times = times
+			f.emu.AddFault(fault)
+			res := f.runMain()
+			succeeded(t, res)
+			if got := f.count("GET", checkPath); got != times+1 {
+				t.Errorf("GitHub saw %d checks, want %d", got, times+1)
+			}
+			lines := retryLines(res, "GET", checkPath)
+			if len(lines) != times || !strings.Contains(lines[0], "401 Unauthorized (a new token may not have reached every GitHub server yet)") {
+				t.Errorf("retry log lines = %q", lines)
+			}
+			var total time.Duration
+			for i, w := range f.clock.takeWaits() {
+				if limit := min(250*time.Millisecond<<i, 2*time.Second); w < 0 || w >= limit {
+					t.Errorf("wait %d = %v, want within [0, %v)", i+1, w, limit)
 				}
-				lines := retryLines(res, c.method, c.path)
-				if len(lines) != tries-1 || (len(lines) > 0 && !strings.Contains(lines[0], "401 Unauthorized (a new token may not have reached every GitHub server yet)")) {
-					t.Errorf("retry log lines = %q", lines)
-				}
-				recovered := times <= 2
-				switch {
-				case c.post && recovered != f.onlyToken().Revoked:
-					t.Errorf("revoked = %v, want %v", f.onlyToken().Revoked, recovered)
-				case c.post && !recovered && !strings.Contains(res.Log(), "GitHub no longer accepts the token"):
-					t.Errorf("post log:\n%s", res.Log())
-				case !c.post && recovered != (res.Outputs["bot-user-id"] == "41898283"):
-					t.Errorf("bot-user-id = %q after %d lagging answers", res.Outputs["bot-user-id"], times)
-				case !c.post && !recovered && !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, c.failure) }):
-					t.Errorf("warnings = %q", res.Warnings)
-				}
-			})
-		}
+				total += w
+			}
+			if total >= 10*time.Second {
+				t.Errorf("waited %v, beyond token-ready-seconds", total)
+			}
+			if res.Outputs["token"] != f.onlyToken().Token || f.onlyToken().Revoked || len(unexpectedWarnings(res)) > 0 {
+				t.Errorf("outputs %v, revoked %v, warnings %q", res.Outputs, f.onlyToken().Revoked, res.Warnings)
+			}
+		})
 	}
+	t.Run("refused for the whole bound", func(t *testing.T) {
+		t.Parallel()
+		f := newFaultWorld(t)
+		f.with("token-ready-seconds", "3")
+		fault := badCredentials
+		fault.Times = -1
+		f.emu.AddFault(fault)
+		res := f.runMain()
+		failedWith(t, res, "GitHub minted the token but kept refusing it (401 Bad credentials)", "token-ready-seconds allows 3s", "The token was revoked at once")
+		var total time.Duration
+		for _, w := range f.clock.takeWaits() {
+			total += w
+		}
+		if total >= 3*time.Second || f.count("GET", checkPath) < 3 {
+			t.Errorf("waited %v over %d checks; want several within 3s", total, f.count("GET", checkPath))
+		}
+		if !f.onlyToken().Revoked || res.Outputs["token"] != "" {
+			t.Errorf("the useless token: revoked %v, output %v", f.onlyToken().Revoked, res.Outputs["token"] != "")
+		}
+	})
+	t.Run("check off", func(t *testing.T) {
+		t.Parallel()
+		f := newFaultWorld(t)
+		f.with("token-ready-seconds", "0")
+		res := f.runMain()
+		succeeded(t, res)
+		if got := f.count("GET", checkPath); got != 0 {
+			t.Errorf("GitHub saw %d checks with token-ready-seconds 0", got)
+		}
+	})
+	t.Run("check cannot finish", func(t *testing.T) {
+		t.Parallel()
+		f := newFaultWorld(t)
+		f.emu.AddFault(githubtest.Fault{Method: "GET", Path: checkPath, Status: 502, Times: -1})
+		res := f.runMain()
+		succeeded(t, res)
+		if res.Outputs["token"] != f.onlyToken().Token || !slices.ContainsFunc(res.Warnings, func(w string) bool {
+			return containsAll(w, "could not check that GitHub accepts the new token, so it is handed over unchecked", "502 Bad Gateway")
+		}) {
+			t.Errorf("outputs %v, warnings %q", res.Outputs, res.Warnings)
+		}
+	})
+	for _, times := range []int{1, 2} {
+		t.Run(fmt.Sprintf("bot lookup refused %d times", times), func(t *testing.T) {
+			t.Parallel()
+			f := newFaultWorld(t)
+			fault := badCredentials
+			fault.Path, fault.Times = botPath, times
+			f.emu.AddFault(fault)
+			res := f.runMain()
+			succeeded(t, res)
+			if got := f.count("GET", botPath); got != 2 {
+				t.Errorf("GitHub saw %d bot lookups, want 2 (asked again once the check passed)", got)
+			}
+			recovered := times == 1
+			if recovered != (res.Outputs["bot-user-id"] == "41898283") {
+				t.Errorf("bot-user-id = %q after %d refusals", res.Outputs["bot-user-id"], times)
+			}
+			if !recovered && !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, faultCalls[2].failure) }) {
+				t.Errorf("warnings = %q", res.Warnings)
+			}
+		})
+	}
+	t.Run("revocation refused", func(t *testing.T) {
+		t.Parallel()
+		f := newFaultWorld(t)
+		state := f.minted()
+		fault := badCredentials
+		fault.Method, fault.Path = "DELETE", revokePath
+		f.emu.AddFault(fault)
+		res := f.runPost(state)
+		succeeded(t, res)
+		if got := f.count("DELETE", revokePath); got != 1 || !strings.Contains(res.Log(), "GitHub no longer accepts the token") || len(unexpectedWarnings(res)) > 0 {
+			t.Errorf("GitHub saw %d revocations, want 1; warnings %q; log:\n%s", got, res.Warnings, res.Log())
+		}
+	})
 }
 
 // hostilePayloads try to smuggle a workflow command or a file-command entry

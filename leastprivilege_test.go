@@ -163,7 +163,7 @@ func mintAnswer(t *testing.T, answer map[string]any) githubtest.Fault {
 // workflow command is forged.
 func TestHostilePermissionNamesAreNotShown(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := newWorld(t).with("token-ready-seconds", "0") // a token GitHub never minted
 	w.emu.AddFault(mintAnswer(t, map[string]any{
 		"permissions":          map[string]string{"contents\n::error::INJECTED": "write", "issues": "read\n::stop-commands::INJECTED"},
 		"repository_selection": "selected",
@@ -205,7 +205,7 @@ func TestWiderAnswerIsRevoked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with("permissions", "contents: write")
+			w := newWorld(t).with("permissions", "contents: write", "token-ready-seconds", "0")
 			w.emu.AddFault(mintAnswer(t, tt.answer))
 			res := w.main()
 			failedWith(t, res, "GitHub's answer grants the token "+tt.want+", beyond what was asked")

@@ -63,6 +63,9 @@ func actionPhase(argv0 string, args []string, underRunner bool) (phase string, o
 func runCLI(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A closed stdout must be a write error, not death by SIGPIPE (Go's
+	// default for fd 1): `token` then revokes the token it could not deliver.
+	signal.Ignore(syscall.SIGPIPE)
 	return cli.Run(ctx, args, cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Version: buildVersion(),
@@ -88,7 +91,10 @@ func buildVersion() string {
 // JWT or token) reaches the log, whichever code printed it.
 func run(phaseName string) (code int) {
 	redactor := &secret.Redactor{}
-	a := githubactions.New(githubactions.WithWriter(&secret.Writer{W: os.Stdout, Redactor: redactor}))
+	out := &secret.Writer{W: os.Stdout, Redactor: redactor}
+	// Deferred first, so it runs last: after the panic report below.
+	defer out.Close()
+	a := githubactions.New(githubactions.WithWriter(out))
 	defer func() {
 		if r := recover(); r != nil {
 			a.Errorf("app-token crashed: %v. Please report this at the action's repository.", shorten(fmt.Sprint(r)))

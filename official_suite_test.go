@@ -60,7 +60,7 @@ func minted(t *testing.T, w *world, res *runnertest.Result, lookup string, inst 
 	t.Helper()
 	succeeded(t, res)
 	tok := w.onlyToken()
-	if calls := w.calls(); len(calls) < 2 || calls[0] != lookup || calls[len(calls)-2] != "POST /app/installations/"+strconv.FormatInt(inst, 10)+"/access_tokens" {
+	if calls := w.calls(); len(calls) < 3 || calls[0] != lookup || calls[len(calls)-3] != "POST /app/installations/"+strconv.FormatInt(inst, 10)+"/access_tokens" || calls[len(calls)-2] != checkCall {
 		t.Errorf("calls = %q, want %s first and the mint for %d", calls, lookup, inst)
 	}
 	if tok.InstallationID != inst || !reflect.DeepEqual(tok.Repositories, repos) {

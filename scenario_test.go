@@ -30,6 +30,7 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 	if got, want := w.calls(), []string{
 		"GET /repos/octo-org/app/installation",
 		"POST /app/installations/1001/access_tokens",
+		checkCall,
 		"GET /users/release-bot[bot]",
 	}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
@@ -323,7 +324,7 @@ func TestInstallationIDLooksUpByID(t *testing.T) {
 	w := newWorld(t).with("installation-id", "1001", "repositories", "app")
 	res := w.main()
 	succeeded(t, res)
-	if want := []string{"GET /app/installations/1001", "POST /app/installations/1001/access_tokens", "GET /users/release-bot[bot]"}; !reflect.DeepEqual(w.calls(), want) {
+	if want := []string{"GET /app/installations/1001", "POST /app/installations/1001/access_tokens", checkCall, "GET /users/release-bot[bot]"}; !reflect.DeepEqual(w.calls(), want) {
 		t.Fatalf("calls = %q, want %q", w.calls(), want)
 	}
 	if res.Outputs["app-slug"] != "release-bot" || res.Outputs["git-user-name"] != "release-bot[bot]" || res.Outputs["installation-id"] != "1001" {

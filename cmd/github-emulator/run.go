@@ -19,6 +19,7 @@ type options struct {
 	keyOut     string
 	infoOut    string
 	longTokens bool
+	tokenLag   time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -28,7 +29,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 	fs.StringVar(&o.keyOut, "key-out", "", "write the App's generated private key here (PKCS#1 PEM, mode 0600)")
 	fs.StringVar(&o.infoOut, "info-out", "", "once listening, write EMULATOR_URL, EMULATOR_APP_ID and EMULATOR_CLIENT_ID here (shell-sourceable)")
-	fs.BoolVar(&o.longTokens, "long-tokens", false, "issue the newer JWT-shaped installation tokens (about 520 characters)")
+	fs.BoolVar(&o.longTokens, "long-tokens", false, "issue the newer stateless installation tokens (520 characters of [A-Za-z0-9._]); a mint's "+githubtest.StatelessHeader+" header (enabled|disabled) still forces either form")
+	fs.DurationVar(&o.tokenLag, "token-lag", 0, "answer 401 Bad credentials to a new token for this long after minting, as GitHub's replication lag does (e.g. 2s)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -57,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := githubtest.DefaultConfig(&key.PublicKey)
 	cfg.LongTokens = o.longTokens
+	cfg.TokenLag = o.tokenLag
 	emu := githubtest.New(cfg)
 
 	ln, err := net.Listen("tcp", o.addr)

@@ -54,10 +54,9 @@ func (d *Deps) redactor() *secret.Redactor {
 
 // masker returns the one way the phase hides a secret: the runner is told
 // (::add-mask::, once per value) and so is the redactor, both before the
-// value can be used. Safe for concurrent use.
-func (d *Deps) masker(a *githubactions.Action) func(string) {
+// value can be used. Safe for concurrent use: it writes under mu.
+func (d *Deps) masker(a *githubactions.Action, mu *sync.Mutex) func(string) {
 	r := d.redactor()
-	var mu sync.Mutex
 	seen := map[string]bool{}
 	return func(s string) {
 		mu.Lock()
@@ -86,12 +85,18 @@ const (
 
 // options gives the minting core this phase's world: the runner's
 // environment for proxies, the injected clock and transport, one log line
-// per retry, and the masker.
+// per retry, and the masker. Calls made at once (the token check and the
+// bot lookup) log through one lock, a line at a time.
 func (d *Deps) options(a *githubactions.Action) mint.Options {
+	var mu sync.Mutex
 	return mint.Options{
 		Base: d.Base, Getenv: a.Getenv, Now: d.Now, Sleep: d.Sleep,
-		Log:  func(line string) { a.Infof("%s", oneLine(line)) },
-		Mask: d.masker(a),
+		Log: func(line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			a.Infof("%s", oneLine(line))
+		},
+		Mask: d.masker(a, &mu),
 	}
 }
 

@@ -18,6 +18,9 @@ import (
 // what to fix; it never holds a secret.
 func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	opts := d.options(a)
+	// A JWT signed by an earlier step arrives unmasked (the runner masks
+	// only secrets): hide it before anything can print it.
+	opts.Mask(a.GetInput(config.InJWT))
 	cfg, err := config.Read(a, config.InputNames(d.environ()))
 	if err != nil {
 		return err
@@ -28,19 +31,13 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	for _, n := range cfg.Notices {
 		a.Noticef("%s", n)
 	}
-	key, err := appkey.Parse(cfg.PrivateKey)
-	if err != nil {
-		return err
-	}
-	for _, line := range key.Mask {
-		opts.Mask(line)
-	}
-	d.redactor().Add(key.Body...)
-	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
 
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	m := mint.New(cfg, key.RSA, opts)
+	m, err := newMinter(ctx, cfg, opts, d)
+	if err != nil {
+		return err
+	}
 	inst, err := m.Installation(ctx)
 	if err != nil {
 		return err
@@ -63,9 +60,14 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}); err != nil {
 		return m.Revoke(ctx, tok.Token, fmt.Errorf("save the token for the post phase, which revokes it: %v", err))
 	}
-	bot, err := m.Identity(ctx, inst, tok.Token.Token)
+	// Handed over only once GitHub accepts it: git, gh and checkout do
+	// not retry a new token's 401.
+	bot, warnings, err := m.ReadyWithIdentity(ctx, inst, tok)
 	if err != nil {
-		a.Warningf("%v", err)
+		return err
+	}
+	for _, w := range warnings {
+		a.Warningf("%v", w)
 	}
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token.Token},
@@ -101,4 +103,26 @@ func revokeNote(cfg *config.Config) string {
 		return " (skip-token-revoke is set: it stays valid until then)"
 	}
 	return " and is revoked when the job ends"
+}
+
+// newMinter makes App JWTs the way cfg says: signed elsewhere (jwt), by
+// AWS KMS (kms-key), or with the private key, whose lines are hidden first.
+func newMinter(ctx context.Context, cfg *config.Config, opts mint.Options, d Deps) (*mint.Minter, error) {
+	signer, err := mint.KeylessSigner(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if signer != nil {
+		return mint.NewSigned(cfg, signer, opts), nil
+	}
+	key, err := appkey.Parse(cfg.PrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range key.Mask {
+		opts.Mask(line)
+	}
+	d.redactor().Add(key.Body...)
+	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
+	return mint.New(cfg, key.RSA, opts), nil
 }

@@ -2,10 +2,12 @@ package action
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -25,27 +27,39 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return nil
 	}
 	// The runner masks nothing across phases by itself: mask again before any line is written.
-	d.masker(a)(token)
-	if exp, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil && !d.now().Before(exp) {
-		a.Infof("The token expired at %s; nothing to revoke.", exp.UTC().Format(time.RFC3339))
-		return nil
+	d.masker(a, new(sync.Mutex))(token)
+	until := "it expires within an hour of minting"
+	if exp, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil {
+		if !d.now().Before(exp) {
+			a.Infof("The token expired at %s; nothing to revoke.", exp.UTC().Format(time.RFC3339))
+			return nil
+		}
+		until = "it stays valid until it expires at " + exp.UTC().Format(time.RFC3339)
 	}
 
+	if !ghtext.IsInstallationToken(token) {
+		a.Warningf("the saved state holds no installation token (ghs_…), so nothing was sent to GitHub; a token, if one was minted, expires within the hour.")
+		return nil
+	}
 	if urlErr != nil {
-		a.Warningf("could not revoke the token: %v. It expires within the hour.", urlErr)
+		a.Warningf("could not revoke the token: %v. %s.", urlErr, capitalize(until))
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
+	// Transient failures (5xx, dropped connections, secondary rate limits)
+	// are retried within the retry inputs' bounds by the transport.
 	gh := mint.TokenClient(cfg, d.options(a))
 	if err := gh.RevokeToken(ctx, token); err != nil {
-		if ghclient.StatusOf(err) == 401 {
+		if mint.AlreadyRevoked(err) {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 			return nil
 		}
-		a.Warningf("could not revoke the token; it expires within the hour: %v", mint.Explain(ctx, "revoke the token", err, cfg))
+		a.Warningf("could not revoke the token: %v. %s.", mint.Explain(ctx, "revoke the token", err, cfg), capitalize(until))
 		return nil
 	}
 	a.Infof("Token revoked.")
 	return nil
 }
+
+func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

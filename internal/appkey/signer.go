@@ -1,7 +1,9 @@
 package appkey
 
 import (
+	"context"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -32,6 +34,7 @@ var (
 type Signer struct {
 	issuer string
 	key    *rsa.PrivateKey
+	remote SignFunc
 	now    func() time.Time
 	offset atomic.Int64 // GitHub's time minus local time, in nanoseconds
 }
@@ -45,10 +48,30 @@ func NewSigner(issuer string, key *rsa.PrivateKey, now func() time.Time) *Signer
 	return &Signer{issuer: issuer, key: key, now: now}
 }
 
+// SignFunc returns the RS256 signature (RSASSA-PKCS1-v1_5 over SHA-256) of
+// a JWT's signing input, made where the key lives (a KMS). Its errors must
+// not hold key material or credentials.
+type SignFunc func(ctx context.Context, signingInput []byte) ([]byte, error)
+
+// NewRemoteSigner returns a Signer for the App identified by issuer whose
+// key never reaches this process: sign makes each signature. now is as for
+// NewSigner.
+func NewRemoteSigner(issuer string, sign SignFunc, now func() time.Time) *Signer {
+	s := NewSigner(issuer, nil, now)
+	s.remote = sign
+	return s
+}
+
 // Sign returns a fresh App JWT, valid for GitHub's clock if the clock offset is right. The token is
 // a secret: the caller must mask it before anything could print it. Errors never contain it.
 func (s *Signer) Sign() (string, error) {
-	if s.key == nil {
+	return s.SignContext(context.Background())
+}
+
+// SignContext is Sign for a request whose context bounds a remote signer's
+// call.
+func (s *Signer) SignContext(ctx context.Context) (string, error) {
+	if s.key == nil && s.remote == nil {
 		return "", errNoSigningKey
 	}
 	if s.issuer == "" {
@@ -60,11 +83,29 @@ func (s *Signer) Sign() (string, error) {
 		IssuedAt:  jwt.NewNumericDate(now.Add(-issuedAtBackdate)),
 		ExpiresAt: jwt.NewNumericDate(now.Add(jwtLifetime)),
 	}
-	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(s.key)
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	if s.remote != nil {
+		return s.signRemote(ctx, tok)
+	}
+	signed, err := tok.SignedString(s.key)
 	if err != nil {
 		return "", fmt.Errorf("sign App JWT: %w", err)
 	}
 	return signed, nil
+}
+
+// signRemote assembles the JWT around a signature made elsewhere, exactly
+// as SignedString would around a local one.
+func (s *Signer) signRemote(ctx context.Context, tok *jwt.Token) (string, error) {
+	input, err := tok.SigningString()
+	if err != nil {
+		return "", fmt.Errorf("sign App JWT: %w", err)
+	}
+	sig, err := s.remote(ctx, []byte(input))
+	if err != nil {
+		return "", err
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 // SetClockOffset corrects for a runner clock that disagrees with GitHub's: d = GitHub's time -

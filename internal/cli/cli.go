@@ -83,6 +83,7 @@ var subcommands = []struct {
 	{"token", "mint an installation token and print it", runToken},
 	{"revoke", "revoke a token read from stdin or an environment variable", runRevoke},
 	{"installations", "list the App's installations (ID, account, type, repository selection)", runInstallations},
+	{"jwt", "print one App JWT signed with the key file or the AWS KMS key (--kms-key)", runJWT},
 	{"dispatch", "send repository_dispatch or workflow_dispatch with a token scoped to one repository, then revoke it", runDispatch},
 }
 
@@ -92,6 +93,8 @@ var subcommands = []struct {
 func Run(ctx context.Context, args []string, env Env) (code int) {
 	redactor := &secret.Redactor{}
 	stderr := &secret.Writer{W: env.Stderr, Redactor: redactor}
+	// Deferred first, so it runs last: after the panic report below.
+	defer stderr.Close()
 	defer func() {
 		if r := recover(); r != nil {
 			msg := oneLine(fmt.Sprint(r))
@@ -156,6 +159,8 @@ func usage() string {
 func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error {
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing on stderr but errors")
+	var empty emptyValues
+	empty.watch(fs)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(c.env.Stdout)
@@ -164,12 +169,12 @@ func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error 
 		return err
 	}
 	if err != nil {
-		return usagef("%v: run `app-token %s -h` for its flags", err, c.name)
+		return usagef("%s: run `app-token %s -h` for its flags", flagError(err), c.name)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %s: every value is given by a flag (run `app-token %s -h`)", secret.Quote(fs.Arg(0)), c.name)
 	}
-	return nil
+	return empty.err(c.name)
 }
 
 // notef prints a note on stderr unless --quiet; warnings always print.

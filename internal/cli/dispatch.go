@@ -27,6 +27,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
 	app := newAppFlags(c, fs)
 	app.installationID(fs)
+	app.readyFlag(fs)
 	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
 	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
 	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")
@@ -57,15 +58,24 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	defer cancel()
 	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
 	if sendErr != nil {
+		uncertain := ghclient.StatusOf(sendErr) >= 500
 		sendErr = ev.explain(sendCtx, sendErr, got.cfg, owner, repo)
+		if uncertain {
+			// Not repeated (ghtransport.Retry): a second event could
+			// start a second run.
+			sendErr = fmt.Errorf("%w. GitHub may have received the event all the same, so it was not sent again: check %s/%s's Actions runs before sending it again", sendErr, owner, repo)
+		}
 	}
 	// Revoke whatever happened, with a deadline of its own: a send that
 	// timed out must not leave the token alive for want of time.
 	revokeCtx, cancelRevoke := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
 	defer cancelRevoke()
 	revokeErr := got.m.Client().RevokeToken(revokeCtx, got.tok.Token.Token)
+	if mint.AlreadyRevoked(revokeErr) {
+		revokeErr = nil
+	}
 	if revokeErr != nil {
-		c.warnf("could not revoke the token; it expires at %s: %v", got.tok.ExpiresAt.UTC().Format(time.RFC3339), mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg))
+		c.warnf("could not revoke the token: %v. It stays valid until it expires at %s", mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if sendErr != nil {
 		return sendErr

@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/app-token/app-token/internal/appkey"
+	"github.com/app-token/app-token/internal/awskms"
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
@@ -20,6 +22,8 @@ const (
 	EnvClientID   = "APP_TOKEN_CLIENT_ID"
 	EnvAppID      = "APP_TOKEN_APP_ID"
 	EnvPrivateKey = "APP_TOKEN_PRIVATE_KEY"
+	// EnvKMSKey names the App's key in AWS KMS, as --kms-key does.
+	EnvKMSKey = "APP_TOKEN_KMS_KEY"
 )
 
 // inputFlags maps an action input to what sets it on the command line,
@@ -28,6 +32,8 @@ var inputFlags = map[string]string{
 	config.InClientID:       "--client-id",
 	config.InAppID:          "--app-id",
 	config.InPrivateKey:     "the private key",
+	config.InJWT:            "the JWT from --jwt-env",
+	config.InKMSKey:         "--kms-key",
 	config.InOwner:          "--owner",
 	config.InRepositories:   "--repositories",
 	config.InPermissions:    "--permissions",
@@ -36,6 +42,7 @@ var inputFlags = map[string]string{
 	config.InRetryAttempts:  "--retry-attempts",
 	config.InRetrySeconds:   "--retry-max-seconds",
 	config.InRequestTimeout: "--request-timeout-seconds",
+	config.InTokenReady:     "--token-ready-seconds",
 }
 
 // inputs is a command's flags seen as the action's inputs: the
@@ -72,6 +79,7 @@ type appFlags struct {
 	in      *inputs
 	keyFile string
 	keyEnv  string
+	jwtEnv  string
 }
 
 func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
@@ -80,7 +88,14 @@ func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 	a.in.define(fs, config.InAppID, "the App's numeric `ID`, instead of --client-id (default $"+EnvAppID+")")
 	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
 	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+EnvPrivateKey+")")
+	a.in.define(fs, config.InKMSKey, "sign App JWTs with the App's key in AWS KMS, `URI` awskms:///KEY (key ID, alias/NAME, key or alias ARN); no private key needed (default $"+EnvKMSKey+")")
+	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
 	return a
+}
+
+// readyFlag registers --token-ready-seconds, for commands that mint.
+func (a *appFlags) readyFlag(fs *flag.FlagSet) {
+	a.in.define(fs, config.InTokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
 }
 
 // scopeFlags are the flags that say what a token may reach.
@@ -108,9 +123,13 @@ func (a *appFlags) load(c *command) error {
 	if in.values[config.InClientID] == "" && in.values[config.InAppID] == "" {
 		in.values[config.InClientID] = c.env.Getenv(EnvClientID)
 		in.values[config.InAppID] = c.env.Getenv(EnvAppID)
-		if in.values[config.InClientID] == "" && in.values[config.InAppID] == "" {
+		// A JWT signed elsewhere names its App itself.
+		if in.values[config.InClientID] == "" && in.values[config.InAppID] == "" && a.jwtEnv == "" {
 			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", EnvClientID)
 		}
+	}
+	if done, err := a.keyless(c); done || err != nil {
+		return err
 	}
 	key, err := a.readKey(c)
 	if err != nil {
@@ -118,6 +137,34 @@ func (a *appFlags) load(c *command) error {
 	}
 	in.values[config.InPrivateKey] = key
 	return nil
+}
+
+// keyless reads --jwt-env and --kms-key (or $APP_TOKEN_KMS_KEY when no
+// key flag is given), and reports whether one of them replaces the private
+// key. A key flag beside them is kept, so config names both.
+func (a *appFlags) keyless(c *command) (bool, error) {
+	in := a.in
+	keyFlag := a.keyFile != "" || a.keyEnv != ""
+	if a.jwtEnv != "" {
+		v := strings.TrimSpace(c.env.Getenv(a.jwtEnv))
+		if v == "" {
+			return false, usagef("--jwt-env: environment variable %s is empty: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv))
+		}
+		c.redactor.Add(v)
+		in.values[config.InJWT] = v
+	}
+	if in.values[config.InKMSKey] == "" && !keyFlag && a.jwtEnv == "" {
+		in.values[config.InKMSKey] = c.env.Getenv(EnvKMSKey)
+	}
+	if in.values[config.InJWT] == "" && in.values[config.InKMSKey] == "" {
+		return false, nil
+	}
+	if keyFlag {
+		key, err := a.readKey(c)
+		in.values[config.InPrivateKey] = key
+		return true, err
+	}
+	return true, nil
 }
 
 func (a *appFlags) readKey(c *command) (string, error) {
@@ -138,10 +185,12 @@ func (a *appFlags) readKey(c *command) (string, error) {
 	name := a.keyEnv
 	if name == "" {
 		name = EnvPrivateKey
+	} else if err := checkEnvName("--private-key-env", name); err != nil {
+		return "", err
 	}
 	key := c.env.Getenv(name)
 	if strings.TrimSpace(key) == "" {
-		return "", usagef("no private key: environment variable %s is empty; pass --private-key-file PATH (- for stdin), or set %s to the App's .pem", name, EnvPrivateKey)
+		return "", usagef("no private key: environment variable %s is empty; pass --private-key-file PATH (- for stdin), or set %s to the App's .pem", secret.Quote(name), EnvPrivateKey)
 	}
 	return key, nil
 }
@@ -173,15 +222,17 @@ func errText(err error) string {
 
 // minter parses cfg's key, hides every form of its lines before anything
 // can print them, and returns the core for cfg.
-func (c *command) minter(cfg *config.Config) (*mint.Minter, error) {
-	key, err := appkey.Parse(cfg.PrivateKey)
+func (c *command) minter(ctx context.Context, cfg *config.Config) (*mint.Minter, error) {
+	signer, err := c.signer(ctx, cfg)
 	if err != nil {
+		var kms *awskms.Error
+		var u *usageError
+		if errors.As(err, &kms) || errors.As(err, &u) {
+			return nil, err
+		}
 		return nil, usagef("%v", err)
 	}
-	c.redactor.Add(key.Mask...)
-	c.redactor.Add(key.Body...)
-	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
-	return mint.New(cfg, key.RSA, c.options()), nil
+	return mint.NewSigned(cfg, signer, c.options()), nil
 }
 
 // readConfig turns a config error into a usage error, and prints the

@@ -13,6 +13,7 @@ import (
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/githubtest/contract"
+	"github.com/app-token/app-token/internal/runnertest"
 )
 
 var (
@@ -80,21 +81,24 @@ func (w *world) run(stdin string, args ...string) result {
 // stderr, or anything but the token shows on stdout.
 func (w *world) checkLeaks(r result, args []string) {
 	w.t.Helper()
-	secrets := append([]string(nil), w.emu.JWTs()...)
+	secrets := runnertest.NewSecrets()
+	for _, jwt := range w.emu.JWTs() {
+		secrets.Add(runnertest.JWTSignature(jwt))
+	}
 	for _, line := range strings.Split(appPEM, "\n") {
-		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
-			secrets = append(secrets, line)
+		if len(line) >= runnertest.MinLeak && !strings.HasPrefix(line, "-----") {
+			secrets.Add(line)
 		}
 	}
-	for _, s := range secrets {
-		if strings.Contains(r.stdout, s) || strings.Contains(r.stderr, s) {
-			w.t.Errorf("app-token %s: a key line or App JWT leaked:\nstdout %q\nstderr %q", strings.Join(args, " "), r.stdout, r.stderr)
-		}
+	if p := secrets.In(r.stdout + "\n" + r.stderr); p != "" {
+		w.t.Errorf("app-token %s: a piece of a key line or App JWT leaked (%q):\nstdout %q\nstderr %q", strings.Join(args, " "), p, r.stdout, r.stderr)
 	}
+	tokens := runnertest.NewSecrets()
 	for _, tok := range w.emu.Tokens() {
-		if strings.Contains(r.stderr, tok.Token) {
-			w.t.Errorf("app-token %s: a token leaked on stderr: %q", strings.Join(args, " "), r.stderr)
-		}
+		tokens.Add(tok.Token)
+	}
+	if p := tokens.In(r.stderr); p != "" {
+		w.t.Errorf("app-token %s: a piece of a token leaked on stderr (%q): %q", strings.Join(args, " "), p, r.stderr)
 	}
 }
 

@@ -31,7 +31,7 @@ func runInstallations(ctx context.Context, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := c.minter(cfg)
+	m, err := c.minter(ctx, cfg)
 	if err != nil {
 		return err
 	}

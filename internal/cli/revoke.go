@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
 )
 
 // runRevoke revokes an installation token read from stdin, or from the
@@ -31,13 +33,16 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
+	// Transient failures (5xx, dropped connections, secondary rate limits)
+	// are retried within the retry flags' bounds by the transport.
 	err = mint.TokenClient(cfg, c.options()).RevokeToken(ctx, token)
 	switch {
-	case ghclient.StatusOf(err) == 401:
+	case mint.AlreadyRevoked(err):
 		c.notef("GitHub no longer accepts the token (already revoked or expired); nothing to revoke")
 		return nil
 	case err != nil:
-		return mint.Explain(ctx, "revoke the token", err, cfg)
+		// Only the token was given, not when it expires.
+		return fmt.Errorf("%v. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg))
 	}
 	c.notef("token revoked")
 	return nil
@@ -49,9 +54,12 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 func (c *command) readToken(envName string) (string, error) {
 	var raw string
 	if envName != "" {
+		if err := checkEnvName("--token-env", envName); err != nil {
+			return "", err
+		}
 		raw = c.env.Getenv(envName)
 		if raw == "" {
-			return "", usagef("--token-env: environment variable %s is empty", envName)
+			return "", usagef("--token-env: environment variable %s is empty", secret.Quote(envName))
 		}
 	} else {
 		var err error
@@ -61,8 +69,8 @@ func (c *command) readToken(envName string) (string, error) {
 	}
 	token := strings.TrimSpace(raw)
 	c.redactor.Add(token)
-	if !mint.ValidToken(token) {
-		return "", usagef("what was read is not an installation token (one line of letters, digits, '_', '-' and '.'): pass the token `app-token token` printed")
+	if !ghtext.IsInstallationToken(token) {
+		return "", usagef("what was read is not an installation token (ghs_ and 36 or more letters, digits, '_' and '.'): pass the token `app-token token` printed")
 	}
 	return token, nil
 }

@@ -40,7 +40,7 @@ func TestRevokeBadInput(t *testing.T) {
 		"nothing on stdin": {"", nil, "empty"},
 		"not a token":      {"two words\n", nil, "not an installation token"},
 		"a key":            {appPEM, nil, "not an installation token"},
-		"empty variable":   {"", []string{"--token-env", "NOPE"}, "NOPE is empty"},
+		"empty variable":   {"", []string{"--token-env", "NOPE"}, `"NOPE" is empty`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld(t)

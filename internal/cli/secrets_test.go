@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/app-token/app-token/internal/githubtest"
 )
@@ -46,7 +47,7 @@ func TestDispatchRevokeFailureWarns(t *testing.T) {
 	if len(w.emu.Dispatches()) != 1 {
 		t.Fatal("no dispatch recorded")
 	}
-	if !strings.Contains(r.stderr, "warning: could not revoke the token; it expires at") || !strings.Contains(r.stderr, "token not revoked") {
+	if !strings.Contains(r.stderr, "warning: could not revoke the token: revoke the token: GitHub answered 500 Internal Server Error: boom. It stays valid until it expires at "+w.emu.Tokens()[0].ExpiresAt.UTC().Format(time.RFC3339)) || !strings.Contains(r.stderr, "token not revoked") {
 		t.Errorf("stderr %q", r.stderr)
 	}
 }

@@ -19,6 +19,7 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	app := newAppFlags(c, fs)
 	app.scopeFlags(fs)
+	app.readyFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
 	if err := c.parse(fs, args, "(--client-id ID | --app-id ID) [--private-key-file FILE] --owner OWNER [--repositories A,B] [--permissions 'contents: read'] [--json]"); err != nil {
 		return err
@@ -35,9 +36,21 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	c.notef("minted an installation token for %s with %s; it expires at %s (revoke it with `app-token revoke`)", tok.Scope.Repositories, tok.Scope.Describe(), expires)
 	if !*asJSON {
 		_, err = fmt.Fprintln(c.env.Stdout, tok.Token.Token)
-		return err
+	} else {
+		err = json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, got.inst.ID, expires))
 	}
-	return json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, got.inst.ID, expires))
+	if err != nil {
+		return got.undelivered(ctx, err)
+	}
+	return nil
+}
+
+// undelivered revokes a token stdout did not take (a full disk, a closed
+// pipe): a token nobody holds must not stay valid for an hour.
+func (got *minted) undelivered(ctx context.Context, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
+	defer cancel()
+	return got.m.Revoke(ctx, got.tok.Token, fmt.Errorf("the token could not be written to stdout (%v)", errText(err)))
 }
 
 // minted is a token the core minted, with what it was minted from.
@@ -49,13 +62,14 @@ type minted struct {
 }
 
 // mint reads the App's flags into a checked config and mints through the
-// core, printing the answer's warnings. The deadline is the action's.
+// core, printing the answer's warnings, and checks GitHub accepts the token
+// (mint.Ready) before it is used. The deadline is the action's.
 func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
 	cfg, err := c.readConfig(config.Read(in, nil))
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.minter(cfg)
+	m, err := c.minter(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +85,14 @@ func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
 	}
 	for _, w := range tok.Scope.Warnings {
 		c.warnf("%s", w)
+	}
+	// Neither the caller's tools nor the dispatch retry a new token's 401.
+	warning, err := m.Ready(ctx, tok.Token)
+	if err != nil {
+		return nil, err
+	}
+	if warning != nil {
+		c.warnf("%v", warning)
 	}
 	return &minted{cfg, inst, tok, m}, nil
 }

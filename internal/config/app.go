@@ -12,15 +12,12 @@ func ReadAPI(r Reader) (*Config, error) {
 }
 
 // ReadApp reads and checks what calls made as the App itself need: ReadAPI's
-// inputs, client-id or app-id, and private-key. Front doors that list the
+// inputs, client-id or app-id, and private-key, jwt or kms-key. Front doors that list the
 // App's installations, rather than mint a token, read no scope.
 func ReadApp(r Reader) (*Config, error) {
 	var bad problems
-	c := &Config{PrivateKey: r.GetInput(InPrivateKey)}
-	c.readIssuer(r, &bad)
-	if c.PrivateKey == "" {
-		bad.addf("input %s is empty: pass the App's private key", InPrivateKey)
-	}
+	c := &Config{}
+	c.readIssuer(r, c.readKeySource(r, &bad), &bad)
 	c.readAPIURL(r, &bad)
 	c.Retry = readRetry(r, &bad)
 	return c, bad.err()

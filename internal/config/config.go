@@ -28,6 +28,10 @@ type Config struct {
 	IssuerInput string
 	// PrivateKey is the raw private-key input; appkey.Parse reads it.
 	PrivateKey string
+	// JWT is the raw jwt input, an App JWT signed elsewhere; KMSKey names
+	// the App's key in AWS KMS, and AWSRole the role assumed to use it.
+	// At most one of PrivateKey, JWT and KMSKey is set.
+	JWT, KMSKey, AWSRole string
 	// Owner is the account that installed the App.
 	Owner string
 	// Repositories are repository names (no owner) the token is limited to;
@@ -60,6 +64,9 @@ type Retry struct {
 	Attempts       int
 	Budget         time.Duration
 	RequestTimeout time.Duration
+	// TokenReady bounds the wait for a new token to work (GitHub's
+	// replication lag); 0 skips the check.
+	TokenReady time.Duration
 }
 
 // Reader reads inputs and environment; *githubactions.Action provides both.
@@ -80,13 +87,10 @@ func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Sprint
 // naming its input and what to do.
 func Read(r Reader, passed []string) (*Config, error) {
 	var bad problems
-	c := &Config{PrivateKey: r.GetInput(InPrivateKey)}
+	c := &Config{}
 
 	r, extra := c.checkPassed(r, passed, &bad)
-	c.readIssuer(r, &bad)
-	if c.PrivateKey == "" {
-		bad.addf("input %s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?)", InPrivateKey)
-	}
+	c.readIssuer(r, c.readKeySource(r, &bad), &bad)
 	if !c.readEnterprise(r, &bad) {
 		c.readScope(r, &bad)
 	}
@@ -114,6 +118,7 @@ func readRetry(r Reader, bad *problems) Retry {
 		Attempts:       readInt(r, InRetryAttempts, defaultRetryAttempts, 1, 10, bad),
 		Budget:         time.Duration(readInt(r, InRetrySeconds, defaultRetrySeconds, 1, 3600, bad)) * time.Second,
 		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, defaultRequestTimeoutSeconds, 1, 600, bad)) * time.Second,
+		TokenReady:     time.Duration(readInt(r, InTokenReady, defaultTokenReadySeconds, 0, 120, bad)) * time.Second,
 	}
 }
 
@@ -122,7 +127,9 @@ type Error struct{ Problems []string }
 
 func (e *Error) Error() string { return strings.Join(e.Problems, "; ") }
 
-func (c *Config) readIssuer(r Reader, bad *problems) {
+// readIssuer reads client-id or app-id; only a JWT signed elsewhere
+// (required false) carries its issuer itself.
+func (c *Config) readIssuer(r Reader, required bool, bad *problems) {
 	clientID, appID := r.GetInput(InClientID), r.GetInput(InAppID)
 	if clientID != "" && appID != "" {
 		// As the official action since v3.1: client-id wins, so workflows
@@ -145,6 +152,7 @@ func (c *Config) readIssuer(r Reader, bad *problems) {
 			}
 			bad.addf("input %s must be the App's numeric ID, got %s%s", InAppID, quote(appID), hint)
 		}
+	case !required:
 	default:
 		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID, e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`", InClientID, InAppID)
 	}

@@ -190,6 +190,7 @@ func TestPermissionsAndDefaults(t *testing.T) {
 		InSkipRevoke:               "TRUE",
 		InInstallationID:           "42",
 		InRetrySeconds:             "5",
+		InTokenReady:               "0",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +202,7 @@ func TestPermissionsAndDefaults(t *testing.T) {
 	if !c.SkipRevoke || c.InstallationID != 42 || c.Issuer != "Iv23liABC" || c.IssuerInput != InClientID {
 		t.Errorf("config = %+v", c)
 	}
-	if c.Retry != (Retry{Attempts: 4, Budget: 5 * time.Second, RequestTimeout: 20 * time.Second}) {
+	if c.Retry != (Retry{Attempts: 4, Budget: 5 * time.Second, RequestTimeout: 20 * time.Second, TokenReady: 0}) {
 		t.Errorf("retry = %+v", c.Retry)
 	}
 	if c.APIURL.String() != "https://api.github.com/" {
@@ -283,7 +284,7 @@ func TestReadPostFallsBackToDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Retry != (Retry{Attempts: 2, Budget: 60 * time.Second, RequestTimeout: 20 * time.Second}) || c.SkipRevoke {
+	if c.Retry != (Retry{Attempts: 2, Budget: 60 * time.Second, RequestTimeout: 20 * time.Second, TokenReady: 10 * time.Second}) || c.SkipRevoke {
 		t.Errorf("ReadPost = %+v", c)
 	}
 	if c.APIURL.String() != "https://api.github.com/" {

@@ -39,6 +39,7 @@ const (
 	InRetryAttempts  = "retry-attempts"
 	InRetrySeconds   = "retry-max-seconds"
 	InRequestTimeout = "request-timeout-seconds"
+	InTokenReady     = "token-ready-seconds"
 	InEnterprise     = "enterprise"
 	InCACertificates = "ca-certificates"
 )
@@ -49,13 +50,18 @@ const (
 	defaultRetryAttempts         = 4
 	defaultRetrySeconds          = 60
 	defaultRequestTimeoutSeconds = 20
+	// About twice the 5 s Octokit retries a new token's 401 for.
+	defaultTokenReadySeconds = 10
 )
 
 // Inputs lists the inputs that are not per-permission, in the order action.yml shows them.
 var Inputs = []Input{
 	{Name: InClientID, Description: "The GitHub App's client ID (recommended, e.g. Iv23li...). Set this or app-id."},
 	{Name: InAppID, Description: "The GitHub App's numeric ID, for older GitHub Enterprise Server releases. Set this or client-id; when both are set, client-id wins."},
-	{Name: InPrivateKey, Required: true, Description: "The App's private key: the .pem file from the App's settings page. PKCS#1 or PKCS#8 PEM, also with literal \\n escapes, or base64 of the PEM."},
+	{Name: InPrivateKey, Description: "The App's private key: the .pem file from the App's settings page. PKCS#1 or PKCS#8 PEM, also with literal \\n escapes, or base64 of the PEM. Set this, jwt or kms-key."},
+	{Name: InJWT, Description: "Instead of private-key: an App JWT signed elsewhere (Google Cloud KMS, Azure Key Vault, Vault transit, an HSM; see docs/keyless.md). RS256, at most ten minutes to live, its iss the client-id or app-id when given. Masked before use."},
+	{Name: InKMSKey, Description: "Instead of private-key: the App's key in AWS KMS, as awskms:///KEY where KEY is a key ID, alias/NAME, a key ARN or an alias ARN (awskms://ENDPOINT/KEY for a private endpoint). Each App JWT is signed with KMS Sign, so the key never reaches the runner. Needs client-id or app-id; AWS credentials from the SDK's standard chain (e.g. aws-actions/configure-aws-credentials) or aws-role-to-assume."},
+	{Name: InAWSRole, Description: "With kms-key: the ARN of an IAM role to assume with the job's OIDC token (needs `permissions: id-token: write`). Its temporary credentials stay inside this step: no output, environment variable or later step sees them."},
 	{Name: InOwner, Description: "The account that installed the App. Defaults to the current repository's owner. With owner and no repositories, the token reaches every repository of the installation."},
 	{Name: InRepositories, Description: "Repositories the token may reach, comma- or newline-separated, as name or owner/name. Defaults to the current repository when owner is empty too. At most 500."},
 	{Name: InPermissions, Description: "Permissions as in a workflow's permissions: block, one `name: level` per line (e.g. `contents: write`). Merged with the permission-* inputs. Omit all to get everything the installation has."},
@@ -67,6 +73,7 @@ var Inputs = []Input{
 	{Name: InRetryAttempts, Default: strconv.Itoa(defaultRetryAttempts), Description: "Attempts per API call on transient failures (5xx, dropped connections, rate limits), 1 to 10."},
 	{Name: InRetrySeconds, Default: strconv.Itoa(defaultRetrySeconds), Description: "Time budget in seconds for one API call including retries and rate-limit waits."},
 	{Name: InRequestTimeout, Default: strconv.Itoa(defaultRequestTimeoutSeconds), Description: "Timeout in seconds for a single HTTP request to GitHub."},
+	{Name: InTokenReady, Default: strconv.Itoa(defaultTokenReadySeconds), Description: "For up to this many seconds, a new token that GitHub refuses (401, for a few seconds after minting) is checked again with one cheap call before it is handed over; the step fails, and revokes it, if GitHub still refuses it. 0 to 120; 0 skips the check."},
 }
 
 // Outputs lists the action's outputs.

@@ -15,12 +15,12 @@ func TestEmptyRetryInputsMeanTheDeclaredDefaults(t *testing.T) {
 	declared := map[string]string{}
 	for _, in := range Inputs {
 		switch in.Name {
-		case InRetryAttempts, InRetrySeconds, InRequestTimeout:
+		case InRetryAttempts, InRetrySeconds, InRequestTimeout, InTokenReady:
 			declared[in.Name] = in.Default
 		}
 	}
-	if len(declared) != 3 {
-		t.Fatalf("declared retry defaults: %v, want all three inputs", declared)
+	if len(declared) != 4 {
+		t.Fatalf("declared retry defaults: %v, want all four inputs", declared)
 	}
 	empty, err := read(t, nil)
 	if err != nil {

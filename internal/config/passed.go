@@ -53,7 +53,7 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(passed), names...))))
 	for _, name := range all {
 		value := r.GetInput(name)
-		if name != InPrivateKey && secret.Looks(value) && !(name == InCACertificates && onlyCertificates(value)) {
+		if name != InPrivateKey && name != InJWT && secret.Looks(value) && !(name == InCACertificates && onlyCertificates(value)) {
 			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
 				name, InPrivateKey, name)
 			hidden[name] = true

@@ -145,10 +145,15 @@ type Token struct {
 
 // CreateToken mints an installation access token.
 //
+// A mint that failed ambiguously (a 5xx, a dropped connection) is sent
+// again (ghtransport.Repeatable): a second copy mints a second token scoped
+// exactly as asked, and the one lost on the way back was never delivered
+// to anyone who could use it. See docs/fault-matrix.md.
+//
 // GitHub API docs: POST /app/installations/{installation_id}/access_tokens
 func (c *Client) CreateToken(ctx context.Context, installationID int64, req TokenRequest) (*Token, error) {
 	var tok Token
-	err := c.do(ctx, c.app, "POST", fmt.Sprintf("app/installations/%d/access_tokens", installationID), "", req, &tok)
+	err := c.do(ghtransport.Repeatable(ctx), c.app, "POST", fmt.Sprintf("app/installations/%d/access_tokens", installationID), "", req, &tok)
 	if err == nil && tok.Token == "" {
 		err = &BadAnswerError{Method: "POST", Path: fmt.Sprintf("/app/installations/%d/access_tokens", installationID), Reason: "holds no token"}
 	}
@@ -160,6 +165,14 @@ func (c *Client) CreateToken(ctx context.Context, installationID int64, req Toke
 // GitHub API docs: DELETE /installation/token
 func (c *Client) RevokeToken(ctx context.Context, token string) error {
 	return c.do(ctx, c.token, "DELETE", "installation/token", token, nil, nil)
+}
+
+// CheckToken makes the cheapest call an installation token can make, to
+// learn whether GitHub accepts it: one repository of its list, not read.
+//
+// GitHub API docs: GET /installation/repositories
+func (c *Client) CheckToken(ctx context.Context, token string) error {
+	return c.do(ctx, c.token, "GET", "installation/repositories?per_page=1", token, nil, nil)
 }
 
 // User is a GitHub account as /users/{username} describes it.

@@ -27,7 +27,24 @@ var (
 	slugPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
 	permPattern  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 	levelPattern = regexp.MustCompile(`^[a-z]{1,16}$`)
+	// tokenPattern is GitHub's published pattern for installation tokens,
+	// ghs_[A-Za-z0-9._]{36,}, anchored; MaxToken bounds it.
+	tokenPattern = regexp.MustCompile(`^ghs_[A-Za-z0-9._]{36,}$`)
 )
+
+// MaxToken bounds an installation token's length (GitHub's newer stateless
+// tokens are about 520 characters; this leaves room for them to grow).
+const MaxToken = 4096
+
+// IsInstallationToken reports whether s has the shape of a GitHub App
+// installation token, whole: the classic "ghs_" and 36 letters and digits,
+// or the newer stateless form, "ghs_" and about 520 of [A-Za-z0-9._]. It is
+// the one token-shape check of every door: what it accepts is masked,
+// saved, printed, sent and revoked as it is; nothing else is ever sent to
+// GitHub as a token.
+func IsInstallationToken(s string) bool {
+	return len(s) <= MaxToken && tokenPattern.MatchString(s)
+}
 
 // IsLogin reports whether s is a GitHub account name (users, organisations,
 // enterprises; Enterprise Managed Users add an underscore).

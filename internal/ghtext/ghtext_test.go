@@ -62,3 +62,37 @@ func TestCutKeepsRunes(t *testing.T) {
 		t.Errorf("Cut = %q (%d bytes)", got, len(got))
 	}
 }
+
+// Both forms GitHub issues are tokens, whole; nothing else is, however close.
+func TestInstallationTokenShapes(t *testing.T) {
+	t.Parallel()
+	classic := "ghs_" + strings.Repeat("aB3", 12)
+	long := "ghs_" + strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", 24) + "x_Y"
+	tests := []struct {
+		name string
+		s    string
+		ok   bool
+	}{
+		{"classic", classic, true},
+		{"long stateless", long, true},
+		{"longest", "ghs_" + strings.Repeat("a", MaxToken-4), true},
+		{"one past the longest", "ghs_" + strings.Repeat("a", MaxToken-3), false},
+		{"35 after the prefix", classic[:39], false},
+		{"a dash", classic[:20] + "-" + classic[21:], false},
+		{"a personal token", "ghp_" + classic[4:], false},
+		{"no prefix", strings.Repeat("a", 40), false},
+		{"newline after", classic + "\n", false},
+		{"workflow command", classic + "\n::warning::x", false},
+		{"base64 of a key", "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==", false},
+		{"key body line", "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		if got := IsInstallationToken(tt.s); got != tt.ok {
+			t.Errorf("%s (%d characters): got %v, want %v", tt.name, len(tt.s), got, tt.ok)
+		}
+	}
+	if len(long) < 500 {
+		t.Fatalf("the long example has %d characters", len(long))
+	}
+}

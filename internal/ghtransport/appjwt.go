@@ -1,6 +1,7 @@
 package ghtransport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,6 +18,14 @@ type Signer interface {
 	// SetClockOffset makes later JWTs use the runner's clock plus d, which
 	// is GitHub's clock as last seen.
 	SetClockOffset(d time.Duration)
+}
+
+// ContextSigner is a Signer whose signing is a call of its own (a KMS
+// that holds the key): AppJWT signs with the request's context, so the
+// call ends with the request.
+type ContextSigner interface {
+	Signer
+	SignContext(ctx context.Context) (string, error)
 }
 
 // AppJWT signs each request with a fresh App JWT, and recovers once when
@@ -72,7 +81,13 @@ func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
 // sign returns a copy of req carrying a new JWT; again asks for a fresh
 // copy of the body as well.
 func (t *AppJWT) sign(req *http.Request, again bool) (*http.Request, error) {
-	jwt, err := t.Signer.Sign()
+	var jwt string
+	var err error
+	if cs, ok := t.Signer.(ContextSigner); ok {
+		jwt, err = cs.SignContext(req.Context())
+	} else {
+		jwt, err = t.Signer.Sign()
+	}
 	if err != nil {
 		return nil, &permanentError{fmt.Errorf("sign App JWT: %w", err)}
 	}

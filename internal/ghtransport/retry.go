@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"github.com/app-token/app-token/internal/ghtext"
@@ -21,8 +23,19 @@ import (
 // 401 unless Policy.Unauthorized allows it, are returned at once. Once the
 // request's own context is done no further try starts and its error is
 // returned. A request whose body cannot be replayed (no GetBody) is sent
-// once. A POST that failed in flight may have reached GitHub; it is sent
-// again all the same.
+// once.
+//
+// What may be sent again depends on whether a second copy could act twice.
+// An idempotent method (GET, HEAD, OPTIONS, PUT, DELETE) is retried after
+// any transient failure. Any other (POST, PATCH) is retried only when
+// GitHub certainly did not act: the connection failed before the request
+// was written (refused, DNS, TLS), or GitHub answered a rate limit or a
+// 401, which it documents as refusing the request. A 5xx, a timeout or a
+// dropped connection after the request was written is ambiguous (a front
+// end may fail after GitHub recorded the call): that answer is returned
+// as it is, or the error wrapped in *UncertainError, with one log line
+// saying it was not sent again. A caller whose POST is harmless to repeat
+// says so with Repeatable.
 type Retry struct {
 	// Base sends each try; it must be set.
 	Base http.RoundTripper
@@ -48,7 +61,7 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, errors.New("ghtransport: Retry.Base is not set")
 	}
-	c := &call{t: t, req: req, p: t.Policy.withDefaults(), start: t.now()}
+	c := &call{t: t, req: req, p: t.Policy.withDefaults(), start: t.now(), repeatable: repeatable(req)}
 	c.deadline = c.start.Add(c.p.MaxElapsed)
 	return c.run()
 }
@@ -96,6 +109,7 @@ type call struct {
 
 	unauthorizedRetries int // 401s retried so far
 	secondaryHits       int // secondary rate limits met so far
+	repeatable          bool
 }
 
 // next is what to do after one try: wait and try again, or stop.
@@ -104,16 +118,22 @@ type next struct {
 	wait   time.Duration
 	reason string // why another try may help, for the log
 	plan   string // what happens next, for the log
+	// uncertain: another try could help, but GitHub may have acted on
+	// this one, and the call must not act twice.
+	uncertain bool
 }
 
 func (c *call) run() (*http.Response, error) {
 	ctx := c.req.Context()
 	for try := 1; ; try++ {
-		resp, err := c.send(try)
+		resp, err, written := c.send(try)
 		if err != nil && ctx.Err() != nil {
 			return nil, c.stopped(try, ctx.Err())
 		}
-		n := c.judge(resp, err, try)
+		n := c.judge(resp, err, try, written)
+		if n.uncertain {
+			return c.notRepeated(resp, err, n)
+		}
 		if !n.retry || !replayable(c.req) {
 			return resp, err
 		}
@@ -132,36 +152,39 @@ func (c *call) run() (*http.Response, error) {
 }
 
 // send makes one try under its own timeout. The try's context ends when the
-// returned body is closed, or at once when there is no answer.
-func (c *call) send(try int) (*http.Response, error) {
+// returned body is closed, or at once when there is no answer. written
+// tells whether the request's headers went out whole: before that, GitHub
+// cannot have acted on it.
+func (c *call) send(try int) (resp *http.Response, err error, written bool) {
 	timeout := min(c.p.TryTimeout, c.remaining())
 	ctx, cancel := context.WithTimeout(c.req.Context(), timeout)
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 	r := c.req
 	if try > 1 {
-		var err error
 		if r, err = resend(ctx, c.req); err != nil {
 			cancel()
-			return nil, &permanentError{fmt.Errorf("replay request body: %w", err)}
+			return nil, &permanentError{fmt.Errorf("replay request body: %w", err)}, false
 		}
 	} else {
 		r = c.req.WithContext(ctx)
 	}
-	resp, err := c.t.Base.RoundTrip(r)
+	resp, err = c.t.Base.RoundTrip(r)
 	if err != nil {
 		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) && c.req.Context().Err() == nil
 		cancel()
 		if timedOut {
-			return nil, &tryTimeoutError{after: timeout, err: err}
+			return nil, &tryTimeoutError{after: timeout, err: err}, wrote.Load()
 		}
-		return nil, err
+		return nil, err, wrote.Load()
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
+	return resp, nil, true
 }
 
 // judge decides whether the outcome of try is worth another try, and after
-// what wait.
-func (c *call) judge(resp *http.Response, err error, try int) next {
+// what wait; written says whether the request went out (see send).
+func (c *call) judge(resp *http.Response, err error, try int, written bool) next {
 	backoff := func(reason string) next {
 		wait := c.p.backoff(try+1, c.t.jitter())
 		return next{retry: true, wait: wait, reason: reason, plan: "retrying in " + forLog(wait)}
@@ -172,11 +195,18 @@ func (c *call) judge(resp *http.Response, err error, try int) next {
 		}
 		// A network error can quote what the server sent (a malformed
 		// status line echoing the Authorization header, say).
-		return backoff(ghtext.Message(err.Error()))
+		reason := ghtext.Message(err.Error())
+		if written && !c.repeatable {
+			return next{uncertain: true, reason: reason}
+		}
+		return backoff(reason)
 	}
 	switch code := resp.StatusCode; code {
 	case http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if !c.repeatable {
+			return next{uncertain: true, reason: statusReason(code)}
+		}
 		return backoff(statusReason(code))
 	case http.StatusUnauthorized:
 		if c.unauthorizedRetries >= c.p.Unauthorized {
@@ -195,6 +225,18 @@ func (c *call) judge(resp *http.Response, err error, try int) next {
 		return next{retry: true, wait: w.wait, reason: w.reason, plan: w.plan}
 	}
 	return next{}
+}
+
+// notRepeated ends a call that failed in a way that may hide GitHub's
+// having acted on it: GitHub's answer goes back as it is, a network error
+// as an *UncertainError, with one log line.
+func (c *call) notRepeated(resp *http.Response, err error, n next) (*http.Response, error) {
+	c.logf("%s %s: %s; not sent again: GitHub may have acted on it already, and a second one would act twice",
+		c.req.Method, c.req.URL.Path, n.reason)
+	if err != nil {
+		return nil, &UncertainError{Method: c.req.Method, Path: c.req.URL.Path, Err: err}
+	}
+	return resp, nil
 }
 
 // remaining is what is left of the budget, and of the request's own
@@ -229,11 +271,14 @@ func (c *call) stopped(try int, err error) error {
 }
 
 func (c *call) log(n next, nextTry int) {
-	if c.t.Log == nil {
-		return
+	c.logf("%s %s: %s; %s (try %d of %d)",
+		c.req.Method, c.req.URL.Path, n.reason, n.plan, nextTry, c.p.MaxTries)
+}
+
+func (c *call) logf(format string, args ...any) {
+	if c.t.Log != nil {
+		c.t.Log(fmt.Sprintf(format, args...))
 	}
-	c.t.Log(fmt.Sprintf("%s %s: %s; %s (try %d of %d)",
-		c.req.Method, c.req.URL.Path, n.reason, n.plan, nextTry, c.p.MaxTries))
 }
 
 func plural(n int, one, many string) string {

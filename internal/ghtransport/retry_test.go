@@ -263,13 +263,14 @@ func TestRetryUnauthorizedWhenAllowed(t *testing.T) {
 	}
 }
 
+// A POST its caller marked Repeatable is sent again, body and all.
 func TestRetryReplaysPostBody(t *testing.T) {
 	t.Parallel()
 	srv, script := serve(t, reply(502, "oops"), reply(201, "created"))
 	rt := newRetry(t, newFakeClock(), &lines{}, Policy{})
 	body := `{"repositories":["app"],"permissions":{"contents":"write"}}`
 
-	resp := roundTripClosed(t, rt, request(t, context.Background(), "POST", srv.URL+"/app/installations/1/access_tokens", body))
+	resp := roundTripClosed(t, rt, request(t, Repeatable(context.Background()), "POST", srv.URL+"/app/installations/1/access_tokens", body))
 	got := script.Requests()
 	if resp.StatusCode != 201 || len(got) != 2 {
 		t.Fatalf("status %d after %d requests, want 201 after 2", resp.StatusCode, len(got))

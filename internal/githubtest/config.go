@@ -44,7 +44,12 @@ type Config struct {
 	AccountTypes map[string]string
 	Now          func() time.Time // nil = time.Now; the server clock is Now()+offset
 	TokenTTL     time.Duration    // 0 = 1h
-	LongTokens   bool             // issue the newer JWT-shaped tokens: "ghs_" + ~520 chars with dots
+	LongTokens   bool             // issue the newer stateless tokens: "ghs_" + 516 of [A-Za-z0-9._]
+	// TokenLag and TokenLagCalls emulate GitHub's replication lag: a new
+	// token is answered 401 Bad credentials for TokenLag after it was
+	// minted (server clock), and on its first TokenLagCalls uses.
+	TokenLag      time.Duration
+	TokenLagCalls int
 	// Platform is the GitHub the emulator is (PlatformDotcom, PlatformGHEC,
 	// PlatformGHES): what it answers and which published description the
 	// contract check holds it to. "" picks per request: GHEC when an

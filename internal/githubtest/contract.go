@@ -33,9 +33,6 @@ type Exchange struct {
 	// Unlike says why the answer is on purpose not one GitHub would give
 	// (an injected fault, a hostile answer): the check skips the answer.
 	Unlike string
-	// NotGitHub says why the request is not one to GitHub's REST API at
-	// all: the check skips the request and its answer.
-	NotGitHub string
 	// OffContract is the OffContract header a test sent: the check skips
 	// the request, and its answer too when no operation has the path.
 	OffContract string
@@ -70,9 +67,9 @@ func SetContractCheck(check ContractCheck) {
 const maxCaptured = 4 << 20
 
 // exchangeMark is how handlers deep in the emulator tell the check that an
-// answer (or a whole request) is not GitHub's, through the request context.
+// answer is not GitHub's, through the request context.
 type exchangeMark struct {
-	unlike, notGitHub atomic.Pointer[string]
+	unlike atomic.Pointer[string]
 }
 
 type markKey struct{}
@@ -81,13 +78,6 @@ type markKey struct{}
 func markUnlike(r *http.Request, why string) {
 	if m, ok := r.Context().Value(markKey{}).(*exchangeMark); ok {
 		m.unlike.Store(&why)
-	}
-}
-
-// markNotGitHub records that r is not a request to GitHub's REST API.
-func markNotGitHub(r *http.Request, why string) {
-	if m, ok := r.Context().Value(markKey{}).(*exchangeMark); ok {
-		m.notGitHub.Store(&why)
 	}
 }
 
@@ -144,9 +134,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if p := mark.unlike.Load(); p != nil {
 		ex.Unlike = *p
-	}
-	if p := mark.notGitHub.Load(); p != nil {
-		ex.NotGitHub = *p
 	}
 	ex.OffContract = seen.Header.Get(OffContract)
 	if cw.over {

@@ -32,6 +32,11 @@ type Fault struct {
 	// sends GzipBomb() instead of Body.
 	Gzip, GzipBomb bool
 	Drop           bool // close the connection without answering
+	// AfterHandling lets the normal handler do its work first (a dispatch
+	// is recorded, a token minted) and throws its answer away: Status or
+	// Drop goes back instead, as from a front end that failed on the way
+	// back. The client cannot tell that GitHub acted.
+	AfterHandling bool
 	// Delay waits this long (or until the request's context ends) before
 	// answering or dropping; with Status 0 and Drop false, the normal
 	// handler answers after the wait.

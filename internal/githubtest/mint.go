@@ -65,11 +65,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	now := s.clock()
 	t := &IssuedToken{
-		Token:          newTokenValue(s.long),
+		IssuedAt:       now,
+		Token:          newTokenValue(s.wantsLong(r)),
 		InstallationID: in.cfg.ID,
 		Permissions:    perms,
-		ExpiresAt:      s.clock().Add(s.ttl).Truncate(time.Second),
+		ExpiresAt:      now.Add(s.ttl).Truncate(time.Second),
 	}
 	resp := mintResponse{
 		Token: t.Token, ExpiresAt: rfc3339(t.ExpiresAt), Permissions: maps.Clone(perms),

@@ -35,6 +35,10 @@ type IssuedToken struct {
 	Permissions    map[string]string
 	ExpiresAt      time.Time
 	Revoked        bool
+	IssuedAt       time.Time // server clock
+	// Lagged counts the calls with it answered 401 for replication lag
+	// (Config.TokenLag, Config.TokenLagCalls).
+	Lagged int
 }
 
 // Dispatch is a recorded repository_dispatch or workflow_dispatch event.
@@ -56,6 +60,7 @@ type Server struct {
 	now   func() time.Time
 	ttl   time.Duration
 	long  bool
+	lag   lag
 	after func(time.Duration) <-chan time.Time
 	mux   *http.ServeMux
 
@@ -87,6 +92,7 @@ func New(cfg Config) *Server {
 		ttl:        cfg.TokenTTL,
 		long:       cfg.LongTokens,
 		platform:   cfg.Platform,
+		lag:        lag{window: cfg.TokenLag, calls: cfg.TokenLagCalls},
 		after:      cfg.After,
 		tokenIndex: map[string]*IssuedToken{},
 	}
@@ -189,10 +195,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFaultLocked(r.Method, path)
 	s.mu.Unlock()
 
+	if f != nil && f.AfterHandling {
+		s.handle(httptest.NewRecorder(), r, path, prefixed)
+		s.applyFault(w, r, f)
+		return
+	}
 	if f != nil && s.applyFault(w, r, f) {
 		return
 	}
+	s.handle(w, r, path, prefixed)
+}
 
+// handle answers r as GitHub would, for path without its /api/v3 prefix.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, path string, prefixed bool) {
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = path
 	r2.URL.RawPath = ""

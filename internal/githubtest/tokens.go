@@ -2,28 +2,52 @@ package githubtest
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strings"
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
+// StatelessHeader is the request header GitHub reads on a mint to force
+// one token form for testing: "enabled" gives the newer long stateless
+// form, "disabled" the classic one; absent, Config.LongTokens decides.
+const StatelessHeader = "X-GitHub-Stateless-S2S-Token"
+
+// wantsLong decides the form of the token a mint request gets.
+func (s *Server) wantsLong(r *http.Request) bool {
+	switch strings.ToLower(strings.TrimSpace(r.Header.Get(StatelessHeader))) {
+	case "enabled":
+		return true
+	case "disabled":
+		return false
+	}
+	return s.long
+}
+
+// jwtHeader is base64url of {"alg":"RS256","typ":"JWT"}: the long form
+// starts like a JWT, as GitHub's does.
+const jwtHeader = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9"
+
 // newTokenValue returns a fresh installation token: "ghs_" and 36 base62
-// characters, or with long set the newer JWT-shaped form of about 520
-// characters (header.payload.signature, base64url), which clients must treat
-// as opaque.
+// characters, or with long set the newer stateless form of 520 characters
+// of [A-Za-z0-9._] (three dotted parts, like a JWT), which clients must
+// treat as opaque. Both match GitHub's published ghs_[A-Za-z0-9._]{36,}.
 func newTokenValue(long bool) string {
 	if !long {
 		return "ghs_" + randomBase62(36)
 	}
-	enc := base64.RawURLEncoding
-	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-	payload := make([]byte, 102)
-	sig := make([]byte, 256) // an RS256 signature under a 2048-bit key
-	_, _ = rand.Read(payload)
-	_, _ = rand.Read(sig)
-	return "ghs_" + header + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString(sig)
+	return "ghs_" + jwtHeader + "." + randomWord(136) + "." + randomWord(342)
+}
+
+// randomWord returns n characters of [A-Za-z0-9_].
+func randomWord(n int) string {
+	b := []byte(randomBase62(n))
+	for i, r := range randomBase62(n) {
+		if r == 'z' { // about one in 62 becomes '_'
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // randomBase62 returns n characters drawn uniformly from base62, rejecting
@@ -54,7 +78,7 @@ func (s *Server) tokenFor(r *http.Request) *IssuedToken {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tokenIndex[v]
-	if t == nil || t.Revoked || !now.Before(t.ExpiresAt) {
+	if t == nil || t.Revoked || !now.Before(t.ExpiresAt) || s.lag.refuses(t, now) {
 		return nil
 	}
 	c := *t

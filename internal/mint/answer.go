@@ -124,18 +124,6 @@ func shortList(names []string) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxShown], ", "), len(names)-maxShown)
 }
 
-// ValidToken reports whether a token can be masked, saved and sent
-// as it is: GitHub's tokens are ASCII letters, digits and a few marks
-// (the newer ones are long and dotted).
-func ValidToken(t string) bool {
-	if len(t) < 16 || len(t) > 4096 {
-		return false
-	}
-	return strings.IndexFunc(t, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
-	}) < 0
-}
-
 // mustJSON marshals a map of strings, which cannot fail.
 func mustJSON(v map[string]string) string {
 	b, _ := json.Marshal(v)

@@ -19,12 +19,22 @@ type Bot struct{ Slug, ID, Name, Email string }
 // back with it. The slug comes from GitHub and ends up where workflows
 // paste it into `git config` commands, so it must be a slug and nothing more.
 func (m *Minter) Identity(ctx context.Context, inst *ghclient.Installation, token string) (Bot, error) {
+	return m.identity(ctx, inst, token, nil)
+}
+
+// identity is Identity; works, when set, waits for the token check and
+// says whether GitHub accepts the token now: a 401 met before then was the
+// new token not yet known, and the lookup is made once more.
+func (m *Minter) identity(ctx context.Context, inst *ghclient.Installation, token string, works func() bool) (Bot, error) {
 	slug := inst.AppSlug
 	if !ghtext.IsSlug(slug) {
 		return Bot{}, fmt.Errorf("GitHub's answer gives the App a slug that is not one (lower-case letters, digits and dashes), so app-slug and the git identity outputs are empty")
 	}
 	login := slug + "[bot]"
 	u, err := m.gh.GetUser(ctx, login, token)
+	if ghclient.StatusOf(err) == 401 && works != nil && works() {
+		u, err = m.gh.GetUser(ctx, login, token)
+	}
 	if err != nil {
 		return Bot{Slug: slug}, fmt.Errorf("could not look up the App's bot user %s, so bot-user-id and the git identity outputs are empty: %v", login, Explain(ctx, "get user "+login, err, m.cfg))
 	}
@@ -33,4 +43,32 @@ func (m *Minter) Identity(ctx context.Context, inst *ghclient.Installation, toke
 	}
 	id := strconv.FormatInt(u.ID, 10)
 	return Bot{Slug: slug, ID: id, Name: login, Email: id + "+" + login + "@users.noreply.github.com"}, nil
+}
+
+// ReadyWithIdentity checks that GitHub accepts tok (see Ready) while it
+// looks up the App's bot identity (see Identity), so the common case pays
+// one round trip for both. Warnings are the check's and the lookup's; an
+// error means the token was of no use (and was revoked).
+func (m *Minter) ReadyWithIdentity(ctx context.Context, inst *ghclient.Installation, tok *Token) (Bot, []error, error) {
+	var (
+		bot    Bot
+		botErr error
+		works  bool
+	)
+	checked, looked := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(looked)
+		bot, botErr = m.identity(ctx, inst, tok.Token.Token, func() bool { <-checked; return works })
+	}()
+	warning, err := m.Ready(ctx, tok.Token)
+	works = err == nil && warning == nil
+	close(checked)
+	<-looked
+	var warnings []error
+	for _, w := range []error{warning, botErr} {
+		if w != nil {
+			warnings = append(warnings, w)
+		}
+	}
+	return bot, warnings, err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/app-token/app-token/internal/appkey"
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
 )
 
@@ -49,19 +50,16 @@ func (o Options) mask(s string) {
 	}
 }
 
-// replicationLagTries is how many times a brand-new token's 401 is retried:
-// GitHub may not yet know the token on the server that answers.
-const replicationLagTries = 2
-
 // Policy turns the retry settings into the transports' policy.
 func Policy(r config.Retry) ghtransport.Policy {
 	return ghtransport.Policy{MaxTries: r.Attempts, MaxElapsed: r.Budget, TryTimeout: r.RequestTimeout}
 }
 
 // Deadline is the most one run may take: three calls' worth of retry
-// budget, so a hanging GitHub fails the step instead of the job.
+// budget and the wait for a new token to work, so a hanging GitHub fails
+// the step instead of the job.
 func Deadline(r config.Retry) time.Duration {
-	return 3 * max(r.Budget, r.RequestTimeout)
+	return 3*max(r.Budget, r.RequestTimeout) + r.TokenReady
 }
 
 // Transports builds the two transport stacks: base → body limit → retry for
@@ -70,24 +68,26 @@ func Deadline(r config.Retry) time.Duration {
 // freshly signed JWT, and no answer is read past ghtransport.MaxAnswer. A
 // nil signer gives no App stack.
 func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
-	base := o.Base
-	if base == nil {
-		t := ghtransport.NewBase(o.Getenv)
-		// config checked the certificates already: this cannot fail.
-		_ = ghtransport.AddRoots(t, o.Roots)
-		base = t
-	}
-	base = &ghtransport.LimitBody{Base: base}
+	base := http.RoundTripper(&ghtransport.LimitBody{Base: o.base()})
 	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
 		return &ghtransport.Retry{Base: base, Policy: p, Sleep: o.Sleep, Now: o.Now, Log: o.Log}
 	}
-	tokenPolicy := p
-	tokenPolicy.Unauthorized = replicationLagTries
-	token = retry(base, tokenPolicy)
+	token = retry(base, p)
 	if signer != nil {
 		app = retry(&ghtransport.AppJWT{Base: base, Signer: signer, Now: o.Now, Log: o.Log}, p)
 	}
 	return app, token
+}
+
+// base is the innermost transport: Options.Base, or the real one.
+func (o Options) base() http.RoundTripper {
+	if o.Base != nil {
+		return o.Base
+	}
+	t := ghtransport.NewBase(o.Getenv)
+	// config checked the certificates already: this cannot fail.
+	_ = ghtransport.AddRoots(t, o.Roots)
+	return t
 }
 
 // TokenClient returns a client for calls made with an installation token
@@ -103,14 +103,21 @@ type Minter struct {
 	cfg  *config.Config
 	opts Options
 	gh   *ghclient.Client
+	// fresh carries the calls made with a token before it is known to
+	// work (see Ready): it retries GitHub's 401 within Retry.TokenReady.
+	fresh *ghclient.Client
 }
 
 // New returns a Minter for cfg that signs App JWTs with key.
 func New(cfg *config.Config, key *rsa.PrivateKey, o Options) *Minter {
-	o.Roots = cfg.CACertificates
-	signer := maskingSigner{appkey.NewSigner(cfg.Issuer, key, o.Now), o.mask}
-	app, token := Transports(o, Policy(cfg.Retry), signer)
-	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token)}
+	return NewSigned(cfg, appkey.NewSigner(cfg.Issuer, key, o.Now), o)
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // Client is the GitHub client the Minter calls through, for front doors
@@ -121,12 +128,24 @@ func (m *Minter) Client() *ghclient.Client { return m.gh }
 // that echoes the Authorization header would otherwise print a credential
 // that can mint tokens for every installation of the App for ten minutes.
 type maskingSigner struct {
-	*appkey.Signer
+	ghtransport.Signer
 	mask func(string)
 }
 
 func (s maskingSigner) Sign() (string, error) {
-	jwt, err := s.Signer.Sign()
+	return s.SignContext(context.Background())
+}
+
+// SignContext passes the request's context on to a signer that makes a
+// call of its own (KMS).
+func (s maskingSigner) SignContext(ctx context.Context) (string, error) {
+	var jwt string
+	var err error
+	if cs, ok := s.Signer.(ghtransport.ContextSigner); ok {
+		jwt, err = cs.SignContext(ctx)
+	} else {
+		jwt, err = s.Signer.Sign()
+	}
 	if err == nil {
 		s.mask(jwt)
 	}
@@ -149,13 +168,14 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 	}
 	// The shape is checked before the mask, so a hostile answer cannot
 	// smuggle a workflow command into it.
-	if !ValidToken(tok.Token) {
+	if !ghtext.IsInstallationToken(tok.Token) {
 		return nil, fmt.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is input %s GitHub's API?", inst.ID, config.InAPIURL)
 	}
 	m.opts.mask(tok.Token)
 	sc, err := m.check(inst, tok)
 	if err != nil {
-		return nil, m.Revoke(ctx, tok, err)
+		// Just minted: GitHub may not know it everywhere yet.
+		return nil, m.revoke(ctx, m.fresh, tok, err)
 	}
 	return &Token{Token: tok, Scope: sc}, nil
 }
@@ -163,8 +183,16 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 // Revoke revokes a token that must not be handed out, and returns why,
 // saying whether the revocation worked.
 func (m *Minter) Revoke(ctx context.Context, tok *ghclient.Token, why error) error {
-	if err := m.gh.RevokeToken(ctx, tok.Token); err != nil {
-		return fmt.Errorf("%v. Revoking the token failed too (%v); it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), tok.ExpiresAt.UTC().Format(time.RFC3339))
+	return m.revoke(ctx, m.gh, tok, why)
+}
+
+func (m *Minter) revoke(ctx context.Context, gh *ghclient.Client, tok *ghclient.Token, why error) error {
+	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
+	switch err := gh.RevokeToken(ctx, tok.Token); {
+	case AlreadyRevoked(err):
+		return fmt.Errorf("%v. GitHub refused to revoke the token too (401 Bad credentials); should it ever work, it expires at %s", why, expires)
+	case err != nil:
+		return fmt.Errorf("%v. Revoking the token failed too (%v); it stays valid until it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), expires)
 	}
 	return fmt.Errorf("%v. The token was revoked at once", why)
 }

@@ -154,19 +154,11 @@ func Validate(req Set) (forwarded []string, err error) {
 // Levels GitHub uses for every permission; a forwarded name must use one.
 var anyLevel = []string{"read", "write", "admin"}
 
-// tokenOnly names permissions of a workflow's GITHUB_TOKEN that GitHub Apps do
-// not have, so a user copying a `permissions:` block gets a precise answer.
-var tokenOnly = map[string]string{
-	"id_token": "id-token is a GITHUB_TOKEN permission for OIDC; an App token cannot carry it",
-	"models":   "models is a GITHUB_TOKEN permission; an App token cannot carry it",
-}
-
 // unknownName explains why an unknown name cannot be sent, or returns "" when
-// it may be forwarded as written.
+// it may be forwarded as written. Nothing is refused from knowledge outside
+// GitHub's table (models, say, was granted to Apps before the table had it):
+// GitHub answers for the names it does not know.
 func unknownName(name, level string) string {
-	if why, ok := tokenOnly[name]; ok {
-		return fmt.Sprintf("%q is not a GitHub App permission: %s", name, why)
-	}
 	if near := Typo(name); near != "" {
 		return fmt.Sprintf("unknown permission %s (did you mean %q?)", secret.Quote(name), near)
 	}

@@ -312,40 +312,43 @@ func (r *Result) Log() string {
 // could read. Stdout is scanned outside the ::add-mask:: commands that hide
 // it, then stderr, the job summary, every output and every saved state.
 // tokens may appear only as the output "token" and the state "token";
-// secrets (the key's lines, App JWTs) nowhere at all.
+// secrets (the key's lines, App JWTs) nowhere at all. Any MinLeak-long piece
+// of a token or secret counts, not only the whole (see Secrets).
 func (r *Result) Leaks(tokens []string, secrets ...string) []string {
+	return r.LeaksOf(NewSecrets(tokens...), NewSecrets(secrets...))
+}
+
+// LeaksOf is Leaks with the checks built once, for callers that add
+// secrets of their own kinds (a given JWT, AWS keys, an OIDC token).
+func (r *Result) LeaksOf(tokens, secrets *Secrets) []string {
 	var found []string
-	check := func(s string, token bool) {
-		if s == "" {
-			return
-		}
+	check := func(set *Secrets, token bool) {
 		for _, line := range strings.Split(r.Stdout, "\n") {
-			if strings.Contains(line, s) && !strings.HasPrefix(line, "::add-mask::") {
-				found = append(found, fmt.Sprintf("stdout line %q", truncate(strings.ReplaceAll(line, s, "<SECRET>"))))
+			if strings.HasPrefix(line, "::add-mask::") {
+				continue
+			}
+			if p := set.In(line); p != "" {
+				found = append(found, fmt.Sprintf("stdout line %q", truncate(strings.ReplaceAll(line, p, "<SECRET>"))))
 			}
 		}
-		if strings.Contains(r.Stderr, s) {
+		if set.In(r.Stderr) != "" {
 			found = append(found, "stderr")
 		}
-		if strings.Contains(r.Summary, s) {
+		if set.In(r.Summary) != "" {
 			found = append(found, "job summary")
 		}
 		for what, m := range map[string]map[string]string{"output": r.Outputs, "state": r.State} {
 			for k, v := range m {
-				if strings.Contains(v, s) && !(token && k == "token") {
+				if set.In(v) != "" && !(token && k == "token") {
 					found = append(found, what+" "+k)
 				}
 			}
 		}
 	}
-	for _, s := range tokens {
-		check(s, true)
-	}
-	for _, s := range secrets {
-		check(s, false)
-	}
+	check(tokens, true)
+	check(secrets, false)
 	slices.Sort(found)
-	return found
+	return slices.Compact(found)
 }
 
 func truncate(s string) string {

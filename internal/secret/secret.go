@@ -9,6 +9,7 @@ package secret
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,14 +19,47 @@ import (
 const Hidden = "***"
 
 // shapes match credentials by form: JWTs (a base64url JSON header always
-// starts "eyJ"), GitHub's token prefixes, a PEM block or its armour, and a
-// Bearer credential. They run on every line the action writes,
-// so they are anchored on rare prefixes.
-var shapes = []*regexp.Regexp{
-	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*){0,2}`),
-	regexp.MustCompile(`\b(gh[pousr]_|github_pat_)[A-Za-z0-9_.-]{8,}`),
-	regexp.MustCompile(`-----BEGIN[^-]{0,40}-----[A-Za-z0-9+/=\s\\]*(-----END[^-]{0,40}-----)?`),
-	regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`),
+// starts "eyJ"), GitHub's token prefixes (the classic 40-character form and
+// the longer ones), a PEM block or its armour, and a Bearer credential.
+// They run on every line the action writes, so they are anchored on rare
+// prefixes, and each is tried only on text holding its hint.
+var shapes = []shape{
+	{"eyJ", regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*){0,2}`)},
+	{"_", regexp.MustCompile(`\b(gh[pousr]_|github_pat_)[A-Za-z0-9_.-]{8,}`)},
+	{"-----BEGIN", regexp.MustCompile(`-----BEGIN[^-]{0,40}-----[A-Za-z0-9+/=\s\\]*(-----END[^-]{0,40}-----)?`)},
+	{"bearer", regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`)},
+}
+
+// shape is a credential's form and a string every match holds (compared
+// without regard to case), to skip the expression on text that cannot match.
+type shape struct {
+	hint string
+	re   *regexp.Regexp
+}
+
+func (sh shape) mayMatch(s string) bool {
+	if sh.hint == "bearer" {
+		return containsFold(s, sh.hint)
+	}
+	return strings.Contains(s, sh.hint)
+}
+
+// containsFold reports whether s holds lower, an ASCII lower-case word, in
+// any case, without copying s.
+func containsFold(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if s[i]|0x20 != lower[0] {
+			continue
+		}
+		j := 1
+		for j < len(lower) && s[i+j]|0x20 == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
 }
 
 // keyBody matches a line of a PEM body pasted without its armour: 60 or more
@@ -49,8 +83,8 @@ func Looks(s string) bool {
 	if strings.Contains(s, "PRIVATE KEY") || strings.Contains(s, "-----") || looksLikeKeyBody(s) {
 		return true
 	}
-	for _, re := range shapes {
-		if re.MatchString(s) {
+	for _, sh := range shapes {
+		if sh.mayMatch(s) && sh.re.MatchString(s) {
 			return true
 		}
 	}
@@ -59,47 +93,101 @@ func Looks(s string) bool {
 
 // Scrub replaces everything in s shaped like a credential with Hidden.
 func Scrub(s string) string {
-	for _, re := range shapes {
-		s = re.ReplaceAllString(s, Hidden)
+	for _, sh := range shapes {
+		if sh.mayMatch(s) {
+			s = sh.re.ReplaceAllString(s, Hidden)
+		}
 	}
 	return s
 }
 
-// Redactor holds one run's secrets. It is safe for concurrent use; the zero
-// value is ready and knows no secrets yet.
+// scrubDecoded scrubs s, then looks for credential shapes once more in s
+// decoded as walk reads it (JSON and percent escapes undone, whitespace
+// kept), so that a JWT written as \u0065yJ… or a token as ghs%5F… is hidden
+// too: the stretch of s it was read from is replaced.
+func scrubDecoded(s string) string {
+	s = Scrub(s)
+	if !strings.ContainsAny(s, `\%`) {
+		return s
+	}
+	d := decode(s, false)
+	text := string(d.text)
+	var spans []span
+	for _, sh := range shapes {
+		if !sh.mayMatch(text) {
+			continue
+		}
+		for _, m := range sh.re.FindAllStringIndex(text, -1) {
+			spans = append(spans, d.stretch(m[0], m[1]))
+		}
+	}
+	return replaceSpans(s, mergeSpans(spans))
+}
+
+// Redactor holds one run's secrets and hides them in text, whole or in
+// part, as written or as a server or proxy may have mangled them (see
+// Redact). It is safe for concurrent use; the zero value is ready and knows
+// no secrets yet.
 type Redactor struct {
-	mu      sync.RWMutex
-	secrets []string
+	mu sync.RWMutex
+	// short are secrets under MinFragment characters, hidden only whole.
+	short []string
+	// long holds every form of every longer secret, for Add's dedup.
+	long map[string]bool
+	// frags are the rolling hashes of every MinFragment-long piece of
+	// every form of every long secret (see fragments.go).
+	frags fragmentSet
 }
 
 // Add registers secrets; empty strings and those already known are ignored.
+// A secret of MinFragment characters or more is also learnt in its base64
+// forms (standard and URL alphabets, at each of the three alignments it
+// can have inside a longer encoded text), so that a key or token sent back
+// base64-encoded is recognised too.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if s != "" && !contains(r.secrets, s) {
-			r.secrets = append(r.secrets, s)
+		if s == "" {
+			continue
+		}
+		norm := string(decode(s, true).text)
+		if len(norm) < MinFragment {
+			if !slices.Contains(r.short, s) {
+				r.short = append(r.short, s)
+			}
+			continue
+		}
+		if r.long[norm] {
+			continue
+		}
+		if r.long == nil {
+			r.long = map[string]bool{}
+		}
+		r.long[norm] = true
+		for _, form := range forms(norm) {
+			r.frags.add(form)
 		}
 	}
 }
 
-// Redact replaces every known secret in s, then every credential shape.
+// Redact hides in s every known secret and every credential shape. A long
+// secret (MinFragment characters or more) is found whole or as any piece of
+// at least MinFragment characters, also when the text around it was mangled
+// the way servers, proxies and encoders do: spaces or line breaks inserted
+// (real ones or escaped as \n), JSON \u escapes, percent-encoding, or the
+// secret base64-encoded. What is hidden is the stretch of s the piece was
+// read from, escapes included.
 func (r *Redactor) Redact(s string) string {
 	r.mu.RLock()
-	for _, sec := range r.secrets {
+	for _, sec := range r.short {
 		s = strings.ReplaceAll(s, sec, Hidden)
 	}
-	r.mu.RUnlock()
-	return Scrub(s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+	if !r.frags.empty() {
+		s = r.frags.hide(s)
 	}
-	return false
+	r.mu.RUnlock()
+	return scrubDecoded(s)
 }
 
 // Quote shows a user's value in an error: Go-quoted, so a line break or "::"

@@ -1,40 +1,89 @@
 package secret
 
 import (
+	"bytes"
 	"io"
 	"strings"
+	"sync"
 )
 
 // maskCommand starts the one line that must carry a secret: the runner reads
 // the value from it and hides it from then on, and never shows the line.
 const maskCommand = "::add-mask::"
 
-// Writer scrubs what the action writes to the runner's log. Every Write is
-// one log line or workflow command (go-githubactions writes each with one
-// call); it comes out as exactly one line, with known secrets and
-// credential shapes replaced, except ::add-mask:: commands, which pass as
-// they are. A line break inside a Write is written as the two characters
-// `\n`: text from a server or a user can then never start a workflow
-// command of its own.
+// lineBreaks writes a line break inside a line as its escape.
+var lineBreaks = strings.NewReplacer("\r", `\r`, "\n", `\n`)
+
+// MaxPending bounds what a Writer holds while it waits for a line's end: a
+// caller that never ends its line gets it written, scrubbed, in pieces this
+// long.
+const MaxPending = 64 << 10
+
+// Writer scrubs what the action and the command line write to the runner's
+// log or a terminal. It writes whole lines only: what a caller writes is held
+// until a Write ends with a line break (go-githubactions writes each log
+// line and workflow command with one call that does), then comes out as
+// exactly one line with known secrets and credential shapes hidden, so a
+// secret split across two writes, or with a line break inside one, is
+// scrubbed whole. ::add-mask:: commands pass as they are. A line break
+// inside the line is written as the two characters `\n`: text from a server
+// or a user can then never start a workflow command of its own.
+//
+// Close (or Flush) writes what is still held; callers close it before they
+// exit. A Writer is safe for concurrent use.
 type Writer struct {
 	W        io.Writer
 	Redactor *Redactor
+
+	mu      sync.Mutex
+	pending []byte
 }
 
-// Write implements io.Writer. It reports len(p) written when the line was
-// written, whatever the scrubbing changed.
+// Write implements io.Writer. It reports len(p) written once the bytes are
+// held or written, whatever the scrubbing changed.
 func (w *Writer) Write(p []byte) (int, error) {
-	line := string(p)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = append(w.pending, p...)
+	if !bytes.HasSuffix(w.pending, []byte("\n")) && len(w.pending) < MaxPending {
+		return len(p), nil
+	}
+	return len(p), w.flush()
+}
+
+// Flush writes what is held, scrubbed, even without its line break.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flush()
+}
+
+// Close flushes; it does not close W.
+func (w *Writer) Close() error { return w.Flush() }
+
+func (w *Writer) flush() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	line := string(w.pending)
+	w.pending = w.pending[:0]
 	if strings.HasPrefix(line, maskCommand) && strings.Count(line, "\n") <= 1 && !strings.Contains(line, "\r") {
 		_, err := io.WriteString(w.W, line)
-		return len(p), err
+		return err
 	}
 	body, eol := strings.CutSuffix(line, "\n")
-	body = strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(body)
-	body = w.Redactor.Redact(body)
+	body = w.redactor().Redact(body)
+	body = lineBreaks.Replace(body)
 	if eol {
 		body += "\n"
 	}
 	_, err := io.WriteString(w.W, body)
-	return len(p), err
+	return err
+}
+
+func (w *Writer) redactor() *Redactor {
+	if w.Redactor == nil {
+		w.Redactor = &Redactor{}
+	}
+	return w.Redactor
 }

@@ -201,7 +201,6 @@ type Counts struct {
 	Operations map[string]bool // operations seen, "GET /app (apps/get-authenticated)"
 	Absent     int             // answers (404) to an operation the platform lacks
 	Unlike     int             // answers skipped: not GitHub's on purpose
-	NotGitHub  int             // exchanges skipped: not GitHub's REST API
 	Off        int             // requests skipped: a test's, off contract on purpose
 }
 
@@ -254,12 +253,6 @@ func (c *Checker) Check(ex githubtest.Exchange) error {
 
 func (c *Checker) check(ex githubtest.Exchange) error {
 	platform := platformName(ex.Platform)
-	if ex.NotGitHub != "" {
-		c.mu.Lock()
-		c.countsLocked(platform).NotGitHub++
-		c.mu.Unlock()
-		return nil
-	}
 	ds, err := descriptions()
 	if err != nil {
 		return err

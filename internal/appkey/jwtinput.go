@@ -1,0 +1,135 @@
+package appkey
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// MaxClockSkew is how far a JWT signed elsewhere may disagree with the
+// runner's clock: the minute GitHub's own advice backdates iat by.
+const MaxClockSkew = 60 * time.Second
+
+// maxJWTAhead is the furthest in the future GitHub accepts an App JWT's exp.
+const maxJWTAhead = 10 * time.Minute
+
+// maxJWTInput bounds the jwt input: an App JWT is well under 1 KiB.
+const maxJWTInput = 16 << 10
+
+// SignedJWT is an App JWT made elsewhere (the jwt input), checked.
+type SignedJWT struct {
+	Raw    string
+	Issuer string // the iss claim, as a string
+}
+
+// CheckJWT checks an App JWT signed elsewhere before it is sent anywhere:
+// three base64url parts, alg RS256, exp in the future and at most ten
+// minutes (plus MaxClockSkew) ahead of now, iat not later than now plus
+// MaxClockSkew, and, when issuer is not empty, iss equal to it. Its errors
+// start "input jwt", say what to fix and never quote the token.
+func CheckJWT(raw, issuer, issuerInput string, now time.Time) (*SignedJWT, error) {
+	raw = strings.TrimSpace(raw)
+	if len(raw) > maxJWTInput {
+		return nil, errors.New("input jwt is far longer than an App JWT: pass the JWT alone (header.claims.signature)")
+	}
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 || parts[2] == "" {
+		return nil, errors.New("input jwt is not a signed JWT: it must be three base64url parts, header.claims.signature (see docs/keyless.md)")
+	}
+	var dec [3][]byte
+	for i, p := range parts {
+		b, err := base64.RawURLEncoding.DecodeString(p)
+		if err != nil {
+			return nil, fmt.Errorf("input jwt: part %d of 3 is not unpadded base64url: assemble the JWT as docs/keyless.md shows", i+1)
+		}
+		dec[i] = b
+	}
+	var header struct {
+		Alg string `json:"alg"`
+	}
+	if json.Unmarshal(dec[0], &header) != nil {
+		return nil, errors.New("input jwt: its header is not a JSON object")
+	}
+	if header.Alg != "RS256" {
+		return nil, errors.New(`input jwt: its header's alg must be "RS256", the only algorithm GitHub accepts for App JWTs`)
+	}
+	claims := map[string]any{}
+	d := json.NewDecoder(bytes.NewReader(dec[1]))
+	d.UseNumber()
+	if d.Decode(&claims) != nil {
+		return nil, errors.New("input jwt: its claims are not a JSON object")
+	}
+	exp, okExp := numericDate(claims["exp"])
+	iat, okIat := numericDate(claims["iat"])
+	switch {
+	case !okExp:
+		return nil, errors.New("input jwt has no numeric exp claim: GitHub needs exp, at most ten minutes ahead")
+	case !okIat:
+		return nil, errors.New("input jwt has no numeric iat claim: GitHub needs iat, the time it was signed")
+	case !exp.After(now):
+		return nil, fmt.Errorf("input jwt expired at %s (%s ago): sign it in the same job, right before this step", exp.UTC().Format(time.RFC3339), now.Sub(exp).Round(time.Second))
+	case exp.After(now.Add(maxJWTAhead + MaxClockSkew)):
+		return nil, fmt.Errorf("input jwt expires %s from now; GitHub refuses App JWTs that live longer than ten minutes: set exp at most 600 seconds after now", exp.Sub(now).Round(time.Second))
+	case iat.After(now.Add(MaxClockSkew)):
+		return nil, fmt.Errorf("input jwt is issued %s in the future (iat): check the signing machine's clock, or backdate iat by 60 seconds", iat.Sub(now).Round(time.Second))
+	}
+	iss, ok := issuerClaim(claims["iss"])
+	switch {
+	case !ok:
+		return nil, errors.New("input jwt has no iss claim: set iss to the App's client ID (or App ID)")
+	case issuer != "" && iss != issuer:
+		return nil, fmt.Errorf("input jwt is issued for %s, but input %s is %s: sign the JWT with iss set to the same App's %s", quoteIssuer(iss), issuerInput, quoteIssuer(issuer), issuerInput)
+	}
+	return &SignedJWT{Raw: raw, Issuer: iss}, nil
+}
+
+func numericDate(v any) (time.Time, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, false
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e11 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(math.Floor(f)), 0), true
+}
+
+func issuerClaim(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, x != ""
+	case json.Number:
+		return x.String(), true
+	}
+	return "", false
+}
+
+// quoteIssuer shows an issuer only when it has an issuer's alphabet: a
+// claim is attacker-shaped text.
+func quoteIssuer(s string) string {
+	if len(s) > 100 {
+		return "(an issuer too long to show)"
+	}
+	for _, c := range s {
+		if !(c == '.' || c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "(an issuer that is not a client ID or App ID)"
+		}
+	}
+	return `"` + s + `"`
+}
+
+// Static is a Signer for a JWT made elsewhere: every request carries the
+// same one, and the clock cannot be corrected for it.
+type Static struct{ JWT string }
+
+// Sign returns the JWT.
+func (s Static) Sign() (string, error) { return s.JWT, nil }
+
+// SetClockOffset does nothing: the JWT is signed already.
+func (Static) SetClockOffset(time.Duration) {}

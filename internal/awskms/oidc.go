@@ -1,0 +1,92 @@
+package awskms
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Audience is the audience AWS STS expects of a GitHub OIDC token.
+const Audience = "sts.amazonaws.com"
+
+// The runner's variables for the job's OIDC token, set only for a job
+// with `permissions: id-token: write`.
+const (
+	envTokenURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
+	envTokenValue = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+)
+
+// maxTokenAnswer bounds the runner's answer: an OIDC token is a few KiB.
+const maxTokenAnswer = 64 << 10
+
+// oidcToken asks the runner for the job's OIDC token, for the SDK's web
+// identity provider.
+type oidcToken struct {
+	o      Options
+	client *http.Client
+}
+
+var errNoIDToken = &Error{msg: "input aws-role-to-assume: the job's OIDC token cannot be requested (ACTIONS_ID_TOKEN_REQUEST_URL is not set): give the job `permissions: id-token: write`"}
+
+// GetIdentityToken implements stscreds.IdentityTokenRetriever. The token
+// and the runner's request token are masked before use.
+func (t *oidcToken) GetIdentityToken() ([]byte, error) {
+	raw, bearer := t.o.getenv(envTokenURL), t.o.getenv(envTokenValue)
+	if raw == "" || bearer == "" {
+		return nil, errNoIDToken
+	}
+	t.o.mask(bearer)
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		return nil, &Error{msg: "input aws-role-to-assume: ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is the runner's, do not set it yourself"}
+	}
+	q := u.Query()
+	q.Set("audience", Audience)
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, &Error{msg: "input aws-role-to-assume: cannot request the job's OIDC token: bad ACTIONS_ID_TOKEN_REQUEST_URL"}
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("Accept", "application/json")
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return nil, &Error{msg: "input aws-role-to-assume: could not get the job's OIDC token from the runner: " + reach(err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer+1))
+	if err != nil || len(body) > maxTokenAnswer {
+		return nil, &Error{msg: "input aws-role-to-assume: the runner's answer to the OIDC token request could not be read"}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &Error{msg: fmt.Sprintf("input aws-role-to-assume: the runner refused the job's OIDC token (HTTP %d): does the job have `permissions: id-token: write`?", resp.StatusCode)}
+	}
+	var answer struct {
+		Value string `json:"value"`
+	}
+	if json.Unmarshal(body, &answer) != nil || !isJWTShaped(answer.Value) {
+		return nil, &Error{msg: "input aws-role-to-assume: the runner's answer holds no OIDC token"}
+	}
+	t.o.mask(answer.Value)
+	return []byte(answer.Value), nil
+}
+
+// isJWTShaped: three base64url parts, so nothing else is masked or sent on.
+func isJWTShaped(s string) bool {
+	if len(s) > maxTokenAnswer || strings.Count(s, ".") != 2 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '.' || c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1" || strings.HasPrefix(host, "127.")
+}

@@ -1,0 +1,178 @@
+package awskms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// MaxMessage is the most KMS Sign takes as a RAW message.
+const MaxMessage = 4096
+
+// Options are the outside world a Signer uses. Zero fields mean the real
+// one; the SDK itself reads the process environment (AWS_REGION,
+// AWS_ENDPOINT_URL_KMS, credentials ...).
+type Options struct {
+	// Role, when set, is assumed with the job's OIDC token instead of the
+	// SDK's standard credential chain.
+	Role string
+	// Getenv reads the runner's variables for the OIDC token request
+	// (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN) and the session name; nil
+	// means none.
+	Getenv func(string) string
+	// MaxAttempts bounds each AWS call's tries, throttling included, as
+	// retry-attempts bounds GitHub's; 0 means the SDK's default.
+	MaxAttempts int
+	// Timeout bounds one HTTP request to AWS or the runner; 0 means 20 s.
+	Timeout time.Duration
+	// Mask is called with every credential before it is used: the OIDC
+	// token, the runner's request token, each AWS secret key and session
+	// token. Nil masks nothing.
+	Mask func(secret string)
+}
+
+func (o Options) mask(s string) {
+	if o.Mask != nil && s != "" {
+		o.Mask(s)
+	}
+}
+
+func (o Options) getenv(k string) string {
+	if o.Getenv == nil {
+		return ""
+	}
+	return o.Getenv(k)
+}
+
+// Signer signs JWT signing inputs with one KMS key. It is safe for
+// concurrent use.
+type Signer struct {
+	key    Key
+	uri    string
+	region string
+	client *kms.Client
+}
+
+// New checks that credentials and a region can be had for uri (a key URI,
+// see ParseURI) and returns its Signer. With o.Role it first exchanges the
+// job's OIDC token for the role's credentials (two calls: the runner, then
+// STS); otherwise it makes no call. Every error is an *Error.
+func New(ctx context.Context, uri string, o Options) (*Signer, error) {
+	key, err := ParseURI(uri)
+	if err != nil {
+		return nil, &Error{msg: "input kms-key " + err.Error()}
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 20 * time.Second
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(o.Timeout)),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(so *retry.StandardOptions) {
+				if o.MaxAttempts > 0 {
+					so.MaxAttempts = o.MaxAttempts
+				}
+			})
+		}),
+	}
+	if key.Region != "" {
+		opts = append(opts, config.WithRegion(key.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, &Error{msg: fmt.Sprintf("input kms-key: cannot read the AWS configuration (%s): check AWS_PROFILE, AWS_CONFIG_FILE and the shared config file", safeText(err))}
+	}
+	if cfg.Region == "" {
+		return nil, &Error{msg: "input kms-key names no region: use the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or set AWS_REGION (aws-actions/configure-aws-credentials sets it)"}
+	}
+	if o.Role != "" {
+		stsClient := sts.NewFromConfig(cfg)
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(stsClient, o.Role,
+			&oidcToken{o: o, client: &http.Client{Timeout: o.Timeout}},
+			func(w *stscreds.WebIdentityRoleOptions) { w.RoleSessionName = sessionName(o.getenv) }))
+	}
+	if cfg.Credentials == nil {
+		return nil, errNoCredentials
+	}
+	cfg.Credentials = maskingCredentials{cfg.Credentials, o}
+	// Fetched now, once: a missing credential is an error before any call
+	// to GitHub, and each JWT later costs one KMS call, no more.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, credentialsError(err, o.Role)
+	}
+	client := kms.NewFromConfig(cfg, func(ko *kms.Options) {
+		if key.Endpoint != "" {
+			ko.BaseEndpoint = aws.String(key.Endpoint)
+		}
+	})
+	return &Signer{key: key, uri: uri, region: cfg.Region, client: client}, nil
+}
+
+// Sign returns the RS256 signature of input made by KMS. Its errors are
+// *Error and say what to do.
+func (s *Signer) Sign(ctx context.Context, input []byte) ([]byte, error) {
+	if len(input) > MaxMessage {
+		return nil, &Error{msg: fmt.Sprintf("the App JWT to sign is %d bytes, more than the %d bytes KMS Sign takes", len(input), MaxMessage)}
+	}
+	out, err := s.client.Sign(ctx, &kms.SignInput{
+		KeyId:            aws.String(s.key.ID),
+		Message:          input,
+		MessageType:      types.MessageTypeRaw,
+		SigningAlgorithm: types.SigningAlgorithmSpecRsassaPkcs1V15Sha256,
+	})
+	if err != nil {
+		return nil, s.signError(err)
+	}
+	if n := len(out.Signature); n < 256 || n > 512 {
+		return nil, &Error{msg: fmt.Sprintf("input kms-key %s: KMS answered with a %d-byte signature, not an RSA one of 2048 to 4096 bits: is it an RSA key?", s.uri, n)}
+	}
+	return out.Signature, nil
+}
+
+// maskingCredentials masks each credential before the SDK signs with it.
+type maskingCredentials struct {
+	aws.CredentialsProvider
+	o Options
+}
+
+func (m maskingCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := m.CredentialsProvider.Retrieve(ctx)
+	if err == nil {
+		m.o.mask(c.SecretAccessKey)
+		m.o.mask(c.SessionToken)
+	}
+	return c, err
+}
+
+// sessionName names the assumed role's session after the run, so that
+// CloudTrail shows which run signed.
+func sessionName(getenv func(string) string) string {
+	name := "app-token"
+	if id := getenv("GITHUB_RUN_ID"); id != "" && len(id) <= 20 && isDigits(id) {
+		name += "-" + id
+	}
+	return name
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// errTimeout says a call ran out of time without quoting anything.
+var errTimeout = errors.New("timed out")

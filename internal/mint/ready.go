@@ -1,0 +1,70 @@
+package mint
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/ghtransport"
+)
+
+// Right after minting, the GitHub server that answers may not know the new
+// token yet and says 401 Bad credentials for a few seconds (Octokit retries
+// such 401s for about 5 s, octokit/auth-app.js#161). Tools the token is
+// handed to (git, gh, actions/checkout) do not retry, so a front door checks
+// the token works before handing it over.
+const (
+	// readyFirstWait is the first backoff after a 401; it doubles up to
+	// readyMaxWait, jittered, within Retry.TokenReady.
+	readyFirstWait = 250 * time.Millisecond
+	readyMaxWait   = 2 * time.Second
+	// readyMaxTries bounds the tries; the time bound usually ends first.
+	readyMaxTries = 20
+)
+
+// freshPolicy is for calls made with a token before it is known to work:
+// a 401 is retried with a short backoff within Retry.TokenReady; so is any
+// transient failure. With the check off (TokenReady 0) it is Policy.
+func freshPolicy(r config.Retry) ghtransport.Policy {
+	p := Policy(r)
+	if r.TokenReady <= 0 {
+		return p
+	}
+	p.MaxTries, p.MaxElapsed = readyMaxTries, r.TokenReady
+	p.BaseDelay, p.MaxDelay = readyFirstWait, readyMaxWait
+	p.Unauthorized = readyMaxTries
+	return p
+}
+
+// Ready checks that GitHub accepts tok, with one cheap call made with the
+// token itself, retried while GitHub answers 401 within Retry.TokenReady.
+// When GitHub still refuses it, the token is of no use: it is revoked and
+// the error says what happened. A check that could not finish for another
+// reason (GitHub unreachable or failing) proves nothing against the
+// token: that comes back as warning, and the token may be handed over.
+func (m *Minter) Ready(ctx context.Context, tok *ghclient.Token) (warning, err error) {
+	bound := m.cfg.Retry.TokenReady
+	if bound <= 0 {
+		return nil, nil
+	}
+	start := m.opts.now()
+	err = m.fresh.CheckToken(ctx, tok.Token)
+	switch {
+	case err == nil:
+		return nil, nil
+	case ghclient.StatusOf(err) == 401:
+		why := fmt.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and input %s allows %s: it may be having trouble (https://www.githubstatus.com); retry the job later, or raise %s",
+			m.opts.now().Sub(start).Round(100*time.Millisecond), config.InTokenReady, bound, config.InTokenReady)
+		return nil, m.revoke(ctx, m.gh, tok, why)
+	}
+	return fmt.Errorf("could not check that GitHub accepts the new token, so it is handed over unchecked: %v", Explain(ctx, "check the token", err, m.cfg)), nil
+}
+
+// AlreadyRevoked reports whether err is GitHub's 401 to revoking a token:
+// GitHub no longer accepts it (revoked before, or expired), which is what
+// revoking wanted. The one place every door reads it.
+func AlreadyRevoked(err error) bool {
+	return ghclient.StatusOf(err) == 401
+}

@@ -1,0 +1,267 @@
+package secret
+
+import (
+	"encoding/base64"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// MinFragment is the shortest piece of a known secret that is hidden on its
+// own. 20 characters of a key line, a JWT signature or a token carry about
+// 120 random bits: no ordinary text holds one by chance, and every secret
+// the action holds (a 40-character token, key lines of 64, JWTs of
+// hundreds) is cut into pieces this long many times over. Shorter pieces
+// would start to hide words; longer ones would let a secret through cut
+// into halves of 20 to 30.
+const MinFragment = 20
+
+// forms are the ways a secret (whitespace already removed) is looked for:
+// as itself, and base64-encoded in either alphabet at each of the three
+// alignments its first byte can have inside a longer encoded text. An
+// encoding's first and last characters also depend on the bytes around the
+// secret, so they are left out.
+func forms(s string) []string {
+	out := []string{s}
+	for k := range 3 {
+		enc := base64.RawStdEncoding.EncodeToString(append(make([]byte, k), s...))
+		enc = enc[(8*k+5)/6:]
+		if (8*(k+len(s)))%6 != 0 {
+			enc = enc[:len(enc)-1]
+		}
+		out = append(out, enc, strings.NewReplacer("+", "-", "/", "_").Replace(enc))
+	}
+	return out
+}
+
+// Rolling hash of MinFragment-byte windows: h = Σ c[i]·B^(MinFragment-1-i)
+// mod 2^64. A false match only hides text; it cannot let a secret through.
+const hashBase = 0x100000001b3
+
+var hashTop = func() uint64 { // B^MinFragment, to take the oldest byte out
+	p := uint64(1)
+	for range MinFragment {
+		p *= hashBase
+	}
+	return p
+}()
+
+// filterBits sizes the bit filter that turns away almost every window of
+// ordinary text before the map is asked: 2^18 bits (32 KiB) stay sparse for
+// the ~20,000 windows of a key and a few JWTs in all their forms.
+const filterBits = 18
+
+// fragmentSet holds the hash of every MinFragment-long window of every form
+// of every long secret.
+type fragmentSet struct {
+	hashes map[uint64]struct{}
+	filter []uint64
+}
+
+func filterIndex(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
+
+func (f *fragmentSet) empty() bool { return len(f.hashes) == 0 }
+
+func (f *fragmentSet) add(form string) {
+	if len(form) < MinFragment {
+		return
+	}
+	if f.hashes == nil {
+		f.hashes = map[uint64]struct{}{}
+		f.filter = make([]uint64, (1<<filterBits)/64)
+	}
+	var h uint64
+	for i := 0; i < len(form); i++ {
+		h = h*hashBase + uint64(form[i])
+		if i >= MinFragment {
+			h -= uint64(form[i-MinFragment]) * hashTop
+		}
+		if i >= MinFragment-1 {
+			f.hashes[h] = struct{}{}
+			x := filterIndex(h)
+			f.filter[x/64] |= 1 << (x % 64)
+		}
+	}
+}
+
+func (f *fragmentSet) has(h uint64) bool {
+	x := filterIndex(h)
+	if f.filter[x/64]&(1<<(x%64)) == 0 {
+		return false
+	}
+	_, ok := f.hashes[h]
+	return ok
+}
+
+// span is a stretch of the original text, [from, to).
+type span struct{ from, to int }
+
+// hide replaces in s every stretch whose decoded, whitespace-free reading
+// holds a window of a known secret.
+func (f *fragmentSet) hide(s string) string {
+	var (
+		ring  [MinFragment]int // where each of the last MinFragment bytes started in s
+		n     int              // bytes read so far
+		h     uint64
+		hits  []span
+		bytes [MinFragment]byte
+	)
+	walk(s, true, func(b byte, from, to int) {
+		slot := n % MinFragment
+		h = h*hashBase + uint64(b)
+		if n >= MinFragment {
+			h -= uint64(bytes[slot]) * hashTop
+		}
+		bytes[slot], ring[slot] = b, from
+		n++
+		if n < MinFragment || !f.has(h) {
+			return
+		}
+		start := ring[n%MinFragment] // the window's first byte
+		if k := len(hits) - 1; k >= 0 && start <= hits[k].to {
+			hits[k].to = max(hits[k].to, to)
+			return
+		}
+		hits = append(hits, span{start, to})
+	})
+	return replaceSpans(s, hits)
+}
+
+// replaceSpans puts Hidden in place of each of the ordered, disjoint spans.
+func replaceSpans(s string, spans []span) string {
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(s[last:sp.from])
+		b.WriteString(Hidden)
+		last = sp.to
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// walk reads s as a server, a proxy or an encoder may have rewritten a
+// secret, and gives emit each byte of the decoded reading with the stretch
+// of s it came from: JSON escapes (\uXXXX, \/, and \n \r \t, read as
+// whitespace; any run of backslashes, as a string escaped twice has) and
+// percent-escapes (%XX, %25XX as a twice-encoded one) are decoded; with
+// stripSpace, whitespace is left out, so a secret with a line break or a
+// space put inside reads whole again.
+func walk(s string, stripSpace bool, emit func(b byte, from, to int)) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '\\':
+			j := i
+			for j < len(s) && s[j] == '\\' {
+				j++
+			}
+			if j == len(s) {
+				emit(c, i, i+1)
+				i++
+				continue
+			}
+			switch e := s[j]; {
+			case e == 'n' || e == 'r' || e == 't':
+				if !stripSpace {
+					emit(' ', i, j+1)
+				}
+				i = j + 1
+			case e == '/':
+				emit('/', i, j+1)
+				i = j + 1
+			case e == 'u' && j+5 <= len(s) && isHex(s[j+1]) && isHex(s[j+2]) && isHex(s[j+3]) && isHex(s[j+4]):
+				r := rune(unhex(s[j+1]))<<12 | rune(unhex(s[j+2]))<<8 | rune(unhex(s[j+3]))<<4 | rune(unhex(s[j+4]))
+				emitRune(r, i, j+5, stripSpace, emit)
+				i = j + 5
+			default:
+				emit(c, i, i+1)
+				i++
+			}
+		case c == '%' && i+3 <= len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b := unhex(s[i+1])<<4 | unhex(s[i+2])
+			end := i + 3
+			for b == '%' && end+2 <= len(s) && isHex(s[end]) && isHex(s[end+1]) {
+				b = unhex(s[end])<<4 | unhex(s[end+1])
+				end += 2
+			}
+			if !(stripSpace && isSpace(b)) {
+				emit(b, i, end)
+			}
+			i = end
+		case stripSpace && isSpace(c):
+			i++
+		default:
+			emit(c, i, i+1)
+			i++
+		}
+	}
+}
+
+func emitRune(r rune, from, to int, stripSpace bool, emit func(b byte, from, to int)) {
+	if r < utf8.RuneSelf {
+		if !(stripSpace && isSpace(byte(r))) {
+			emit(byte(r), from, to)
+		}
+		return
+	}
+	var buf [utf8.UTFMax]byte
+	for _, b := range buf[:utf8.EncodeRune(buf[:], r)] {
+		emit(b, from, to)
+	}
+}
+
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\n' || b == '\r' || b == '\t' || b == '\v' || b == '\f'
+}
+
+func isHex(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
+}
+
+func unhex(b byte) byte {
+	switch {
+	case b <= '9':
+		return b - '0'
+	case b <= 'F':
+		return b - 'A' + 10
+	}
+	return b - 'a' + 10
+}
+
+// decoded is s as walk reads it, with the stretch of s each byte came from.
+type decoded struct {
+	text     []byte
+	from, to []int
+}
+
+func decode(s string, stripSpace bool) decoded {
+	d := decoded{text: make([]byte, 0, len(s))}
+	walk(s, stripSpace, func(b byte, from, to int) {
+		d.text = append(d.text, b)
+		d.from = append(d.from, from)
+		d.to = append(d.to, to)
+	})
+	return d
+}
+
+// stretch is the part of the original text that bytes [i, j) of the
+// decoding came from.
+func (d decoded) stretch(i, j int) span { return span{d.from[i], d.to[j-1]} }
+
+// mergeSpans sorts spans and joins those that overlap or touch.
+func mergeSpans(spans []span) []span {
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var out []span
+	for _, sp := range spans {
+		if k := len(out) - 1; k >= 0 && sp.from <= out[k].to {
+			out[k].to = max(out[k].to, sp.to)
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// awsEnv is the kmsWorld's AWS environment for the command line.
+func (w *kmsWorld) awsEnv() []string {
+	var env []string
+	for k, v := range w.step.Env {
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "ACTIONS_") {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// verifyAppJWT checks that s is one App JWT for the emulated App, signed
+// with its key, living ten minutes from iat.
+func verifyAppJWT(t *testing.T, s string) {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	if _, err := jwt.ParseWithClaims(s, claims, func(*jwt.Token) (any, error) { return &appKey.PublicKey, nil },
+		jwt.WithValidMethods([]string{"RS256"})); err != nil {
+		t.Fatalf("not a valid App JWT: %v", err)
+	}
+	iat, _ := claims.GetIssuedAt()
+	exp, _ := claims.GetExpirationTime()
+	if claims["iss"] != githubtest.DefaultClientID || exp.Sub(iat.Time) != 10*time.Minute {
+		t.Errorf("claims %v", claims)
+	}
+}
+
+// `app-token jwt` prints one App JWT and nothing else, from the key file
+// or from KMS; the other commands take --kms-key and --jwt-env.
+func TestKeylessCLI(t *testing.T) {
+	t.Parallel()
+	t.Run("jwt with the key", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		code, stdout, stderr := w.cli("", nil, "jwt", "--quiet")
+		if code != 0 || strings.Count(stdout, "\n") != 1 {
+			t.Fatalf("exit %d, stdout %d bytes, stderr %q", code, len(stdout), stderr)
+		}
+		verifyAppJWT(t, strings.TrimSpace(stdout))
+		if len(w.calls()) != 0 {
+			t.Errorf("jwt called GitHub: %q", w.calls())
+		}
+	})
+	t.Run("jwt with --kms-key, then token with --jwt-env", func(t *testing.T) {
+		t.Parallel()
+		w := newKMSWorld(t, "")
+		code, stdout, stderr := w.cli("", w.awsEnv(), "jwt", "--kms-key", "awskms:///"+kmsAlias)
+		if code != 0 || strings.Count(stdout, "\n") != 1 {
+			t.Fatalf("exit %d, stdout %d bytes, stderr %q", code, len(stdout), stderr)
+		}
+		token := strings.TrimSpace(stdout)
+		verifyAppJWT(t, token)
+		if w.signs() != 1 {
+			t.Errorf("%d KMS Sign calls, want 1", w.signs())
+		}
+		w.secrets = append(w.secrets, token)
+		code, stdout, stderr = w.cli("", []string{"SIGNED_JWT=" + token}, "token", "--jwt-env", "SIGNED_JWT", "--owner", "octo-org", "--repositories", "app")
+		if code != 0 || !strings.HasPrefix(stdout, "ghs_") {
+			t.Fatalf("token --jwt-env: exit %d, stderr %q", code, stderr)
+		}
+		if got := w.emu.JWTs(); len(got) != 1 || got[0] != token {
+			t.Errorf("GitHub received %d other JWTs", len(got))
+		}
+	})
+	t.Run("token and installations with --kms-key and APP_TOKEN_KMS_KEY", func(t *testing.T) {
+		t.Parallel()
+		w := newKMSWorld(t, "")
+		code, stdout, stderr := w.cli("", w.awsEnv(), "token", "--kms-key", "awskms:///"+w.kms.KeyARN(kmsAppKeyID), "--owner", "octo-org", "--repositories", "app")
+		if code != 0 || !strings.HasPrefix(stdout, "ghs_") {
+			t.Fatalf("token --kms-key: exit %d, stderr %q", code, stderr)
+		}
+		code, stdout, stderr = w.cli("", append(w.awsEnv(), "APP_TOKEN_KMS_KEY=awskms:///"+kmsAlias), "installations")
+		if code != 0 || !strings.Contains(stdout, "octo-org") {
+			t.Fatalf("installations: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		if w.signs() != w.jwtCalls() {
+			t.Errorf("%d Sign calls for %d App calls", w.signs(), w.jwtCalls())
+		}
+	})
+	t.Run("errors name the flags", func(t *testing.T) {
+		t.Parallel()
+		w := newKMSWorld(t, "")
+		keyFile := filepath.Join(t.TempDir(), "app.pem")
+		if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			env  []string
+			args []string
+			want string
+		}{
+			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///alias/no-such-key"}, "--kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
+			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///" + kmsAlias, "--private-key-file", keyFile}, "the private key and --kms-key are set together"},
+			{nil, []string{"token", "--jwt-env", "NOPE", "--owner", "octo-org"}, "--jwt-env: environment variable \"NOPE\" is empty"},
+			{[]string{"J=a.b"}, []string{"token", "--jwt-env", "J", "--owner", "octo-org"}, "the JWT from --jwt-env is not a signed JWT"},
+			{nil, []string{"jwt", "--jwt-env", "J"}, "this command signs one"},
+		} {
+			code, stdout, stderr := w.cli("", tc.env, tc.args...)
+			if code == 0 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "app-token "+tc.args[0]+":") != 1 {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q, want one line with %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.want)
+			}
+		}
+	})
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"crypto/rsa"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// signedJWT is an App JWT as another system would sign it: iat a minute
+// back, exp life after now, iss as given.
+func signedJWT(t testing.TB, key *rsa.PrivateKey, iss any, life time.Duration, edit ...func(jwt.MapClaims, *jwt.Token)) string {
+	t.Helper()
+	now := time.Now()
+	claims := jwt.MapClaims{"iss": iss, "iat": now.Add(-time.Minute).Unix(), "exp": now.Add(life).Unix()}
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	for _, e := range edit {
+		e(claims, tok)
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// jwtWorld is a step that passes jwt instead of private-key. The given JWT
+// is a secret the leak check looks for everywhere.
+func jwtWorld(t *testing.T, token string) *world {
+	w := newWorld(t).with("private-key", "", "jwt", token)
+	w.secrets = append(w.secrets, token)
+	return w
+}
+
+// A JWT signed elsewhere mints, is masked before anything else is printed,
+// and is what GitHub receives on every App call.
+func TestKeylessJWTMints(t *testing.T) {
+	t.Parallel()
+	token := signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute)
+	w := jwtWorld(t, token)
+	res := w.main()
+	succeeded(t, res)
+	if w.onlyToken().Repositories[0] != "app" {
+		t.Errorf("token scope %v", w.onlyToken().Repositories)
+	}
+	if len(res.Masks) == 0 || res.Masks[0] != token {
+		t.Errorf("the jwt input is not the first value masked (%d masks)", len(res.Masks))
+	}
+	if got := w.emu.JWTs(); len(got) == 0 || slices.ContainsFunc(got, func(s string) bool { return s != token }) {
+		t.Errorf("GitHub received %d App JWTs, not only the given one", len(got))
+	}
+}
+
+// With no client-id or app-id, the JWT's iss names the App; with app-id,
+// iss must be that App ID.
+func TestKeylessJWTIssuer(t *testing.T) {
+	t.Parallel()
+	w := jwtWorld(t, signedJWT(t, appKey, githubtest.DefaultClientID, 5*time.Minute)).with("client-id", "")
+	succeeded(t, w.main())
+
+	w = jwtWorld(t, signedJWT(t, appKey, githubtest.DefaultAppID, 5*time.Minute)).with("client-id", "", "app-id", "123456")
+	succeeded(t, w.main())
+}
+
+// Every check the jwt input gets happens before any call, and its error
+// names the input and what to fix without quoting the token.
+func TestKeylessJWTRefusedBeforeAnyCall(t *testing.T) {
+	t.Parallel()
+	other, _, err := githubtest.NewAppKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := signedJWT(t, appKey, githubtest.DefaultClientID, 5*time.Minute)
+	for _, tc := range []struct {
+		name  string
+		with  []string
+		token string
+		want  []string
+	}{
+		{"both private-key and jwt", []string{"private-key", appPEM}, good, []string{"private-key and jwt", "keep one"}},
+		{"both kms-key and jwt", []string{"kms-key", "awskms:///alias/app"}, good, []string{"jwt and kms-key", "keep one"}},
+		{"two parts", nil, good[:strings.LastIndex(good, ".")], []string{"input jwt", "three base64url parts"}},
+		{"not base64url", nil, good + "!", []string{"input jwt", "part 3 of 3"}},
+		{"HS256", nil, signedHS256(t), []string{"input jwt", `alg must be "RS256"`}},
+		{"expired", nil, signedJWT(t, appKey, githubtest.DefaultClientID, -time.Minute), []string{"input jwt expired"}},
+		{"lives too long", nil, signedJWT(t, appKey, githubtest.DefaultClientID, time.Hour), []string{"input jwt expires", "ten minutes"}},
+		{"issued in the future", nil, signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute, func(c jwt.MapClaims, _ *jwt.Token) {
+			c["iat"] = time.Now().Add(5 * time.Minute).Unix()
+		}), []string{"input jwt is issued", "in the future"}},
+		{"no iat", nil, signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute, func(c jwt.MapClaims, _ *jwt.Token) { delete(c, "iat") }), []string{"no numeric iat"}},
+		{"another App's iss", nil, signedJWT(t, appKey, "Iv23liSomeoneElse", 5*time.Minute), []string{"input jwt is issued for \"Iv23liSomeoneElse\"", "client-id is \"" + githubtest.DefaultClientID + "\""}},
+		{"role without kms-key", []string{"aws-role-to-assume", "arn:aws:iam::123456789012:role/app"}, good, []string{"aws-role-to-assume is set but kms-key is not"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := jwtWorld(t, tc.token).with(tc.with...)
+			res := w.main()
+			failedWith(t, res, tc.want...)
+			if calls := w.calls(); len(calls) > 0 {
+				t.Errorf("calls were made: %q", calls)
+			}
+		})
+	}
+	t.Run("signed by another key", func(t *testing.T) {
+		t.Parallel()
+		w := jwtWorld(t, signedJWT(t, other, githubtest.DefaultClientID, 5*time.Minute))
+		failedWith(t, w.main(), "input jwt was not signed with the private key of App "+githubtest.DefaultClientID)
+	})
+}
+
+func signedHS256(t *testing.T) string {
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": githubtest.DefaultClientID}).SignedString([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,344 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// The keys local-kms holds: the App's own (imported, as docs/keyless.md
+// shows), another App's, an EC key and an RSA key for encryption.
+const (
+	kmsAppKeyID   = "8f5e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+	kmsOtherKeyID = "1b2c3d4e-5f60-4718-9a0b-c1d2e3f40516"
+	kmsECKeyID    = "2c3d4e5f-6071-4829-8b1c-d2e3f4051627"
+	kmsEncKeyID   = "3d4e5f60-7182-4930-9c2d-e3f405162738"
+	kmsAlias      = "alias/github-app"
+)
+
+var (
+	kmsKeysOnce sync.Once
+	kmsKeys     []githubtest.KMSKey
+)
+
+func localKMSKeys(t testing.TB) []githubtest.KMSKey {
+	kmsKeysOnce.Do(func() {
+		other, _, err := githubtest.NewAppKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.MarshalECPrivateKey(ec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kmsKeys = []githubtest.KMSKey{
+			{ID: kmsAppKeyID, Alias: kmsAlias, RSA: appKey},
+			{ID: kmsOtherKeyID, Alias: "alias/other-app", RSA: other},
+			{ID: kmsECKeyID, Alias: "alias/ec", ECDSAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))},
+			{ID: kmsEncKeyID, Alias: "alias/encrypt", RSA: enc, Usage: "ENCRYPT_DECRYPT"},
+		}
+	})
+	return kmsKeys
+}
+
+// kmsWorld is a job whose App key lives in local-kms, reached through a
+// recording proxy as AWS_ENDPOINT_URL_KMS, with static AWS credentials in
+// the environment (as configure-aws-credentials leaves them).
+type kmsWorld struct {
+	*world
+	kms   *githubtest.LocalKMS
+	proxy *githubtest.KMSProxy
+	// awsSecret is the AWS secret access key in the job's environment.
+	awsSecret string
+}
+
+func newKMSWorld(t *testing.T, uri string) *kmsWorld {
+	t.Helper()
+	lk := githubtest.StartLocalKMS(t, localKMSKeys(t)...)
+	proxy := githubtest.NewKMSProxy(lk.URL)
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	w := &kmsWorld{world: newWorld(t).with("private-key", "", "kms-key", uri), kms: lk, proxy: proxy, awsSecret: randomSecret(t)}
+	w.step.Dir = t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_KMS":      srv.URL,
+		"AWS_REGION":                githubtest.KMSRegion,
+		"AWS_ACCESS_KEY_ID":         "AKIAEMULATEDSTATIC01",
+		"AWS_SECRET_ACCESS_KEY":     w.awsSecret,
+		"AWS_EC2_METADATA_DISABLED": "true", // never probe a cloud's metadata address from a test
+	} {
+		w.step.Env[k] = v
+	}
+	w.secrets = append(w.secrets, w.awsSecret)
+	return w
+}
+
+func randomSecret(t testing.TB) string {
+	b := make([]byte, 30)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer("+", "x", "/", "y", "=", "").Replace(pemBase64(b))
+}
+
+func pemBase64(b []byte) string {
+	return strings.TrimSpace(strings.Join(strings.Split(string(pem.EncodeToMemory(&pem.Block{Type: "X", Bytes: b})), "\n")[1:2], ""))
+}
+
+// env sets (or with "" removes) variables of the job's environment.
+func (w *kmsWorld) env(kv ...string) *kmsWorld {
+	setPairs(w.step.Env, kv)
+	return w
+}
+
+// signs counts the KMS Sign calls, and jwtCalls the GitHub calls made as
+// the App.
+func (w *kmsWorld) signs() int {
+	n := 0
+	for _, c := range w.proxy.Calls() {
+		if c.Operation == "Sign" {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *kmsWorld) jwtCalls() int {
+	n := 0
+	for _, r := range w.emu.Requests() {
+		if r.Auth == "jwt" {
+			n++
+		}
+	}
+	return n
+}
+
+// githubEnv is what the step appended to GITHUB_ENV: nothing should be.
+func (w *kmsWorld) githubEnv() string {
+	b, _ := os.ReadFile(filepath.Join(w.step.Dir, "file_commands", "env"))
+	return string(b)
+}
+
+// The App key in KMS by alias: every App JWT GitHub received was signed by
+// KMS, one Sign call per JWT and no other AWS call.
+func TestKeylessKMSAlias(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	res := w.main()
+	succeeded(t, res)
+	w.onlyToken()
+	calls := w.proxy.Calls()
+	if len(calls) == 0 || w.signs() != len(calls) {
+		t.Fatalf("KMS calls %+v, want only Sign", calls)
+	}
+	for _, c := range calls {
+		if c.KeyID != kmsAlias || c.AccessKeyID != "AKIAEMULATEDSTATIC01" || c.SessionToken {
+			t.Errorf("KMS call %+v, want Sign of %s with the job's static credentials", c, kmsAlias)
+		}
+	}
+	// Each App call carries a fresh JWT (two signed within one second are
+	// the same bytes: PKCS#1 v1.5 is deterministic).
+	if w.signs() != w.jwtCalls() {
+		t.Errorf("%d KMS Sign calls for %d App calls: want one Sign per JWT", w.signs(), w.jwtCalls())
+	}
+	if got := w.githubEnv(); got != "" {
+		t.Errorf("GITHUB_ENV written: %q", got)
+	}
+	succeeded(t, w.post(res.State))
+}
+
+// A key ARN carries its region: no AWS_REGION needed.
+func TestKeylessKMSKeyARNRegion(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "")
+	w.with("kms-key", "awskms:///"+w.kms.KeyARN(kmsAppKeyID))
+	w.env("AWS_REGION", "", "AWS_DEFAULT_REGION", "")
+	succeeded(t, w.main())
+	if c := w.proxy.Calls(); len(c) == 0 || c[0].KeyID != w.kms.KeyARN(kmsAppKeyID) {
+		t.Errorf("KMS calls %+v", c)
+	}
+}
+
+// secretsOf turns a function listing secrets into a source the leak check
+// reads after each phase.
+type secretsOf func() []string
+
+func (f secretsOf) JWTs() []string { return f() }
+
+// aws-role-to-assume: the job's OIDC token (audience sts.amazonaws.com)
+// buys the role's temporary credentials, which sign every KMS call and
+// reach no output, state, GITHUB_ENV or log line; all three are masked.
+func TestKeylessKMSAssumeRole(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::111122223333:role/app-token-signer"
+	w, ids, sts := roleWorld(t, role)
+	res := w.main()
+	succeeded(t, res)
+	if r := ids.Requests(); len(r) != 1 || r[0].Audience != "sts.amazonaws.com" || !r[0].Authorized {
+		t.Fatalf("OIDC token requests %+v, want one for sts.amazonaws.com with the request token", r)
+	}
+	calls := sts.Calls()
+	if len(calls) != 1 || calls[0].RoleARN != role || calls[0].WebIdentityToken != ids.Issued()[0] || calls[0].SessionName != "app-token-1" {
+		t.Fatalf("STS calls %+v", calls)
+	}
+	for _, c := range w.proxy.Calls() {
+		if c.AccessKeyID != calls[0].AccessKeyID || !c.SessionToken {
+			t.Errorf("KMS call %+v not signed with the role's credentials %s", c, calls[0].AccessKeyID)
+		}
+	}
+	if w.signs() == 0 || w.signs() != w.jwtCalls() {
+		t.Errorf("%d KMS Sign calls for %d App calls", w.signs(), w.jwtCalls())
+	}
+	for _, s := range []string{ids.Issued()[0], calls[0].SecretAccessKey, calls[0].SessionToken, ids.RequestToken} {
+		if !contains(res.Masks, s) {
+			t.Errorf("a credential (%d characters) is not masked", len(s))
+		}
+	}
+	if got := w.githubEnv(); got != "" {
+		t.Errorf("GITHUB_ENV written: %q", got)
+	}
+	for _, v := range res.Outputs {
+		if strings.Contains(v, calls[0].AccessKeyID) {
+			t.Error("an output holds the role's access key ID")
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// roleWorld is a kmsWorld without static credentials, whose runner hands
+// out OIDC tokens and whose STS admits role.
+func roleWorld(t *testing.T, role string) (*kmsWorld, *githubtest.IDTokens, *githubtest.STS) {
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	ids := githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main")
+	sts := &githubtest.STS{Role: role, Tokens: ids}
+	idSrv, stsSrv := httptest.NewServer(ids), httptest.NewServer(sts)
+	t.Cleanup(idSrv.Close)
+	t.Cleanup(stsSrv.Close)
+	w.env("AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", "",
+		"ACTIONS_ID_TOKEN_REQUEST_URL", idSrv.URL+"/_apis/distributedtask/token?api-version=2.0",
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN", ids.RequestToken,
+		"AWS_ENDPOINT_URL_STS", stsSrv.URL)
+	w.with("aws-role-to-assume", role)
+	w.secrets = append(w.secrets, ids.RequestToken)
+	w.watch(secretsOf(func() []string { return append(ids.Issued(), sts.Secrets()...) }))
+	return w, ids, sts
+}
+
+// Every failure a user can act on: one error naming the input, the key and
+// what to do; no secret shown; nothing sent to GitHub when signing failed.
+func TestKeylessKMSErrors(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::111122223333:role/app-token-signer"
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T) *kmsWorld
+		want  []string
+		// githubCalls tells whether GitHub is reached: only a key that is
+		// not the App's gets that far.
+		githubCalls bool
+	}{
+		{"no credentials", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "awskms:///"+kmsAlias).env("AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", "")
+		}, []string{"kms-key: no AWS credentials found", "configure-aws-credentials", "aws-role-to-assume"}, false},
+		{"key not found", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "awskms:///alias/no-such-key")
+		}, []string{"kms-key awskms:///alias/no-such-key", "no such key in region " + githubtest.KMSRegion}, false},
+		{"access denied", func(t *testing.T) *kmsWorld {
+			w := newKMSWorld(t, "awskms:///"+kmsAlias)
+			w.proxy.FailNext("AccessDeniedException")
+			return w
+		}, []string{"kms-key awskms:///" + kmsAlias, "kms:Sign"}, false},
+		{"EC key", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "awskms:///alias/ec")
+		}, []string{"kms-key awskms:///alias/ec cannot sign RS256", "SIGN_VERIFY"}, false},
+		{"encryption key", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "awskms:///alias/encrypt")
+		}, []string{"kms-key awskms:///alias/encrypt cannot sign RS256", "SIGN_VERIFY"}, false},
+		{"another App's key", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "awskms:///alias/other-app")
+		}, []string{"kms-key awskms:///alias/other-app does not belong to the App named by client-id " + githubtest.DefaultClientID}, true},
+		{"throttled on every try", func(t *testing.T) *kmsWorld {
+			w := newKMSWorld(t, "awskms:///"+kmsAlias)
+			w.with("retry-attempts", "2")
+			w.proxy.FailNext("ThrottlingException", "ThrottlingException", "ThrottlingException")
+			return w
+		}, []string{"kms-key awskms:///" + kmsAlias, "kept throttling"}, false},
+		{"no region", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "awskms:///"+kmsAlias).env("AWS_REGION", "")
+		}, []string{"kms-key names no region", "AWS_REGION"}, false},
+		{"no id-token permission", func(t *testing.T) *kmsWorld {
+			w, _, _ := roleWorld(t, role)
+			return w.env("ACTIONS_ID_TOKEN_REQUEST_URL", "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
+		}, []string{"aws-role-to-assume", "permissions: id-token: write"}, false},
+		{"role refused", func(t *testing.T) *kmsWorld {
+			w, _, _ := roleWorld(t, role)
+			w.with("aws-role-to-assume", "arn:aws:iam::111122223333:role/someone-else")
+			return w
+		}, []string{"aws-role-to-assume", "STS refused", "role/someone-else", "trust policy"}, false},
+		{"not a key URI", func(t *testing.T) *kmsWorld {
+			return newKMSWorld(t, "arn:aws:kms:eu-west-1:111122223333:alias/github-app")
+		}, []string{"input kms-key: must start with awskms://"}, false},
+		{"no client-id", func(t *testing.T) *kmsWorld {
+			w := newKMSWorld(t, "awskms:///"+kmsAlias)
+			w.with("client-id", "")
+			return w
+		}, []string{"neither client-id nor app-id"}, false},
+		{"kms-key and private-key", func(t *testing.T) *kmsWorld {
+			w := newKMSWorld(t, "awskms:///"+kmsAlias)
+			w.with("private-key", appPEM)
+			return w
+		}, []string{"private-key and kms-key", "keep one"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := tc.setup(t)
+			res := w.main()
+			failedWith(t, res, tc.want...)
+			if got := len(w.calls()) > 0; got != tc.githubCalls {
+				t.Errorf("GitHub called: %v, want %v (%q)", got, tc.githubCalls, w.calls())
+			}
+			if strings.Contains(res.Errors[0], "AKIA") || strings.Contains(res.Errors[0], "ASIA") {
+				t.Errorf("error shows an access key ID: %q", res.Errors[0])
+			}
+		})
+	}
+}
+
+// A throttled KMS is retried like GitHub's API: two throttles, then the
+// third try signs.
+func TestKeylessKMSThrottledThenSigns(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	w.proxy.FailNext("ThrottlingException", "ThrottlingException")
+	succeeded(t, w.main())
+	if got, want := w.signs(), w.jwtCalls()+2; got != want {
+		t.Errorf("%d Sign calls, want %d (one per JWT plus the two throttled)", got, want)
+	}
+}
