@@ -131,6 +131,9 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 	in := a.in
 	keyFlag := a.keyFile != "" || a.keyEnv != ""
 	if a.jwtEnv != "" {
+		if err := checkEnvName("--jwt-env", a.jwtEnv); err != nil {
+			return false, err
+		}
 		v := strings.TrimSpace(c.env.Getenv(a.jwtEnv))
 		if v == "" {
 			return false, usagef("--jwt-env: environment variable %s is empty: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv))
