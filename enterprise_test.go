@@ -119,3 +119,23 @@ func TestEnterprisePermissionsNotGranted(t *testing.T) {
 		t.Error("a token was minted")
 	}
 }
+
+// GitHub Enterprise Server has no enterprise installations: the lookup is
+// not in its description, and it answers 404. The action fails as for an
+// App not installed there and mints nothing; the contract check holds the
+// exchange to the GHES description (a 200 there would fail this test).
+func TestEnterpriseOnGHES(t *testing.T) {
+	t.Parallel()
+	onGHES := func(c *githubtest.Config) { c.Platform = githubtest.PlatformGHES }
+	w := newWorld(t, withEnterprise(enterprisePerms), onGHES).with("enterprise", octoEnterprise)
+	failedWith(t, w.main(), "is not installed on the enterprise "+octoEnterprise)
+	if got, want := w.calls(), []string{"GET /enterprises/" + octoEnterprise + "/installation"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+	if reqs := w.emu.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].FullPath, "/api/v3/") {
+		t.Errorf("requests %+v, want one under /api/v3", reqs)
+	}
+	if len(w.emu.Tokens()) != 0 {
+		t.Error("a token was minted")
+	}
+}

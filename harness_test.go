@@ -14,6 +14,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/runnertest"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -52,7 +53,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return m.Run()
+	return contract.Main(m)
 }
 
 // world is one job: an emulated GitHub and a step that uses the action.

@@ -135,6 +135,9 @@ func (a *appFlags) load(c *command) error {
 	if err != nil {
 		return err
 	}
+	// The key's text is a secret from now on, before any flag is checked:
+	// a key line pasted into another flag must not come back in its error.
+	c.redactor.Add(strings.Fields(key)...)
 	in.values[config.InPrivateKey] = key
 	return nil
 }

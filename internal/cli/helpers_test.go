@@ -12,6 +12,7 @@ import (
 
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/runnertest"
 )
 
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	os.Exit(contract.Main(m))
 }
 
 // world is an emulated GitHub and a shell whose environment holds the App's

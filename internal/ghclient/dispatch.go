@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"strings"
 )
 
 // expected is how a successful answer decoded into into must start, and
@@ -18,31 +19,57 @@ func expected(into any) (open byte, kind string) {
 	return '{', "object"
 }
 
-// maxInstallationPages bounds ListInstallations: 100 pages of 100 are more
-// installations than any App has, and a server that never stops paging
-// must not keep a command line running.
-const maxInstallationPages = 100
+// Listing bounds, so that what ListInstallations holds stays small whatever
+// a server sends (docs/cli.md): at most maxInstallationPages pages of 100
+// are read (more installations than any App has; a server that never stops
+// paging must not keep a command line running), and of each installation
+// only what a listing shows is kept, each name at most maxListedName bytes.
+// 10,000 entries of at most a few hundred bytes each: under 8 MiB kept,
+// besides the one page (at most ghtransport.MaxAnswer) being read.
+const (
+	maxInstallationPages = 100
+	installationsPerPage = 100
+	maxListedName        = 100
+)
 
 // ListInstallations lists every installation of the App, following pages by
 // number rather than by the Link header, so no address a server names is
-// ever followed.
+// ever followed. Each installation keeps its ID, account, repository
+// selection and suspension only (not its permissions), and a name longer
+// than any GitHub name (maxListedName) is dropped, not kept.
 //
 // GitHub API docs: GET /app/installations
 func (c *Client) ListInstallations(ctx context.Context) ([]Installation, error) {
-	const perPage = 100
 	var all []Installation
 	for page := 1; page <= maxInstallationPages; page++ {
 		var batch []Installation
-		path := fmt.Sprintf("app/installations?per_page=%d&page=%d", perPage, page)
+		path := fmt.Sprintf("app/installations?per_page=%d&page=%d", installationsPerPage, page)
 		if err := c.do(ctx, c.app, "GET", path, "", nil, &batch); err != nil {
 			return nil, err
 		}
-		all = append(all, batch...)
-		if len(batch) < perPage {
+		for _, in := range batch[:min(len(batch), installationsPerPage)] {
+			all = append(all, listed(in))
+		}
+		if len(batch) < installationsPerPage {
 			return all, nil
 		}
 	}
 	return all, nil
+}
+
+// listed is what a listing keeps of in: no permissions, and no name longer
+// than maxListedName (a hostile server's megabyte login is let go with its
+// page instead of held to the end).
+func listed(in Installation) Installation {
+	keep := func(s string) string {
+		if len(s) > maxListedName {
+			return ""
+		}
+		return strings.Clone(s)
+	}
+	out := Installation{ID: in.ID, AppID: in.AppID, AppSlug: keep(in.AppSlug), RepositorySelection: keep(in.RepositorySelection), SuspendedAt: in.SuspendedAt}
+	out.Account.Login, out.Account.Type, out.Account.Slug = keep(in.Account.Login), keep(in.Account.Type), keep(in.Account.Slug)
+	return out
 }
 
 // CreateRepositoryDispatch fires a repository_dispatch event on owner/repo

@@ -39,6 +39,48 @@ func TestListInstallationsBounds(t *testing.T) {
 	}
 }
 
+// What a listing keeps is bounded whatever the server sends: pages of
+// installations with 5,000-character logins and permissions leave at most
+// maxListedName bytes per name and no permissions; real names stay whole;
+// a page longer than asked for is cut to a page.
+func TestListInstallationsKeepsLittle(t *testing.T) {
+	t.Parallel()
+	hostile := `{"id":2,"app_slug":"` + strings.Repeat("s", 500) + `","account":{"login":"` + strings.Repeat("a", 5000) + `","type":"` + strings.Repeat("T", 200) +
+		`","slug":"` + strings.Repeat("e", 101) + `"},"repository_selection":"` + strings.Repeat("x", 2000) + `","permissions":{"contents":"read","issues":"write"}}`
+	real := `{"id":1,"app_id":7,"app_slug":"my-app","account":{"login":"octo-org","type":"Organization"},"repository_selection":"selected","suspended_at":"2026-01-01T00:00:00Z"}`
+	page := "[" + real + strings.Repeat(","+hostile, 120) + "]" // 121 entries on a page of 100
+	c := setup(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, page) })
+	list, err := c.ListInstallations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != installationsPerPage*maxInstallationPages {
+		t.Fatalf("%d installations, want %d: every page cut to %d", len(list), installationsPerPage*maxInstallationPages, installationsPerPage)
+	}
+	kept := 0
+	for _, in := range list {
+		for _, s := range []string{in.AppSlug, in.Account.Login, in.Account.Type, in.Account.Slug, in.RepositorySelection} {
+			if len(s) > maxListedName {
+				t.Fatalf("installation %d keeps a name of %d bytes", in.ID, len(s))
+			}
+			kept += len(s)
+		}
+		if in.Permissions != nil {
+			t.Fatalf("installation %d keeps its permissions", in.ID)
+		}
+	}
+	if r := list[0]; r.ID != 1 || r.AppID != 7 || r.AppSlug != "my-app" || r.Account.Login != "octo-org" || r.Account.Type != "Organization" ||
+		r.RepositorySelection != "selected" || r.SuspendedAt == nil {
+		t.Errorf("a real installation lost a field: %+v", r)
+	}
+	if h := list[1]; h.ID != 2 || h.Account.Login != "" || h.RepositorySelection != "" || h.AppSlug != "" || h.Account.Type != "" || h.Account.Slug != "" {
+		t.Errorf("a hostile installation kept an overlong name: %d/%d bytes", len(h.Account.Login), len(h.RepositorySelection))
+	}
+	if kept > 1<<20 {
+		t.Errorf("the listing keeps %d bytes of names", kept)
+	}
+}
+
 // The dispatch bodies are what GitHub documents, sent with the token.
 func TestDispatchBodies(t *testing.T) {
 	t.Parallel()

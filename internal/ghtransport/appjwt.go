@@ -36,7 +36,10 @@ type ContextSigner interface {
 // A caller may assume: the request it passed is not modified; any other 401
 // (a key that does not belong to the App, say) comes back untouched; the
 // clock recovery happens at most once per request and only for a request
-// whose body can be replayed. Neither logs nor errors carry the JWT.
+// whose body can be replayed; a Date more than MaxClockCorrection away from
+// the runner's clock is not believed: the call fails with a
+// *ClockSkewError instead, and no JWT is signed for that time. Neither logs
+// nor errors carry the JWT.
 type AppJWT struct {
 	// Base sends the signed request; it must be set.
 	Base http.RoundTripper
@@ -69,6 +72,10 @@ func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	offset := date.Sub(t.now())
+	if offset.Abs() > MaxClockCorrection {
+		discard(resp)
+		return nil, &permanentError{&ClockSkewError{Offset: offset}}
+	}
 	t.Signer.SetClockOffset(offset)
 	t.log(offset)
 	discard(resp)
@@ -101,6 +108,41 @@ func (t *AppJWT) sign(req *http.Request, again bool) (*http.Request, error) {
 	}
 	r.Header.Set("Authorization", "Bearer "+jwt)
 	return r, nil
+}
+
+// MaxClockCorrection bounds how far the App JWT's clock follows a server's
+// Date header. GitHub asks for clocks within about a minute, and runners
+// that drift do so by minutes; a Date days away is a wrong clock or a
+// server that is not GitHub, and following it would sign a JWT valid at
+// a time of the server's choosing (a year ahead: a credential that mints
+// tokens for every installation of the App, for a year). Ten minutes is
+// GitHub's own limit on a JWT's lifetime: a JWT signed after the largest
+// correction expires at most 19 minutes after the runner's now.
+const MaxClockCorrection = 10 * time.Minute
+
+// ClockSkewError is a server whose Date is more than MaxClockCorrection
+// away from the runner's clock, after it rejected an App JWT's time.
+type ClockSkewError struct {
+	// Offset is the server's time minus the runner's.
+	Offset time.Duration
+}
+
+func (e *ClockSkewError) Error() string {
+	return fmt.Sprintf("GitHub rejected the App JWT's time, and its clock (the Date it answered with) is %s the runner's, more than the %s the action corrects for: set the runner's clock right (is NTP running?) and check that the API URL is GitHub's",
+		describeOffset(e.Offset), forLog(MaxClockCorrection))
+}
+
+// describeOffset says "3m0s ahead of" or "2h0m0s behind" for the server's
+// clock against the runner's.
+func describeOffset(d time.Duration) string {
+	side := " ahead of"
+	if d < 0 {
+		side, d = " behind", -d
+	}
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", (d+12*time.Hour)/(24*time.Hour)) + side
+	}
+	return d.Round(time.Second).String() + side
 }
 
 func (t *AppJWT) now() time.Time {

@@ -129,7 +129,7 @@ func TestAppJWTUnauthorizedOutcomes(t *testing.T) {
 		wantHits    int // also the number of JWTs signed
 		wantOffsets int
 	}{
-		{"second clock complaint is given back", skewed(iatMessage, epoch.Add(time.Hour)), nil, 2, 1},
+		{"second clock complaint is given back", skewed(iatMessage, epoch.Add(5*time.Minute)), nil, 2, 1},
 		{"key does not belong to the App", skewed("A JSON web token could not be decoded", epoch.Add(time.Hour)), nil, 1, 0},
 		{"no Date header", noDate, nil, 1, 0},
 		{"body cannot be replayed", skewed(iatMessage, epoch.Add(time.Hour)), io.NopCloser(strings.NewReader("{}")), 1, 0},
@@ -198,5 +198,55 @@ func TestAppJWTNeedsBaseAndSigner(t *testing.T) {
 	req, _ := http.NewRequest("GET", "http://api.github.test/app", nil)
 	if _, err := (&AppJWT{Base: http.DefaultTransport}).RoundTrip(req); err == nil {
 		t.Error("want an error for an AppJWT without Signer")
+	}
+}
+
+// A Date beyond MaxClockCorrection is not believed: no JWT is signed for
+// the server's time, the call fails at once with a *ClockSkewError that
+// speaks of the clock, and Retry does not try again.
+func TestAppJWTRefusesAClockFarAway(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		skew time.Duration
+		want string
+	}{
+		{365 * 24 * time.Hour, "365 days ahead of the runner's"},
+		{MaxClockCorrection + 2*time.Second, "10m2s ahead of the runner's"},
+		{-MaxClockCorrection - 2*time.Second, "10m2s behind the runner's"},
+		{-3 * 24 * time.Hour, "3 days behind the runner's"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			t.Parallel()
+			clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
+			srv, script := serve(t, skewed(iatMessage, epoch.Add(tc.skew)), reply(201, "created"))
+			rt := &Retry{Base: newAppJWT(t, signer, clock, log), Sleep: clock.Sleep, Now: clock.Now, Log: log.Log}
+			req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
+			resp, err := rt.RoundTrip(req)
+			var skew *ClockSkewError
+			if resp != nil || !errors.As(err, &skew) || (skew.Offset-tc.skew).Abs() > time.Second {
+				t.Fatalf("got %v, %v; want a *ClockSkewError of %v", resp, err, tc.skew)
+			}
+			for _, want := range []string{tc.want, "more than the 10m0s the action corrects for", "runner's clock"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if script.Hits() != 1 || signer.signs != 1 || len(signer.offsets) != 0 || len(log.Lines()) != 0 {
+				t.Errorf("%d requests, %d JWTs signed, offsets %v, log %q; want 1, 1, none, none", script.Hits(), signer.signs, signer.offsets, log.Lines())
+			}
+		})
+	}
+}
+
+// Up to MaxClockCorrection the clock is corrected as before.
+func TestAppJWTCorrectsUpToTheBound(t *testing.T) {
+	t.Parallel()
+	for _, skew := range []time.Duration{MaxClockCorrection, -MaxClockCorrection} {
+		clock, signer := newFakeClock(), &fakeSigner{}
+		srv, _ := serve(t, skewed(iatMessage, epoch.Add(skew)), reply(200, "fine"))
+		req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
+		if resp := roundTripClosed(t, newAppJWT(t, signer, clock, &lines{}), req); resp.StatusCode != 200 || !slices.Equal(signer.offsets, []time.Duration{skew}) {
+			t.Errorf("skew %v: status %d, offsets %v", skew, resp.StatusCode, signer.offsets)
+		}
 	}
 }

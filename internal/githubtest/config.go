@@ -50,6 +50,12 @@ type Config struct {
 	// minted (server clock), and on its first TokenLagCalls uses.
 	TokenLag      time.Duration
 	TokenLagCalls int
+	// Platform is the GitHub the emulator is (PlatformDotcom, PlatformGHEC,
+	// PlatformGHES): what it answers and which published description the
+	// contract check holds it to. "" picks per request: GHEC when an
+	// installation is on an enterprise, GHES for "/api/v3", else
+	// api.github.com.
+	Platform string
 	// After is how fault delays wait; nil = time.After. Tests inject it to
 	// observe a delay without sleeping.
 	After func(time.Duration) <-chan time.Time

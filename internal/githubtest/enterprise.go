@@ -15,12 +15,20 @@ const AccountEnterprise = "Enterprise"
 func enterpriseOf(a *account) accountJSON {
 	return accountJSON{
 		Slug: a.login, Name: a.login, ID: a.id, NodeID: "EMU_E_" + itoa(a.id),
-		HTMLURL: "https://github.com/enterprises/" + a.login,
+		HTMLURL:   "https://github.com/enterprises/" + a.login,
+		AvatarURL: "https://avatars.githubusercontent.com/b/" + itoa(a.id) + "?v=4",
+		CreatedAt: created, UpdatedAt: created,
 	}
 }
 
-// enterpriseInstallation answers GET /enterprises/{enterprise}/installation.
+// enterpriseInstallation answers GET /enterprises/{enterprise}/installation,
+// an endpoint only GHEC has: GitHub Enterprise Server answers 404 as for
+// any path it does not know.
 func (s *Server) enterpriseInstallation(w http.ResponseWriter, r *http.Request) {
+	if platformOf(r) == PlatformGHES {
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
 	if !s.requireJWT(w, r) {
 		return
 	}

@@ -4,8 +4,9 @@ import (
 	"testing"
 )
 
-// An enterprise installation is found only under /enterprises/, shows its
-// account by slug without a login, and mints tokens that name no repository.
+// An enterprise installation is found only under /enterprises/ (on GHEC:
+// GitHub Enterprise Server has no such endpoint), shows its account by slug
+// without a login, and mints tokens that name no repository.
 func TestEnterpriseInstallation(t *testing.T) {
 	t.Parallel()
 	_, ts := newTestServer(t, func(c *Config) {
@@ -44,5 +45,22 @@ func TestEnterpriseInstallation(t *testing.T) {
 	}
 	if a := call(t, ts, "GET", "/enterprises/octo-enterprise/installation", "", ""); a.status != 401 {
 		t.Errorf("without a JWT: %d, want 401", a.status)
+	}
+}
+
+// GitHub Enterprise Server has no enterprise installations: the endpoint
+// is not in its description, and it answers 404 as for any unknown path.
+func TestEnterpriseInstallationOnGHES(t *testing.T) {
+	t.Parallel()
+	_, ts := newTestServer(t, func(c *Config) {
+		c.Platform = PlatformGHES
+		c.Installations = append(c.Installations, Installation{
+			ID: 1004, Account: "octo-enterprise", AccountType: AccountEnterprise, RepositorySelection: "all",
+			Permissions: map[string]string{"enterprise_custom_properties": "write"},
+		})
+	})
+	a := call(t, ts, "GET", "/api/v3/enterprises/octo-enterprise/installation", "Bearer "+appJWT(t), "")
+	if a.status != 404 || a.message(t) != msgNotFound {
+		t.Errorf("GHES: %d %s, want 404 Not Found", a.status, a.body)
 	}
 }

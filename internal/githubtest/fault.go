@@ -92,8 +92,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bo
 		select {
 		case <-s.after(f.Delay):
 		case <-r.Context().Done():
+			markUnlike(r, "a delay the client did not wait out")
 			return true // the client is gone; nobody would read an answer
 		}
+	}
+	if f.Drop || f.Status != 0 {
+		markUnlike(r, "an injected fault")
 	}
 	switch {
 	case f.Drop:

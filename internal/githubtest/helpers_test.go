@@ -48,10 +48,7 @@ func newTestServer(t *testing.T, edit func(*Config)) (*Server, *httptest.Server)
 	if edit != nil {
 		edit(&cfg)
 	}
-	s := New(cfg)
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return s, ts
+	return Start(t, cfg)
 }
 
 func sign(t *testing.T, key any, method jwt.SigningMethod, claims jwt.MapClaims) string {
@@ -92,9 +89,9 @@ func (a answer) message(t *testing.T) string {
 }
 
 // call sends one request; auth is the whole Authorization value ("" for none).
-func call(t *testing.T, ts *httptest.Server, method, path, auth, body string) answer {
+func call(t *testing.T, ts *httptest.Server, method, path, auth, body string, hdr ...http.Header) answer {
 	t.Helper()
-	a, err := send(ts, method, path, auth, body)
+	a, err := send(ts, method, path, auth, body, hdr...)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -102,7 +99,7 @@ func call(t *testing.T, ts *httptest.Server, method, path, auth, body string) an
 }
 
 // send is call for goroutines other than the test's, which must not Fatal.
-func send(ts *httptest.Server, method, path, auth, body string) (answer, error) {
+func send(ts *httptest.Server, method, path, auth, body string, hdr ...http.Header) (answer, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -114,6 +111,14 @@ func send(ts *httptest.Server, method, path, auth, body string) (answer, error) 
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, h := range hdr {
+		for k, v := range h {
+			req.Header[k] = v
+		}
+	}
 	resp, err := ts.Client().Do(req)
 	if err != nil {
 		return answer{}, err
@@ -122,6 +127,10 @@ func send(ts *httptest.Server, method, path, auth, body string) (answer, error) 
 	b, err := io.ReadAll(resp.Body)
 	return answer{resp.StatusCode, resp.Header, b}, err
 }
+
+// offContract says a request breaks GitHub's description on purpose, and
+// why, so the contract check skips it (the answer is still checked).
+func offContract(why string) http.Header { return http.Header{OffContract: {why}} }
 
 // mint creates a token on installation id with body and returns it.
 func mint(t *testing.T, ts *httptest.Server, id, body string) string {

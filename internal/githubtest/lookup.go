@@ -99,9 +99,9 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	app := s.world.app
 	switch a := s.world.account(name); {
 	case app.Slug != "" && strings.EqualFold(name, app.Slug+"[bot]"):
-		writeJSON(w, http.StatusOK, accountOf(base, app.Slug+"[bot]", app.BotUserID, "Bot"))
-	case a != nil:
-		writeJSON(w, http.StatusOK, a.json(base))
+		writeJSON(w, http.StatusOK, publicUser(accountOf(base, app.Slug+"[bot]", app.BotUserID, "Bot")))
+	case a != nil && a.typ != AccountEnterprise:
+		writeJSON(w, http.StatusOK, publicUser(a.json(base)))
 	default:
 		writeError(w, http.StatusNotFound, msgNotFound)
 	}

@@ -38,7 +38,11 @@ func TestInstallationLookups(t *testing.T) {
 	for _, tc := range tests {
 		for _, prefix := range []string{"", "/api/v3"} {
 			t.Run(prefix+tc.path, func(t *testing.T) {
-				a := call(t, ts, "GET", prefix+tc.path, "Bearer "+appJWT(t), "")
+				var hdr []http.Header
+				if strings.HasSuffix(tc.path, "/abc") {
+					hdr = append(hdr, offContract("an installation id that is not a number"))
+				}
+				a := call(t, ts, "GET", prefix+tc.path, "Bearer "+appJWT(t), "", hdr...)
 				if a.status != tc.want {
 					t.Fatalf("status %d, want %d: %s", a.status, tc.want, a.body)
 				}
@@ -187,7 +191,7 @@ func TestUnknownRoutesAreNotFound(t *testing.T) {
 		{"GET", "/app/installations/1001/access_tokens"}, {"POST", "/installation/token"},
 		{"GET", "/api/v4/app"},
 	} {
-		a := call(t, ts, p.method, p.path, "Bearer "+appJWT(t), "")
+		a := call(t, ts, p.method, p.path, "Bearer "+appJWT(t), "", offContract("no endpoint has it"))
 		if a.status != http.StatusNotFound || a.message(t) != msgNotFound {
 			t.Errorf("%s %s: %d %s", p.method, p.path, a.status, a.body)
 		}

@@ -64,6 +64,11 @@ type Server struct {
 	after func(time.Duration) <-chan time.Time
 	mux   *http.ServeMux
 
+	// platform is Config.Platform; tb, set by Start, is the test a
+	// contract mismatch fails.
+	platform string
+	tb       testing.TB
+
 	mu          sync.Mutex
 	offset      time.Duration
 	faults      []*faultState
@@ -86,6 +91,7 @@ func New(cfg Config) *Server {
 		now:        cfg.Now,
 		ttl:        cfg.TokenTTL,
 		long:       cfg.LongTokens,
+		platform:   cfg.Platform,
 		lag:        lag{window: cfg.TokenLag, calls: cfg.TokenLagCalls},
 		after:      cfg.After,
 		tokenIndex: map[string]*IssuedToken{},
@@ -170,9 +176,9 @@ func (s *Server) RepositoryID(owner, name string) (int64, bool) {
 	return r.id, true
 }
 
-// ServeHTTP records the request, sets the headers GitHub always sends,
+// serve records the request, sets the headers GitHub always sends,
 // applies a matching Fault if any, then answers like GitHub.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	full := r.URL.Path
@@ -250,6 +256,7 @@ func (s *Server) setCommonHeadersLocked(h http.Header, now time.Time) {
 func Start(tb testing.TB, cfg Config) (*Server, *httptest.Server) {
 	tb.Helper()
 	emu := New(cfg)
+	emu.tb = tb
 	srv := httptest.NewServer(emu)
 	tb.Cleanup(srv.Close)
 	return emu, srv

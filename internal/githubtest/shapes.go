@@ -9,26 +9,57 @@ import (
 // of the App API reads; they decode into go-github's types.
 
 type accountJSON struct {
-	Login   string `json:"login,omitempty"` // an enterprise has none
-	Slug    string `json:"slug,omitempty"`  // an enterprise's name in URLs
-	Name    string `json:"name,omitempty"`
-	ID      int64  `json:"id"`
-	NodeID  string `json:"node_id"`
-	Type    string `json:"type"`
-	URL     string `json:"url"`
-	HTMLURL string `json:"html_url"`
+	Login     string `json:"login,omitempty"` // an enterprise has none
+	Slug      string `json:"slug,omitempty"`  // an enterprise's name in URLs
+	Name      string `json:"name,omitempty"`
+	ID        int64  `json:"id"`
+	NodeID    string `json:"node_id"`
+	Type      string `json:"type,omitempty"` // an enterprise has none
+	URL       string `json:"url,omitempty"`
+	HTMLURL   string `json:"html_url"`
+	AvatarURL string `json:"avatar_url"`
+	*userLinks
+	CreatedAt string `json:"created_at,omitempty"` // an enterprise's
+	UpdatedAt string `json:"updated_at,omitempty"`
 }
 
-type repoJSON struct {
-	ID       int64       `json:"id"`
-	NodeID   string      `json:"node_id"`
-	Name     string      `json:"name"`
-	FullName string      `json:"full_name"`
-	Private  bool        `json:"private"`
-	Owner    accountJSON `json:"owner"`
-	URL      string      `json:"url"`
-	HTMLURL  string      `json:"html_url"`
+// userLinks are the fields GitHub's simple-user schema requires besides
+// those above; an enterprise has none of them.
+type userLinks struct {
+	GravatarID        string `json:"gravatar_id"`
+	FollowersURL      string `json:"followers_url"`
+	FollowingURL      string `json:"following_url"`
+	GistsURL          string `json:"gists_url"`
+	StarredURL        string `json:"starred_url"`
+	SubscriptionsURL  string `json:"subscriptions_url"`
+	OrganizationsURL  string `json:"organizations_url"`
+	ReposURL          string `json:"repos_url"`
+	EventsURL         string `json:"events_url"`
+	ReceivedEventsURL string `json:"received_events_url"`
+	SiteAdmin         bool   `json:"site_admin"`
 }
+
+// publicUserJSON is GET /users/{username}: a simple user and its profile.
+type publicUserJSON struct {
+	accountJSON
+	Name        *string `json:"name"`
+	Company     *string `json:"company"`
+	Blog        *string `json:"blog"`
+	Location    *string `json:"location"`
+	Email       *string `json:"email"`
+	Hireable    *bool   `json:"hireable"`
+	Bio         *string `json:"bio"`
+	PublicRepos int     `json:"public_repos"`
+	PublicGists int     `json:"public_gists"`
+	Followers   int     `json:"followers"`
+	Following   int     `json:"following"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+}
+
+// repoJSON is GitHub's repository schema, which requires some eighty
+// fields: the API links, counts and flags a repository always shows.
+type repoJSON map[string]any
 
 type installationJSON struct {
 	ID                  int64             `json:"id"`
@@ -75,9 +106,18 @@ const created = "2024-01-02T03:04:05Z"
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func accountOf(base string, login string, id int64, typ string) accountJSON {
+	u := base + "/users/" + login
 	return accountJSON{
 		Login: login, ID: id, Type: typ, NodeID: "EMU_U_" + itoa(id),
-		URL: base + "/users/" + login, HTMLURL: "https://github.com/" + login,
+		URL: u, HTMLURL: "https://github.com/" + login,
+		AvatarURL: "https://avatars.githubusercontent.com/u/" + itoa(id) + "?v=4",
+		userLinks: &userLinks{
+			FollowersURL: u + "/followers", FollowingURL: u + "/following{/other_user}",
+			GistsURL: u + "/gists{/gist_id}", StarredURL: u + "/starred{/owner}{/repo}",
+			SubscriptionsURL: u + "/subscriptions", OrganizationsURL: u + "/orgs",
+			ReposURL: u + "/repos", EventsURL: u + "/events{/privacy}",
+			ReceivedEventsURL: u + "/received_events",
+		},
 	}
 }
 
@@ -88,12 +128,47 @@ func (a *account) json(base string) accountJSON {
 	return accountOf(base, a.login, a.id, a.typ)
 }
 
+// publicUser is what GET /users/{username} shows of an account.
+func publicUser(a accountJSON) publicUserJSON {
+	return publicUserJSON{accountJSON: a, CreatedAt: created, UpdatedAt: created}
+}
+
+// repoLinks are the repository's API links, relative to its URL.
+var repoLinks = map[string]string{
+	"archive_url": "/{archive_format}{/ref}", "assignees_url": "/assignees{/user}",
+	"blobs_url": "/git/blobs{/sha}", "branches_url": "/branches{/branch}",
+	"collaborators_url": "/collaborators{/collaborator}", "comments_url": "/comments{/number}",
+	"commits_url": "/commits{/sha}", "compare_url": "/compare/{base}...{head}",
+	"contents_url": "/contents/{+path}", "contributors_url": "/contributors",
+	"deployments_url": "/deployments", "downloads_url": "/downloads", "events_url": "/events",
+	"forks_url": "/forks", "git_commits_url": "/git/commits{/sha}", "git_refs_url": "/git/refs{/sha}",
+	"git_tags_url": "/git/tags{/sha}", "hooks_url": "/hooks", "issue_comment_url": "/issues/comments{/number}",
+	"issue_events_url": "/issues/events{/number}", "issues_url": "/issues{/number}",
+	"keys_url": "/keys{/key_id}", "labels_url": "/labels{/name}", "languages_url": "/languages",
+	"merges_url": "/merges", "milestones_url": "/milestones{/number}",
+	"notifications_url": "/notifications{?since,all,participating}", "pulls_url": "/pulls{/number}",
+	"releases_url": "/releases{/id}", "stargazers_url": "/stargazers", "statuses_url": "/statuses/{sha}",
+	"subscribers_url": "/subscribers", "subscription_url": "/subscription", "tags_url": "/tags",
+	"teams_url": "/teams", "trees_url": "/git/trees{/sha}",
+}
+
 func (r *repo) json(base string) repoJSON {
-	return repoJSON{
-		ID: r.id, NodeID: "EMU_R_" + itoa(r.id), Name: r.name, FullName: r.fullName(),
-		Owner: r.owner.json(base), URL: base + "/repos/" + r.fullName(),
-		HTMLURL: "https://github.com/" + r.fullName(),
+	u, html := base+"/repos/"+r.fullName(), "https://github.com/"+r.fullName()
+	j := repoJSON{
+		"id": r.id, "node_id": "EMU_R_" + itoa(r.id), "name": r.name, "full_name": r.fullName(),
+		"private": false, "owner": r.owner.json(base), "url": u, "html_url": html,
+		"description": nil, "fork": false, "homepage": nil, "language": nil, "license": nil, "mirror_url": nil,
+		"clone_url": html + ".git", "git_url": "git://github.com/" + r.fullName() + ".git",
+		"ssh_url": "git@github.com:" + r.fullName() + ".git", "svn_url": html, "default_branch": "main",
+		"forks": 0, "forks_count": 0, "open_issues": 0, "open_issues_count": 0, "size": 0,
+		"stargazers_count": 0, "watchers": 0, "watchers_count": 0,
+		"has_downloads": true, "has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false,
+		"archived": false, "disabled": false, "pushed_at": created, "created_at": created, "updated_at": created,
 	}
+	for k, v := range repoLinks {
+		j[k] = u + v
+	}
+	return j
 }
 
 func reposJSON(base string, rs []*repo) []repoJSON {

@@ -157,3 +157,14 @@ func (w *world) findRepo(owner, name string) *repo {
 }
 
 func (in *installation) reaches(r *repo) bool { return slices.Contains(in.reach, r) }
+
+// hasEnterprise reports whether an installation is on an enterprise
+// account, which only GHEC has.
+func (w *world) hasEnterprise() bool {
+	for _, in := range w.installs {
+		if in.account.typ == AccountEnterprise {
+			return true
+		}
+	}
+	return false
+}

@@ -59,6 +59,10 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		// error already says what to check.
 		return fmt.Errorf("%s: %v", op, bad)
 	}
+	var skew *ghtransport.ClockSkewError
+	if errors.As(err, &skew) {
+		return fmt.Errorf("%s: %v", op, skew)
+	}
 	var uncertain *ghtransport.UncertainError
 	if errors.As(err, &uncertain) {
 		return fmt.Errorf("%s: the connection to GitHub failed after the request was sent (%s): GitHub may have acted on it, so it was not sent again; check before repeating it",
