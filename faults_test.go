@@ -795,7 +795,7 @@ var hostileInputs = []struct {
 func TestHostileInputsStayInTheirPlace(t *testing.T) {
 	t.Parallel()
 	outputs := map[string]bool{}
-	for _, o := range config.Outputs {
+	for _, o := range config.Outputs() {
 		outputs[o.Name] = true
 	}
 	for _, in := range hostileInputs {

@@ -107,6 +107,7 @@ func TestKeylessCLI(t *testing.T) {
 			{nil, []string{"token", "--jwt-env", "NOPE", "--owner", "octo-org"}, "--jwt-env: environment variable \"NOPE\" is empty"},
 			{[]string{"J=a.b"}, []string{"token", "--jwt-env", "J", "--owner", "octo-org"}, "the JWT from --jwt-env is not a signed JWT"},
 			{nil, []string{"jwt", "--jwt-env", "J"}, "this command signs one"},
+			{nil, []string{"token", "--jwt-env", w.kms.KeyARN(kmsAppKeyID) + ".eyJhbGciOiJSUzI1NiJ9.c2ln", "--owner", "octo-org"}, "--jwt-env"},
 		} {
 			code, stdout, stderr := w.cli("", tc.env, tc.args...)
 			if code == 0 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "app-token "+tc.args[0]+":") != 1 {

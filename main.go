@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/cli"
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -97,7 +97,7 @@ func run(phaseName string) (code int) {
 	a := githubactions.New(githubactions.WithWriter(out))
 	defer func() {
 		if r := recover(); r != nil {
-			a.Errorf("app-token crashed: %v. Please report this at the action's repository.", shorten(fmt.Sprint(r)))
+			a.Errorf("app-token crashed: %s. Please report this at the action's repository.", ghtext.Panic(r))
 			code = 1
 		}
 	}()
@@ -108,18 +108,9 @@ func run(phaseName string) (code int) {
 	if phaseName == "post" {
 		phase = action.Post
 	}
-	if err := phase(ctx, a, action.Deps{Redactor: redactor}); err != nil {
-		a.Errorf("%v", err)
+	if err := phase(ctx, a, action.Deps{Redactor: redactor, Environ: os.Environ}); err != nil {
+		a.Errorf("%s", action.Words(err))
 		return 1
 	}
 	return 0
-}
-
-// shorten keeps a panic value short: its message names what failed, and a
-// long value is more likely to carry data than explanation.
-func shorten(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
 }

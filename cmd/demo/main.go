@@ -73,10 +73,10 @@ func run(out io.Writer) error {
 	step := &runnertest.Step{
 		Binary: binary,
 		With: map[string]string{
-			config.InClientID:     githubtest.DefaultClientID,
-			config.InPrivateKey:   keyPEM,
-			config.InRepositories: "app, infra",
-			config.InPermissions:  "contents: write\npull-requests: write",
+			"client-id":    githubtest.DefaultClientID,
+			"private-key":  keyPEM,
+			"repositories": "app, infra",
+			"permissions":  "contents: write\npull-requests: write",
 		},
 		Env: map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "octo-org/app", "GITHUB_REPOSITORY_OWNER": "octo-org"},
 	}
@@ -101,7 +101,7 @@ func run(out io.Writer) error {
 		return fmt.Errorf("the main phase failed with exit code %d", res.ExitCode)
 	}
 	say("\n── Step outputs, as ${{ steps.app-token.outputs.<name> }} ──")
-	for _, o := range config.Outputs {
+	for _, o := range config.Outputs() {
 		v := res.Outputs[o.Name]
 		if o.Name == "token" {
 			v = fmt.Sprintf("*** (%d characters, registered with ::add-mask:: before anything else was printed)", len(v))

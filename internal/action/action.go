@@ -2,6 +2,9 @@
 // (internal/mint): Main reads the inputs, mints, and hands the token to the
 // workflow as outputs, saved state and a job summary; Post revokes it when
 // the job ends. Masking happens here, before anything can print a secret.
+// The core's errors are data; this door renders them with Words, naming
+// settings as inputs ("input permissions") from the table in
+// internal/setting.
 //
 // Everything environmental arrives through *githubactions.Action (inputs,
 // environment, the log and the runner's files) and Deps (clock, sleeper, the
@@ -11,13 +14,12 @@ package action
 import (
 	"context"
 	"net/http"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -31,7 +33,9 @@ type Deps struct {
 	// Sleep waits between retries; nil means a real timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Environ lists the process environment, where the runner's INPUT_*
-	// variables are found; nil means os.Environ.
+	// variables are found, to refuse inputs the action does not declare;
+	// nil means none (main wires os.Environ), so a developer's shell never
+	// leaks into an in-process run.
 	Environ func() []string
 	// Redactor learns every secret the phase masks, for the log writer that
 	// scrubs them (see secret.Writer); nil means one nobody reads.
@@ -42,7 +46,7 @@ func (d Deps) environ() []string {
 	if d.Environ != nil {
 		return d.Environ()
 	}
-	return os.Environ()
+	return nil
 }
 
 func (d *Deps) redactor() *secret.Redactor {
@@ -94,15 +98,12 @@ func (d *Deps) options(a *githubactions.Action) mint.Options {
 		Log: func(line string) {
 			mu.Lock()
 			defer mu.Unlock()
-			a.Infof("%s", oneLine(line))
+			a.Infof("%s", secret.OneLine(line))
 		},
 		Mask: d.masker(a, &mu),
 	}
 }
 
-// oneLine keeps a log line on one line. The transports log request paths,
-// which carry the owner and repository names; a line break there would let
-// the rest of the line start a workflow command.
-func oneLine(s string) string {
-	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
-}
+// Words renders an error from the core in the action's words, on one line:
+// a line break would let the rest of the line start a workflow command.
+func Words(err error) string { return secret.OneLine(setting.Render(err, setting.Action)) }

@@ -10,6 +10,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/filecmd"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/setting"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -20,16 +21,16 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	opts := d.options(a)
 	// A JWT signed by an earlier step arrives unmasked (the runner masks
 	// only secrets): hide it before anything can print it.
-	opts.Mask(a.GetInput(config.InJWT))
-	cfg, err := config.Read(a, config.InputNames(d.environ()))
+	opts.Mask(a.GetInput(setting.JWT.Input()))
+	cfg, err := config.ReadInputs(a, config.InputNames(d.environ()))
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings {
-		a.Warningf("%s", w)
+		a.Warningf("%s", Words(w))
 	}
 	for _, n := range cfg.Notices {
-		a.Noticef("%s", n)
+		a.Noticef("%s", Words(n))
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
@@ -47,7 +48,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return err
 	}
 	for _, w := range tok.Scope.Warnings {
-		a.Warningf("%s", w)
+		a.Warningf("%s", Words(w))
 	}
 
 	w := filecmd.New(a)
@@ -67,7 +68,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return err
 	}
 	for _, w := range warnings {
-		a.Warningf("%v", w)
+		a.Warningf("%s", Words(w))
 	}
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token.Token},

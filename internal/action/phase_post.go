@@ -16,7 +16,7 @@ import (
 // asked to keep it or it has already expired. Nothing here fails the job: the
 // token dies within the hour anyway, so every problem is a warning.
 func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
-	cfg, urlErr := config.ReadPost(a)
+	cfg, urlErr := config.ReadPost(config.FromInputs(a))
 	if cfg.SkipRevoke {
 		a.Infof("skip-token-revoke is set: the token stays valid until it expires.")
 		return nil
@@ -42,7 +42,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 		return nil
 	}
 	if urlErr != nil {
-		a.Warningf("could not revoke the token: %v. %s.", urlErr, capitalize(until))
+		a.Warningf("could not revoke the token: %s. %s.", Words(urlErr), capitalize(until))
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
@@ -55,7 +55,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 			return nil
 		}
-		a.Warningf("could not revoke the token: %v. %s.", mint.Explain(ctx, "revoke the token", err, cfg), capitalize(until))
+		a.Warningf("could not revoke the token: %s. %s.", Words(mint.Explain(ctx, "revoke the token", err, cfg)), capitalize(until))
 		return nil
 	}
 	a.Infof("Token revoked.")

@@ -74,7 +74,7 @@ inputs:
 		}
 	}
 	b.WriteString("outputs:\n")
-	for _, out := range config.Outputs {
+	for _, out := range config.Outputs() {
 		fmt.Fprintf(&b, "  %s:\n    description: %s\n", out.Name, yamlString(out.Description))
 	}
 	b.WriteString(runs)
@@ -103,7 +103,7 @@ const (
 func InputsTable() string {
 	var b strings.Builder
 	b.WriteString("| Input | Default | Description |\n|---|---|---|\n")
-	for _, in := range config.Inputs {
+	for _, in := range config.Inputs() {
 		def := ""
 		if in.Default != "" {
 			def = "`" + in.Default + "`"
@@ -128,7 +128,7 @@ func InputsTable() string {
 func OutputsTable() string {
 	var b strings.Builder
 	b.WriteString("| Output | Description |\n|---|---|\n")
-	for _, out := range config.Outputs {
+	for _, out := range config.Outputs() {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", out.Name, mdCell(out.Description))
 	}
 	return b.String()

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"github.com/app-token/app-token/internal/setting"
 	"math"
 	"strings"
 	"time"
 )
+
+// jwtInput names the setting every CheckJWT error is about.
+const jwtInput = setting.Input(setting.JWT)
 
 // MaxClockSkew is how far a JWT signed elsewhere may disagree with the
 // runner's clock: the minute GitHub's own advice backdates iat by.
@@ -31,21 +33,21 @@ type SignedJWT struct {
 // three base64url parts, alg RS256, exp in the future and at most ten
 // minutes (plus MaxClockSkew) ahead of now, iat not later than now plus
 // MaxClockSkew, and, when issuer is not empty, iss equal to it. Its errors
-// start "input jwt", say what to fix and never quote the token.
-func CheckJWT(raw, issuer, issuerInput string, now time.Time) (*SignedJWT, error) {
+// name the jwt setting first, say what to fix and never quote the token.
+func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*SignedJWT, error) {
 	raw = strings.TrimSpace(raw)
 	if len(raw) > maxJWTInput {
-		return nil, errors.New("input jwt is far longer than an App JWT: pass the JWT alone (header.claims.signature)")
+		return nil, setting.Errorf("%s is far longer than an App JWT: pass the JWT alone (header.claims.signature)", jwtInput)
 	}
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 || parts[2] == "" {
-		return nil, errors.New("input jwt is not a signed JWT: it must be three base64url parts, header.claims.signature (see docs/keyless.md)")
+		return nil, setting.Errorf("%s is not a signed JWT: it must be three base64url parts, header.claims.signature (see docs/keyless.md)", jwtInput)
 	}
 	var dec [3][]byte
 	for i, p := range parts {
 		b, err := base64.RawURLEncoding.DecodeString(p)
 		if err != nil {
-			return nil, fmt.Errorf("input jwt: part %d of 3 is not unpadded base64url: assemble the JWT as docs/keyless.md shows", i+1)
+			return nil, setting.Errorf("%s: part %d of 3 is not unpadded base64url: assemble the JWT as docs/keyless.md shows", jwtInput, i+1)
 		}
 		dec[i] = b
 	}
@@ -53,37 +55,37 @@ func CheckJWT(raw, issuer, issuerInput string, now time.Time) (*SignedJWT, error
 		Alg string `json:"alg"`
 	}
 	if json.Unmarshal(dec[0], &header) != nil {
-		return nil, errors.New("input jwt: its header is not a JSON object")
+		return nil, setting.Errorf("%s: its header is not a JSON object", jwtInput)
 	}
 	if header.Alg != "RS256" {
-		return nil, errors.New(`input jwt: its header's alg must be "RS256", the only algorithm GitHub accepts for App JWTs`)
+		return nil, setting.Errorf(`%s: its header's alg must be "RS256", the only algorithm GitHub accepts for App JWTs`, jwtInput)
 	}
 	claims := map[string]any{}
 	d := json.NewDecoder(bytes.NewReader(dec[1]))
 	d.UseNumber()
 	if d.Decode(&claims) != nil {
-		return nil, errors.New("input jwt: its claims are not a JSON object")
+		return nil, setting.Errorf("%s: its claims are not a JSON object", jwtInput)
 	}
 	exp, okExp := numericDate(claims["exp"])
 	iat, okIat := numericDate(claims["iat"])
 	switch {
 	case !okExp:
-		return nil, errors.New("input jwt has no numeric exp claim: GitHub needs exp, at most ten minutes ahead")
+		return nil, setting.Errorf("%s has no numeric exp claim: GitHub needs exp, at most ten minutes ahead", jwtInput)
 	case !okIat:
-		return nil, errors.New("input jwt has no numeric iat claim: GitHub needs iat, the time it was signed")
+		return nil, setting.Errorf("%s has no numeric iat claim: GitHub needs iat, the time it was signed", jwtInput)
 	case !exp.After(now):
-		return nil, fmt.Errorf("input jwt expired at %s (%s ago): sign it in the same job, right before this step", exp.UTC().Format(time.RFC3339), now.Sub(exp).Round(time.Second))
+		return nil, setting.Errorf("%s expired at %s (%s ago): sign it in the same job, right before this step", jwtInput, exp.UTC().Format(time.RFC3339), now.Sub(exp).Round(time.Second))
 	case exp.After(now.Add(maxJWTAhead + MaxClockSkew)):
-		return nil, fmt.Errorf("input jwt expires %s from now; GitHub refuses App JWTs that live longer than ten minutes: set exp at most 600 seconds after now", exp.Sub(now).Round(time.Second))
+		return nil, setting.Errorf("%s expires %s from now; GitHub refuses App JWTs that live longer than ten minutes: set exp at most 600 seconds after now", jwtInput, exp.Sub(now).Round(time.Second))
 	case iat.After(now.Add(MaxClockSkew)):
-		return nil, fmt.Errorf("input jwt is issued %s in the future (iat): check the signing machine's clock, or backdate iat by 60 seconds", iat.Sub(now).Round(time.Second))
+		return nil, setting.Errorf("%s is issued %s in the future (iat): check the signing machine's clock, or backdate iat by 60 seconds", jwtInput, iat.Sub(now).Round(time.Second))
 	}
 	iss, ok := issuerClaim(claims["iss"])
 	switch {
 	case !ok:
-		return nil, errors.New("input jwt has no iss claim: set iss to the App's client ID (or App ID)")
+		return nil, setting.Errorf("%s has no iss claim: set iss to the App's client ID (or App ID)", jwtInput)
 	case issuer != "" && iss != issuer:
-		return nil, fmt.Errorf("input jwt is issued for %s, but input %s is %s: sign the JWT with iss set to the same App's %s", quoteIssuer(iss), issuerInput, quoteIssuer(issuer), issuerInput)
+		return nil, setting.Errorf("%s is issued for %s, but %s is %s: sign the JWT with iss set to the same App's %s", jwtInput, quoteIssuer(iss), setting.Input(issuerSetting), quoteIssuer(issuer), issuerSetting)
 	}
 	return &SignedJWT{Raw: raw, Issuer: iss}, nil
 }

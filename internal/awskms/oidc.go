@@ -2,7 +2,6 @@ package awskms
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -29,7 +28,7 @@ type oidcToken struct {
 	client *http.Client
 }
 
-var errNoIDToken = &Error{msg: "input aws-role-to-assume: the job's OIDC token cannot be requested (ACTIONS_ID_TOKEN_REQUEST_URL is not set): give the job `permissions: id-token: write`"}
+var errNoIDToken = errorf("%s: the job's OIDC token cannot be requested (ACTIONS_ID_TOKEN_REQUEST_URL is not set): give the job `permissions: id-token: write`", roleInput)
 
 // GetIdentityToken implements stscreds.IdentityTokenRetriever. The token
 // and the runner's request token are masked before use.
@@ -41,34 +40,34 @@ func (t *oidcToken) GetIdentityToken() ([]byte, error) {
 	t.o.mask(bearer)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
-		return nil, &Error{msg: "input aws-role-to-assume: ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is the runner's, do not set it yourself"}
+		return nil, errorf("%s: ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is the runner's, do not set it yourself", roleInput)
 	}
 	q := u.Query()
 	q.Set("audience", Audience)
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, &Error{msg: "input aws-role-to-assume: cannot request the job's OIDC token: bad ACTIONS_ID_TOKEN_REQUEST_URL"}
+		return nil, errorf("%s: cannot request the job's OIDC token: bad ACTIONS_ID_TOKEN_REQUEST_URL", roleInput)
 	}
 	req.Header.Set("Authorization", "Bearer "+bearer)
 	req.Header.Set("Accept", "application/json")
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return nil, &Error{msg: "input aws-role-to-assume: could not get the job's OIDC token from the runner: " + reach(err)}
+		return nil, errorf("%s: could not get the job's OIDC token from the runner: %s", roleInput, reach(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer+1))
 	if err != nil || len(body) > maxTokenAnswer {
-		return nil, &Error{msg: "input aws-role-to-assume: the runner's answer to the OIDC token request could not be read"}
+		return nil, errorf("%s: the runner's answer to the OIDC token request could not be read", roleInput)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &Error{msg: fmt.Sprintf("input aws-role-to-assume: the runner refused the job's OIDC token (HTTP %d): does the job have `permissions: id-token: write`?", resp.StatusCode)}
+		return nil, errorf("%s: the runner refused the job's OIDC token (HTTP %d): does the job have `permissions: id-token: write`?", roleInput, resp.StatusCode)
 	}
 	var answer struct {
 		Value string `json:"value"`
 	}
 	if json.Unmarshal(body, &answer) != nil || !isJWTShaped(answer.Value) {
-		return nil, &Error{msg: "input aws-role-to-assume: the runner's answer holds no OIDC token"}
+		return nil, errorf("%s: the runner's answer holds no OIDC token", roleInput)
 	}
 	t.o.mask(answer.Value)
 	return []byte(answer.Value), nil

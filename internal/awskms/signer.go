@@ -3,7 +3,6 @@ package awskms
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -71,7 +70,7 @@ type Signer struct {
 func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	key, err := ParseURI(uri)
 	if err != nil {
-		return nil, &Error{msg: "input kms-key " + err.Error()}
+		return nil, errorf("%s %s", kmsInput, err.Error())
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 20 * time.Second
@@ -91,10 +90,10 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, &Error{msg: fmt.Sprintf("input kms-key: cannot read the AWS configuration (%s): check AWS_PROFILE, AWS_CONFIG_FILE and the shared config file", safeText(err))}
+		return nil, errorf("%s: cannot read the AWS configuration (%s): check AWS_PROFILE, AWS_CONFIG_FILE and the shared config file", kmsInput, safeText(err))
 	}
 	if cfg.Region == "" {
-		return nil, &Error{msg: "input kms-key names no region: use the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or set AWS_REGION (aws-actions/configure-aws-credentials sets it)"}
+		return nil, errorf("%s names no region: use the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or set AWS_REGION (aws-actions/configure-aws-credentials sets it)", kmsInput)
 	}
 	if o.Role != "" {
 		stsClient := sts.NewFromConfig(cfg)
@@ -123,7 +122,7 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 // *Error and say what to do.
 func (s *Signer) Sign(ctx context.Context, input []byte) ([]byte, error) {
 	if len(input) > MaxMessage {
-		return nil, &Error{msg: fmt.Sprintf("the App JWT to sign is %d bytes, more than the %d bytes KMS Sign takes", len(input), MaxMessage)}
+		return nil, errorf("the App JWT to sign is %d bytes, more than the %d bytes KMS Sign takes", len(input), MaxMessage)
 	}
 	out, err := s.client.Sign(ctx, &kms.SignInput{
 		KeyId:            aws.String(s.key.ID),
@@ -135,7 +134,7 @@ func (s *Signer) Sign(ctx context.Context, input []byte) ([]byte, error) {
 		return nil, s.signError(err)
 	}
 	if n := len(out.Signature); n < 256 || n > 512 {
-		return nil, &Error{msg: fmt.Sprintf("input kms-key %s: KMS answered with a %d-byte signature, not an RSA one of 2048 to 4096 bits: is it an RSA key?", s.uri, n)}
+		return nil, errorf("%s %s: KMS answered with a %d-byte signature, not an RSA one of 2048 to 4096 bits: is it an RSA key?", kmsInput, s.uri, n)
 	}
 	return out.Signature, nil
 }

@@ -1,9 +1,11 @@
 // Package cli is the command line's front door to the minting core
 // (internal/mint), for systems outside GitHub Actions: a cron job, another
 // CI, a laptop. Each subcommand lives in its own file; all of them read
-// their flags into the same config.Reader the action reads its inputs
-// through, so every rule (scope, permissions block, typo suggestions,
-// hidden secrets) and every error is the action's.
+// their flags by setting ID (internal/setting) into the config.Source the
+// action's inputs also become, so every rule (scope, permissions block,
+// hidden secrets) is the action's. The core's errors are data: this door
+// renders them with setting.Render in its own words (--owner, not
+// "input owner"), from the one table in internal/setting.
 //
 // Only the token ever reaches stdout, and only where a command prints it.
 // Everything else (errors, notes, retries) goes to stderr through a
@@ -19,12 +21,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
+	"github.com/app-token/app-token/internal/suggest"
 )
 
 // Exit codes, documented in docs/cli.md.
@@ -67,12 +71,14 @@ type command struct {
 
 // usageError is a mistake in how the command was called, found before any
 // call to GitHub.
-type usageError struct{ msg string }
+type usageError struct{ err error }
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string                { return e.err.Error() }
+func (e *usageError) Unwrap() error                { return e.err }
+func (e *usageError) Render(d setting.Door) string { return setting.Render(e.err, d) }
 
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{fmt.Errorf(format, args...)}
 }
 
 // subcommands maps each name to its run function and one line of help.
@@ -97,11 +103,7 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 	defer stderr.Close()
 	defer func() {
 		if r := recover(); r != nil {
-			msg := oneLine(fmt.Sprint(r))
-			if len(msg) > 200 {
-				msg = msg[:200] + "…"
-			}
-			fmt.Fprintf(stderr, "app-token crashed: %s. Please report this at the project's repository.\n", msg)
+			fmt.Fprintf(stderr, "app-token crashed: %s. Please report this at the project's repository.\n", ghtext.Panic(r))
 			code = ExitFailed
 		}
 	}()
@@ -130,7 +132,7 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 		case errors.Is(err, flag.ErrHelp):
 			return ExitOK
 		case err != nil:
-			fmt.Fprintf(stderr, "app-token %s: %s\n", sc.name, oneLine(flagWords(err.Error())))
+			fmt.Fprintf(stderr, "app-token %s: %s\n", sc.name, words(err))
 			var u *usageError
 			if errors.As(err, &u) {
 				return ExitUsage
@@ -153,20 +155,23 @@ func usage() string {
 	return b.String()
 }
 
-// parse parses a command's flags. -h prints the command's help on stdout;
-// a bad flag is one line on stderr (flag's own multi-line output is
-// discarded). No positional arguments are taken.
+// parse parses a command's flags. -h prints the command's help on stdout,
+// each flag written as the docs write it (--owner); a bad flag is one line
+// on stderr (flag's own multi-line output is discarded), an unknown one
+// with the nearest known flag. No positional arguments are taken.
 func (c *command) parse(fs *flag.FlagSet, args []string, synopsis string) error {
 	fs.SetOutput(io.Discard)
-	fs.BoolVar(&c.quiet, "quiet", false, "print nothing on stderr but errors")
+	fs.BoolVar(&c.quiet, "quiet", false, "print nothing on stderr but errors and warnings")
 	var empty emptyValues
 	empty.watch(fs)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(c.env.Stdout)
 		fmt.Fprintf(c.env.Stdout, "Usage: app-token %s %s\n\nFlags:\n", c.name, synopsis)
-		fs.PrintDefaults()
+		printFlags(c.env.Stdout, fs)
 		return err
+	}
+	if name, ok := strings.CutPrefix(errString(err), "flag provided but not defined: -"); ok {
+		return usagef("unknown flag %s%s: run `app-token %s -h` for its flags", secret.Quote("--"+name), didYouMean(fs, name), c.name)
 	}
 	if err != nil {
 		return usagef("%s: run `app-token %s -h` for its flags", flagError(err), c.name)
@@ -185,56 +190,48 @@ func (c *command) notef(format string, args ...any) {
 }
 
 func (c *command) warnf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "app-token: warning: %s\n", oneLine(flagWords(fmt.Sprintf(format, args...))))
+	fmt.Fprintf(c.stderr, "app-token: warning: %s\n", secret.OneLine(fmt.Sprintf(format, args...)))
 }
+
+// words renders an error from the core in the command line's words, on one line.
+func words(err error) string { return secret.OneLine(setting.Render(err, setting.CLI)) }
 
 // options gives the minting core this command's world: every secret it
 // holds goes to the redactor, every retry is a note.
 func (c *command) options() mint.Options {
 	return mint.Options{
 		Base: c.env.Base, Getenv: c.env.Getenv, Now: c.env.Now, Sleep: c.env.Sleep,
-		Log:  func(line string) { c.notef("%s", oneLine(line)) },
+		Log:  func(line string) { c.notef("%s", secret.OneLine(line)) },
 		Mask: func(s string) { c.redactor.Add(s) },
 	}
 }
 
-// oneLine keeps a message on one line: it may quote names from GitHub.
-func oneLine(s string) string {
-	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+// printFlags writes fs's flags as the docs write them: --name VALUE, then
+// the help on its own line.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		value, help := flag.UnquoteUsage(f)
+		if value != "" {
+			value = " " + value
+		}
+		fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, value, help)
+	})
 }
 
-// inputWords finds input names in the core's messages: "input owner",
-// "inputs owner and repositories", "set owner", and the hyphenated names
-// alone ("client-id and private-key come from the same App"), which are
-// no English words.
-var inputWords = regexp.MustCompile(`\b(?:inputs? |set )([a-z][a-z0-9-]*)(?: and ([a-z][a-z0-9-]*))?|(^|[^-\w])([a-z]+(?:-[a-z]+)+)\b`)
+// didYouMean names the flag of fs nearest to name, the way the action
+// names the input nearest to a misspelt one.
+func didYouMean(fs *flag.FlagSet, name string) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if near := suggest.Closest(name, names, max(2, len(name)/3)); near != "" {
+		return " (did you mean --" + near + "?)"
+	}
+	return ""
+}
 
-// flagWords rewrites the action's input names into what sets them on the
-// command line, so the core's messages, written for workflows, name what
-// a command-line user types. Names without a flag are left as they are.
-func flagWords(msg string) string {
-	return inputWords.ReplaceAllStringFunc(msg, func(m string) string {
-		p := inputWords.FindStringSubmatch(m)
-		if p[4] != "" { // a hyphenated name alone
-			if f, ok := inputFlags[p[4]]; ok {
-				return p[3] + f
-			}
-			return m
-		}
-		a, ok := inputFlags[p[1]]
-		if !ok {
-			return m
-		}
-		verb := ""
-		if strings.HasPrefix(m, "set ") {
-			verb = "set "
-		}
-		if p[2] == "" {
-			return verb + a
-		}
-		if b, ok := inputFlags[p[2]]; ok {
-			return verb + a + " and " + b
-		}
-		return verb + a + " and " + p[2]
-	})
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

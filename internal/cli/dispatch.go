@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // maxEventType is GitHub's limit on a repository_dispatch event type.
@@ -44,8 +46,8 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	if !ghtext.IsFullName(*repository) {
 		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))
 	}
-	app.in.values[config.InRepositories] = *repository
-	app.in.values[config.InPermissions] = ev.permission
+	app.in.values[setting.Repositories] = *repository
+	app.in.values[setting.Permissions] = ev.permission
 	if err := app.load(c); err != nil {
 		return err
 	}
@@ -58,12 +60,12 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	defer cancel()
 	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
 	if sendErr != nil {
-		uncertain := ghclient.StatusOf(sendErr) >= 500
+		uncertain := ghclient.KindOf(sendErr) == ghapi.ServerError
 		sendErr = ev.explain(sendCtx, sendErr, got.cfg, owner, repo)
 		if uncertain {
 			// Not repeated (ghtransport.Retry): a second event could
 			// start a second run.
-			sendErr = fmt.Errorf("%w. GitHub may have received the event all the same, so it was not sent again: check %s/%s's Actions runs before sending it again", sendErr, owner, repo)
+			sendErr = setting.Errorf("%s. GitHub may have received the event all the same, so it was not sent again: check %s/%s's Actions runs before sending it again", sendErr, owner, repo)
 		}
 	}
 	// Revoke whatever happened, with a deadline of its own: a send that
@@ -75,7 +77,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 		revokeErr = nil
 	}
 	if revokeErr != nil {
-		c.warnf("could not revoke the token: %v. It stays valid until it expires at %s", mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
+		c.warnf("could not revoke the token: %s. It stays valid until it expires at %s", words(mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg)), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if sendErr != nil {
 		return sendErr
@@ -142,7 +144,7 @@ func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error)
 				return gh.CreateWorkflowDispatch(ctx, token, owner, repo, workflow, ref, body)
 			},
 			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
-				if ghclient.StatusOf(err) == 404 {
+				if ghclient.KindOf(err) == ghapi.NotFound {
 					return fmt.Errorf("send workflow_dispatch to %s/%s: GitHub found no workflow %s there: check --workflow (a file name in .github/workflows on the default branch, or the workflow's ID)", owner, repo, secret.Quote(workflow))
 				}
 				return mint.Explain(ctx, fmt.Sprintf("send workflow_dispatch of %s to %s/%s", secret.Quote(workflow), owner, repo), err, cfg)

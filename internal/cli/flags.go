@@ -13,6 +13,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Environment variables a command reads when the flag is not given: the
@@ -26,105 +27,86 @@ const (
 	EnvKMSKey = "APP_TOKEN_KMS_KEY"
 )
 
-// inputFlags maps an action input to what sets it on the command line,
-// for the messages (see flagWords).
-var inputFlags = map[string]string{
-	config.InClientID:       "--client-id",
-	config.InAppID:          "--app-id",
-	config.InPrivateKey:     "the private key",
-	config.InJWT:            "the JWT from --jwt-env",
-	config.InKMSKey:         "--kms-key",
-	config.InOwner:          "--owner",
-	config.InRepositories:   "--repositories",
-	config.InPermissions:    "--permissions",
-	config.InInstallationID: "--installation-id",
-	config.InAPIURL:         "--api-url",
-	config.InRetryAttempts:  "--retry-attempts",
-	config.InRetrySeconds:   "--retry-max-seconds",
-	config.InRequestTimeout: "--request-timeout-seconds",
-	config.InTokenReady:     "--token-ready-seconds",
-}
-
-// inputs is a command's flags seen as the action's inputs: the
-// config.Reader that lets config apply the action's rules to them.
-type inputs struct {
-	values map[string]string
+// settings are a command's flags by setting ID: the config.Source config
+// reads, as it reads the action's inputs. Each flag's name comes from the
+// table in internal/setting.
+type settings struct {
+	values map[setting.ID]string
 	getenv func(string) string
 }
 
-func (in *inputs) GetInput(name string) string { return in.values[name] }
-func (in *inputs) Getenv(key string) string    { return in.getenv(key) }
+func (s *settings) Setting(id setting.ID) string { return s.values[id] }
+func (s *settings) Getenv(key string) string     { return s.getenv(key) }
 
-// define registers the flag for input name on fs.
-func (in *inputs) define(fs *flag.FlagSet, name, help string) {
-	fs.Func(strings.TrimPrefix(inputFlags[name], "--"), help, func(v string) error {
-		in.values[name] = v
+// define registers the flag that sets id on fs.
+func (s *settings) define(fs *flag.FlagSet, id setting.ID, help string) {
+	fs.Func(strings.TrimPrefix(id.Flag(), "--"), help, func(v string) error {
+		s.values[id] = v
 		return nil
 	})
 }
 
-// newInputs registers the flags every command that talks to GitHub has.
-func newInputs(c *command, fs *flag.FlagSet) *inputs {
-	in := &inputs{values: map[string]string{}, getenv: c.env.Getenv}
-	in.define(fs, config.InAPIURL, "GitHub's REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; for GitHub Enterprise Server https://HOST/api/v3)")
-	in.define(fs, config.InRetryAttempts, "`N` attempts per API call on transient failures, 1 to 10 (default 4)")
-	in.define(fs, config.InRetrySeconds, "time budget in `SECONDS` for one API call including retries (default 60)")
-	in.define(fs, config.InRequestTimeout, "timeout in `SECONDS` for one HTTP request (default 20)")
-	return in
+// newSettings registers the flags every command that talks to GitHub has.
+func newSettings(c *command, fs *flag.FlagSet) *settings {
+	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Getenv}
+	s.define(fs, setting.APIURL, "GitHub's REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; for GitHub Enterprise Server https://HOST/api/v3)")
+	s.define(fs, setting.RetryAttempts, "`N` attempts per API call on transient failures, 1 to 10 (default 4)")
+	s.define(fs, setting.RetrySeconds, "time budget in `SECONDS` for one API call including retries (default 60)")
+	s.define(fs, setting.RequestTimeout, "timeout in `SECONDS` for one HTTP request (default 20)")
+	return s
 }
 
 // appFlags are the flags of commands that act as the App: who it is and
 // where its key comes from.
 type appFlags struct {
-	in      *inputs
+	in      *settings
 	keyFile string
 	keyEnv  string
 	jwtEnv  string
 }
 
 func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
-	a := &appFlags{in: newInputs(c, fs)}
-	a.in.define(fs, config.InClientID, "the App's client `ID` (default $"+EnvClientID+")")
-	a.in.define(fs, config.InAppID, "the App's numeric `ID`, instead of --client-id (default $"+EnvAppID+")")
+	a := &appFlags{in: newSettings(c, fs)}
+	a.in.define(fs, setting.ClientID, "the App's client `ID` (default $"+EnvClientID+")")
+	a.in.define(fs, setting.AppID, "the App's numeric `ID`, instead of --client-id (default $"+EnvAppID+")")
 	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
 	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+EnvPrivateKey+")")
-	a.in.define(fs, config.InKMSKey, "sign App JWTs with the App's key in AWS KMS, `URI` awskms:///KEY (key ID, alias/NAME, key or alias ARN); no private key needed (default $"+EnvKMSKey+")")
+	a.in.define(fs, setting.KMSKey, "sign App JWTs with the App's key in AWS KMS, `URI` awskms:///KEY (key ID, alias/NAME, key or alias ARN); no private key needed (default $"+EnvKMSKey+")")
 	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
 	return a
 }
 
 // readyFlag registers --token-ready-seconds, for commands that mint.
 func (a *appFlags) readyFlag(fs *flag.FlagSet) {
-	a.in.define(fs, config.InTokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
+	a.in.define(fs, setting.TokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
 }
 
 // scopeFlags are the flags that say what a token may reach.
 func (a *appFlags) scopeFlags(fs *flag.FlagSet) {
-	a.in.define(fs, config.InOwner, "the account that installed the App (`OWNER`); alone, the token reaches all its repositories")
-	a.in.define(fs, config.InRepositories, "`REPOSITORIES` the token may reach, comma-separated, as name or owner/name")
-	a.in.define(fs, config.InPermissions, "`PERMISSIONS` as in a workflow's permissions: block, e.g. 'contents: write, issues: read' (default: all the installation has)")
+	a.in.define(fs, setting.Owner, "the account that installed the App (`OWNER`); alone, the token reaches all its repositories")
+	a.in.define(fs, setting.Repositories, "`REPOSITORIES` the token may reach, comma-separated, as name or owner/name")
+	a.in.define(fs, setting.Permissions, "`PERMISSIONS` as in a workflow's permissions: block, e.g. 'contents: write, issues: read' (default: all the installation has)")
 	a.installationID(fs)
 }
 
 // installationID registers --installation-id, which saves a lookup.
 func (a *appFlags) installationID(fs *flag.FlagSet) {
-	a.in.define(fs, config.InInstallationID, "the installation's `ID`, instead of looking it up (see 'app-token installations')")
+	a.in.define(fs, setting.InstallationID, "the installation's `ID`, instead of looking it up (see 'app-token installations')")
 }
 
 // maxKey bounds the key read from a file or stdin: a PEM is a few KiB.
 const maxKey = 64 << 10
 
-// load completes the inputs with the App's identity and key from the
-// environment where no flag gave them, so config sees what the action
-// would. The key is never taken from a flag's value: it would stay in
+// load completes the settings with the App's identity and key from the
+// environment where no flag gave them. The key is never taken from a flag's value: it would stay in
 // shell history and the process list.
 func (a *appFlags) load(c *command) error {
 	in := a.in
-	if in.values[config.InClientID] == "" && in.values[config.InAppID] == "" {
-		in.values[config.InClientID] = c.env.Getenv(EnvClientID)
-		in.values[config.InAppID] = c.env.Getenv(EnvAppID)
+	if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" {
+		in.values[setting.ClientID] = c.env.Getenv(EnvClientID)
+		in.values[setting.AppID] = c.env.Getenv(EnvAppID)
 		// A JWT signed elsewhere names its App itself.
-		if in.values[config.InClientID] == "" && in.values[config.InAppID] == "" && a.jwtEnv == "" {
+		if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" && a.jwtEnv == "" {
 			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", EnvClientID)
 		}
 	}
@@ -138,7 +120,7 @@ func (a *appFlags) load(c *command) error {
 	// The key's text is a secret from now on, before any flag is checked:
 	// a key line pasted into another flag must not come back in its error.
 	c.redactor.Add(strings.Fields(key)...)
-	in.values[config.InPrivateKey] = key
+	in.values[setting.PrivateKey] = key
 	return nil
 }
 
@@ -149,22 +131,25 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 	in := a.in
 	keyFlag := a.keyFile != "" || a.keyEnv != ""
 	if a.jwtEnv != "" {
+		if err := checkEnvName("--jwt-env", a.jwtEnv); err != nil {
+			return false, err
+		}
 		v := strings.TrimSpace(c.env.Getenv(a.jwtEnv))
 		if v == "" {
 			return false, usagef("--jwt-env: environment variable %s is empty: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv))
 		}
 		c.redactor.Add(v)
-		in.values[config.InJWT] = v
+		in.values[setting.JWT] = v
 	}
-	if in.values[config.InKMSKey] == "" && !keyFlag && a.jwtEnv == "" {
-		in.values[config.InKMSKey] = c.env.Getenv(EnvKMSKey)
+	if in.values[setting.KMSKey] == "" && !keyFlag && a.jwtEnv == "" {
+		in.values[setting.KMSKey] = c.env.Getenv(EnvKMSKey)
 	}
-	if in.values[config.InJWT] == "" && in.values[config.InKMSKey] == "" {
+	if in.values[setting.JWT] == "" && in.values[setting.KMSKey] == "" {
 		return false, nil
 	}
 	if keyFlag {
 		key, err := a.readKey(c)
-		in.values[config.InPrivateKey] = key
+		in.values[setting.PrivateKey] = key
 		return true, err
 	}
 	return true, nil
@@ -233,22 +218,24 @@ func (c *command) minter(ctx context.Context, cfg *config.Config) (*mint.Minter,
 		if errors.As(err, &kms) || errors.As(err, &u) {
 			return nil, err
 		}
-		return nil, usagef("%v", err)
+		return nil, &usageError{err}
 	}
 	return mint.NewSigned(cfg, signer, c.options()), nil
 }
 
 // readConfig turns a config error into a usage error, and prints the
-// warnings and notices the action would annotate.
+// warnings and notices the action would annotate. Config's warnings (plain
+// http to a loopback host) are notes here: on the command line that is a
+// choice the user just made, so --quiet silences them.
 func (c *command) readConfig(cfg *config.Config, err error) (*config.Config, error) {
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, &usageError{err}
 	}
 	for _, w := range cfg.Warnings {
-		c.warnf("%s", w)
+		c.notef("warning: %s", words(w))
 	}
 	for _, n := range cfg.Notices {
-		c.notef("%s", oneLine(flagWords(n)))
+		c.notef("%s", words(n))
 	}
 	return cfg, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // runJWT prints one App JWT, signed with the key file or the KMS key, and
@@ -47,7 +48,7 @@ func runJWT(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	c.redactor.Add(jwt)
-	c.notef("signed an App JWT for %s %s; it expires in nine minutes", cfg.IssuerInput, cfg.Issuer)
+	c.notef("signed an App JWT for %s; it expires in nine minutes", words(setting.Errorf("%s %s", cfg.IssuerSetting, cfg.Issuer)))
 	_, err = fmt.Fprintln(c.env.Stdout, jwt)
 	return err
 }
@@ -61,7 +62,7 @@ func (c *command) signer(ctx context.Context, cfg *config.Config) (ghtransport.S
 	}
 	key, err := appkey.Parse(cfg.PrivateKey)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, &usageError{err}
 	}
 	c.redactor.Add(key.Mask...)
 	c.redactor.Add(key.Body...)

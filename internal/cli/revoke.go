@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // runRevoke revokes an installation token read from stdin, or from the
@@ -18,7 +18,7 @@ import (
 // dead, and it is, so a cleanup trap can run twice.
 func runRevoke(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
-	in := newInputs(c, fs)
+	in := newSettings(c, fs)
 	tokenEnv := fs.String("token-env", "", "read the token from the environment variable `NAME` instead of stdin")
 	if err := c.parse(fs, args, "[--token-env NAME] < token"); err != nil {
 		return err
@@ -42,7 +42,7 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 		return nil
 	case err != nil:
 		// Only the token was given, not when it expires.
-		return fmt.Errorf("%v. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg))
+		return setting.Errorf("%s. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg))
 	}
 	c.notef("token revoked")
 	return nil
@@ -63,7 +63,7 @@ func (c *command) readToken(envName string) (string, error) {
 		}
 	} else {
 		var err error
-		if raw, err = readSecret(c.env.Stdin, "the token on stdin", "revoke"); err != nil {
+		if raw, err = readSecret(c.env.Stdin, "the token on stdin", "stdin"); err != nil {
 			return "", err
 		}
 	}

@@ -64,8 +64,8 @@ type minted struct {
 // mint reads the App's flags into a checked config and mints through the
 // core, printing the answer's warnings, and checks GitHub accepts the token
 // (mint.Ready) before it is used. The deadline is the action's.
-func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
-	cfg, err := c.readConfig(config.Read(in, nil))
+func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
+	cfg, err := c.readConfig(config.Read(in))
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (c *command) mint(ctx context.Context, in *inputs) (*minted, error) {
 		return nil, err
 	}
 	for _, w := range tok.Scope.Warnings {
-		c.warnf("%s", w)
+		c.warnf("%s", words(w))
 	}
 	// Neither the caller's tools nor the dispatch retry a new token's 401.
 	warning, err := m.Ready(ctx, tok.Token)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // readCACertificates reads the ca-certificates input: PEM certificates to
@@ -14,23 +15,23 @@ import (
 // private CA (a container action cannot see the runner host's trust store).
 // Anything else in it is refused and never quoted: a pasted key has already
 // been refused and hidden by checkPassed, but other text may be secret too.
-func readCACertificates(r Reader, bad *problems) []byte {
-	blocks, junk := splitPEM(r.GetInput(InCACertificates))
+func readCACertificates(s Source, bad *problems) []byte {
+	blocks, junk := splitPEM(s.Setting(setting.CACertificates))
 	if len(blocks) == 0 && junk == "" {
 		return nil
 	}
 	if junk != "" {
-		bad.addf("input %s holds text that is not a PEM certificate (not shown): pass only -----BEGIN CERTIFICATE----- blocks, e.g. `%s: ${{ vars.GHES_CA_PEM }}`", InCACertificates, InCACertificates)
+		bad.addf("%s holds text that is not a PEM certificate (not shown): pass only -----BEGIN CERTIFICATE----- blocks, e.g. `%s: ${{ vars.GHES_CA_PEM }}`", setting.Input(setting.CACertificates), setting.CACertificates)
 		return nil
 	}
 	var out bytes.Buffer
 	for i, b := range blocks {
 		if b.Type != "CERTIFICATE" {
-			bad.addf("input %s: block %d is not a CERTIFICATE (not shown): pass only the CA's certificates, never a key", InCACertificates, i+1)
+			bad.addf("%s: block %d is not a CERTIFICATE (not shown): pass only the CA's certificates, never a key", setting.Input(setting.CACertificates), i+1)
 			return nil
 		}
 		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			bad.addf("input %s: certificate %d cannot be read (%v): export the CA certificate again as PEM", InCACertificates, i+1, err)
+			bad.addf("%s: certificate %d cannot be read (%v): export the CA certificate again as PEM", setting.Input(setting.CACertificates), i+1, err)
 			return nil
 		}
 		_ = pem.Encode(&out, &pem.Block{Type: b.Type, Bytes: b.Bytes})

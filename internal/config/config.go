@@ -1,6 +1,8 @@
-// Package config reads the action's inputs and the runner's environment into a
-// checked Config. Every problem a user can fix is found here, before any call
-// to GitHub, and named by the input it comes from.
+// Package config reads a front door's settings (the action's inputs, the
+// command line's flags) and the environment into a checked Config. Every
+// problem a user can fix is found here, before any call to GitHub, and
+// reported as a *setting.Error naming the setting by its ID: each door
+// renders it in its own words (see internal/setting).
 package config
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // MaxRepositories is the most repositories GitHub lets one token name.
@@ -24,8 +27,9 @@ const MaxRepositories = 500
 type Config struct {
 	// Issuer is the JWT issuer: the client ID or the App ID as given.
 	Issuer string
-	// IssuerInput names the input the issuer came from, for error messages.
-	IssuerInput string
+	// IssuerSetting is the setting the issuer came from, for error messages:
+	// the client ID, the App ID, or the JWT signed elsewhere.
+	IssuerSetting setting.ID
 	// PrivateKey is the raw private-key input; appkey.Parse reads it.
 	PrivateKey string
 	// JWT is the raw jwt input, an App JWT signed elsewhere; KMSKey names
@@ -51,10 +55,13 @@ type Config struct {
 	// CACertificates are PEM certificates to trust besides the system's.
 	CACertificates []byte
 	// Warnings are things worth telling the user that do not stop the run.
-	Warnings []string
+	Warnings []*setting.Error
 	// Notices are things a user may want to know, such as a permission
 	// sent to GitHub as written because it is newer than the action's table.
-	Notices []string
+	Notices []*setting.Error
+	// APIURLSource says where APIURL came from (the setting, or the
+	// environment variable GITHUB_API_URL, or the default), for warnings.
+	APIURLSource string
 	// Retry bounds the retrying of each API call.
 	Retry Retry
 }
@@ -69,92 +76,141 @@ type Retry struct {
 	TokenReady time.Duration
 }
 
-// Reader reads inputs and environment; *githubactions.Action provides both.
-type Reader interface {
-	GetInput(name string) string
+// Source is where a door's settings come from, by ID: the action's inputs
+// (see Inputs), the command line's flags. An unset setting is "".
+type Source interface {
+	Setting(id setting.ID) string
 	Getenv(key string) string
 }
 
-// problems gathers every input error so one run reports them all.
-type problems []string
+// problems gathers every problem so one run reports them all.
+type problems setting.List
 
-func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+func (p *problems) addf(format string, args ...any) {
+	*p = append(*p, setting.Errorf(format, args...))
+}
 
-// Read reads and checks every input. passed names every input the runner
-// passed (see InputNames), declared or not: the runner hands over every
-// `with:` entry, and an input the action does not know is a typo that would
-// otherwise widen the token. The error, if any, lists every problem, each
-// naming its input and what to do.
-func Read(r Reader, passed []string) (*Config, error) {
-	var bad problems
-	c := &Config{}
-
-	r, extra := c.checkPassed(r, passed, &bad)
-	c.readIssuer(r, c.readKeySource(r, &bad), &bad)
-	if !c.readEnterprise(r, &bad) {
-		c.readScope(r, &bad)
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
 	}
-	c.readPermissions(r, extra, &bad)
+	return &Error{Problems: setting.List(p)}
+}
 
-	if v := r.GetInput(InInstallationID); v != "" {
+// Read reads and checks every setting a token needs. The error, if any,
+// lists every problem, each naming its setting and what to do.
+func Read(s Source) (*Config, error) {
+	return readSettings(s, permissions.Set{}, nil)
+}
+
+// readSettings applies the rules every door shares. fromInputs holds permissions set
+// outside the permissions setting (the action's permission-* inputs);
+// bad may already hold the door's own problems.
+func readSettings(s Source, fromInputs permissions.Set, bad problems) (*Config, error) {
+	s = hideSecrets(s, &bad)
+	c := &Config{}
+	c.readIssuer(s, c.readKeySource(s, &bad), &bad)
+	if !c.readEnterprise(s, &bad) {
+		c.readScope(s, &bad)
+	}
+	c.readPermissions(s, fromInputs, &bad)
+
+	if v := s.Setting(setting.InstallationID); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			bad.addf("input %s must be a positive number, got %s", InInstallationID, quote(v))
+			bad.addf("%s must be a positive number, got %s", setting.Input(setting.InstallationID), quote(v))
 		}
 		c.InstallationID = id
 	}
-	c.SkipRevoke = readBool(r, InSkipRevoke, &bad)
-	c.readAPIURL(r, &bad)
-	c.CACertificates = readCACertificates(r, &bad)
-	c.Retry = readRetry(r, &bad)
-	if len(bad) > 0 {
-		return nil, &Error{Problems: bad}
+	c.SkipRevoke = readBool(s, setting.SkipRevoke, &bad)
+	c.readAPIURL(s, &bad)
+	c.CACertificates = readCACertificates(s, &bad)
+	c.Retry = readRetry(s, &bad)
+	if err := bad.err(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-func readRetry(r Reader, bad *problems) Retry {
+// hideSecrets refuses, without showing it, a value shaped like a key or
+// token in any setting but the private key (a key pasted into the wrong
+// field), and reads that setting as empty from then on, so no later
+// problem quotes it.
+func hideSecrets(s Source, bad *problems) Source {
+	hidden := map[setting.ID]bool{}
+	for _, id := range setting.All() {
+		v := s.Setting(id)
+		if id == setting.PrivateKey || id == setting.JWT || !secret.Looks(v) || (id == setting.CACertificates && onlyCertificates(v)) {
+			continue
+		}
+		bad.addf("%s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
+			setting.Input(id), setting.PrivateKey, id)
+		hidden[id] = true
+	}
+	if len(hidden) == 0 {
+		return s
+	}
+	return hidingSource{s, hidden}
+}
+
+// hidingSource reads the settings hideSecrets refused as empty.
+type hidingSource struct {
+	Source
+	hidden map[setting.ID]bool
+}
+
+func (h hidingSource) Setting(id setting.ID) string {
+	if h.hidden[id] {
+		return ""
+	}
+	return h.Source.Setting(id)
+}
+
+func readRetry(s Source, bad *problems) Retry {
 	return Retry{
-		Attempts:       readInt(r, InRetryAttempts, defaultRetryAttempts, 1, 10, bad),
-		Budget:         time.Duration(readInt(r, InRetrySeconds, defaultRetrySeconds, 1, 3600, bad)) * time.Second,
-		RequestTimeout: time.Duration(readInt(r, InRequestTimeout, defaultRequestTimeoutSeconds, 1, 600, bad)) * time.Second,
-		TokenReady:     time.Duration(readInt(r, InTokenReady, defaultTokenReadySeconds, 0, 120, bad)) * time.Second,
+		Attempts:       readInt(s, setting.RetryAttempts, defaultRetryAttempts, 1, 10, bad),
+		Budget:         time.Duration(readInt(s, setting.RetrySeconds, defaultRetrySeconds, 1, 3600, bad)) * time.Second,
+		RequestTimeout: time.Duration(readInt(s, setting.RequestTimeout, defaultRequestTimeoutSeconds, 1, 600, bad)) * time.Second,
+		TokenReady:     time.Duration(readInt(s, setting.TokenReady, defaultTokenReadySeconds, 0, 120, bad)) * time.Second,
 	}
 }
 
-// Error lists every input problem found.
-type Error struct{ Problems []string }
+// Error lists every problem found, as data; a door renders it.
+type Error struct{ Problems setting.List }
 
-func (e *Error) Error() string { return strings.Join(e.Problems, "; ") }
+func (e *Error) Error() string                { return e.Problems.Error() }
+func (e *Error) Render(d setting.Door) string { return e.Problems.Render(d) }
+func (e *Error) Unwrap() []error              { return e.Problems.Unwrap() }
 
-// readIssuer reads client-id or app-id; only a JWT signed elsewhere
+// readIssuer reads the client ID or App ID; only a JWT signed elsewhere
 // (required false) carries its issuer itself.
-func (c *Config) readIssuer(r Reader, required bool, bad *problems) {
-	clientID, appID := r.GetInput(InClientID), r.GetInput(InAppID)
+func (c *Config) readIssuer(s Source, required bool, bad *problems) {
+	clientID, appID := s.Setting(setting.ClientID), s.Setting(setting.AppID)
 	if clientID != "" && appID != "" {
 		// As the official action since v3.1: client-id wins, so workflows
 		// part-way through the migration keep working.
-		c.Notices = append(c.Notices, fmt.Sprintf("inputs %s and %s are both set: using %s (app-id is deprecated; remove it)", InClientID, InAppID, InClientID))
+		c.Notices = append(c.Notices, setting.Errorf("%s are both set: using %s (%s is deprecated; remove it)", setting.Inputs{setting.ClientID, setting.AppID}, setting.ClientID, setting.AppID))
 		appID = ""
 	}
 	switch {
 	case clientID != "":
-		c.Issuer, c.IssuerInput = clientID, InClientID
+		c.Issuer, c.IssuerSetting = clientID, setting.ClientID
 		if !clientIDPattern.MatchString(clientID) {
-			bad.addf("input %s is %s, which is not a client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX, from the App's settings page)", InClientID, quote(clientID))
+			bad.addf("%s is %s, which is not a client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX, from the App's settings page)", setting.Input(setting.ClientID), quote(clientID))
 		}
 	case appID != "":
-		c.Issuer, c.IssuerInput = appID, InAppID
+		c.Issuer, c.IssuerSetting = appID, setting.AppID
 		if id, err := strconv.ParseInt(appID, 10, 64); err != nil || id <= 0 {
-			hint := ""
+			var hint error = setting.Errorf("")
 			if clientIDPattern.MatchString(appID) {
-				hint = " (it looks like a client ID: pass it as client-id)"
+				hint = setting.Errorf(" (it looks like a client ID: pass it as %s)", setting.ClientID)
 			}
-			bad.addf("input %s must be the App's numeric ID, got %s%s", InAppID, quote(appID), hint)
+			bad.addf("%s must be the App's numeric ID, got %s%s", setting.Input(setting.AppID), quote(appID), hint)
 		}
 	case !required:
 	default:
-		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID, e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`", InClientID, InAppID)
+		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID%s", setting.ClientID, setting.AppID,
+			setting.Words{Action: ", e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`"})
 	}
 }
 
@@ -166,20 +222,20 @@ var (
 // neither owner nor repositories: the current repository; owner only: all of
 // that installation's repositories; repositories only: owner is the current
 // repository's owner (or the owner the entries name).
-func (c *Config) readScope(r Reader, bad *problems) {
-	owner := r.GetInput(InOwner)
+func (c *Config) readScope(s Source, bad *problems) {
+	owner := s.Setting(setting.Owner)
 	if owner != "" && !ghtext.IsLogin(owner) {
-		bad.addf("input %s is %s, which is not a GitHub account name (letters, digits and dashes)", InOwner, quote(owner))
+		bad.addf("%s is %s, which is not a GitHub account name (letters, digits and dashes)", setting.Input(setting.Owner), quote(owner))
 		return
 	}
-	raw := r.GetInput(InRepositories)
+	raw := s.Setting(setting.Repositories)
 	names, owners, ok := splitRepositories(raw, bad)
 	if !ok {
 		return
 	}
 	if raw != "" && len(names) == 0 {
-		bad.addf("input %s is set but names no repository: to reach every repository of the installation, leave %s out and set %s; to narrow the token, list names separated by commas or newlines",
-			InRepositories, InRepositories, InOwner)
+		bad.addf("%s is set but names no repository: to reach every repository of the installation, leave %s out and set %s; to narrow the token, list names separated by commas or newlines",
+			setting.Input(setting.Repositories), setting.Repositories, setting.Owner)
 		return
 	}
 	if owner != "" {
@@ -190,13 +246,13 @@ func (c *Config) readScope(r Reader, bad *problems) {
 			}
 		}
 		if len(other) > 0 {
-			bad.addf("input %s names repositories of %s but input %s is %s: a token reaches one account's repositories; use one step per account",
-				InRepositories, quoteAll(other), InOwner, quote(owner))
+			bad.addf("%s names repositories of %s but %s is %s: a token reaches one account's repositories; use one step per account",
+				setting.Input(setting.Repositories), quoteAll(other), setting.Input(setting.Owner), quote(owner))
 			return
 		}
 	} else if len(owners) > 1 {
-		bad.addf("input %s names repositories of several accounts (%s): a token reaches one account's repositories; use one step per account",
-			InRepositories, quoteAll(owners))
+		bad.addf("%s names repositories of several accounts (%s): a token reaches one account's repositories; use one step per account",
+			setting.Input(setting.Repositories), quoteAll(owners))
 		return
 	}
 
@@ -206,32 +262,32 @@ func (c *Config) readScope(r Reader, bad *problems) {
 	case owner != "":
 		c.Owner, c.Repositories = owner, names
 	case len(names) > 0:
-		c.Owner, c.Repositories = r.Getenv("GITHUB_REPOSITORY_OWNER"), names
+		c.Owner, c.Repositories = s.Getenv("GITHUB_REPOSITORY_OWNER"), names
 		if len(owners) == 1 {
 			c.Owner = owners[0]
 		}
 		if c.Owner == "" {
-			bad.addf("input %s names no owner and GITHUB_REPOSITORY_OWNER is not set: set input %s or write entries as owner/name", InRepositories, InOwner)
+			bad.addf("%s names no owner and GITHUB_REPOSITORY_OWNER is not set: set %s or write entries as owner/name", setting.Input(setting.Repositories), setting.Input(setting.Owner))
 		} else if !ghtext.IsLogin(c.Owner) {
-			bad.addf("GITHUB_REPOSITORY_OWNER is %s, which is not a GitHub account name: set input %s", quote(c.Owner), InOwner)
+			bad.addf("GITHUB_REPOSITORY_OWNER is %s, which is not a GitHub account name: set %s", quote(c.Owner), setting.Input(setting.Owner))
 		}
 	default:
-		repoOwner, repoName, _ := strings.Cut(r.Getenv("GITHUB_REPOSITORY"), "/")
+		repoOwner, repoName, _ := strings.Cut(s.Getenv("GITHUB_REPOSITORY"), "/")
 		if repoOwner == "" || repoName == "" {
-			bad.addf("inputs %s and %s are empty and GITHUB_REPOSITORY is not set: name the repositories the token is for", InOwner, InRepositories)
+			bad.addf("%s are empty and GITHUB_REPOSITORY is not set: name the repositories the token is for", setting.Inputs{setting.Owner, setting.Repositories})
 			return
 		}
 		// The runner's own values, but checked like inputs: they end up in
 		// log lines and request paths.
 		if !ghtext.IsLogin(repoOwner) || !ghtext.IsRepo(repoName) {
-			bad.addf("GITHUB_REPOSITORY is %s, which is not owner/name: set inputs %s and %s", quote(r.Getenv("GITHUB_REPOSITORY")), InOwner, InRepositories)
+			bad.addf("GITHUB_REPOSITORY is %s, which is not owner/name: set %s", quote(s.Getenv("GITHUB_REPOSITORY")), setting.Inputs{setting.Owner, setting.Repositories})
 			return
 		}
 		c.Owner, c.Repositories = repoOwner, []string{repoName}
 	}
 	if len(c.Repositories) > MaxRepositories {
-		bad.addf("input %s names %d repositories; GitHub allows at most %d per token: split them over several steps, or set only %s to reach every repository of the installation",
-			InRepositories, len(c.Repositories), MaxRepositories, InOwner)
+		bad.addf("%s names %d repositories; GitHub allows at most %d per token: split them over several steps, or set only %s to reach every repository of the installation",
+			setting.Input(setting.Repositories), len(c.Repositories), MaxRepositories, setting.Owner)
 	}
 }
 
@@ -250,7 +306,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 		name := entry
 		if o, n, found := strings.Cut(entry, "/"); found {
 			if !ghtext.IsLogin(o) {
-				bad.addf("input %s: %s does not start with a GitHub account name", InRepositories, quote(entry))
+				bad.addf("%s: %s does not start with a GitHub account name", setting.Input(setting.Repositories), quote(entry))
 				ok = false
 				continue
 			}
@@ -261,7 +317,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 			name = n
 		}
 		if !ghtext.IsRepo(name) {
-			bad.addf("input %s: %s is not a repository name (letters, digits, '.', '-' and '_')", InRepositories, quote(entry))
+			bad.addf("%s: %s is not a repository name (letters, digits, '.', '-' and '_')", setting.Input(setting.Repositories), quote(entry))
 			ok = false
 			continue
 		}
@@ -273,81 +329,83 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 	return names, owners, ok
 }
 
-// readPermissions merges the permission-* inputs (declared ones, and the
-// extra ones checkPassed let through) with the permissions block.
-func (c *Config) readPermissions(r Reader, extra permissions.Set, bad *problems) {
-	fromInputs := extra
-	for _, spec := range permissions.All() {
-		if v := strings.ToLower(r.GetInput(spec.InputName())); v != "" {
-			if prev, ok := fromInputs[spec.Name]; ok && prev != v {
-				bad.addf("input %s is %s but its underscore spelling says %s: set it once", spec.InputName(), quote(v), quote(prev))
-			}
-			fromInputs[spec.Name] = v
-		}
-	}
-	raw := r.GetInput(InPermissions)
+// readPermissions merges the permissions a door set one by one (the
+// action's permission-* inputs) with the permissions block.
+func (c *Config) readPermissions(s Source, fromInputs permissions.Set, bad *problems) {
+	raw := s.Setting(setting.Permissions)
 	block, err := permissions.ParseBlock(raw)
 	if err != nil {
-		bad.addf("input %s: %v", InPermissions, err)
+		bad.addf("%s: %s", setting.Input(setting.Permissions), err)
 		return
 	}
 	if raw != "" && len(block) == 0 {
-		bad.addf("input %s is set but names no permission (an empty `{}` or only comments): to ask for every permission the installation has, leave %s out; to narrow the token, write one `name: level` per line, e.g. `contents: read`",
-			InPermissions, InPermissions)
+		bad.addf("%s is set but names no permission (an empty `{}` or only comments): to ask for every permission the installation has, leave %s out; to narrow the token, write one `name: level` per line, e.g. `contents: read`",
+			setting.Input(setting.Permissions), setting.Permissions)
 		return
 	}
 	merged, err := permissions.Merge(fromInputs, block)
 	if err != nil {
-		bad.addf("%v", err)
+		bad.addf("%s", err)
 		return
 	}
 	forwarded, err := permissions.Validate(merged)
 	if err != nil {
-		bad.addf("permissions: %v", err)
+		bad.addf("%s: %s", setting.Permissions, err)
 		return
 	}
 	for _, name := range forwarded {
-		c.Notices = append(c.Notices, fmt.Sprintf("permission %s is not in this action's copy of GitHub's permission table; it is sent to GitHub as written (GitHub refuses the token if it does not know it)", name))
+		c.Notices = append(c.Notices, setting.Errorf("permission %s is not in %s copy of GitHub's permission table; it is sent to GitHub as written (GitHub refuses the token if it does not know it)",
+			name, setting.Words{Action: "this action's", CLI: "app-token's"}))
 	}
 	c.Permissions = merged
 }
 
-func (c *Config) readAPIURL(r Reader, bad *problems) {
-	u, warning, err := apiURL(r)
+func (c *Config) readAPIURL(s Source, bad *problems) {
+	u, warning, err := apiURL(s)
 	if err != nil {
-		bad.addf("input %s: %v", InAPIURL, err)
+		bad.addf("%s", err)
 		return
 	}
-	if warning != "" {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("input %s: %s", InAPIURL, warning))
+	if warning != nil {
+		c.Warnings = append(c.Warnings, warning)
 	}
 	c.APIURL = u
 }
 
-// apiURL reads the github-api-url input, falling back to the runner's
-// GITHUB_API_URL and then to GitHub.com.
-func apiURL(r Reader) (*url.URL, string, error) {
-	raw := r.GetInput(InAPIURL)
+// apiURL reads the API URL setting, falling back to the environment's
+// GITHUB_API_URL (the runner sets it) and then to GitHub.com. Its warning
+// and error name where the URL came from.
+func apiURL(s Source) (*url.URL, *setting.Error, *setting.Error) {
+	var from any = setting.Input(setting.APIURL)
+	raw := s.Setting(setting.APIURL)
 	if raw == "" {
-		raw = r.Getenv("GITHUB_API_URL")
+		raw = s.Getenv("GITHUB_API_URL")
+		from = setting.Errorf("GITHUB_API_URL (%s is not set)", setting.APIURL)
 	}
 	if raw == "" {
 		raw = "https://api.github.com"
 	}
-	return APIBase(raw)
+	u, warning, err := APIBase(raw)
+	switch {
+	case err != nil:
+		return nil, nil, setting.Errorf("%s: %s", from, err)
+	case warning != "":
+		return u, setting.Errorf("%s: %s", from, warning), nil
+	}
+	return u, nil, nil
 }
 
 // ReadPost reads what the post phase needs: skip-token-revoke, the API URL,
 // the CA certificates and the retry bounds. Post must not fail on inputs the main phase already
 // reported, so an invalid boolean or number takes its default; only an API
 // URL that cannot be used is an error.
-func ReadPost(r Reader) (*Config, error) {
+func ReadPost(s Source) (*Config, error) {
 	var ignored problems
-	c := &Config{SkipRevoke: readBool(r, InSkipRevoke, &ignored), Retry: readRetry(r, &ignored),
-		CACertificates: readCACertificates(r, &ignored)}
-	u, _, err := apiURL(r)
+	c := &Config{SkipRevoke: readBool(s, setting.SkipRevoke, &ignored), Retry: readRetry(s, &ignored),
+		CACertificates: readCACertificates(s, &ignored)}
+	u, _, err := apiURL(s)
 	if err != nil {
-		return c, fmt.Errorf("input %s: %w", InAPIURL, err)
+		return c, err
 	}
 	c.APIURL = u
 	return c, nil
@@ -394,26 +452,26 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func readBool(r Reader, name string, bad *problems) bool {
-	switch v := r.GetInput(name); v {
+func readBool(s Source, id setting.ID, bad *problems) bool {
+	switch v := s.Setting(id); v {
 	case "", "false", "False", "FALSE":
 		return false
 	case "true", "True", "TRUE":
 		return true
 	default:
-		bad.addf("input %s must be true or false, got %s", name, quote(v))
+		bad.addf("%s must be true or false, got %s", setting.Input(id), quote(v))
 		return false
 	}
 }
 
-func readInt(r Reader, name string, def, lo, hi int, bad *problems) int {
-	v := r.GetInput(name)
+func readInt(s Source, id setting.ID, def, lo, hi int, bad *problems) int {
+	v := s.Setting(id)
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		bad.addf("input %s must be a whole number from %d to %d, got %s", name, lo, hi, quote(v))
+		bad.addf("%s must be a whole number from %d to %d, got %s", setting.Input(id), lo, hi, quote(v))
 		return def
 	}
 	return n

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // fakeReader serves inputs and environment from maps, as the runner would.
@@ -26,7 +27,7 @@ func readAll(f fakeReader) (*Config, error) {
 		passed = append(passed, name)
 	}
 	slices.Sort(passed)
-	return Read(f, passed)
+	return ReadInputs(f, passed)
 }
 
 var runnerEnv = map[string]string{
@@ -199,7 +200,7 @@ func TestPermissionsAndDefaults(t *testing.T) {
 	if !reflect.DeepEqual(c.Permissions, want) {
 		t.Errorf("permissions = %v, want %v", c.Permissions, want)
 	}
-	if !c.SkipRevoke || c.InstallationID != 42 || c.Issuer != "Iv23liABC" || c.IssuerInput != InClientID {
+	if !c.SkipRevoke || c.InstallationID != 42 || c.Issuer != "Iv23liABC" || c.IssuerSetting.Input() != InClientID {
 		t.Errorf("config = %+v", c)
 	}
 	if c.Retry != (Retry{Attempts: 4, Budget: 5 * time.Second, RequestTimeout: 20 * time.Second, TokenReady: 0}) {
@@ -280,7 +281,7 @@ func TestAccountNamesThatLookLikeTokensAreNotEchoed(t *testing.T) {
 
 func TestReadPostFallsBackToDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := ReadPost(fakeReader{map[string]string{InRetryAttempts: "2", InRetrySeconds: "nonsense", InSkipRevoke: "maybe"}, runnerEnv})
+	c, err := ReadPost(FromInputs(fakeReader{map[string]string{InRetryAttempts: "2", InRetrySeconds: "nonsense", InSkipRevoke: "maybe"}, runnerEnv}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,11 +291,11 @@ func TestReadPostFallsBackToDefaults(t *testing.T) {
 	if c.APIURL.String() != "https://api.github.com/" {
 		t.Errorf("api url = %s, want GITHUB_API_URL's", c.APIURL)
 	}
-	c, err = ReadPost(fakeReader{map[string]string{InSkipRevoke: "TRUE", InAPIURL: "https://ghes.example.com"}, nil})
+	c, err = ReadPost(FromInputs(fakeReader{map[string]string{InSkipRevoke: "TRUE", InAPIURL: "https://ghes.example.com"}, nil}))
 	if err != nil || !c.SkipRevoke || c.APIURL.String() != "https://ghes.example.com/api/v3/" {
 		t.Errorf("ReadPost = %+v, %v", c, err)
 	}
-	if _, err := ReadPost(fakeReader{map[string]string{InAPIURL: "http://ghes.example.com"}, nil}); err == nil || !strings.Contains(err.Error(), "github-api-url") {
+	if _, err := ReadPost(FromInputs(fakeReader{map[string]string{InAPIURL: "http://ghes.example.com"}, nil})); err == nil || !strings.Contains(err.Error(), "github-api-url") {
 		t.Errorf("unusable API URL: err = %v", err)
 	}
 }
@@ -314,7 +315,7 @@ func TestNewPermissionsAreForwarded(t *testing.T) {
 	if !reflect.DeepEqual(c.Permissions, want) {
 		t.Errorf("permissions = %v, want %v", c.Permissions, want)
 	}
-	if len(c.Notices) != 3 || !strings.Contains(strings.Join(c.Notices, "|"), "sent to GitHub as written") {
+	if len(c.Notices) != 3 || !strings.Contains(strings.Join(texts(c.Notices), "|"), "sent to GitHub as written") {
 		t.Errorf("notices = %q", c.Notices)
 	}
 }
@@ -334,10 +335,19 @@ func TestClientIDWinsOverAppID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Issuer != "Iv23liABC" || c.IssuerInput != InClientID {
-		t.Errorf("issuer = %q from %s", c.Issuer, c.IssuerInput)
+	if c.Issuer != "Iv23liABC" || c.IssuerSetting.Input() != InClientID {
+		t.Errorf("issuer = %q from %s", c.Issuer, c.IssuerSetting.Input())
 	}
-	if len(c.Notices) != 1 || !strings.Contains(c.Notices[0], "using client-id") {
+	if len(c.Notices) != 1 || !strings.Contains(c.Notices[0].Error(), "using client-id") {
 		t.Errorf("notices = %q", c.Notices)
 	}
+}
+
+// texts renders errors as the action does.
+func texts(errs []*setting.Error) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = setting.Render(e, setting.Action)
+	}
+	return out
 }

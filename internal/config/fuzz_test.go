@@ -2,6 +2,7 @@ package config
 
 import (
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/setting"
 
 	"errors"
 	"regexp"
@@ -117,7 +118,7 @@ func FuzzAPIBase(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		u, warning, err := APIBase(raw)
 		if err != nil {
-			checkError(t, &Error{Problems: []string{err.Error()}}, raw)
+			checkError(t, &Error{Problems: setting.List{setting.Errorf("%s", err)}}, raw)
 			return
 		}
 		switch {

@@ -13,7 +13,7 @@ import (
 func TestEmptyRetryInputsMeanTheDeclaredDefaults(t *testing.T) {
 	t.Parallel()
 	declared := map[string]string{}
-	for _, in := range Inputs {
+	for _, in := range Inputs() {
 		switch in.Name {
 		case InRetryAttempts, InRetrySeconds, InRequestTimeout, InTokenReady:
 			declared[in.Name] = in.Default

@@ -5,18 +5,7 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/awskms"
-)
-
-// The keyless inputs: where the App's JWT comes from when the private key
-// is not in a secret.
-const (
-	// InJWT is an App JWT signed elsewhere (a KMS, an HSM, Vault).
-	InJWT = "jwt"
-	// InKMSKey names the App's key in AWS KMS: awskms:///KEY.
-	InKMSKey = "kms-key"
-	// InAWSRole is the IAM role assumed with the job's OIDC token to sign
-	// with kms-key.
-	InAWSRole = "aws-role-to-assume"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // roleARNPattern is an IAM role ARN in any partition.
@@ -25,40 +14,42 @@ var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-
 // readKeySource reads private-key, jwt, kms-key and aws-role-to-assume:
 // exactly one of the first three says how App JWTs are made. It reports
 // whether the issuer (client-id or app-id) is required.
-func (c *Config) readKeySource(r Reader, bad *problems) (issuerRequired bool) {
-	c.PrivateKey, c.JWT = r.GetInput(InPrivateKey), r.GetInput(InJWT)
-	c.KMSKey, c.AWSRole = r.GetInput(InKMSKey), r.GetInput(InAWSRole)
-	var set []string
-	for _, in := range []struct{ name, value string }{{InPrivateKey, c.PrivateKey}, {InJWT, c.JWT}, {InKMSKey, c.KMSKey}} {
+func (c *Config) readKeySource(s Source, bad *problems) (issuerRequired bool) {
+	c.PrivateKey, c.JWT = s.Setting(setting.PrivateKey), s.Setting(setting.JWT)
+	c.KMSKey, c.AWSRole = s.Setting(setting.KMSKey), s.Setting(setting.AWSRole)
+	var set []any
+	for _, in := range []struct {
+		id    setting.ID
+		value string
+	}{{setting.PrivateKey, c.PrivateKey}, {setting.JWT, c.JWT}, {setting.KMSKey, c.KMSKey}} {
 		if in.value != "" {
-			set = append(set, in.name)
+			set = append(set, in.id)
 		}
 	}
 	switch {
 	case len(set) > 1:
-		bad.addf("inputs %s are set together: the App's JWT comes from exactly one of them; keep one (jwt and kms-key exist so that private-key can be deleted)", joinAnd(set))
+		bad.addf("%s"+andList(len(set))+" are set together: the App's JWT comes from exactly one of them; keep one (%s and %s exist so that %s can be deleted)",
+			append(append([]any{setting.Words{Action: "inputs "}}, set...), setting.JWT, setting.KMSKey, setting.PrivateKey)...)
 	case len(set) == 0:
-		bad.addf("input %s is empty: pass the App's private key, e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}` (is the secret defined for this repository or environment?), or sign without it through %s or %s (docs/keyless.md)", InPrivateKey, InKMSKey, InJWT)
+		bad.addf("%s is empty: pass the App's private key%s (is the secret defined for this repository or environment?), or sign without it through %s or %s (docs/keyless.md)",
+			setting.Input(setting.PrivateKey), setting.Words{Action: ", e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}`"}, setting.KMSKey, setting.JWT)
 	case c.KMSKey != "":
 		if _, err := awskms.ParseURI(c.KMSKey); err != nil {
-			bad.addf("input %s: %v", InKMSKey, err)
+			bad.addf("%s: %s", setting.Input(setting.KMSKey), err)
 		}
 	}
 	if c.AWSRole != "" {
 		switch {
 		case c.KMSKey == "":
-			bad.addf("input %s is set but %s is not: the role is assumed to sign with a key in AWS KMS; set %s, or remove %s", InAWSRole, InKMSKey, InKMSKey, InAWSRole)
+			bad.addf("%s is set but %s is not: the role is assumed to sign with a key in AWS KMS; set %s, or remove %s", setting.Input(setting.AWSRole), setting.KMSKey, setting.KMSKey, setting.AWSRole)
 		case !roleARNPattern.MatchString(c.AWSRole):
-			bad.addf("input %s is %s, which is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME", InAWSRole, quote(c.AWSRole))
+			bad.addf("%s is %s, which is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME", setting.Input(setting.AWSRole), quote(c.AWSRole))
 		}
 	}
 	return c.JWT == ""
 }
 
-// joinAnd renders "a and b" or "a, b and c".
-func joinAnd(items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+// andList is a format for n settings: "%s and %s" or "%s, %s and %s".
+func andList(n int) string {
+	return strings.Repeat("%s, ", n-2) + "%s and %s"
 }

@@ -7,8 +7,52 @@ import (
 
 	"github.com/app-token/app-token/internal/permissions"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 	"github.com/app-token/app-token/internal/suggest"
 )
+
+// Reader reads the action's inputs and environment; *githubactions.Action
+// provides both.
+type Reader interface {
+	GetInput(name string) string
+	Getenv(key string) string
+}
+
+// FromInputs is the action's inputs as a Source: each setting read from
+// its input.
+func FromInputs(r Reader) Source { return inputs{r} }
+
+type inputs struct{ Reader }
+
+func (in inputs) Setting(id setting.ID) string { return in.GetInput(id.Input()) }
+
+// ReadInputs reads and checks the action's inputs: Read's rules, and the
+// action's own. passed names every input the runner passed (see
+// InputNames), declared or not: the runner hands over every `with:` entry,
+// and an input the action does not know is a typo that would otherwise
+// widen the token. The permission-* inputs are merged with the permissions
+// block.
+func ReadInputs(r Reader, passed []string) (*Config, error) {
+	var (
+		bad     problems
+		notices []*setting.Error
+	)
+	r, fromInputs := checkPassed(r, passed, &bad, &notices)
+	for _, spec := range permissions.All() {
+		if v := strings.ToLower(r.GetInput(spec.InputName())); v != "" {
+			if prev, ok := fromInputs[spec.Name]; ok && prev != v {
+				bad.addf("input %s is %s but its underscore spelling says %s: set it once", spec.InputName(), quote(v), quote(prev))
+			}
+			fromInputs[spec.Name] = v
+		}
+	}
+	c, err := readSettings(FromInputs(r), fromInputs, bad)
+	if err != nil {
+		return nil, err
+	}
+	c.Notices = append(notices, c.Notices...)
+	return c, nil
+}
 
 // InputNames returns the inputs the runner passed, from the process
 // environment: INPUT_<NAME> becomes "name" (the runner upper-cases names and
@@ -33,13 +77,14 @@ const (
 	permissionUnderscore = "permission_"
 )
 
-// checkPassed looks at every input the runner passed before any is used.
-// A value shaped like a key or token outside private-key is refused without
-// being shown, and that input is read as empty from then on. An undeclared
+// checkPassed looks at every input the runner passed that is not a setting
+// (see hideSecrets for those) before any is used. A value shaped like a
+// key or token is refused without being shown, and that input is read as
+// empty from then on. An undeclared
 // input is refused with the nearest declared name, except permission-<name>
 // for a permission newer than the table, which is returned in extra to be
 // forwarded (see permissions.Validate).
-func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, permissions.Set) {
+func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.Error) (Reader, permissions.Set) {
 	declared := map[string]bool{}
 	var names []string
 	for _, in := range AllInputs() {
@@ -53,16 +98,19 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(passed), names...))))
 	for _, name := range all {
 		value := r.GetInput(name)
-		if name != InPrivateKey && name != InJWT && secret.Looks(value) && !(name == InCACertificates && onlyCertificates(value)) {
+		if _, isSetting := setting.Lookup(name); isSetting {
+			continue // checked with every door's settings: see hideSecrets
+		}
+		if secret.Looks(value) {
 			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
-				name, InPrivateKey, name)
+				name, setting.PrivateKey, name)
 			hidden[name] = true
 			continue
 		}
 		switch {
 		case declared[name]:
 		case strings.HasPrefix(name, permissionPrefix), strings.HasPrefix(name, permissionUnderscore):
-			c.extraPermission(name, value, extra, bad)
+			extraPermission(name, value, extra, bad, notices)
 		default:
 			hint := ""
 			if near := suggest.Closest(name, names, max(2, len(name)/3)); near != "" {
@@ -79,11 +127,11 @@ func (c *Config) checkPassed(r Reader, passed []string, bad *problems) (Reader, 
 }
 
 // extraPermission handles permission-<name> for a name the table lacks.
-func (c *Config) extraPermission(input, value string, extra permissions.Set, bad *problems) {
+func extraPermission(input, value string, extra permissions.Set, bad *problems, notices *[]*setting.Error) {
 	name := permissions.Normalize(input[len(permissionPrefix):]) // either prefix: same length
 	if spec, ok := permissions.Lookup(name); ok {
 		// A known permission spelt with underscores: unambiguous.
-		c.Notices = append(c.Notices, fmt.Sprintf("input %s is read as %s", input, spec.InputName()))
+		*notices = append(*notices, setting.Errorf("input %s is read as %s", input, spec.InputName()))
 	} else if near := permissions.Typo(name); near != "" {
 		bad.addf("input %s is not an input of this action (did you mean %s?): a misspelt permission would be left out of the request; fix its name under `with:`",
 			quote(input), permissionPrefix+strings.ReplaceAll(near, "_", "-"))

@@ -34,6 +34,15 @@ const (
 	// PermissionsNotGranted: a token was asked for permissions the
 	// installation was not granted (422).
 	PermissionsNotGranted
+	// NotFound: what was asked for does not exist, or the credential may
+	// not see it (404). Set by ghclient from the status alone.
+	NotFound
+	// Unauthorized: GitHub does not accept the credential (401), for a
+	// token: revoked or expired. Set by ghclient from the status alone.
+	Unauthorized
+	// ServerError: GitHub failed (5xx), and may or may not have acted on
+	// the request. Set by ghclient from the status alone.
+	ServerError
 )
 
 // Classify reads GitHub's status and message.

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // BadAnswerError is an answer the action refuses to use: larger than it
@@ -16,16 +16,26 @@ import (
 // JSON expected. Reason says what was wrong and what to check; it holds
 // nothing a server sent except through ghtext.Message.
 type BadAnswerError struct {
-	Method, Path, Reason string
+	Method, Path string
+	Reason       *setting.Error
 }
 
-func (e *BadAnswerError) Error() string {
-	return "GitHub's answer to " + e.Method + " " + e.Path + " " + e.Reason
+// Render says it in door d's words.
+func (e *BadAnswerError) Render(d setting.Door) string {
+	return "GitHub's answer to " + e.Method + " " + e.Path + " " + e.Reason.Render(d)
 }
+
+func (e *BadAnswerError) Error() string { return e.Render(setting.Action) }
+
+// checkAPIURL ends the reasons that point at the API URL (or at what sits
+// between the caller and GitHub).
+var checkAPIURL = setting.Input(setting.APIURL)
 
 // tooLarge is the reason for an answer past ghtransport.MaxAnswer.
-var tooLarge = fmt.Sprintf("is larger than %s once decompressed, far more than GitHub's API sends: check input github-api-url and any proxy between the runner and GitHub",
-	ghtransport.Size(ghtransport.MaxAnswer))
+func tooLarge() *setting.Error {
+	return setting.Errorf("is larger than %s once decompressed, far more than GitHub's API sends: check %s and any proxy between %s and GitHub",
+		ghtransport.Size(ghtransport.MaxAnswer), checkAPIURL, setting.Words{Action: "the runner", CLI: "this machine"})
+}
 
 // transportError is a call that got no usable answer. Go's errors can quote
 // what a server sent (a malformed status line, a Location header), so its
@@ -38,7 +48,7 @@ func (e *transportError) Unwrap() error { return e.err }
 // answerOf names the call whose answer is being judged.
 type answerOf struct{ method, path string }
 
-func (a answerOf) bad(reason string) *BadAnswerError {
+func (a answerOf) bad(reason *setting.Error) *BadAnswerError {
 	return &BadAnswerError{Method: a.method, Path: a.path, Reason: reason}
 }
 
@@ -53,7 +63,7 @@ func (a answerOf) failed(err error) error {
 	case errors.As(err, &bad):
 		return bad // a refused redirect, with its own words
 	case errors.As(err, &large):
-		return a.bad(tooLarge)
+		return a.bad(tooLarge())
 	}
 	return &transportError{err}
 }
@@ -66,10 +76,10 @@ func (a answerOf) failed(err error) error {
 func (a answerOf) decode(data []byte, into any) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return a.bad("is empty where a JSON object was expected: check input github-api-url")
+		return a.bad(setting.Errorf("is empty where a JSON object was expected: check %s", checkAPIURL))
 	}
 	if open, kind := expected(into); trimmed[0] != open {
-		return a.bad("is not a JSON " + kind + ": check input github-api-url")
+		return a.bad(setting.Errorf("is not a JSON %s: check %s", kind, checkAPIURL))
 	}
 	err := json.Unmarshal(trimmed, into)
 	var (
@@ -80,13 +90,13 @@ func (a answerOf) decode(data []byte, into any) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &syntax):
-		return a.bad(fmt.Sprintf("is not valid JSON (at byte %d): check input github-api-url", syntax.Offset))
+		return a.bad(setting.Errorf("is not valid JSON (at byte %d): check %s", syntax.Offset, checkAPIURL))
 	case errors.As(err, &mismatch):
-		return a.bad(fmt.Sprintf("is not the JSON expected: %s is not a %s", orWhole(mismatch.Field), mismatch.Type))
+		return a.bad(setting.Errorf("is not the JSON expected: %s is not a %s", orWhole(mismatch.Field), mismatch.Type))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return a.bad("is cut short")
+		return a.bad(setting.Errorf("is cut short"))
 	}
-	return a.bad("is not the JSON expected: " + ghtext.Message(err.Error()))
+	return a.bad(setting.Errorf("is not the JSON expected: %s", ghtext.Message(err.Error())))
 }
 
 func orWhole(field string) string {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 	"github.com/google/go-github/v62/github"
 )
 
@@ -155,7 +156,7 @@ func (c *Client) CreateToken(ctx context.Context, installationID int64, req Toke
 	var tok Token
 	err := c.do(ghtransport.Repeatable(ctx), c.app, "POST", fmt.Sprintf("app/installations/%d/access_tokens", installationID), "", req, &tok)
 	if err == nil && tok.Token == "" {
-		err = &BadAnswerError{Method: "POST", Path: fmt.Sprintf("/app/installations/%d/access_tokens", installationID), Reason: "holds no token"}
+		err = &BadAnswerError{Method: "POST", Path: fmt.Sprintf("/app/installations/%d/access_tokens", installationID), Reason: setting.Errorf("holds no token")}
 	}
 	return &tok, err
 }

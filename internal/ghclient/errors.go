@@ -45,6 +45,17 @@ func (e *APIError) RateLimited() bool {
 	return !e.RateLimitReset.IsZero() || e.RetryAfter > 0
 }
 
+// KindOf returns what GitHub meant by an *APIError in err's chain
+// (ghapi.Other when there is none): doors ask what GitHub meant, not which
+// number it answered.
+func KindOf(err error) ghapi.Kind {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Kind
+	}
+	return ghapi.Other
+}
+
 // StatusOf returns the HTTP status of an *APIError in err's chain, or 0.
 func StatusOf(err error) int {
 	var apiErr *APIError
@@ -87,6 +98,15 @@ func apiError(err error) error {
 func newAPIError(r *http.Response, fallback int, message string) *APIError {
 	e := &APIError{Status: statusOf(r, fallback), Message: ghtext.Message(message)}
 	e.Kind = ghapi.Classify(e.Status, message)
+	switch {
+	case e.Kind != ghapi.Other:
+	case e.Status == http.StatusNotFound:
+		e.Kind = ghapi.NotFound
+	case e.Status == http.StatusUnauthorized:
+		e.Kind = ghapi.Unauthorized
+	case e.Status >= 500:
+		e.Kind = ghapi.ServerError
+	}
 	if r != nil && (e.Status == http.StatusTooManyRequests || e.Status == http.StatusForbidden) {
 		rl := ghapi.ReadRateLimit(r.Header, time.Now())
 		if rl.HasRetryAfter && rl.RetryAfter > 0 {

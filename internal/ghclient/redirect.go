@@ -1,13 +1,13 @@
 package ghclient
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // maxRedirects is how many redirects one call follows. GitHub answers one
@@ -36,14 +36,14 @@ func followRedirects(base *url.URL) func(req *http.Request, via []*http.Request)
 		}
 		switch {
 		case origin(req.URL) != apiOrigin:
-			return call.bad(fmt.Sprintf("redirected to %s, outside the API's origin %s: the action only follows redirects within the API's origin. Check input github-api-url and any proxy between the runner and GitHub",
-				target, shownAPI))
+			return call.bad(setting.Errorf("redirected to %s, outside the API's origin %s: %s only follows redirects within the API's origin. Check %s and any proxy between %s and GitHub",
+				target, shownAPI, setting.Words{Action: "the action", CLI: "app-token"}, checkAPIURL, setting.Words{Action: "the runner", CLI: "this machine"}))
 		case len(via) > maxRedirects:
-			return call.bad(fmt.Sprintf("redirected more than %d times (last to %s): the action follows at most %d redirects. Check input github-api-url",
-				maxRedirects, target, maxRedirects))
+			return call.bad(setting.Errorf("redirected more than %d times (last to %s): %s follows at most %d redirects. Check %s",
+				maxRedirects, target, setting.Words{Action: "the action", CLI: "app-token"}, maxRedirects, checkAPIURL))
 		case first.Method != http.MethodGet && first.Method != http.MethodHead && status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect:
-			return call.bad(fmt.Sprintf("was a %d redirect to %s, which would turn the %s into a GET without its body: the action follows only 307 and 308 redirects for a %s",
-				status, target, first.Method, first.Method))
+			return call.bad(setting.Errorf("was a %d redirect to %s, which would turn the %s into a GET without its body: %s follows only 307 and 308 redirects for a %s",
+				status, target, first.Method, setting.Words{Action: "the action", CLI: "app-token"}, first.Method))
 		}
 		return nil
 	}

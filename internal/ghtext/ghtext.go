@@ -10,6 +10,7 @@
 package ghtext
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -86,6 +87,15 @@ func Message(s string) string {
 	s = secret.Scrub(strings.TrimSpace(s))
 	return Cut(s, MaxMessage)
 }
+
+// maxPanic bounds a panic's value: its message names what failed, and a
+// long value is more likely to carry data than explanation.
+const maxPanic = 200
+
+// Panic is how both doors show a recovered panic's value: short, and
+// (through their scrubbing writers) on one line without secrets. Never its
+// stack, which could hold a secret's bytes.
+func Panic(r any) string { return Cut(fmt.Sprint(r), maxPanic) }
 
 // Cut shortens s to at most n bytes, on a rune boundary, marking the cut.
 func Cut(s string, n int) string {

@@ -6,10 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Scope is what GitHub's answer says a token reaches, checked against the
@@ -27,7 +27,7 @@ type Scope struct {
 	// GitHub's answer holds names that cannot be shown.
 	PermissionsJSON string
 	// Warnings are what is worth telling about the answer.
-	Warnings []string
+	Warnings []*setting.Error
 }
 
 // maxShown bounds the repositories named in one log line or summary.
@@ -51,7 +51,8 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 	for name, level := range granted {
 		if !ghtext.IsPermission(name, level) {
 			sc.Permissions, sc.PermissionsJSON = "(not shown)", ""
-			sc.Warnings = append(sc.Warnings, "GitHub's answer names permissions outside GitHub's alphabet, so the permissions output is empty and the log does not show them; check input "+config.InAPIURL+" and any proxy in between")
+			sc.Warnings = append(sc.Warnings, setting.Errorf("GitHub's answer names permissions outside GitHub's alphabet, so %s and the log does not show them; check %s and any proxy in between",
+				setting.Words{Action: "the permissions output is empty", CLI: "--json leaves them out"}, setting.Input(setting.APIURL)))
 			break
 		}
 	}
@@ -62,7 +63,7 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 	}
 	sc.RepositoryNames = names
 	if invalid > 0 {
-		sc.Warnings = append(sc.Warnings, fmt.Sprintf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
+		sc.Warnings = append(sc.Warnings, setting.Errorf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}
 	switch {
 	case m.cfg.Enterprise != "" && len(names) == 0:
@@ -105,7 +106,7 @@ func (m *Minter) reached(inst *ghclient.Installation, tok *ghclient.Token) (name
 }
 
 func wider(what string) error {
-	return fmt.Errorf("GitHub's answer grants the token %s, beyond what was asked: refusing to hand out a wider token; check input %s and any proxy in between", what, config.InAPIURL)
+	return setting.Errorf("GitHub's answer grants the token %s, beyond what was asked: refusing to hand out a wider token; check %s and any proxy in between", what, setting.Input(setting.APIURL))
 }
 
 // Describe renders the permissions for a log line.

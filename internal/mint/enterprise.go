@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // enterpriseInstallation finds the App's installation on the enterprise the
@@ -16,16 +18,16 @@ import (
 func (m *Minter) enterpriseInstallation(ctx context.Context) (*ghclient.Installation, error) {
 	cfg := m.cfg
 	inst, err := m.gh.GetEnterpriseInstallation(ctx, cfg.Enterprise)
-	if ghclient.StatusOf(err) == 404 {
-		return nil, fmt.Errorf("the App (%s %s) is not installed on the enterprise %s: install it on the enterprise account (the App's page, Install App, then the enterprise), or check input enterprise against https://github.com/enterprises/SLUG",
-			cfg.IssuerInput, cfg.Issuer, cfg.Enterprise)
+	if ghclient.KindOf(err) == ghapi.NotFound {
+		return nil, setting.Errorf("the App (%s %s) is not installed on the enterprise %s: install it on the enterprise account (the App's page, Install App, then the enterprise), or check %s against https://github.com/enterprises/SLUG",
+			cfg.IssuerSetting, cfg.Issuer, cfg.Enterprise, setting.Input(setting.Enterprise))
 	}
 	if err != nil {
 		return nil, Explain(ctx, fmt.Sprintf("find the App's installation on the enterprise %s", cfg.Enterprise), err, cfg)
 	}
 	if got := inst.Account.Slug; !strings.EqualFold(got, cfg.Enterprise) {
-		return nil, fmt.Errorf("GitHub answered the lookup for the enterprise %s with installation %d on another account: refusing to mint there; check input github-api-url and any proxy in between",
-			cfg.Enterprise, inst.ID)
+		return nil, setting.Errorf("GitHub answered the lookup for the enterprise %s with installation %d on another account: refusing to mint there; check %s and any proxy in between",
+			cfg.Enterprise, inst.ID, setting.Input(setting.APIURL))
 	}
 	inst.Account.Login = cfg.Enterprise
 	return inst, nil

@@ -3,7 +3,6 @@ package mint
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/app-token/app-token/internal/awskms"
@@ -12,6 +11,7 @@ import (
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Explain turns a failed call into a sentence that says what to do. Its ctx
@@ -26,11 +26,11 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 	)
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("%s: GitHub did not answer within the step's deadline of %s: it may be having an outage (https://www.githubstatus.com); raise retry-max-seconds or retry the job later",
-			op, Deadline(cfg.Retry))
+		return setting.Errorf("%s: GitHub did not answer within %s deadline of %s: it may be having an outage (https://www.githubstatus.com); raise %s or retry %s later",
+			op, setting.Words{Action: "the step's", CLI: "the command's"}, Deadline(cfg.Retry), setting.RetrySeconds, setting.Words{Action: "the job", CLI: "the command"})
 	case errors.As(err, &kmsErr):
-		// Signing the App JWT failed: the message names kms-key already.
-		return fmt.Errorf("%s: %v", op, kmsErr)
+		// Signing the App JWT failed: the message names the KMS key already.
+		return setting.Errorf("%s: %s", op, err)
 	case errors.As(err, &apiErr) && apiErr.RateLimited():
 		when := "later"
 		if !apiErr.RateLimitReset.IsZero() {
@@ -38,43 +38,44 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		} else if apiErr.RetryAfter > 0 {
 			when = "in " + apiErr.RetryAfter.String()
 		}
-		return fmt.Errorf("%s: GitHub's API rate limit for this App is exhausted (%v); retry %s", op, apiErr, when)
+		return setting.Errorf("%s: GitHub's API rate limit for this App is exhausted (%s); retry %s", op, err, when)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable && cfg.KMSKey != "":
-		return fmt.Errorf("%s: GitHub could not verify the App JWT (%s): the %s %s does not belong to the App named by %s %s; import that App's key into KMS (docs/keyless.md) or fix %s",
-			op, apiErr.Message, config.InKMSKey, cfg.KMSKey, cfg.IssuerInput, cfg.Issuer, cfg.IssuerInput)
+		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): the %s %s does not belong to the App named by %s %s; import that App's key into KMS (docs/keyless.md) or fix %s",
+			op, apiErr.Message, setting.KMSKey, cfg.KMSKey, cfg.IssuerSetting, cfg.Issuer, cfg.IssuerSetting).With(err)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable && cfg.JWT != "":
-		return fmt.Errorf("%s: GitHub could not verify the App JWT (%s): input %s was not signed with the private key of App %s; sign it with that App's key",
-			op, apiErr.Message, config.InJWT, cfg.Issuer)
+		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): %s was not signed with the private key of App %s; sign it with that App's key",
+			op, apiErr.Message, setting.Input(setting.JWT), cfg.Issuer).With(err)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime && cfg.JWT != "":
-		return fmt.Errorf("%s: GitHub rejected the time claims of input %s (%s): sign it right before this step, with iat 60 seconds in the past and exp at most ten minutes after iat, on a machine whose clock is right", op, config.InJWT, apiErr.Message)
+		return setting.Errorf("%s: GitHub rejected the time claims of %s (%s): sign it right before this step, with iat 60 seconds in the past and exp at most ten minutes after iat, on a machine whose clock is right",
+			op, setting.Input(setting.JWT), apiErr.Message).With(err)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable:
-		return fmt.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and private-key come from the same App, and that the key was not regenerated",
-			op, apiErr.Message, cfg.Issuer, cfg.IssuerInput)
+		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and %s come from the same App, and that the key was not regenerated",
+			op, apiErr.Message, cfg.Issuer, cfg.IssuerSetting, setting.PrivateKey).With(err)
 	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime:
-		return fmt.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check the runner's clock", op, apiErr.Message)
+		return setting.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check %s clock", op, apiErr.Message, setting.Words{Action: "the runner's", CLI: "this machine's"}).With(err)
 	case errors.As(err, &apiErr):
-		return fmt.Errorf("%s: %v", op, apiErr)
+		return setting.Errorf("%s: %s", op, err)
 	case errors.As(err, &bad):
 		// GitHub (or something in between) answered, but not usably: the
 		// error already says what to check.
-		return fmt.Errorf("%s: %v", op, bad)
+		return setting.Errorf("%s: %s", op, err)
 	}
 	var skew *ghtransport.ClockSkewError
 	if errors.As(err, &skew) {
-		return fmt.Errorf("%s: %v", op, skew)
+		return setting.Errorf("%s: %s", op, err)
 	}
 	var uncertain *ghtransport.UncertainError
 	if errors.As(err, &uncertain) {
-		return fmt.Errorf("%s: the connection to GitHub failed after the request was sent (%s): GitHub may have acted on it, so it was not sent again; check before repeating it",
-			op, ghtext.Message(uncertain.Err.Error()))
+		return setting.Errorf("%s: the connection to GitHub failed after the request was sent (%s): GitHub may have acted on it, so it was not sent again; check before repeating it",
+			op, ghtext.Message(uncertain.Err.Error())).With(err)
 	}
 	if tlsErr := untrustedCA(op, err, cfg); tlsErr != nil {
 		return tlsErr
 	}
 	// A transport error can quote what a server or proxy sent (a malformed
 	// status line, say): it is server text like any other.
-	return fmt.Errorf("%s: could not reach GitHub at %s: %s. Check input %s and the runner's proxy settings (HTTPS_PROXY, NO_PROXY)",
-		op, cfg.APIURL, ghtext.Message(err.Error()), config.InAPIURL)
+	return setting.Errorf("%s: could not reach GitHub at %s: %s. Check %s and %s proxy settings (HTTPS_PROXY, NO_PROXY)",
+		op, cfg.APIURL, ghtext.Message(err.Error()), setting.Input(setting.APIURL), setting.Words{Action: "the runner's", CLI: "the"}).With(err)
 }
 
 // joinList renders "a, b and c".

@@ -2,12 +2,13 @@ package mint
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Bot is the App's git identity: what `git config user.name` and
@@ -28,18 +29,18 @@ func (m *Minter) Identity(ctx context.Context, inst *ghclient.Installation, toke
 func (m *Minter) identity(ctx context.Context, inst *ghclient.Installation, token string, works func() bool) (Bot, error) {
 	slug := inst.AppSlug
 	if !ghtext.IsSlug(slug) {
-		return Bot{}, fmt.Errorf("GitHub's answer gives the App a slug that is not one (lower-case letters, digits and dashes), so app-slug and the git identity outputs are empty")
+		return Bot{}, setting.Errorf("GitHub's answer gives the App a slug that is not one (lower-case letters, digits and dashes), so app-slug and the git identity outputs are empty")
 	}
 	login := slug + "[bot]"
 	u, err := m.gh.GetUser(ctx, login, token)
-	if ghclient.StatusOf(err) == 401 && works != nil && works() {
+	if ghclient.KindOf(err) == ghapi.Unauthorized && works != nil && works() {
 		u, err = m.gh.GetUser(ctx, login, token)
 	}
 	if err != nil {
-		return Bot{Slug: slug}, fmt.Errorf("could not look up the App's bot user %s, so bot-user-id and the git identity outputs are empty: %v", login, Explain(ctx, "get user "+login, err, m.cfg))
+		return Bot{Slug: slug}, setting.Errorf("could not look up the App's bot user %s, so bot-user-id and the git identity outputs are empty: %s", login, Explain(ctx, "get user "+login, err, m.cfg))
 	}
 	if u.ID <= 0 || !strings.EqualFold(u.Login, login) {
-		return Bot{Slug: slug}, fmt.Errorf("GitHub's answer for the bot user %s is not that user, so bot-user-id and the git identity outputs are empty", login)
+		return Bot{Slug: slug}, setting.Errorf("GitHub's answer for the bot user %s is not that user, so bot-user-id and the git identity outputs are empty", login)
 	}
 	id := strconv.FormatInt(u.ID, 10)
 	return Bot{Slug: slug, ID: id, Name: login, Email: id + "+" + login + "@users.noreply.github.com"}, nil

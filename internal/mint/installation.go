@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Installation finds the installation and checks, before anything is
@@ -31,15 +31,15 @@ func (m *Minter) Installation(ctx context.Context) (*ghclient.Installation, erro
 		return inst, m.serves(inst)
 	case cfg.InstallationID != 0:
 		inst, err = m.gh.GetInstallation(ctx, cfg.InstallationID)
-		if ghclient.StatusOf(err) == 404 {
-			return nil, fmt.Errorf("installation %d was not found for App %s: check input installation-id (the number at the end of the installation's settings URL) or leave it empty to look it up", cfg.InstallationID, cfg.Issuer)
+		if ghclient.KindOf(err) == ghapi.NotFound {
+			return nil, setting.Errorf("installation %d was not found for App %s: check %s (the number at the end of the installation's settings URL) or leave it empty to look it up", cfg.InstallationID, cfg.Issuer, setting.Input(setting.InstallationID))
 		}
 	case cfg.Repositories != nil:
 		inst, err = m.gh.FindRepositoryInstallation(ctx, cfg.Owner, cfg.Repositories[0])
 	default:
 		inst, err = m.gh.FindAccountInstallation(ctx, cfg.Owner)
 	}
-	if ghclient.StatusOf(err) == 404 {
+	if ghclient.KindOf(err) == ghapi.NotFound {
 		return nil, m.notInstalled(ctx)
 	}
 	if err != nil {
@@ -64,7 +64,7 @@ func (m *Minter) serves(inst *ghclient.Installation) error {
 	}
 	if len(m.cfg.Permissions) > 0 {
 		if err := permissions.CheckGranted(m.cfg.Permissions, inst.Permissions, account); err != nil {
-			return fmt.Errorf("the %s cannot grant the requested permissions: %v. Request less, or have an owner of %s grant the App more (and accept its permission update)", kind, err, owner)
+			return setting.Errorf("the %s cannot grant the requested permissions: %s. Request less, or have an owner of %s grant the App more (and accept its permission update)", kind, err, owner)
 		}
 	}
 	return nil
@@ -83,11 +83,11 @@ func (m *Minter) sameAccount(inst *ghclient.Installation) error {
 	}
 	what := "the token is asked for " + m.cfg.RepositoryList()
 	if m.cfg.InstallationID != 0 {
-		return fmt.Errorf("installation-id %d is the App's installation on %s, but %s: set owner (and repositories) to that account's, or fix installation-id",
-			inst.ID, got, what)
+		return setting.Errorf("%s %d is the App's installation on %s, but %s: set %s (and %s) to that account's, or fix %s",
+			setting.InstallationID, inst.ID, got, what, setting.Owner, setting.Repositories, setting.InstallationID)
 	}
-	return fmt.Errorf("GitHub answered the lookup for %s with installation %d on %s: refusing to mint on another account; check input %s and any proxy in between",
-		m.cfg.Owner, inst.ID, got, config.InAPIURL)
+	return setting.Errorf("GitHub answered the lookup for %s with installation %d on %s: refusing to mint on another account; check %s and any proxy in between",
+		m.cfg.Owner, inst.ID, got, setting.Input(setting.APIURL))
 }
 
 // notInstalled tells apart "not installed on the account" from "installed
@@ -95,9 +95,9 @@ func (m *Minter) sameAccount(inst *ghclient.Installation) error {
 func (m *Minter) notInstalled(ctx context.Context) error {
 	cfg := m.cfg
 	inst, err := m.gh.FindAccountInstallation(ctx, cfg.Owner)
-	if ghclient.StatusOf(err) == 404 || (err == nil && cfg.Repositories == nil) {
-		return fmt.Errorf("the App (%s %s) is not installed on %s: install it on that account (the App's page, Install App), or set owner to the account that has it",
-			cfg.IssuerInput, cfg.Issuer, cfg.Owner)
+	if ghclient.KindOf(err) == ghapi.NotFound || (err == nil && cfg.Repositories == nil) {
+		return setting.Errorf("the App (%s %s) is not installed on %s: install it on that account (the App's page, Install App), or set %s to the account that has it",
+			cfg.IssuerSetting, cfg.Issuer, cfg.Owner, setting.Owner)
 	}
 	if err != nil {
 		return Explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
@@ -123,8 +123,8 @@ func (m *Minter) mint(ctx context.Context, id int64) (*ghclient.Token, error) {
 		case apiErr.Kind == ghapi.RepositoriesUnreachable:
 			return nil, m.unreachable(ctx, id)
 		case apiErr.Kind == ghapi.PermissionsNotGranted:
-			return nil, fmt.Errorf("GitHub refused the permissions (%s): the installation %d on %s was not granted all of them. Request less, or have an owner grant the App more (and accept its permission update)",
-				cfg.Permissions.String(), id, cfg.Owner)
+			return nil, setting.Errorf("GitHub refused the %s (%s): the installation %d on %s was not granted all of them. Request less, or have an owner grant the App more (and accept its permission update)",
+				setting.Permissions, cfg.Permissions.String(), id, cfg.Owner)
 		case apiErr.Kind == ghapi.Suspended:
 			return nil, suspended(id, cfg.Owner)
 		}
@@ -144,7 +144,7 @@ func (m *Minter) unreachable(ctx context.Context, id int64) error {
 		}
 		checked++
 		inst, err := m.gh.FindRepositoryInstallation(ctx, m.cfg.Owner, repo)
-		if ghclient.StatusOf(err) == 404 || (err == nil && inst.ID != id) {
+		if ghclient.KindOf(err) == ghapi.NotFound || (err == nil && inst.ID != id) {
 			missing = append(missing, m.cfg.Owner+"/"+repo)
 		}
 	}
@@ -156,6 +156,6 @@ func (m *Minter) unreachable(ctx context.Context, id int64) error {
 	if rest := len(m.cfg.Repositories) - checked; rest > 0 {
 		more = fmt.Sprintf(" (%d more were not checked)", rest)
 	}
-	return fmt.Errorf("the App's installation %d cannot reach %s%s: add them to the installation's repository access, or fix the names in input repositories",
-		id, which, more)
+	return setting.Errorf("the App's installation %d cannot reach %s%s: add them to the installation's repository access, or fix the names in %s",
+		id, which, more, setting.Input(setting.Repositories))
 }

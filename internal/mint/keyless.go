@@ -8,6 +8,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // KeylessSigner returns the App JWT signer for a config without a private
@@ -19,13 +20,13 @@ func KeylessSigner(ctx context.Context, cfg *config.Config, o Options) (ghtransp
 	switch {
 	case cfg.JWT != "":
 		o.mask(cfg.JWT)
-		j, err := appkey.CheckJWT(cfg.JWT, cfg.Issuer, cfg.IssuerInput, o.now())
+		j, err := appkey.CheckJWT(cfg.JWT, cfg.Issuer, cfg.IssuerSetting, o.now())
 		if err != nil {
 			return nil, err
 		}
 		if cfg.Issuer == "" {
 			// The JWT names the App; messages about it name the input.
-			cfg.Issuer, cfg.IssuerInput = j.Issuer, config.InJWT
+			cfg.Issuer, cfg.IssuerSetting = j.Issuer, setting.JWT
 		}
 		return appkey.Static{JWT: j.Raw}, nil
 	case cfg.KMSKey != "":

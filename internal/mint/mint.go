@@ -9,7 +9,6 @@ package mint
 import (
 	"context"
 	"crypto/rsa"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Options are the outside world the core uses. The zero value means the
@@ -169,7 +169,7 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 	// The shape is checked before the mask, so a hostile answer cannot
 	// smuggle a workflow command into it.
 	if !ghtext.IsInstallationToken(tok.Token) {
-		return nil, fmt.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is input %s GitHub's API?", inst.ID, config.InAPIURL)
+		return nil, setting.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is %s GitHub's API?", inst.ID, setting.Input(setting.APIURL))
 	}
 	m.opts.mask(tok.Token)
 	sc, err := m.check(inst, tok)
@@ -190,9 +190,9 @@ func (m *Minter) revoke(ctx context.Context, gh *ghclient.Client, tok *ghclient.
 	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
 	switch err := gh.RevokeToken(ctx, tok.Token); {
 	case AlreadyRevoked(err):
-		return fmt.Errorf("%v. GitHub refused to revoke the token too (401 Bad credentials); should it ever work, it expires at %s", why, expires)
+		return setting.Errorf("%s. GitHub refused to revoke the token too (401 Bad credentials); should it ever work, it expires at %s", why, expires)
 	case err != nil:
-		return fmt.Errorf("%v. Revoking the token failed too (%v); it stays valid until it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), expires)
+		return setting.Errorf("%s. Revoking the token failed too (%s); it stays valid until it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), expires)
 	}
-	return fmt.Errorf("%v. The token was revoked at once", why)
+	return setting.Errorf("%s. The token was revoked at once", why)
 }

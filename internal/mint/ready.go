@@ -2,12 +2,13 @@ package mint
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Right after minting, the GitHub server that answers may not know the new
@@ -54,17 +55,17 @@ func (m *Minter) Ready(ctx context.Context, tok *ghclient.Token) (warning, err e
 	switch {
 	case err == nil:
 		return nil, nil
-	case ghclient.StatusOf(err) == 401:
-		why := fmt.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and input %s allows %s: it may be having trouble (https://www.githubstatus.com); retry the job later, or raise %s",
-			m.opts.now().Sub(start).Round(100*time.Millisecond), config.InTokenReady, bound, config.InTokenReady)
+	case ghclient.KindOf(err) == ghapi.Unauthorized:
+		why := setting.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and %s allows %s: it may be having trouble (https://www.githubstatus.com); retry %s later, or raise %s",
+			m.opts.now().Sub(start).Round(100*time.Millisecond), setting.Input(setting.TokenReady), bound, setting.Words{Action: "the job", CLI: "the command"}, setting.TokenReady)
 		return nil, m.revoke(ctx, m.gh, tok, why)
 	}
-	return fmt.Errorf("could not check that GitHub accepts the new token, so it is handed over unchecked: %v", Explain(ctx, "check the token", err, m.cfg)), nil
+	return setting.Errorf("could not check that GitHub accepts the new token, so it is handed over unchecked: %s", Explain(ctx, "check the token", err, m.cfg)), nil
 }
 
 // AlreadyRevoked reports whether err is GitHub's 401 to revoking a token:
 // GitHub no longer accepts it (revoked before, or expired), which is what
 // revoking wanted. The one place every door reads it.
 func AlreadyRevoked(err error) bool {
-	return ghclient.StatusOf(err) == 401
+	return ghclient.KindOf(err) == ghapi.Unauthorized
 }

@@ -3,9 +3,9 @@ package mint
 import (
 	"crypto/x509"
 	"errors"
-	"fmt"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // untrustedCA says what to do when the server's certificate chains to no
@@ -18,10 +18,10 @@ func untrustedCA(op string, err error, cfg *config.Config) error {
 	if !errors.As(err, &unknown) {
 		return nil
 	}
-	given := ""
+	given := setting.Errorf("")
 	if len(cfg.CACertificates) > 0 {
-		given = fmt.Sprintf(" (the certificates in %s do not sign it: pass the CA that issued the server's certificate, or its intermediate)", config.InCACertificates)
+		given = setting.Errorf(" (the certificates in %s do not sign it: pass the CA that issued the server's certificate, or its intermediate)", setting.CACertificates)
 	}
-	return fmt.Errorf("%s: could not verify the certificate of %s: certificate signed by unknown authority: for a server behind a private CA, pass its certificate in `%s`%s",
-		op, cfg.APIURL.Host, config.InCACertificates, given)
+	return setting.Errorf("%s: could not verify the certificate of %s: certificate signed by unknown authority: for a server behind a private CA, %s%s",
+		op, cfg.APIURL.Host, setting.Errorf("pass its certificate in `%s`", setting.CACertificates), given).With(err)
 }

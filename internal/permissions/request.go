@@ -8,6 +8,7 @@ import (
 
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 	"github.com/app-token/app-token/internal/suggest"
 )
 
@@ -73,11 +74,11 @@ func ParseBlock(text string) (Set, error) {
 			name, level, ok := strings.Cut(entry, ":")
 			name, level = Normalize(name), unquote(strings.ToLower(strings.TrimSpace(level)))
 			if e := strings.ToLower(entry); e == "read-all" || e == "write-all" {
-				bad = append(bad, fmt.Sprintf("permissions line %d: %s is a GITHUB_TOKEN shorthand; list each permission as `name: level`, or leave the input out for everything the installation has", lineNo+1, e))
+				bad = append(bad, fmt.Sprintf("line %d: %s is a GITHUB_TOKEN shorthand; list each permission as `name: level`, or leave them out for everything the installation has", lineNo+1, e))
 				continue
 			}
 			if !ok || name == "" || level == "" {
-				bad = append(bad, fmt.Sprintf("permissions line %d: %s is not `name: level` (for example `contents: write`)", lineNo+1, secret.Quote(entry)))
+				bad = append(bad, fmt.Sprintf("line %d: %s is not `name: level` (for example `contents: write`)", lineNo+1, secret.Quote(entry)))
 				continue
 			}
 			if prev, dup := set[name]; dup && prev != level {
@@ -108,17 +109,17 @@ func Merge(fromInputs, fromBlock Set) (Set, error) {
 	if merged == nil {
 		merged = Set{}
 	}
-	var bad []string
+	var bad setting.List
 	for _, name := range slices.Sorted(maps.Keys(fromBlock)) {
 		level := fromBlock[name]
 		if prev, ok := merged[name]; ok && prev != level {
-			bad = append(bad, fmt.Sprintf("%s is %s in input %s but %s in input permissions: set it in one place",
-				secret.Quote(name), secret.Quote(prev), secret.Quote("permission-"+dashed(name)), secret.Quote(level)))
+			bad = append(bad, setting.Errorf("%s is %s in input %s but %s in %s: set it in one place",
+				secret.Quote(name), secret.Quote(prev), secret.Quote("permission-"+dashed(name)), secret.Quote(level), setting.Input(setting.Permissions)))
 			continue
 		}
 		merged[name] = level
 	}
-	if err := problems(bad); err != nil {
+	if err := bad.Err(); err != nil {
 		return nil, err
 	}
 	return merged, nil

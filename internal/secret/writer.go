@@ -39,6 +39,10 @@ type Writer struct {
 	pending []byte
 }
 
+// OneLine writes line breaks as the two characters `\r` and `\n`, so text
+// from a server or a user stays on the one line it was put on.
+func OneLine(s string) string { return lineBreaks.Replace(s) }
+
 // Write implements io.Writer. It reports len(p) written once the bytes are
 // held or written, whatever the scrubbing changed.
 func (w *Writer) Write(p []byte) (int, error) {
@@ -73,7 +77,7 @@ func (w *Writer) flush() error {
 	}
 	body, eol := strings.CutSuffix(line, "\n")
 	body = w.redactor().Redact(body)
-	body = lineBreaks.Replace(body)
+	body = OneLine(body)
 	if eol {
 		body += "\n"
 	}

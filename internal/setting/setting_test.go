@@ -1,0 +1,82 @@
+package setting
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Every setting has an input name, and the names and flags are unique, so a
+// door can never name two settings alike.
+func TestEveryIDNamed(t *testing.T) {
+	t.Parallel()
+	inputs, flags := map[string]ID{}, map[string]ID{}
+	for _, id := range All() {
+		n := table[id]
+		if n.Input == "" {
+			t.Errorf("setting %d has no input name", id)
+		}
+		if other, dup := inputs[n.Input]; dup {
+			t.Errorf("input %s names %d and %d", n.Input, other, id)
+		}
+		inputs[n.Input] = id
+		if n.Flag == "" {
+			continue
+		}
+		if other, dup := flags[n.Flag]; dup {
+			t.Errorf("flag %s names %d and %d", n.Flag, other, id)
+		}
+		flags[n.Flag] = id
+	}
+	if len(All()) != int(numIDs)-1 {
+		t.Errorf("All has %d settings, want %d", len(All()), numIDs-1)
+	}
+}
+
+// Each form renders in each door's words, and causes stay reachable.
+func TestRender(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("cause")
+	inner := Errorf("check %s", Input(APIURL))
+	e := Errorf("%s is bad; leave %s out; %s; %s (%s)", Input(Owner), Repositories, Inputs{ClientID, AppID}, Words{Action: "the runner", CLI: "this machine"}, inner).With(cause)
+	for _, tt := range []struct {
+		door Door
+		want string
+	}{
+		{Action, "input owner is bad; leave repositories out; inputs client-id and app-id; the runner (check input github-api-url)"},
+		{CLI, "--owner is bad; leave --repositories out; --client-id and --app-id; this machine (check --api-url)"},
+	} {
+		if got := Render(e, tt.door); got != tt.want {
+			t.Errorf("door %d: %q, want %q", tt.door, got, tt.want)
+		}
+	}
+	if e.Setting != Owner {
+		t.Errorf("Setting = %v, want owner", e.Setting)
+	}
+	if !errors.Is(e, cause) || !errors.Is(e, inner) {
+		t.Error("causes not reachable")
+	}
+	// A setting the command line cannot set keeps its input name there.
+	if got := Errorf("%s", Input(SkipRevoke)).Render(CLI); got != "input skip-token-revoke" {
+		t.Errorf("no flag: %q", got)
+	}
+	if got := (List{Errorf("%s", Input(Owner)), Errorf("%s", PrivateKey)}).Render(CLI); got != "--owner; the private key" {
+		t.Errorf("list: %q", got)
+	}
+	if got := Settings(&wrapped{List{Errorf("a %s", Owner), Errorf("b %s %s", Input(Owner), Permissions)}}); strings.Join(names(got), ",") != "owner,permissions" {
+		t.Errorf("Settings = %v", got)
+	}
+}
+
+type wrapped struct{ err error }
+
+func (w *wrapped) Error() string { return w.err.Error() }
+func (w *wrapped) Unwrap() error { return w.err }
+
+func names(ids []ID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.Input()
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// docBlock returns the ```sh block that follows marker in docs/keyless.md.
+func docBlock(t *testing.T, marker string) string {
+	t.Helper()
+	doc, err := os.ReadFile("docs/keyless.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(regexp.QuoteMeta(marker) + "\\n```sh\\n((?s:.*?))```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatalf("docs/keyless.md has no sh block after %s", marker)
+	}
+	return string(m[1])
+}
+
+// The one thing each cloud does in its recipe, done by openssl with the
+// App's key: sign the signing input (Key Vault: its SHA-256 digest) and
+// answer in the cloud's own form.
+var signStandIns = map[string]string{
+	"gcp":   `openssl dgst -sha256 -sign "$APP_KEY_FILE" -out signature.bin signing-input.txt`,
+	"azure": `sig=$(printf '%s' "$digest" | openssl base64 -d -A | openssl pkeyutl -sign -inkey "$APP_KEY_FILE" -pkeyopt digest:sha256 | openssl base64 -A)`,
+	"vault": `sig="vault:v1:$(openssl dgst -sha256 -sign "$APP_KEY_FILE" signing-input.txt | openssl base64 -A)"`,
+}
+
+// Each recipe of docs/keyless.md, run as written but for its `# sign`
+// line, makes a JWT the action mints with; the recipe masks it first.
+func TestKeylessDocRecipes(t *testing.T) {
+	t.Parallel()
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, standIn := range signStandIns {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			script := docBlock(t, "<!-- recipe: "+name+" -->")
+			lines := strings.Split(script, "\n")
+			signs := 0
+			for i, l := range lines {
+				if strings.HasSuffix(l, "# sign") {
+					lines[i], signs = standIn, signs+1
+				}
+			}
+			if signs != 1 {
+				t.Fatalf("recipe %s has %d lines marked # sign, want 1", name, signs)
+			}
+			dir := t.TempDir()
+			out := filepath.Join(dir, "github_output")
+			cmd := exec.Command("bash", "-euo", "pipefail", "-c", strings.Join(lines, "\n"))
+			cmd.Dir = dir
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "APP_CLIENT_ID=" + githubtest.DefaultClientID, "APP_KEY_FILE=" + keyFile, "GITHUB_OUTPUT=" + out}
+			stdout, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("recipe %s: %v\n%s", name, err, stdout)
+			}
+			written, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			token, ok := strings.CutPrefix(strings.TrimSpace(string(written)), "jwt=")
+			if !ok {
+				t.Fatalf("recipe %s wrote %q to GITHUB_OUTPUT", name, written)
+			}
+			if string(stdout) != "::add-mask::"+token+"\n" {
+				t.Errorf("recipe %s does not mask the JWT before use: stdout %q", name, stdout)
+			}
+			verifyAppJWT(t, token)
+			w := jwtWorld(t, token)
+			succeeded(t, w.main())
+			if got := w.emu.JWTs(); len(got) != 1 || got[0] != token {
+				t.Errorf("GitHub did not receive the recipe's JWT")
+			}
+		})
+	}
+}
+
+// The import recipe wraps the App's key as AWS KMS unwraps it
+// (RSA_AES_KEY_WRAP_SHA_256): the first 512 bytes are the AES key under
+// RSA-OAEP-SHA-256 with the RSA_4096 wrapping key, the rest the PKCS#8 DER
+// under AES key wrap with padding.
+func TestKeylessDocImportWrap(t *testing.T) {
+	t.Parallel()
+	block := docBlock(t, "<!-- import-key: begin -->")
+	paragraphs := strings.Split(block, "\n\n")
+	if len(paragraphs) != 3 || !strings.Contains(paragraphs[1], "openssl enc -id-aes256-wrap-pad") {
+		t.Fatalf("the import block is not: aws setup, the wrap, aws import; got %d paragraphs", len(paragraphs))
+	}
+	wrapping, err := rsa.GenerateKey(rand.Reader, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&wrapping.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"wrapping-key.der": pub, "app.private-key.pem": []byte(appPEM)} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", paragraphs[1])
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the wrap: %v\n%s", err, out)
+	}
+	material, err := os.ReadFile(filepath.Join(dir, "key-material.bin"))
+	if err != nil || len(material) < 512 {
+		t.Fatalf("key-material.bin: %d bytes, %v", len(material), err)
+	}
+	aesKey, err := rsa.DecryptOAEP(sha256.New(), nil, wrapping, material[:512], nil)
+	if err != nil || len(aesKey) != 32 {
+		t.Fatalf("the first 512 bytes are not a 256-bit AES key under RSA-OAEP-SHA-256: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rest"), material[512:], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unwrap := exec.Command("openssl", "enc", "-d", "-id-aes256-wrap-pad", "-K", hexOf(aesKey), "-iv", "A65959A6", "-in", "rest")
+	unwrap.Dir = dir
+	der, err := unwrap.Output()
+	if err != nil {
+		t.Fatalf("unwrap: %v", err)
+	}
+	want, err := x509.MarshalPKCS8PrivateKey(appKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(der, want) {
+		t.Error("the unwrapped key material is not the App key as PKCS#8 DER")
+	}
+}
+
+func hexOf(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
+}
