@@ -71,7 +71,7 @@ type kmsWorld struct {
 	awsSecret string
 }
 
-func newKMSWorld(t *testing.T, uri string) *kmsWorld {
+func newKMSWorld(t testing.TB, uri string) *kmsWorld {
 	t.Helper()
 	lk := githubtest.StartLocalKMS(t, localKMSKeys(t)...)
 	proxy := githubtest.NewKMSProxy(lk.URL)
@@ -234,7 +234,7 @@ func contains(list []string, s string) bool {
 
 // roleWorld is a kmsWorld without static credentials, whose runner hands
 // out OIDC tokens and whose STS admits role.
-func roleWorld(t *testing.T, role string) (*kmsWorld, *githubtest.IDTokens, *githubtest.STS) {
+func roleWorld(t testing.TB, role string) (*kmsWorld, *githubtest.IDTokens, *githubtest.STS) {
 	w := newKMSWorld(t, "awskms:///"+kmsAlias)
 	ids := githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main")
 	sts := &githubtest.STS{Role: role, Tokens: ids}
