@@ -51,9 +51,12 @@ func TestFailuresAreExplained(t *testing.T) {
 		{"dropped after the mint was sent", config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 3, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}},
 			githubtest.Fault{Method: "POST", Path: "/app/installations/1002/access_tokens", Drop: true, Times: -1},
 			[]string{"mint a token for installation 1002", "could not reach GitHub", "gave up after 3 tries"}},
-		{"mint refused: repositories", config.Config{Owner: "octo-org", Repositories: []string{"app", "website"}},
+		{"mint refused: repositories", config.Config{Owner: "octo-org", Repositories: []string{"app", "website", "nope", "gone"}},
 			githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: 422, Body: `{"message":"There is at least one repository that does not exist or is not accessible to the parent installation."}`},
-			[]string{"installation 1001 cannot reach octo-org/website"}},
+			[]string{"installation 1001 cannot reach octo-org/website, octo-org/nope and octo-org/gone:"}},
+		{"mint refused: many repositories", config.Config{Owner: "octo-org", Repositories: append([]string{"app"}, numberedNames(55)...)},
+			githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: 422, Body: `{"message":"There is at least one repository that does not exist or is not accessible to the parent installation."}`},
+			[]string{"cannot reach octo-org/r0, ", " and octo-org/r48 (6 more were not checked)"}},
 		{"mint refused: permissions", config.Config{Owner: "octocat", Permissions: permissions.Set{"contents": "read"}},
 			githubtest.Fault{Method: "POST", Path: "/app/installations/1002/access_tokens", Status: 422, Body: `{"message":"The permissions requested are not granted to this installation."}`},
 			[]string{"GitHub refused the permissions (contents:read)", "installation 1002 on octocat"}},
@@ -140,4 +143,12 @@ func TestExplainUnreachable(t *testing.T) {
 			}
 		}
 	}
+}
+
+func numberedNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = "r" + strconv.Itoa(i)
+	}
+	return names
 }
