@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
+	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Each way a call to GitHub fails becomes a sentence that says what went
@@ -151,4 +154,40 @@ func numberedNames(n int) []string {
 		names[i] = "r" + strconv.Itoa(i)
 	}
 	return names
+}
+
+// Each kind of failure is told apart, in order, and worded for the way the
+// App's JWT was made (key, KMS or a JWT signed elsewhere).
+func TestExplainKinds(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://api.github.com/")
+	key := &config.Config{Issuer: "Iv1", APIURL: u}
+	kms := &config.Config{Issuer: "Iv1", APIURL: u, KMSKey: "arn:aws:kms:eu-west-1:111122223333:key/k"}
+	jwt := &config.Config{Issuer: "Iv1", APIURL: u, JWT: "a.b.c"}
+	undecodable := &ghclient.APIError{Status: 401, Message: "A JSON web token could not be decoded", Kind: ghapi.JWTUndecodable}
+	jwtTime := &ghclient.APIError{Status: 401, Message: "'Issued at' claim ('iat') must be an Integer", Kind: ghapi.JWTTime}
+	for _, tc := range []struct {
+		name string
+		err  error
+		cfg  *config.Config
+		want string
+	}{
+		{"undecodable, key", undecodable, key, "does the private key belong to App Iv1?"},
+		{"undecodable, KMS", undecodable, kms, "the kms-key arn:aws:kms:eu-west-1:111122223333:key/k does not belong to the App"},
+		{"undecodable, JWT", undecodable, jwt, "input jwt was not signed with the private key of App Iv1"},
+		{"time, key", jwtTime, key, "even after correcting for its clock"},
+		{"time, JWT", jwtTime, jwt, "GitHub rejected the time claims of input jwt"},
+		{"other answer", &ghclient.APIError{Status: 418, Message: "teapot"}, key, "op: "},
+		{"bad answer", &ghclient.BadAnswerError{Method: "GET", Path: "/x", Reason: setting.Errorf("not JSON")}, key, "op: "},
+		{"clock skew", &ghtransport.ClockSkewError{Offset: 48 * time.Hour}, key, "op: "},
+		{"rate limited, no time", &ghclient.APIError{Status: 403, RetryAfter: time.Second, Message: "slow"}, key, "retry in 1s"},
+	} {
+		got := mint.Explain(context.Background(), "op", tc.err, tc.cfg)
+		if got == nil || !strings.Contains(setting.Render(got, setting.Action), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, got, tc.want)
+		}
+		if strings.Contains(got.Error(), "could not reach GitHub") {
+			t.Errorf("%s: %v reads as a network failure", tc.name, got)
+		}
+	}
 }
