@@ -12,13 +12,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/githubtest/contract"
 )
 
 // setup starts a server whose handler asserts each request, as go-github's
 // own tests do, and returns a Client pointed at it under /api/v3/.
 func setup(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
-	srv := httptest.NewServer(h)
+	// Every request is held to GitHub's description, but those following
+	// the tests' own redirects to /moved.
+	srv := httptest.NewServer(contract.Requests(t, githubtest.PlatformGHES, h, "/moved"))
 	t.Cleanup(srv.Close)
 	base, _ := url.Parse(srv.URL + "/api/v3/")
 	app := roundTripFunc(func(r *http.Request) (*http.Response, error) {

@@ -23,8 +23,10 @@ type Fault struct {
 	Status int // answer with this status (and Header, Body) instead of the normal handler
 	Header http.Header
 	// Body is the answer's body; AuthPlaceholder in it becomes the
-	// request's Authorization header.
+	// request's Authorization header, written as Echo returns it when Echo
+	// is set (a server or proxy that mangles what it echoes).
 	Body string
+	Echo func(authorization string) string
 	// BodyBytes, when positive, sends Body over and over until that many
 	// bytes are sent, streamed, so a test can send a gigabyte.
 	BodyBytes int64

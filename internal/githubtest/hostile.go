@@ -49,7 +49,11 @@ func writeFaultBody(w http.ResponseWriter, r *http.Request, f *Fault) {
 		_, _ = w.Write(GzipBomb())
 		return
 	}
-	body := strings.ReplaceAll(f.Body, AuthPlaceholder, r.Header.Get("Authorization"))
+	auth := r.Header.Get("Authorization")
+	if f.Echo != nil {
+		auth = f.Echo(auth)
+	}
+	body := strings.ReplaceAll(f.Body, AuthPlaceholder, auth)
 	var src io.Reader = strings.NewReader(body)
 	if f.BodyBytes > 0 {
 		if body == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/permissions"
 )
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	os.Exit(contract.Main(m))
 }
 
 // core is the minting core on an emulated GitHub, with what it masked.

@@ -3,7 +3,9 @@ package contract
 import (
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -293,5 +295,93 @@ func TestEnterpriseLookupOnGHES(t *testing.T) {
 	ex.Status = http.StatusOK
 	if err := c.Check(ex); err == nil || !strings.Contains(err.Error(), "lacks this operation (found only in: ghec)") {
 		t.Errorf("a 200 on GHES: %v", err)
+	}
+}
+
+// recordingTB keeps what a check reported instead of failing the test.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// Requests holds a client's requests to a test's fake server to the
+// description, and only them: the fake's own paths and its answers pass.
+func TestRequestsToAFakeServer(t *testing.T) {
+	tb := &recordingTB{TB: t}
+	fake := httptest.NewServer(Requests(tb, githubtest.PlatformGHES, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot) // not checked: the test's answer
+	}), "/moved"))
+	defer fake.Close()
+	send := func(method, path, contentType, body string) {
+		req, _ := http.NewRequest(method, fake.URL+"/api/v3"+path, strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+	}
+	send("POST", "/app/installations/1001/access_tokens", "application/json", `{"repositories":["app"]}`)
+	send("GET", "/moved", "", "")
+	send("GET", "/enterprises/acme/installation", "", "") // GHEC's, held to GHEC's description
+	if len(tb.errs) != 0 {
+		t.Fatalf("well-formed requests failed: %q", tb.errs)
+	}
+	send("POST", "/app/installations/1001/access_tokens", "", `{"repositories":["app"]}`)
+	send("POST", "/repos/o/r/dispatches", "application/json", `{"client_payload":{}}`)
+	send("GET", "/app/installation/1001", "", "")
+	want := []string{
+		`POST /app/installations/{installation_id}/access_tokens (apps/create-installation-access-token) request: body: header Content-Type has unexpected value ""`,
+		`POST /repos/{owner}/{repo}/dispatches (repos/create-dispatch-event) request: field /event_type: property "event_type" is missing`,
+		"GET /app/installation/1001 request: no operation of any description",
+	}
+	if len(tb.errs) != len(want) {
+		t.Fatalf("reported %q, want %d mismatches", tb.errs, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(tb.errs[i], w) {
+			t.Errorf("mismatch %d: %q lacks %q", i, tb.errs[i], w)
+		}
+	}
+}
+
+// BenchmarkCheck is what the check costs each exchange of the test suite:
+// a mint (the largest request and answer) held to the GHES description.
+func BenchmarkCheck(b *testing.B) {
+	cfg := githubtest.DefaultConfig(&appKey().PublicKey)
+	emu := githubtest.New(cfg)
+	var ex githubtest.Exchange
+	githubtest.SetContractCheck(func(e githubtest.Exchange) error { ex = e; return nil })
+	defer githubtest.SetContractCheck(nil)
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	now := time.Now()
+	tok, _ := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+		"iss": githubtest.DefaultClientID, "iat": now.Add(-time.Minute).Unix(), "exp": now.Add(9 * time.Minute).Unix(),
+	}).SignedString(appKey())
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v3/app/installations/1001/access_tokens", strings.NewReader(`{"repositories":["app","infra"]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	srv.Close() // the hook has run once the server has closed
+	c := NewChecker()
+	if err := c.Check(ex); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := c.Check(ex); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,10 +1,13 @@
 package contract
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -197,3 +200,51 @@ func TestNotInTheBinaries(t *testing.T) {
 		t.Errorf("the contract package does not link %s: this test checks nothing", lib)
 	}
 }
+
+// Every test package that serves the emulator holds it to the contract
+// (calls Main from its TestMain), so a new one cannot slip past the check.
+func TestEveryEmulatorTestIsChecked(t *testing.T) {
+	root := "../../.."
+	serves, checked := map[string]bool{"internal/githubtest": true}, map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || fileExists(filepath.Join(p, "go.mod"))) {
+				return filepath.SkipDir // another module (test/container) or tooling
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(rel))
+		if bytes.Contains(b, []byte("githubtest.Start(")) || bytes.Contains(b, []byte("githubtest.New(")) {
+			serves[dir] = true
+		}
+		if bytes.Contains(b, []byte("contract.Main(")) {
+			checked[dir] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(serves, "internal/githubtest/contract") // checks exchanges itself
+	for dir := range serves {
+		if !checked[dir] {
+			t.Errorf("%s starts the emulator but its TestMain does not call contract.Main", dir)
+		}
+	}
+	if len(checked) < 4 {
+		t.Errorf("only %v call contract.Main: the walk missed the test files", checked)
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -1,13 +1,16 @@
 package contract
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/app-token/app-token/internal/githubtest"
@@ -24,6 +27,7 @@ const LogEnv = "APP_TOKEN_CONTRACT_LOG"
 // Call it from TestMain: os.Exit(contract.Main(m)).
 func Main(m *testing.M) int {
 	c := NewChecker()
+	running.Store(c)
 	githubtest.SetContractCheck(c.Check)
 	code := m.Run()
 	githubtest.SetContractCheck(nil)
@@ -43,6 +47,34 @@ func Main(m *testing.M) int {
 		code = 1
 	}
 	return code
+}
+
+// running is the Checker of Main, which Requests counts into too.
+var running atomic.Pointer[Checker]
+
+// Requests wraps a test's own fake GitHub (a handler that answers by
+// hand) so that every request a client sends it is held to platform's
+// description; a mismatch fails tb. Its answers are the test's and are not
+// checked: the emulator's are. Requests to the paths in own (after any
+// /api/v3) are the test's own, such as where its redirects point.
+func Requests(tb testing.TB, platform string, h http.Handler, own ...string) http.Handler {
+	c := running.Load()
+	if c == nil {
+		c = NewChecker()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		p, _ := strings.CutPrefix(r.URL.Path, "/api/v3")
+		if slices.Contains(own, p) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if err := c.CheckRequest(platform, r, body); err != nil {
+			tb.Errorf("%v", err)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Summary prints one line per platform: what was held to its description.
