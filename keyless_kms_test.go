@@ -342,3 +342,23 @@ func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 		t.Errorf("%d Sign calls, want %d (one per JWT plus the two throttled)", got, want)
 	}
 }
+
+// The native action's entry starts the same binary as `app-token action
+// main` (native/entry.js) with the runner's environment: kms-key mints
+// there too.
+func TestKeylessKMSNativeEntry(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	// bash, not sh: dash drops variables whose names hold a hyphen
+	// (INPUT_CLIENT-ID), which node passes on.
+	entry := filepath.Join(t.TempDir(), "native-entry")
+	if err := os.WriteFile(entry, []byte("#!/bin/bash\nexec '"+binary+"' action main\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.step.Binary = entry
+	succeeded(t, w.main())
+	w.onlyToken()
+	if w.signs() == 0 || w.signs() != w.jwtCalls() {
+		t.Errorf("%d KMS Sign calls for %d App calls", w.signs(), w.jwtCalls())
+	}
+}

@@ -184,8 +184,11 @@ func TestRevocationYouCanTrust(t *testing.T) {
 			w := newWorld(t, withForm(form.long)).with("retry-attempts", "2")
 			res := w.main()
 			succeeded(t, res)
+			// The answer quotes the token whole, and its second half alone:
+			// the leak check finds any 20-character piece of it.
+			tok := w.onlyToken().Token
 			echo := githubtest.Fault{Method: "DELETE", Path: revokePath, Times: -1, Status: 502,
-				Body: `{"message":"upstream refused ` + githubtest.AuthPlaceholder + `\nretry later"}`}
+				Body: `{"message":"upstream refused ` + githubtest.AuthPlaceholder + ` (` + tok[len(tok)/2:] + `)\nretry later"}`}
 			w.emu.AddFault(echo)
 			post := w.post(res.State)
 			succeeded(t, post)
@@ -200,5 +203,43 @@ func TestRevocationYouCanTrust(t *testing.T) {
 				t.Errorf("revoke: exit %d, stderr %q", code, stderr)
 			}
 		})
+	}
+}
+
+// The check runs at the same time as the bot lookup: the emulator holds the
+// bot lookup's answer until the check has arrived. Made one after the
+// other, the lookup would wait in vain (and the test says so).
+func TestCheckRunsAlongsideTheBotLookup(t *testing.T) {
+	t.Parallel()
+	var emu *githubtest.Server
+	released := make(chan bool, 1)
+	w := newWorld(t, func(c *githubtest.Config) {
+		c.After = func(time.Duration) <-chan time.Time {
+			fire := make(chan time.Time, 1)
+			go func() {
+				deadline := time.Now().Add(5 * time.Second)
+				for time.Now().Before(deadline) {
+					if slices.ContainsFunc(emu.Requests(), func(r githubtest.Request) bool { return r.Path == checkPath }) {
+						released <- true
+						fire <- time.Now()
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+				released <- false
+				fire <- time.Now()
+			}()
+			return fire
+		}
+	})
+	emu = w.emu
+	emu.AddFault(githubtest.Fault{Method: "GET", Path: botPath, Delay: time.Hour})
+	res := w.main()
+	succeeded(t, res)
+	if !<-released {
+		t.Error("the bot lookup was answered only after waiting 5 s for the check: they ran one after the other")
+	}
+	if res.Outputs["bot-user-id"] != "41898283" {
+		t.Errorf("outputs %v", res.Outputs)
 	}
 }
