@@ -116,7 +116,7 @@ func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.E
 			if near := suggest.Closest(name, names, max(2, len(name)/3)); near != "" {
 				hint = fmt.Sprintf(" (did you mean %s?)", near)
 			}
-			bad.addf("input %s is not an input of this action%s: the action would ignore it and mint a token wider than intended; fix its name under `with:` (the README lists every input)",
+			bad.addf("input %s is not an input of this action%s: the action would ignore it and mint a token wider than intended; fix its name under `with:` (docs/inputs.md lists every input)",
 				quote(name), hint)
 		}
 	}

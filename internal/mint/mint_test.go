@@ -442,6 +442,8 @@ func TestDeadlineAndPolicy(t *testing.T) {
 	}{
 		{config.Retry{Budget: 60 * time.Second, RequestTimeout: 20 * time.Second}, 180 * time.Second},
 		{config.Retry{Budget: 5 * time.Second, RequestTimeout: 20 * time.Second}, 60 * time.Second},
+		// The wait for a new token to work comes on top, once.
+		{config.Retry{Budget: 60 * time.Second, RequestTimeout: 20 * time.Second, TokenReady: 10 * time.Second}, 190 * time.Second},
 	} {
 		if got := mint.Deadline(tc.r); got != tc.want {
 			t.Errorf("Deadline(%+v) = %s, want %s", tc.r, got, tc.want)
