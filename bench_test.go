@@ -21,6 +21,8 @@ func BenchmarkMainPhase(b *testing.B) {
 	}{
 		{"scoped", map[string]string{"repositories": "app, infra", "permissions": "contents: write\npull-requests: write"}},
 		{"installation-id", map[string]string{"installation-id": "1001", "repositories": "app, infra", "permissions": "contents: write"}},
+		// The same as scoped without the token check, to show what it costs.
+		{"scoped-no-token-check", map[string]string{"repositories": "app, infra", "permissions": "contents: write\npull-requests: write", "token-ready-seconds": "0"}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -135,4 +137,38 @@ func TestCACertificatesRefusesOtherText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ca-certificates adds to the system's roots and never replaces them: with
+// the server's CA in the system store (SSL_CERT_FILE) and another CA in the
+// input, the step still reaches the server. With no system store at all,
+// the input's roots alone are trusted, and the step still works.
+func TestCACertificatesAddToTheSystemRoots(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	t.Run("system roots kept", func(t *testing.T) {
+		t.Parallel()
+		w, ca := privateCAWorld(t)
+		system := filepath.Join(dir, "system.pem")
+		if err := os.WriteFile(system, ca.CertPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w.step.Env["SSL_CERT_FILE"], w.step.Env["SSL_CERT_DIR"] = system, filepath.Join(dir, "none")
+		w.with("ca-certificates", string(newCA(t).CertPEM))
+		res := w.main()
+		succeeded(t, res)
+		succeeded(t, w.post(res.State))
+		if !w.onlyToken().Revoked {
+			t.Error("post did not revoke the token")
+		}
+	})
+	t.Run("no system pool", func(t *testing.T) {
+		t.Parallel()
+		w, _ := privateCAWorld(t)
+		w.step.Env["SSL_CERT_FILE"], w.step.Env["SSL_CERT_DIR"] = filepath.Join(dir, "missing.pem"), filepath.Join(dir, "none")
+		res := w.main()
+		succeeded(t, res)
+		w.with("ca-certificates", "")
+		failedWith(t, w.main(), "certificate signed by unknown authority")
+	})
 }

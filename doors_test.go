@@ -312,3 +312,24 @@ func TestModelsPermissionReachesGitHub(t *testing.T) {
 		}
 	})
 }
+
+// The runner masks nothing across phases: post masks the saved token again
+// before it writes any line, whether it revokes it or finds it expired.
+func TestPostMasksTheTokenAgainFirst(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).with("owner", "octocat")
+	res := w.main()
+	succeeded(t, res)
+	tok := w.onlyToken().Token
+	expired := map[string]string{"token": tok, "expires-at": "2000-01-01T00:00:00Z"}
+	for name, state := range map[string]map[string]string{"revoked": res.State, "expired": expired} {
+		post := w.post(state)
+		first, _, _ := strings.Cut(post.Stdout, "\n")
+		if first != "::add-mask::"+tok || post.ExitCode != 0 {
+			t.Errorf("%s: post's first line is %.40q, want the token's mask; exit %d", name, first, post.ExitCode)
+		}
+	}
+	if !w.onlyToken().Revoked {
+		t.Errorf("the token was not revoked")
+	}
+}

@@ -71,7 +71,7 @@ type kmsWorld struct {
 	awsSecret string
 }
 
-func newKMSWorld(t *testing.T, uri string) *kmsWorld {
+func newKMSWorld(t testing.TB, uri string) *kmsWorld {
 	t.Helper()
 	lk := githubtest.StartLocalKMS(t, localKMSKeys(t)...)
 	proxy := githubtest.NewKMSProxy(lk.URL)
@@ -234,7 +234,7 @@ func contains(list []string, s string) bool {
 
 // roleWorld is a kmsWorld without static credentials, whose runner hands
 // out OIDC tokens and whose STS admits role.
-func roleWorld(t *testing.T, role string) (*kmsWorld, *githubtest.IDTokens, *githubtest.STS) {
+func roleWorld(t testing.TB, role string) (*kmsWorld, *githubtest.IDTokens, *githubtest.STS) {
 	w := newKMSWorld(t, "awskms:///"+kmsAlias)
 	ids := githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main")
 	sts := &githubtest.STS{Role: role, Tokens: ids}
@@ -340,5 +340,25 @@ func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 	succeeded(t, w.main())
 	if got, want := w.signs(), w.jwtCalls()+2; got != want {
 		t.Errorf("%d Sign calls, want %d (one per JWT plus the two throttled)", got, want)
+	}
+}
+
+// The native action's entry starts the same binary as `app-token action
+// main` (native/entry.js) with the runner's environment: kms-key mints
+// there too.
+func TestKeylessKMSNativeEntry(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	// bash, not sh: dash drops variables whose names hold a hyphen
+	// (INPUT_CLIENT-ID), which node passes on.
+	entry := filepath.Join(t.TempDir(), "native-entry")
+	if err := os.WriteFile(entry, []byte("#!/bin/bash\nexec '"+binary+"' action main\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.step.Binary = entry
+	succeeded(t, w.main())
+	w.onlyToken()
+	if w.signs() == 0 || w.signs() != w.jwtCalls() {
+		t.Errorf("%d KMS Sign calls for %d App calls", w.signs(), w.jwtCalls())
 	}
 }

@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -39,7 +40,14 @@ func main() {
 	if !isAction {
 		os.Exit(runCLI(args))
 	}
-	os.Exit(run(phase))
+	os.Exit(run(phases[phase], os.Stdout))
+}
+
+// phases are the action's phases by name; run takes one, so a test can
+// hand it a phase that panics.
+var phases = map[string]func(context.Context, *githubactions.Action, action.Deps) error{
+	"main": action.Main,
+	"post": action.Post,
 }
 
 // actionPhase tells whether the process is the action, and which phase:
@@ -82,16 +90,16 @@ func buildVersion() string {
 	return "(devel)"
 }
 
-// run executes the action's phase ("main" or "post") and returns the exit code. A failure
+// run executes one of the action's phases and returns the exit code. A failure
 // is reported as one ::error:: line; a panic is reported the same way, without
 // its stack (which could hold a secret's bytes).
 //
 // Everything the phase prints passes through a secret.Writer: one line per
 // write, and no secret the phase masked (nor anything shaped like a key,
 // JWT or token) reaches the log, whichever code printed it.
-func run(phaseName string) (code int) {
+func run(phase func(context.Context, *githubactions.Action, action.Deps) error, stdout io.Writer) (code int) {
 	redactor := &secret.Redactor{}
-	out := &secret.Writer{W: os.Stdout, Redactor: redactor}
+	out := &secret.Writer{W: stdout, Redactor: redactor}
 	// Deferred first, so it runs last: after the panic report below.
 	defer out.Close()
 	a := githubactions.New(githubactions.WithWriter(out))
@@ -104,10 +112,6 @@ func run(phaseName string) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	phase := action.Main
-	if phaseName == "post" {
-		phase = action.Post
-	}
 	if err := phase(ctx, a, action.Deps{Redactor: redactor, Environ: os.Environ}); err != nil {
 		a.Errorf("%s", action.Words(err))
 		return 1

@@ -357,8 +357,8 @@ var officialCases = map[string]func(t *testing.T){
 			with("enterprise", octoEnterprise, "permission-enterprise-organizations", "read", "permission-enterprise-people", "write")
 		res := w.main()
 		minted(t, w, res, "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, asked)
-		if len(res.Notices) != 2 {
-			t.Errorf("notices = %q, want one per forwarded permission", res.Notices)
+		if len(res.Notices) != 1 || !strings.Contains(res.Notices[0], "permissions enterprise_organizations, enterprise_people are not in") {
+			t.Errorf("notices = %q, want one naming both forwarded permissions", res.Notices)
 		}
 	},
 	"main-enterprise-fail-response": func(t *testing.T) {

@@ -16,71 +16,77 @@ import (
 )
 
 // The whole life of a token, as a release job sees it: the current
-// repository by default, outputs for later steps, masked, revoked by post.
+// repository by default, outputs for later steps, masked, revoked by post;
+// in each form GitHub issues tokens.
 func TestMintDefaultScopeThenRevoke(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	res := w.main()
-	succeeded(t, res)
+	for _, form := range tokenForms {
+		t.Run(form.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, withForm(form.long))
+			res := w.main()
+			succeeded(t, res)
 
-	tok := w.onlyToken()
-	if !reflect.DeepEqual(tok.Repositories, []string{"app"}) || tok.InstallationID != 1001 {
-		t.Errorf("token scope = %v on %d, want [app] on 1001", tok.Repositories, tok.InstallationID)
-	}
-	if got, want := w.calls(), []string{
-		"GET /repos/octo-org/app/installation",
-		"POST /app/installations/1001/access_tokens",
-		checkCall,
-		"GET /users/release-bot[bot]",
-	}; !reflect.DeepEqual(got, want) {
-		t.Errorf("calls = %q, want %q", got, want)
-	}
-	if !slices.Contains(res.Masks, tok.Token) {
-		t.Errorf("the token is not masked; masks = %d", len(res.Masks))
-	}
-	for _, m := range res.Masks {
-		if m != tok.Token && !isJWT(m) {
-			t.Errorf("masked a value that is neither the token nor an App JWT (%d characters)", len(m))
-		}
-	}
-	if i, j := strings.Index(res.Stdout, "::add-mask::"+tok.Token), strings.Index(res.Stdout, "Minted"); i < 0 || j < i {
-		t.Errorf("mask must come before any other line about the token")
-	}
-	want := map[string]string{
-		"token":           tok.Token,
-		"installation-id": "1001",
-		"app-slug":        "release-bot",
-		"expires-at":      tok.ExpiresAt.UTC().Format(time.RFC3339),
-		"permissions":     mustJSON(t, tok.Permissions),
-		"bot-user-id":     "41898283",
-		"git-user-name":   "release-bot[bot]",
-		"git-user-email":  "41898283+release-bot[bot]@users.noreply.github.com",
-	}
-	if !reflect.DeepEqual(res.Outputs, want) {
-		t.Errorf("outputs =\n%q\nwant\n%q", res.Outputs, want)
-	}
-	if res.State["token"] != tok.Token || res.State["expires-at"] != want["expires-at"] {
-		t.Errorf("state = %v", res.State)
-	}
-	if !strings.Contains(res.Log(), "Minted an installation token for octo-org/app") {
-		t.Errorf("log lacks the summary line:\n%s", res.Log())
-	}
-	for _, want := range []string{"| Installation | 1001 on octo-org |", "| Repositories | octo-org/app |", "| App | release-bot |", "| Permissions | " + permissionsText(tok.Permissions)} {
-		if !strings.Contains(res.Summary, want) {
-			t.Errorf("job summary lacks %q:\n%s", want, res.Summary)
-		}
-	}
+			tok := w.onlyToken()
+			if !reflect.DeepEqual(tok.Repositories, []string{"app"}) || tok.InstallationID != 1001 {
+				t.Errorf("token scope = %v on %d, want [app] on 1001", tok.Repositories, tok.InstallationID)
+			}
+			if got, want := w.calls(), []string{
+				"GET /repos/octo-org/app/installation",
+				"POST /app/installations/1001/access_tokens",
+				checkCall,
+				"GET /users/release-bot[bot]",
+			}; !reflect.DeepEqual(got, want) {
+				t.Errorf("calls = %q, want %q", got, want)
+			}
+			if !slices.Contains(res.Masks, tok.Token) {
+				t.Errorf("the token is not masked; masks = %d", len(res.Masks))
+			}
+			for _, m := range res.Masks {
+				if m != tok.Token && !isJWT(m) {
+					t.Errorf("masked a value that is neither the token nor an App JWT (%d characters)", len(m))
+				}
+			}
+			if i, j := strings.Index(res.Stdout, "::add-mask::"+tok.Token), strings.Index(res.Stdout, "Minted"); i < 0 || j < i {
+				t.Errorf("mask must come before any other line about the token")
+			}
+			want := map[string]string{
+				"token":           tok.Token,
+				"installation-id": "1001",
+				"app-slug":        "release-bot",
+				"expires-at":      tok.ExpiresAt.UTC().Format(time.RFC3339),
+				"permissions":     mustJSON(t, tok.Permissions),
+				"bot-user-id":     "41898283",
+				"git-user-name":   "release-bot[bot]",
+				"git-user-email":  "41898283+release-bot[bot]@users.noreply.github.com",
+			}
+			if !reflect.DeepEqual(res.Outputs, want) {
+				t.Errorf("outputs =\n%q\nwant\n%q", res.Outputs, want)
+			}
+			if res.State["token"] != tok.Token || res.State["expires-at"] != want["expires-at"] {
+				t.Errorf("state = %v", res.State)
+			}
+			if !strings.Contains(res.Log(), "Minted an installation token for octo-org/app") {
+				t.Errorf("log lacks the summary line:\n%s", res.Log())
+			}
+			for _, want := range []string{"| Installation | 1001 on octo-org |", "| Repositories | octo-org/app |", "| App | release-bot |", "| Permissions | " + permissionsText(tok.Permissions)} {
+				if !strings.Contains(res.Summary, want) {
+					t.Errorf("job summary lacks %q:\n%s", want, res.Summary)
+				}
+			}
 
-	post := w.post(res.State)
-	succeeded(t, post)
-	if !w.onlyToken().Revoked {
-		t.Error("post did not revoke the token")
-	}
-	if calls := w.calls(); calls[len(calls)-1] != "DELETE /installation/token" {
-		t.Errorf("last call = %q", calls[len(calls)-1])
-	}
-	if !strings.Contains(post.Log(), "Token revoked.") {
-		t.Errorf("post log:\n%s", post.Log())
+			post := w.post(res.State)
+			succeeded(t, post)
+			if !w.onlyToken().Revoked {
+				t.Error("post did not revoke the token")
+			}
+			if calls := w.calls(); calls[len(calls)-1] != "DELETE /installation/token" {
+				t.Errorf("last call = %q", calls[len(calls)-1])
+			}
+			if !strings.Contains(post.Log(), "Token revoked.") {
+				t.Errorf("post log:\n%s", post.Log())
+			}
+		})
 	}
 }
 
@@ -422,22 +428,6 @@ func TestPostPhase(t *testing.T) {
 			t.Errorf("second post: warnings %q, log:\n%s", again.Warnings, again.Log())
 		}
 	})
-}
-
-// GitHub's newer JWT-shaped tokens are long and dotted: masked and passed on whole.
-func TestLongTokens(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, func(c *githubtest.Config) { c.LongTokens = true })
-	res := w.main()
-	succeeded(t, res)
-	tok := w.onlyToken().Token
-	if len(tok) < 500 || !strings.Contains(tok, ".") || res.Outputs["token"] != tok || !slices.Contains(res.Masks, tok) {
-		t.Errorf("long token: len %d, output matches %v", len(tok), res.Outputs["token"] == tok)
-	}
-	succeeded(t, w.post(res.State))
-	if !w.onlyToken().Revoked {
-		t.Error("long token not revoked")
-	}
 }
 
 // GitHub Enterprise Server: the API path is kept, with or without /api/v3.

@@ -187,7 +187,7 @@ func TestRunServesMintsRecordsAndNeverLogsSecrets(t *testing.T) {
 func TestRunLongTokens(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	s := start(t, "-long-tokens", "-key-out", filepath.Join(dir, "k"), "-info-out", filepath.Join(dir, "i"))
+	s := start(t, "-long-tokens", "-token-lag", "1h", "-key-out", filepath.Join(dir, "k"), "-info-out", filepath.Join(dir, "i"))
 	defer s.stop()
 	info := readInfo(t, filepath.Join(dir, "i"))
 	pemBytes, _ := os.ReadFile(filepath.Join(dir, "k"))
@@ -201,6 +201,10 @@ func TestRunLongTokens(t *testing.T) {
 	_ = json.Unmarshal(body, &minted)
 	if code != 201 || len(minted.Token) != 520 || strings.Count(minted.Token, ".") != 2 {
 		t.Errorf("mint: %d, token length %d", code, len(minted.Token))
+	}
+	// -token-lag: GitHub's replication lag, an hour of it.
+	if code, _ := do(t, "GET", info["EMULATOR_URL"]+"/installation/repositories", "Bearer "+minted.Token, ""); code != 401 {
+		t.Errorf("a token within -token-lag answered %d, want 401", code)
 	}
 }
 

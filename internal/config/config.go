@@ -297,6 +297,19 @@ func (c *Config) readScope(s Source, bad *problems) {
 func splitRepositories(raw string, bad *problems) (names, owners []string, ok bool) {
 	seen := map[string]bool{}
 	ownerSeen := map[string]string{}
+	// Bad entries are named a few at a time, then counted: a flood of them
+	// costs neither memory nor a megabyte line.
+	var noOwner, noName setting.Capped[string]
+	defer func() {
+		if noOwner.Len() > 0 {
+			bad.addf("%s: %s %s", setting.Input(setting.Repositories), setting.JoinCapped(noOwner.Kept, noOwner.More, ", "),
+				plural(noOwner.Len(), "does not start with a GitHub account name", "do not start with a GitHub account name"))
+		}
+		if noName.Len() > 0 {
+			bad.addf("%s: %s %s (letters, digits, '.', '-' and '_')", setting.Input(setting.Repositories), setting.JoinCapped(noName.Kept, noName.More, ", "),
+				plural(noName.Len(), "is not a repository name", "are not repository names"))
+		}
+	}()
 	ok = true
 	for _, entry := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
 		entry = strings.TrimSpace(entry)
@@ -306,7 +319,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 		name := entry
 		if o, n, found := strings.Cut(entry, "/"); found {
 			if !ghtext.IsLogin(o) {
-				bad.addf("%s: %s does not start with a GitHub account name", setting.Input(setting.Repositories), quote(entry))
+				noOwner.Add(quote(entry))
 				ok = false
 				continue
 			}
@@ -317,7 +330,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 			name = n
 		}
 		if !ghtext.IsRepo(name) {
-			bad.addf("%s: %s is not a repository name (letters, digits, '.', '-' and '_')", setting.Input(setting.Repositories), quote(entry))
+			noName.Add(quote(entry))
 			ok = false
 			continue
 		}
@@ -327,6 +340,14 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 		}
 	}
 	return names, owners, ok
+}
+
+// plural picks the verb phrase for n things.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // readPermissions merges the permissions a door set one by one (the
@@ -353,9 +374,15 @@ func (c *Config) readPermissions(s Source, fromInputs permissions.Set, bad *prob
 		bad.addf("%s: %s", setting.Permissions, err)
 		return
 	}
-	for _, name := range forwarded {
+	// One notice, however many names: each is GitHub's to judge.
+	switch len(forwarded) {
+	case 0:
+	case 1:
 		c.Notices = append(c.Notices, setting.Errorf("permission %s is not in %s copy of GitHub's permission table; it is sent to GitHub as written (GitHub refuses the token if it does not know it)",
-			name, setting.Words{Action: "this action's", CLI: "app-token's"}))
+			forwarded[0], setting.Words{Action: "this action's", CLI: "app-token's"}))
+	default:
+		c.Notices = append(c.Notices, setting.Errorf("permissions %s are not in %s copy of GitHub's permission table; they are sent to GitHub as written (GitHub refuses the token if it does not know them)",
+			setting.JoinCapped(forwarded, 0, ", "), setting.Words{Action: "this action's", CLI: "app-token's"}))
 	}
 	c.Permissions = merged
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -315,7 +316,8 @@ func TestNewPermissionsAreForwarded(t *testing.T) {
 	if !reflect.DeepEqual(c.Permissions, want) {
 		t.Errorf("permissions = %v, want %v", c.Permissions, want)
 	}
-	if len(c.Notices) != 3 || !strings.Contains(strings.Join(texts(c.Notices), "|"), "sent to GitHub as written") {
+	// One notice names every forwarded name.
+	if len(c.Notices) != 2 || !strings.Contains(strings.Join(texts(c.Notices), "|"), "permissions hover_boards, quantum_computers are not in this action's copy of GitHub's permission table; they are sent to GitHub as written") {
 		t.Errorf("notices = %q", c.Notices)
 	}
 }
@@ -350,4 +352,43 @@ func texts(errs []*setting.Error) []string {
 		out[i] = setting.Render(e, setting.Action)
 	}
 	return out
+}
+
+// 60,000 bad repository entries are named five at a time and counted: the
+// error stays one short line, whatever the input holds.
+func TestFloodedRepositoriesAreCounted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ value, want string }{
+		{strings.Repeat(".,", 60000), `input repositories: ".", ".", ".", ".", ".", and 59995 more are not repository names`},
+		{strings.Repeat("-x/y,", 20000), `input repositories: "-x/y", "-x/y", "-x/y", "-x/y", "-x/y", and 19995 more do not start with a GitHub account name`},
+	} {
+		_, err := read(t, map[string]string{InOwner: "octocat", InRepositories: tc.value})
+		var cerr *Error
+		if !errors.As(err, &cerr) {
+			t.Fatalf("err = %v", err)
+		}
+		msg := err.Error()
+		if len(msg) > 2048 || !strings.Contains(msg, tc.want) {
+			t.Errorf("%d bytes: %.300q", len(msg), msg)
+		}
+	}
+}
+
+// Thousands of names GitHub's table lacks give one notice naming a few.
+func TestManyForwardedNamesGiveOneNotice(t *testing.T) {
+	t.Parallel()
+	var parts []string
+	for i := range 9000 {
+		parts = append(parts, fmt.Sprintf("zz%dq: read", i))
+	}
+	c, err := read(t, map[string]string{InOwner: "octocat", InPermissions: strings.Join(parts, ",")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Permissions) != 9000 || len(c.Notices) != 1 {
+		t.Fatalf("%d permissions, notices %d", len(c.Permissions), len(c.Notices))
+	}
+	if n := texts(c.Notices)[0]; len(n) > 1024 || !strings.Contains(n, "and 8995 more are not in") {
+		t.Errorf("notice %d bytes: %.300q", len(n), n)
+	}
 }

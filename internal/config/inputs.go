@@ -68,7 +68,7 @@ func Outputs() []Output {
 		{Name: "token", Description: "The installation access token (masked in logs)."},
 		{Name: "installation-id", Description: "The ID of the installation the token belongs to."},
 		{Name: "app-slug", Description: "The App's slug."},
-		{Name: "expires-at", Description: "When the token expires, RFC 3339 (one hour after minting)."},
+		{Name: "expires-at", Description: "When the token expires, RFC 3339 (one hour after minting). GitHub cannot extend a token: a job that runs longer uses the action again in a later step."},
 		{Name: "permissions", Description: "JSON object of the permissions GitHub granted the token."},
 		{Name: "bot-user-id", Description: "The user ID of the App's bot account (empty if the lookup failed)."},
 		{Name: "git-user-name", Description: "<app-slug>[bot], for git config user.name (empty if the lookup failed)."},

@@ -3,13 +3,21 @@ package config
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/app-token/app-token/internal/awskms"
 	"github.com/app-token/app-token/internal/setting"
 )
 
 // roleARNPattern is an IAM role ARN in any partition.
-var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+// Its length is checked apart: a counted repetition compiles into copies.
+// Compiled on first use: most runs name no role.
+var roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
+})
+
+// maxRoleARN bounds a role ARN: a 512-character path and name and the prefix.
+const maxRoleARN = 600
 
 // readKeySource reads private-key, jwt, kms-key and aws-role-to-assume:
 // exactly one of the first three says how App JWTs are made. It reports
@@ -42,7 +50,7 @@ func (c *Config) readKeySource(s Source, bad *problems) (issuerRequired bool) {
 		switch {
 		case c.KMSKey == "":
 			bad.addf("%s is set but %s is not: the role is assumed to sign with a key in AWS KMS; set %s, or remove %s", setting.Input(setting.AWSRole), setting.KMSKey, setting.KMSKey, setting.AWSRole)
-		case !roleARNPattern.MatchString(c.AWSRole):
+		case len(c.AWSRole) > maxRoleARN || !roleARNPattern().MatchString(c.AWSRole):
 			bad.addf("%s is %s, which is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME", setting.Input(setting.AWSRole), quote(c.AWSRole))
 		}
 	}

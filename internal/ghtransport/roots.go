@@ -14,10 +14,16 @@ import (
 // store, never the runner host's or NODE_EXTRA_CA_CERTS. Empty pemCerts
 // leaves t as it is. t keeps HTTP/1.1 only (see NewBase).
 func AddRoots(t *http.Transport, pemCerts []byte) error {
+	return addRoots(t, pemCerts, x509.SystemCertPool)
+}
+
+// addRoots is AddRoots with the system's pool read by system, so a test can
+// take it away (Linux answers an empty pool, other systems may fail).
+func addRoots(t *http.Transport, pemCerts []byte, system func() (*x509.CertPool, error)) error {
 	if len(pemCerts) == 0 {
 		return nil
 	}
-	pool, err := x509.SystemCertPool()
+	pool, err := system()
 	if err != nil || pool == nil {
 		// No system pool (an image without one): the given roots alone.
 		pool = x509.NewCertPool()

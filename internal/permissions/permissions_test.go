@@ -3,6 +3,7 @@ package permissions
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -202,5 +203,35 @@ func TestSetString(t *testing.T) {
 	t.Parallel()
 	if got := (Set{"issues": "read", "contents": "write"}).String(); got != "contents:write, issues:read" {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+// A flood of bad entries keeps a handful of sentences and counts the rest,
+// in every check: parsing, validating, comparing with the grant.
+func TestProblemsAreCapped(t *testing.T) {
+	t.Parallel()
+	_, parseErr := ParseBlock(strings.Repeat("x,", 60000))
+	req := Set{}
+	for i := range 9000 {
+		req[fmt.Sprintf("z%d!", i)] = "read"
+	}
+	_, validateErr := Validate(req)
+	granted := Set{}
+	for i := range 9000 {
+		req[fmt.Sprintf("zz%dq", i)] = "read"
+	}
+	grantErr := CheckGranted(req, granted, "octocat")
+	for name, tc := range map[string]struct {
+		err  error
+		more int
+	}{"parse": {parseErr, 60000 - 5}, "validate": {validateErr, 9000 - 5}, "grant": {grantErr, 18000 - 5}} {
+		var perr *Error
+		if !errors.As(tc.err, &perr) || len(perr.Problems) != 5 || perr.More != tc.more {
+			t.Errorf("%s: %v", name, tc.err)
+			continue
+		}
+		if msg := perr.Error(); len(msg) > 2048 || !strings.HasSuffix(msg, fmt.Sprintf("; and %d more", tc.more)) {
+			t.Errorf("%s: %d bytes: %.200q", name, len(msg), msg)
+		}
 	}
 }

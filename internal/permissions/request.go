@@ -26,22 +26,25 @@ func (s Set) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Error lists every problem found in a permission request, so a user fixes
-// them all in one go instead of one per run.
+// Error lists the problems found in a permission request, so a user fixes
+// them all in one go instead of one per run: the first setting.MaxShown of
+// them, and how many more there are.
 type Error struct {
 	// Problems holds one human sentence per problem, in a stable order.
 	Problems []string
+	// More counts the problems past Problems.
+	More int
 }
 
 func (e *Error) Error() string {
-	return strings.Join(e.Problems, "; ")
+	return setting.JoinCapped(e.Problems, e.More, "; ")
 }
 
-func problems(list []string) error {
-	if len(list) == 0 {
+func problems(list setting.Capped[string]) error {
+	if list.Len() == 0 {
 		return nil
 	}
-	return &Error{Problems: list}
+	return &Error{Problems: list.Kept, More: list.More}
 }
 
 // Normalize turns a permission name as a user may write it ("Pull-Requests",
@@ -59,7 +62,7 @@ func dashed(name string) string { return strings.ReplaceAll(name, "_", "-") }
 // Every malformed entry is reported at once.
 func ParseBlock(text string) (Set, error) {
 	set := Set{}
-	var bad []string
+	var bad setting.Capped[string]
 	text = strings.TrimSpace(text)
 	text = strings.TrimSuffix(strings.TrimPrefix(text, "{"), "}")
 	for lineNo, line := range strings.Split(text, "\n") {
@@ -74,15 +77,15 @@ func ParseBlock(text string) (Set, error) {
 			name, level, ok := strings.Cut(entry, ":")
 			name, level = Normalize(name), unquote(strings.ToLower(strings.TrimSpace(level)))
 			if e := strings.ToLower(entry); e == "read-all" || e == "write-all" {
-				bad = append(bad, fmt.Sprintf("line %d: %s is a GITHUB_TOKEN shorthand; list each permission as `name: level`, or leave them out for everything the installation has", lineNo+1, e))
+				bad.Add(fmt.Sprintf("line %d: %s is a GITHUB_TOKEN shorthand; list each permission as `name: level`, or leave them out for everything the installation has", lineNo+1, e))
 				continue
 			}
 			if !ok || name == "" || level == "" {
-				bad = append(bad, fmt.Sprintf("line %d: %s is not `name: level` (for example `contents: write`)", lineNo+1, secret.Quote(entry)))
+				bad.Add(fmt.Sprintf("line %d: %s is not `name: level` (for example `contents: write`)", lineNo+1, secret.Quote(entry)))
 				continue
 			}
 			if prev, dup := set[name]; dup && prev != level {
-				bad = append(bad, fmt.Sprintf("permissions: %s is listed twice, as %s and %s", secret.Quote(name), secret.Quote(prev), secret.Quote(level)))
+				bad.Add(fmt.Sprintf("permissions: %s is listed twice, as %s and %s", secret.Quote(name), secret.Quote(prev), secret.Quote(level)))
 				continue
 			}
 			set[name] = level
@@ -132,21 +135,21 @@ func Merge(fromInputs, fromBlock Set) (Set, error) {
 // that permissions newer than this table keep working (GitHub refuses the
 // token if the name means nothing to it).
 func Validate(req Set) (forwarded []string, err error) {
-	var bad []string
+	var bad setting.Capped[string]
 	for _, name := range slices.Sorted(maps.Keys(req)) {
 		level := req[name]
 		spec, known := Lookup(name)
 		switch {
 		case level == "none":
-			bad = append(bad, fmt.Sprintf("%s: \"none\" is not a level a token can be asked for; leave the permission out instead", secret.Quote(name)))
+			bad.Add(fmt.Sprintf("%s: \"none\" is not a level a token can be asked for; leave the permission out instead", secret.Quote(name)))
 		case !known:
 			if why := unknownName(name, level); why != "" {
-				bad = append(bad, why)
+				bad.Add(why)
 			} else {
 				forwarded = append(forwarded, name)
 			}
 		case !spec.Allows(level):
-			bad = append(bad, fmt.Sprintf("%q cannot be %s: GitHub accepts %s", name, secret.Quote(level), strings.Join(spec.Levels, " or ")))
+			bad.Add(fmt.Sprintf("%q cannot be %s: GitHub accepts %s", name, secret.Quote(level), strings.Join(spec.Levels, " or ")))
 		}
 	}
 	return forwarded, problems(bad)
@@ -191,18 +194,18 @@ func Typo(name string) string {
 // the installation lookup) and names every permission that asks for more.
 // GitHub would refuse the whole request with one vague 422; this says which.
 func CheckGranted(req, granted Set, account string) error {
-	var bad []string
+	var bad setting.Capped[string]
 	for _, name := range slices.Sorted(maps.Keys(req)) {
 		want := req[name]
 		have, ok := granted[name]
 		switch {
 		case !ok:
-			bad = append(bad, fmt.Sprintf("%s:%s is not granted to the installation on %s at all", name, want, account))
+			bad.Add(fmt.Sprintf("%s:%s is not granted to the installation on %s at all", name, want, account))
 		case rank(want) > rank(have):
 			if !ghtext.IsPermission(name, have) {
 				have = "a level GitHub does not use"
 			}
-			bad = append(bad, fmt.Sprintf("%s:%s exceeds what the installation on %s granted (%s)", name, want, account, have))
+			bad.Add(fmt.Sprintf("%s:%s exceeds what the installation on %s granted (%s)", name, want, account, have))
 		}
 	}
 	return problems(bad)

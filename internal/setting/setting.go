@@ -30,7 +30,6 @@ package setting
 
 import (
 	"fmt"
-	"strings"
 )
 
 // ID identifies a setting whatever door it arrives through.
@@ -281,13 +280,15 @@ func (l List) Err() error {
 	return l
 }
 
-// Render writes every problem in d's words, separated by "; ".
+// Render writes the problems in d's words, separated by "; ": at most
+// MaxShown of them, then how many more there are.
 func (l List) Render(d Door) string {
-	parts := make([]string, len(l))
-	for i, e := range l {
+	shown := l[:min(len(l), MaxShown)]
+	parts := make([]string, len(shown))
+	for i, e := range shown {
 		parts[i] = e.Render(d)
 	}
-	return strings.Join(parts, "; ")
+	return JoinCapped(parts, len(l)-len(shown), "; ")
 }
 
 func (l List) Error() string { return l.Render(Action) }

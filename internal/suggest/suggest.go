@@ -7,6 +7,12 @@ package suggest
 func Closest(word string, candidates []string, maxDist int) string {
 	best, bestDist := "", maxDist+1
 	for _, c := range candidates {
+		// The distance is at least the difference in length: most
+		// candidates need no table at all, which keeps thousands of
+		// unknown names cheap.
+		if abs(len(word)-len(c)) >= bestDist {
+			continue
+		}
 		if d := Distance(word, c); d < bestDist {
 			best, bestDist = c, d
 		}
@@ -18,9 +24,11 @@ func Closest(word string, candidates []string, maxDist int) string {
 // deletions, substitutions and swaps of neighbours ("isuses") count one each,
 // the typos people make.
 func Distance(a, b string) int {
+	// One allocation for the whole table, row by row.
+	cells := make([]int, (len(a)+1)*(len(b)+1))
 	rows := make([][]int, len(a)+1)
 	for i := range rows {
-		rows[i] = make([]int, len(b)+1)
+		rows[i] = cells[i*(len(b)+1) : (i+1)*(len(b)+1)]
 		rows[i][0] = i
 	}
 	for j := range rows[0] {
@@ -40,4 +48,11 @@ func Distance(a, b string) int {
 		}
 	}
 	return rows[len(a)][len(b)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -49,7 +49,8 @@ if ! timeout 900 podman build --pull=never --format docker -t "$action_image" "$
 fi
 build_time=$((SECONDS - build_start))
 size=$(podman image inspect --format '{{.Size}}' "$action_image")
-((size <= 10 * 1000 * 1000)) || die "image $action_image is $size bytes, over the 10 MB target"
+# 16 MB: the budget since the AWS SDK (kms-key, docs/keyless.md) joined the binary.
+((size <= 16 * 1000 * 1000)) || die "image $action_image is $size bytes, over the 16 MB budget"
 
 # Only the binary, its post-phase name and the CA bundle may be in the image
 # (podman adds empty mount points for /etc/hosts, /etc/resolv.conf, ...).

@@ -1,0 +1,58 @@
+package awskms
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// The runner's answer is hostile until shown otherwise: anything but a
+// JWT-shaped value is refused, neither masked nor passed on, and no error
+// quotes it.
+func TestOIDCTokenRefusesHostileAnswers(t *testing.T) {
+	const bearer = "request-token-0123456789"
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		want   string
+	}{
+		{"refused", http.StatusForbidden, `{"message":"no id-token: write"}`, "HTTP 403"},
+		{"not JSON", http.StatusOK, `<html>::stop-commands::x</html>`, "holds no OIDC token"},
+		{"workflow command in value", http.StatusOK, `{"value":"a.b.c\n::set-env name=X::y"}`, "holds no OIDC token"},
+		{"huge", http.StatusOK, `{"value":"` + strings.Repeat("a", maxTokenAnswer) + `"}`, "could not be read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("audience") != Audience || r.Header.Get("Authorization") != "Bearer "+bearer {
+					t.Errorf("request %s with auth %q", r.URL, r.Header.Get("Authorization"))
+				}
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer srv.Close()
+			env := map[string]string{envTokenURL: srv.URL + "/token?api-version=2.0", envTokenValue: bearer}
+			o := Options{Getenv: func(k string) string { return env[k] }, Mask: func(s string) { got = append(got, s) }}
+			_, err := (&oidcToken{o: o, client: srv.Client()}).GetIdentityToken()
+			var e *Error
+			if !errors.As(err, &e) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want an *Error with %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "stop-commands") || strings.Contains(err.Error(), "set-env") {
+				t.Errorf("the error quotes the answer: %v", err)
+			}
+			if len(got) != 1 || got[0] != bearer {
+				t.Errorf("masked %d values, want only the request token", len(got))
+			}
+		})
+	}
+	t.Run("no id-token permission", func(t *testing.T) {
+		_, err := (&oidcToken{o: Options{}, client: http.DefaultClient}).GetIdentityToken()
+		if err == nil || !strings.Contains(err.Error(), "id-token: write") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
