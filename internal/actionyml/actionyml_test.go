@@ -10,20 +10,20 @@ import (
 	"github.com/app-token/app-token/internal/permissions"
 )
 
-var update = flag.Bool("update", false, "rewrite action.yml and the README's tables")
+var update = flag.Bool("update", false, "rewrite action.yml and docs/inputs.md's tables")
 
 const (
 	actionPath = "../../action.yml"
 	nativePath = "../../" + NativeActionPath
-	readmePath = "../../README.md"
+	inputsPath = "../../docs/inputs.md"
 )
 
-// TestGeneratedFilesAreCurrent fails when action.yml, native/action.yml or the README tables
+// TestGeneratedFilesAreCurrent fails when action.yml, native/action.yml or docs/inputs.md's tables
 // differ from what the declarations render; -update rewrites them.
 func TestGeneratedFilesAreCurrent(t *testing.T) {
 	t.Parallel()
 	want := string(ActionYML())
-	readme, err := os.ReadFile(readmePath)
+	readme, err := os.ReadFile(inputsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +32,11 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 		doc, err = Splice(doc, OutputsBegin, OutputsEnd, OutputsTable())
 	}
 	if err != nil {
-		t.Fatalf("README.md: %v", err)
+		t.Fatalf("docs/inputs.md: %v", err)
 	}
 	files := map[string]string{actionPath: want, nativePath: string(NativeActionYML())}
 	if *update {
-		files[readmePath] = doc
+		files[inputsPath] = doc
 		for path, content := range files {
 			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
@@ -53,7 +53,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 		}
 	}
 	if string(readme) != doc && !*update {
-		t.Errorf("README.md's input/output tables are out of date: run `go generate ./internal/actionyml`")
+		t.Errorf("docs/inputs.md's input/output tables are out of date: run `go generate ./internal/actionyml`")
 	}
 }
 

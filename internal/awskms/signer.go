@@ -1,3 +1,10 @@
+// Package awskms signs the App's JWTs with its key held in AWS KMS, so the
+// key never reaches the runner: each JWT's signing input goes to KMS Sign
+// (RSASSA_PKCS1_V1_5_SHA_256, MessageType RAW) and only the signature comes
+// back. Credentials come from the AWS SDK's standard chain, or from the
+// job's OIDC token exchanged for a role's temporary credentials
+// (AssumeRoleWithWebIdentity) that never leave this process. Keys are
+// named as internal/kmsuri reads them.
 package awskms
 
 import (
@@ -6,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/app-token/app-token/internal/kmsuri"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -57,7 +65,7 @@ func (o Options) getenv(k string) string {
 // Signer signs JWT signing inputs with one KMS key. It is safe for
 // concurrent use.
 type Signer struct {
-	key    Key
+	key    kmsuri.Key
 	uri    string
 	region string
 	client *kms.Client
@@ -68,7 +76,7 @@ type Signer struct {
 // job's OIDC token for the role's credentials (two calls: the runner, then
 // STS); otherwise it makes no call. Every error is an *Error.
 func New(ctx context.Context, uri string, o Options) (*Signer, error) {
-	key, err := ParseURI(uri)
+	key, err := kmsuri.ParseURI(uri)
 	if err != nil {
 		return nil, errorf("%s %s", kmsInput, err.Error())
 	}

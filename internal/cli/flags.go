@@ -119,7 +119,13 @@ func (a *appFlags) load(c *command) error {
 	}
 	// The key's text is a secret from now on, before any flag is checked:
 	// a key line pasted into another flag must not come back in its error.
-	c.redactor.Add(strings.Fields(key)...)
+	// Only pieces long enough to be key material: "not a key" pasted by
+	// mistake must not blank out "a" and "key" in every later line.
+	for _, f := range strings.Fields(key) {
+		if len(f) >= secret.MinFragment {
+			c.redactor.Add(f)
+		}
+	}
 	in.values[setting.PrivateKey] = key
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Input declares one action input. The list below is the single source of
-// action.yml's inputs and the README's input table (see internal/actionyml),
+// action.yml's inputs and docs/inputs.md's table (see internal/actionyml),
 // so documentation, metadata and parsing cannot drift apart.
 type Input struct {
 	Name        string
@@ -20,7 +20,7 @@ type Input struct {
 	Levels []string
 }
 
-// Output declares one action output, for action.yml and the README.
+// Output declares one action output, for action.yml and docs/inputs.md.
 type Output struct {
 	Name        string
 	Description string

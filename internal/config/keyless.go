@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/app-token/app-token/internal/awskms"
+	"github.com/app-token/app-token/internal/kmsuri"
 	"github.com/app-token/app-token/internal/setting"
 )
 
@@ -42,7 +42,7 @@ func (c *Config) readKeySource(s Source, bad *problems) (issuerRequired bool) {
 		bad.addf("%s is empty: pass the App's private key%s (is the secret defined for this repository or environment?), or sign without it through %s or %s (docs/keyless.md)",
 			setting.Input(setting.PrivateKey), setting.Words{Action: ", e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}`"}, setting.KMSKey, setting.JWT)
 	case c.KMSKey != "":
-		if _, err := awskms.ParseURI(c.KMSKey); err != nil {
+		if _, err := kmsuri.ParseURI(c.KMSKey); err != nil {
 			bad.addf("%s: %s", setting.Input(setting.KMSKey), err)
 		}
 	}

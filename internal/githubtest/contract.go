@@ -10,6 +10,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync"
 	"sync/atomic"
 )
 
@@ -48,15 +49,20 @@ const OffContract = "X-Githubtest-Off-Contract"
 // naming the operation and the field when ex breaks the description.
 type ContractCheck func(ex Exchange) error
 
-var contractCheck atomic.Pointer[ContractCheck]
+var (
+	contractCheck atomic.Pointer[ContractCheck]
+	pendingChecks sync.WaitGroup // checks still running, in every Server
+)
 
 // SetContractCheck makes every Server in this process pass each exchange
-// to check (nil: none). Package contract calls it from a test binary's
-// TestMain; a process-wide hook, so that every test's emulator is held to
-// the contract without each test asking for it.
+// to check (nil: none, once the checks under way have ended). Package
+// contract calls it from a test binary's TestMain; a process-wide hook, so
+// that every test's emulator is held to the contract without each test
+// asking for it.
 func SetContractCheck(check ContractCheck) {
 	if check == nil {
 		contractCheck.Store(nil)
+		pendingChecks.Wait()
 		return
 	}
 	contractCheck.Store(&check)
@@ -139,9 +145,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cw.over {
 		ex.Unlike = "an answer longer than the check keeps"
 	}
-	if err := (*check)(ex); err != nil && s.tb != nil {
-		s.tb.Errorf("%v", err)
-	}
+	// Checked after the answer is on its way: net/http finishes sending it
+	// only when the handler returns, and a client's timeout must not pay
+	// for the check.
+	s.checks.Add(1)
+	pendingChecks.Add(1)
+	go func() {
+		defer pendingChecks.Done()
+		defer s.checks.Done()
+		if err := (*check)(ex); err != nil && s.tb != nil {
+			s.tb.Errorf("%v", err)
+		}
+	}()
 }
 
 // captureWriter keeps what the handler answered, for the check.

@@ -22,6 +22,13 @@
 // over HTTPS from a CA no system trusts, as a GitHub Enterprise Server
 // behind a company's own CA (tls.go).
 //
+// Every exchange can be held to GitHub's published API description: a test
+// binary's TestMain calls contract.Main (package contract, test-only), which
+// installs a check through SetContractCheck. Config.Platform says which
+// GitHub the emulator plays; answers GitHub never gives (faults) are marked
+// so the check skips them, and a test's deliberately invalid request says so
+// with the OffContract header (docs/api-contract.md).
+//
 // It is not a security boundary: it keeps every issued token in memory so
 // tests can inspect them, and it never enforces rate limits on its own.
 package githubtest

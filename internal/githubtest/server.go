@@ -65,9 +65,10 @@ type Server struct {
 	mux   *http.ServeMux
 
 	// platform is Config.Platform; tb, set by Start, is the test a
-	// contract mismatch fails.
+	// contract mismatch fails; checks are the contract checks under way.
 	platform string
 	tb       testing.TB
+	checks   sync.WaitGroup
 
 	mu          sync.Mutex
 	offset      time.Duration
@@ -258,6 +259,7 @@ func Start(tb testing.TB, cfg Config) (*Server, *httptest.Server) {
 	emu := New(cfg)
 	emu.tb = tb
 	srv := httptest.NewServer(emu)
+	tb.Cleanup(emu.checks.Wait) // after srv.Close: every exchange checked
 	tb.Cleanup(srv.Close)
 	return emu, srv
 }

@@ -64,7 +64,7 @@ func (m *Minter) serves(inst *ghclient.Installation) error {
 	}
 	if len(m.cfg.Permissions) > 0 {
 		if err := permissions.CheckGranted(m.cfg.Permissions, inst.Permissions, account); err != nil {
-			return setting.Errorf("the %s cannot grant the requested permissions: %s. Request less, or have an owner of %s grant the App more (and accept its permission update)", kind, err, owner)
+			return setting.Errorf("the %s cannot grant the requested permissions: %s. Request less in %s, or have an owner of %s grant the App more (and accept its permission update)", kind, err, setting.Permissions, owner)
 		}
 	}
 	return nil
@@ -102,8 +102,8 @@ func (m *Minter) notInstalled(ctx context.Context) error {
 	if err != nil {
 		return Explain(ctx, fmt.Sprintf("find the App's installation on %s", cfg.Owner), err, cfg)
 	}
-	return fmt.Errorf("the App's installation %d on %s cannot reach repository %s/%s: add the repository to the installation's repository access, or check the name",
-		inst.ID, cfg.Owner, cfg.Owner, cfg.Repositories[0])
+	return setting.Errorf("the App's installation %d on %s cannot reach repository %s/%s: add the repository to the installation's repository access, or check the name in %s",
+		inst.ID, cfg.Owner, cfg.Owner, cfg.Repositories[0], setting.Repositories)
 }
 
 func suspended(id int64, owner string) error {

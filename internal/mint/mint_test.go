@@ -337,6 +337,25 @@ func TestAnswerNamesOutsideGitHubsAlphabet(t *testing.T) {
 	}
 }
 
+// An answer that says "selected" but lists no repository is shown as the
+// selected repositories of the account, not as all of them.
+func TestSelectedWithoutNames(t *testing.T) {
+	t.Parallel()
+	c := newCore(t, config.Config{Owner: "octocat"}, nil, func(path string, a map[string]any) {
+		if strings.HasSuffix(path, "/access_tokens") {
+			a["repository_selection"] = "selected"
+			delete(a, "repositories")
+		}
+	})
+	_, tok, err := c.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Scope.Repositories != "the selected repositories of octocat" {
+		t.Errorf("Repositories = %q", tok.Scope.Repositories)
+	}
+}
+
 // More than a handful of repositories are named with a count of the rest.
 func TestScopeShortList(t *testing.T) {
 	t.Parallel()
@@ -423,6 +442,8 @@ func TestDeadlineAndPolicy(t *testing.T) {
 	}{
 		{config.Retry{Budget: 60 * time.Second, RequestTimeout: 20 * time.Second}, 180 * time.Second},
 		{config.Retry{Budget: 5 * time.Second, RequestTimeout: 20 * time.Second}, 60 * time.Second},
+		// The wait for a new token to work comes on top, once.
+		{config.Retry{Budget: 60 * time.Second, RequestTimeout: 20 * time.Second, TokenReady: 10 * time.Second}, 190 * time.Second},
 	} {
 		if got := mint.Deadline(tc.r); got != tc.want {
 			t.Errorf("Deadline(%+v) = %s, want %s", tc.r, got, tc.want)

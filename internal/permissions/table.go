@@ -14,7 +14,7 @@ import (
 // tableJSON is GitHub's own list of App permissions (components.schemas.app-permissions
 // of the OpenAPI description, merged across github.com, GHEC and GHES). refresh.sh
 // rebuilds it from the npm package its "source" field names; then run `go generate ./...`
-// so action.yml and the README follow.
+// so action.yml and docs/inputs.md follow.
 //
 //go:embed app-permissions.json
 var tableJSON []byte

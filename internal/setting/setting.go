@@ -13,7 +13,7 @@
 //     phrase such as "the private key" where no single flag sets it;
 //     empty when the command line has no way to set it);
 //  2. declare the input in config.Inputs (its description lands in
-//     action.yml and the README), read it in config with Source.Setting;
+//     action.yml and docs/inputs.md), read it in config with Source.Setting;
 //  3. on the command line, register the flag with the ID (cli's define),
 //     so its name comes from this table too.
 //

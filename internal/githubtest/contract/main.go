@@ -26,6 +26,10 @@ const LogEnv = "APP_TOKEN_CONTRACT_LOG"
 // mismatch, even one no test was told of (a server made without Start).
 // Call it from TestMain: os.Exit(contract.Main(m)).
 func Main(m *testing.M) int {
+	if _, err := descriptions(); err != nil { // load before any test's clock runs
+		fmt.Println(err)
+		return 1
+	}
 	c := NewChecker()
 	running.Store(c)
 	githubtest.SetContractCheck(c.Check)

@@ -1,14 +1,9 @@
-// Package awskms signs the App's JWTs with its key held in AWS KMS, so the
-// key never reaches the runner: each JWT's signing input goes to KMS Sign
-// (RSASSA_PKCS1_V1_5_SHA_256, MessageType RAW) and only the signature comes
-// back. Credentials come from the AWS SDK's standard chain, or from the
-// job's OIDC token exchanged for a role's temporary credentials
-// (AssumeRoleWithWebIdentity) that never leave this process.
-//
-// Keys are named as sigstore/cosign name them: awskms:///KEY, where KEY is
-// a key ID, alias/NAME, a key ARN or an alias ARN, or awskms://ENDPOINT/KEY
-// for a private endpoint.
-package awskms
+// Package kmsuri reads AWS KMS key URIs as sigstore/cosign write them:
+// awskms:///KEY, where KEY is a key ID, alias/NAME, a key ARN or an alias
+// ARN, or awskms://ENDPOINT/KEY for a private endpoint. It holds no AWS
+// code, so that checking the kms-key input links no SDK (internal/awskms
+// signs).
+package kmsuri
 
 import (
 	"errors"

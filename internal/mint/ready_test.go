@@ -1,0 +1,173 @@
+package mint_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/mint"
+)
+
+// ready mints on an emulator edited by world, with token-ready-seconds
+// bound, and checks the token; it returns the core and the check's outcome.
+func ready(t *testing.T, bound time.Duration, world func(*githubtest.Config), faults ...githubtest.Fault) (*core, error, error) {
+	t.Helper()
+	c := newCore(t, config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: bound}}, world, nil)
+	_, tok, err := c.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range faults {
+		c.emu.AddFault(f)
+	}
+	warning, err := c.m.Ready(context.Background(), tok.Token)
+	return c, warning, err
+}
+
+func (c *core) count(method, path string) int {
+	n := 0
+	for _, r := range c.emu.Requests() {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+const checkPath = "/installation/repositories"
+
+// The check waits out GitHub's replication lag within the bound, with the
+// token itself, one page of one repository.
+func TestReadyWaitsOutTheLag(t *testing.T) {
+	t.Parallel()
+	c, warning, err := ready(t, 10*time.Second, func(cfg *githubtest.Config) { cfg.TokenLagCalls = 3 })
+	if warning != nil || err != nil {
+		t.Fatalf("warning %v, error %v", warning, err)
+	}
+	if got := c.count("GET", checkPath); got != 4 {
+		t.Errorf("%d checks, want 4 (three refused)", got)
+	}
+	for _, r := range c.emu.Requests() {
+		if r.Path == checkPath && (r.Auth != "token" || r.Query != "per_page=1") {
+			t.Errorf("check made with %q auth, query %q", r.Auth, r.Query)
+		}
+	}
+	if c.emu.Tokens()[0].Revoked {
+		t.Error("a token that works was revoked")
+	}
+}
+
+// Refused for the whole bound: an error that says so, and the token revoked.
+func TestReadyRefusedRevokes(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	c, warning, err := ready(t, 2*time.Second, nil, githubtest.Fault{Method: "GET", Path: checkPath, Times: -1, Status: 401, Body: `{"message":"Bad credentials"}`})
+	if warning != nil || err == nil {
+		t.Fatalf("warning %v, error %v", warning, err)
+	}
+	for _, want := range []string{"GitHub minted the token but kept refusing it (401 Bad credentials)", "input token-ready-seconds allows 2s", "The token was revoked at once"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if !c.emu.Tokens()[0].Revoked || c.count("GET", checkPath) < 3 || time.Since(start) > 5*time.Second {
+		t.Errorf("revoked %v after %d checks in %v", c.emu.Tokens()[0].Revoked, c.count("GET", checkPath), time.Since(start))
+	}
+}
+
+// A check that cannot finish is a warning; with the bound 0, no check.
+func TestReadyOtherOutcomes(t *testing.T) {
+	t.Parallel()
+	c, warning, err := ready(t, time.Second, nil, githubtest.Fault{Method: "GET", Path: checkPath, Times: -1, Status: 502})
+	if err != nil || warning == nil || !strings.Contains(warning.Error(), "could not check that GitHub accepts the new token, so it is handed over unchecked") || c.emu.Tokens()[0].Revoked {
+		t.Errorf("502s: warning %v, error %v, revoked %v", warning, err, c.emu.Tokens()[0].Revoked)
+	}
+	c, warning, err = ready(t, 0, func(cfg *githubtest.Config) { cfg.TokenLagCalls = 100 })
+	if warning != nil || err != nil || c.count("GET", checkPath) != 0 {
+		t.Errorf("bound 0: warning %v, error %v, %d checks", warning, err, c.count("GET", checkPath))
+	}
+}
+
+// The bot lookup runs alongside the check; refused during the lag, it is
+// asked again once the check passed.
+func TestReadyWithIdentity(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		refusals   int
+		wantLookup int
+		wantBot    bool
+	}{{"no lag", 0, 1, true}, {"refused once", 1, 2, true}, {"refused twice", 2, 2, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newCore(t, config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 5 * time.Second}}, nil, nil)
+			inst, tok, err := c.mint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.refusals > 0 {
+				c.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/release-bot[bot]", Times: tc.refusals, Status: 401, Body: `{"message":"Bad credentials"}`})
+			}
+			bot, warnings, err := c.m.ReadyWithIdentity(context.Background(), inst, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.count("GET", "/users/release-bot[bot]"); got != tc.wantLookup || (bot.ID == "41898283") != tc.wantBot || (len(warnings) == 0) != tc.wantBot {
+				t.Errorf("%d lookups, bot %+v, warnings %v", got, bot, warnings)
+			}
+		})
+	}
+}
+
+// A 401 to revoking is the one sign the token is already gone.
+func TestAlreadyRevoked(t *testing.T) {
+	t.Parallel()
+	c := newCore(t, config.Config{Owner: "octocat"}, nil, nil)
+	_, tok, err := c.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := c.m.Client()
+	if err := client.RevokeToken(context.Background(), tok.Token.Token); err != nil || mint.AlreadyRevoked(err) {
+		t.Fatalf("first revoke: %v", err)
+	}
+	err = client.RevokeToken(context.Background(), tok.Token.Token)
+	if !mint.AlreadyRevoked(err) {
+		t.Errorf("second revoke: %v, want already revoked", err)
+	}
+	if mint.AlreadyRevoked(errors.New("401")) || mint.AlreadyRevoked(nil) {
+		t.Error("only GitHub's 401 answer means already revoked")
+	}
+}
+
+// BenchmarkReady is what the token check costs on its own against the
+// emulator on loopback: one GET made with the token, per handed-over token.
+//
+//	go test -run '^$' -bench Ready ./internal/mint
+func BenchmarkReady(b *testing.B) {
+	cfg := githubtest.DefaultConfig(&appKey.PublicKey)
+	_, srv := githubtest.Start(b, cfg)
+	c := &config.Config{Owner: "octocat", Issuer: githubtest.DefaultClientID,
+		Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 10 * time.Second}}
+	c.APIURL, _ = url.Parse(srv.URL + "/")
+	m := mint.New(c, appKey, mint.Options{})
+	ctx := context.Background()
+	inst, err := m.Installation(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := m.Mint(ctx, inst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if warning, err := m.Ready(ctx, tok.Token); warning != nil || err != nil {
+			b.Fatal(warning, err)
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/setting"
+)
+
+// wordsCase is one mistake a user can make, made the same way at both
+// doors: the action gets each setting as its input, the command line as
+// its flag (both spelt by internal/setting's table).
+type wordsCase struct {
+	name string
+	set  map[setting.ID]string
+	// names are the settings the error must name, in each door's words.
+	names []setting.ID
+}
+
+// wordsCases cover every kind of error the core reports about a setting:
+// each setting's own check, the clashes between settings, and GitHub's
+// refusals that point at one.
+func wordsCases(otherKey string) []wordsCase {
+	return []wordsCase{
+		{"client ID shape", map[setting.ID]string{setting.ClientID: "not a client id!"}, []setting.ID{setting.ClientID}},
+		{"App ID not a number", map[setting.ID]string{setting.ClientID: "", setting.AppID: "12ab!"}, []setting.ID{setting.AppID}},
+		{"not a key", map[setting.ID]string{setting.PrivateKey: "not a key at all"}, []setting.ID{setting.PrivateKey}},
+		{"owner shape", map[setting.ID]string{setting.Owner: "not an owner!"}, []setting.ID{setting.Owner}},
+		{"repository shape", map[setting.ID]string{setting.Repositories: "app!"}, []setting.ID{setting.Repositories}},
+		{"repositories of another owner", map[setting.ID]string{setting.Repositories: "octocat/blog"}, []setting.ID{setting.Repositories, setting.Owner}},
+		{"blank repositories", map[setting.ID]string{setting.Repositories: ", ,"}, []setting.ID{setting.Repositories, setting.Owner}},
+		{"permission level", map[setting.ID]string{setting.Permissions: "contents: wrte"}, []setting.ID{setting.Permissions}},
+		{"permissions syntax", map[setting.ID]string{setting.Permissions: "contents"}, []setting.ID{setting.Permissions}},
+		{"key in a setting", map[setting.ID]string{setting.Permissions: "ghs_16C7e42F292c6912E7710c838347Ae178B4a"}, []setting.ID{setting.Permissions, setting.PrivateKey}},
+		{"installation ID shape", map[setting.ID]string{setting.InstallationID: "12ab"}, []setting.ID{setting.InstallationID}},
+		{"API URL", map[setting.ID]string{setting.APIURL: "ftp://ghes.example.com"}, []setting.ID{setting.APIURL}},
+		{"retry attempts", map[setting.ID]string{setting.RetryAttempts: "99"}, []setting.ID{setting.RetryAttempts}},
+		{"retry budget", map[setting.ID]string{setting.RetrySeconds: "0"}, []setting.ID{setting.RetrySeconds}},
+		{"request timeout", map[setting.ID]string{setting.RequestTimeout: "0"}, []setting.ID{setting.RequestTimeout}},
+		{"token ready bound", map[setting.ID]string{setting.TokenReady: "500"}, []setting.ID{setting.TokenReady}},
+		{"KMS key URI", map[setting.ID]string{setting.PrivateKey: "", setting.KMSKey: "not-a-uri"}, []setting.ID{setting.KMSKey}},
+		{"JWT shape", map[setting.ID]string{setting.PrivateKey: "", setting.JWT: "not.a-jwt"}, []setting.ID{setting.JWT}},
+		{"JWT and key together", map[setting.ID]string{setting.JWT: "a.b.c"}, []setting.ID{setting.PrivateKey, setting.JWT}},
+		// Settings the command line has no flag for: the action's words only.
+		{"skip-token-revoke", map[setting.ID]string{setting.SkipRevoke: "maybe"}, []setting.ID{setting.SkipRevoke}},
+		{"enterprise with owner", map[setting.ID]string{setting.Enterprise: "octo-enterprise"}, []setting.ID{setting.Enterprise, setting.Owner}},
+		{"CA certificates", map[setting.ID]string{setting.CACertificates: "not a certificate"}, []setting.ID{setting.CACertificates}},
+		{"role without KMS key", map[setting.ID]string{setting.AWSRole: "arn:aws:iam::123456789012:role/x"}, []setting.ID{setting.AWSRole, setting.KMSKey}},
+		// GitHub's refusals, classified, naming the setting to fix.
+		{"not installed", map[setting.ID]string{setting.Owner: "stranger-org"}, []setting.ID{setting.ClientID, setting.Owner}},
+		{"installation ID unknown", map[setting.ID]string{setting.InstallationID: "999"}, []setting.ID{setting.InstallationID}},
+		{"installation ID of another account", map[setting.ID]string{setting.InstallationID: "1002"}, []setting.ID{setting.InstallationID, setting.Owner}},
+		{"repository not reached", map[setting.ID]string{setting.Repositories: "website"}, []setting.ID{setting.Repositories}},
+		{"permission not granted", map[setting.ID]string{setting.Owner: "octocat", setting.Permissions: "contents: write"}, []setting.ID{setting.Permissions}},
+		{"key of another App", map[setting.ID]string{setting.PrivateKey: otherKey}, []setting.ID{setting.ClientID, setting.PrivateKey}},
+	}
+}
+
+// Every error about a setting names it in the words of the door it came
+// through: `input permissions` in the action's log, `--permissions` on the
+// command line, from the one table; and the command line never says
+// "input" of a setting it has a flag for. Both doors are the built binary.
+func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
+	t.Parallel()
+	_, otherKey, err := githubtest.NewAppKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[setting.ID]bool{}
+	for _, c := range wordsCases(otherKey) {
+		for _, id := range c.names {
+			named[id] = true
+		}
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t).with("owner", "octo-org")
+			for id, v := range c.set {
+				w.with(id.Input(), v)
+			}
+			res := w.main()
+			if len(res.Errors) != 1 {
+				t.Fatalf("action: errors %q, want one\n%s", res.Errors, res.Log())
+			}
+			for _, id := range c.names {
+				if !strings.Contains(res.Errors[0], id.Input()) {
+					t.Errorf("action: %q does not name %s", res.Errors[0], id.Input())
+				}
+			}
+
+			args, env, ok := cliFor(c.set)
+			if !ok {
+				return // the command line cannot make this mistake
+			}
+			code, stdout, stderr := w.cli("", env, args...)
+			if code == 0 || stdout != "" {
+				t.Fatalf("cli %q: exit %d, stdout %q", args, code, stdout)
+			}
+			for _, id := range c.names {
+				if f := id.Flag(); !strings.Contains(stderr, f) {
+					t.Errorf("cli %q: %q does not name %s", args, stderr, f)
+				}
+			}
+			for _, id := range setting.All() {
+				if id.Flag() != "" && (strings.Contains(stderr, "input "+id.Input()) || strings.Contains(stderr, "inputs "+id.Input())) {
+					t.Errorf("cli %q: %q speaks of input %s", args, stderr, id.Input())
+				}
+			}
+		})
+	}
+	for _, id := range setting.All() {
+		if !named[id] {
+			t.Errorf("no case names setting %s: add one", id.Input())
+		}
+	}
+}
+
+// cliFor writes settings as `app-token token` flags, the key and the JWT
+// through the environment as the command line takes them; ok is false when
+// a setting has no flag.
+func cliFor(set map[setting.ID]string) (args, env []string, ok bool) {
+	args = []string{"token"}
+	owner := "octo-org"
+	for id, v := range set {
+		switch id {
+		case setting.Owner:
+			owner = v
+		case setting.PrivateKey:
+			if v == "" {
+				env = append(env, "APP_TOKEN_PRIVATE_KEY=")
+			} else {
+				env = append(env, "APP_TOKEN_PRIVATE_KEY="+v)
+			}
+		case setting.JWT:
+			env = append(env, "SIGNED_JWT="+v)
+			args = append(args, "--jwt-env", "SIGNED_JWT")
+		case setting.ClientID, setting.AppID:
+			if v == "" {
+				env = append(env, "APP_TOKEN_CLIENT_ID=")
+				continue
+			}
+			args = append(args, id.Flag(), v)
+		default:
+			if !strings.HasPrefix(id.Flag(), "--") {
+				return nil, nil, false
+			}
+			args = append(args, id.Flag(), v)
+		}
+	}
+	if key, given := set[setting.PrivateKey]; set[setting.JWT] != "" && (!given || key != "") {
+		// Beside --jwt-env the command line reads a key only from a flag.
+		args = append(args, "--private-key-env", "APP_TOKEN_PRIVATE_KEY")
+	}
+	return append(args, "--owner", owner), env, true
+}
