@@ -333,3 +333,58 @@ func TestPostMasksTheTokenAgainFirst(t *testing.T) {
 		t.Errorf("the token was not revoked")
 	}
 }
+
+// valueFlags lists every flag of a command that takes a value, as its -h
+// shows them: a flag added later is covered without touching the tests.
+func valueFlags(t *testing.T, w *world, command string) (flags, nameFlags []string) {
+	t.Helper()
+	_, help, _ := w.cli("", nil, command, "-h")
+	for _, line := range strings.Split(help, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && strings.HasPrefix(f[0], "--") {
+			flags = append(flags, f[0])
+			if f[1] == "NAME" {
+				nameFlags = append(nameFlags, f[0])
+			}
+		}
+	}
+	if len(flags) < 4 {
+		t.Fatalf("%s -h lists %q", command, flags)
+	}
+	return flags, nameFlags
+}
+
+// Every flag of every command, given empty, is refused before any call;
+// every flag that takes a variable's NAME refuses the key in its place
+// without printing a piece of it.
+func TestCLIEveryFlag(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	frags := keyFragments()
+	b64 := keyShapes()[0]
+	for _, command := range []string{"token", "revoke", "installations", "dispatch"} {
+		flags, nameFlags := valueFlags(t, w, command)
+		for _, f := range flags {
+			code, _, stderr := w.cli("", nil, command, f, "")
+			if code != 2 || !strings.Contains(stderr, f+" is empty") {
+				t.Errorf("%s %s '': exit %d, stderr %q", command, f, code, stderr)
+			}
+		}
+		for _, f := range nameFlags {
+			args := []string{command, f, b64}
+			if command == "dispatch" {
+				args = append(args, "--repository", "octo-org/docs", "--event-type", "x")
+			}
+			code, stdout, stderr := w.cli("", nil, args...)
+			if code != 2 || !strings.Contains(stderr, "takes the NAME of an environment variable") {
+				t.Errorf("%s %s <key>: exit %d, stderr %q", command, f, code, stderr)
+			}
+			if frag := leakedFragment(frags, stdout+stderr); frag != "" {
+				t.Errorf("%s %s <key>: printed %q", command, f, frag)
+			}
+		}
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+}

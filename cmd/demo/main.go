@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func run(out io.Writer) error {
 	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the image ships it
 	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
+	if err := withProgress(out, build.Run); err != nil {
 		return fmt.Errorf("build the action (run the demo from the repository root): %w", err)
 	}
 	say("  Built in %s.\n", time.Since(started).Round(100*time.Millisecond))
@@ -111,9 +112,11 @@ func run(out io.Writer) error {
 	mainCalls := len(emu.Requests())
 	say("\n  %d API calls, %s wall time, %.1f MiB peak memory.", mainCalls, res.Wall.Round(time.Millisecond), float64(res.MaxRSSKiB)/1024)
 
-	say("\n▶ A later step triggers a workflow in octo-org/infra with the token:")
-	say("    curl -X POST -H \"Authorization: Bearer ${{ steps.app-token.outputs.token }}\" \\")
-	say("         %s/repos/octo-org/infra/dispatches -d '{\"event_type\":\"deploy\"}'", srv.URL)
+	say("\n▶ A later step triggers a workflow in octo-org/infra with the token (it reaches the script through env:, never as ${{ }} inside it):")
+	say("    - run: curl -X POST -H \"Authorization: Bearer $TOKEN\" \"$GITHUB_API_URL/repos/octo-org/infra/dispatches\" -d '{\"event_type\":\"deploy\"}'")
+	say("      env:")
+	say("        TOKEN: ${{ steps.app-token.outputs.token }}")
+	say("  (GITHUB_API_URL is %s here.)", srv.URL)
 	status, err := post(ctx, srv.URL+"/repos/octo-org/infra/dispatches", res.Outputs["token"], `{"event_type":"deploy","client_payload":{"ref":"v1.2.3"}}`)
 	if err != nil {
 		return err
@@ -135,7 +138,7 @@ func run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	say("\n▶ After the job, the same token: → %s. Revoked: %v.", status, emu.Tokens()[0].Revoked)
+	say("\n▶ After the job, the same token: → %s. Revoked: %s.", status, yesNo(emu.Tokens()[0].Revoked))
 
 	for _, r := range []*runnertest.Result{res, postRes} {
 		if leaks := r.Leaks([]string{res.Outputs["token"]}); len(leaks) > 0 {
@@ -179,8 +182,8 @@ func cliDemo(ctx context.Context, say func(string, ...any), out io.Writer, binar
 		return fmt.Errorf("the emulator saw %d dispatches and %d new tokens, want the rebuild and one token", len(d), len(toks))
 	}
 	last := d[len(d)-1]
-	say("▶ GitHub recorded %s %q on %s/%s; the token reached %v with %v and is revoked: %v.",
-		last.Kind, last.EventType, last.Owner, last.Repo, toks[0].Repositories, toks[0].Permissions, toks[0].Revoked)
+	say("▶ GitHub recorded %s %q on %s/%s; the token reached %s with %s and is revoked: %s.",
+		last.Kind, last.EventType, last.Owner, last.Repo, list(last.Owner, toks[0].Repositories), permissionList(toks[0].Permissions), yesNo(toks[0].Revoked))
 	return nil
 }
 
@@ -217,4 +220,66 @@ func indent(s string) string {
 		b.WriteString("  │ " + line + "\n")
 	}
 	return b.String()
+}
+
+// withProgress runs f, printing a dot every two seconds while it runs, so
+// a first build that takes minutes does not look like a hang.
+func withProgress(out io.Writer, f func() error) error {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	ticked := false
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ticked = true
+				fmt.Fprint(out, ".")
+			}
+		}
+	}()
+	err := f()
+	close(done)
+	<-stopped
+	if ticked {
+		fmt.Fprintln(out)
+	}
+	return err
+}
+
+// list shows owner's repositories as a person writes them:
+// "octo-org/docs, octo-org/app".
+func list(owner string, names []string) string {
+	if len(names) == 0 {
+		return "all repositories of " + owner
+	}
+	full := make([]string, len(names))
+	for i, n := range names {
+		full[i] = owner + "/" + n
+	}
+	return strings.Join(full, ", ")
+}
+
+// permissionList shows permissions as a workflow writes them, sorted:
+// "contents: write, metadata: read".
+func permissionList(p map[string]string) string {
+	names := make([]string, 0, len(p))
+	for name := range p {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		names[i] = name + ": " + p[name]
+	}
+	return strings.Join(names, ", ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/app-token/app-token/internal/ghapi"
@@ -108,7 +110,7 @@ func newAPIError(r *http.Response, fallback int, message string) *APIError {
 		e.Kind = ghapi.ServerError
 	}
 	if r != nil && (e.Status == http.StatusTooManyRequests || e.Status == http.StatusForbidden) {
-		rl := ghapi.ReadRateLimit(r.Header, time.Now())
+		rl := ghapi.ReadRateLimit(datedByServer(r.Header))
 		if rl.HasRetryAfter && rl.RetryAfter > 0 {
 			e.RetryAfter = rl.RetryAfter
 		}
@@ -124,4 +126,20 @@ func statusOf(r *http.Response, fallback int) int {
 		return fallback
 	}
 	return r.StatusCode
+}
+
+// datedByServer returns the answer's headers and the server's own time
+// (its Date header), which dates a Retry-After given as a date: the local
+// clock may be off, which is why the transports correct for skew. Without a
+// Date, such a Retry-After cannot be read and is left out.
+func datedByServer(h http.Header) (http.Header, time.Time) {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err == nil {
+		return h, date
+	}
+	if _, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err != nil {
+		h = h.Clone()
+		h.Del("Retry-After")
+	}
+	return h, time.Time{}
 }

@@ -63,6 +63,11 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	c := &call{t: t, req: req, p: t.Policy.withDefaults(), start: t.now(), repeatable: repeatable(req)}
 	c.deadline = c.start.Add(c.p.MaxElapsed)
+	// One clock: the request's own deadline is read once, as what is left
+	// of it, and from then on measured on t's clock like the budget.
+	if dl, ok := req.Context().Deadline(); ok {
+		c.deadline = minTime(c.deadline, c.start.Add(time.Until(dl)))
+	}
 	return c.run()
 }
 
@@ -240,13 +245,16 @@ func (c *call) notRepeated(resp *http.Response, err error, n next) (*http.Respon
 }
 
 // remaining is what is left of the budget, and of the request's own
-// deadline when it has one.
+// deadline when it has one (both on t's clock).
 func (c *call) remaining() time.Duration {
-	left := c.deadline.Sub(c.t.now())
-	if dl, ok := c.req.Context().Deadline(); ok {
-		left = min(left, time.Until(dl))
+	return c.deadline.Sub(c.t.now())
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
 	}
-	return left
+	return a
 }
 
 func (c *call) elapsed() string {

@@ -418,3 +418,26 @@ func TestRetryLogHidesWhatAServerQuoted(t *testing.T) {
 	}
 	assertNoSecret(t, "retry log line", log.Lines()[0])
 }
+
+// One clock: the request's own deadline counts on the injected clock, like
+// the budget. Waits taken on a fake clock use it up although no real time
+// passes, so the retries stop there rather than at MaxTries.
+func TestRetryMeasuresTheRequestDeadlineOnItsClock(t *testing.T) {
+	t.Parallel()
+	srv, script := serve(t, reply(502, "oops"))
+	clock, log := newFakeClock(), &lines{}
+	rt := newRetry(t, clock, log, Policy{MaxTries: 10, MaxElapsed: 10 * time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp := roundTrip(t, rt, request(t, ctx, "GET", srv.URL+"/app", ""))
+	if resp.StatusCode != 502 {
+		t.Fatalf("status %d, want the last 502", resp.StatusCode)
+	}
+	var slept time.Duration
+	for _, d := range clock.Slept() {
+		slept += d
+	}
+	if hits := script.Hits(); hits >= 10 || slept > 5*time.Second {
+		t.Errorf("%d tries sleeping %s on the injected clock past a 5s deadline; want the deadline to end them", hits, slept)
+	}
+}

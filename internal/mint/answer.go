@@ -65,14 +65,13 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 	if invalid > 0 {
 		sc.Warnings = append(sc.Warnings, setting.Errorf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}
-	switch {
-	case m.cfg.Enterprise != "" && len(names) == 0:
+	if m.cfg.Enterprise != "" && len(names) == 0 {
 		sc.Repositories = "the enterprise " + m.cfg.Enterprise
-	case len(names) > 0:
+	} else if len(names) > 0 {
 		sc.Repositories = shortList(names)
-	case m.cfg.Repositories != nil || tok.RepositorySelection == "selected":
+	} else if m.cfg.Repositories != nil || tok.RepositorySelection == "selected" {
 		sc.Repositories = "the selected repositories of " + inst.Account.Login
-	default:
+	} else {
 		sc.Repositories = "all repositories of " + inst.Account.Login
 	}
 	return sc, nil

@@ -24,14 +24,16 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		bad    *ghclient.BadAnswerError
 		kmsErr *awskms.Error
 	)
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	// The first test that matches says what happened.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return setting.Errorf("%s: GitHub did not answer within %s deadline of %s: it may be having an outage (https://www.githubstatus.com); raise %s or retry %s later",
 			op, setting.Words{Action: "the step's", CLI: "the command's"}, Deadline(cfg.Retry), setting.RetrySeconds, setting.Words{Action: "the job", CLI: "the command"})
-	case errors.As(err, &kmsErr):
+	}
+	if errors.As(err, &kmsErr) {
 		// Signing the App JWT failed: the message names the KMS key already.
 		return setting.Errorf("%s: %s", op, err)
-	case errors.As(err, &apiErr) && apiErr.RateLimited():
+	}
+	if errors.As(err, &apiErr) && apiErr.RateLimited() {
 		when := "later"
 		if !apiErr.RateLimitReset.IsZero() {
 			when = "after " + apiErr.RateLimitReset.UTC().Format("15:04:05 MST")
@@ -39,23 +41,30 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 			when = "in " + apiErr.RetryAfter.String()
 		}
 		return setting.Errorf("%s: GitHub's API rate limit for this App is exhausted (%s); retry %s", op, err, when)
-	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable && cfg.KMSKey != "":
+	}
+	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable && cfg.KMSKey != "" {
 		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): the %s %s does not belong to the App named by %s %s; import that App's key into KMS (docs/keyless.md) or fix %s",
 			op, apiErr.Message, setting.KMSKey, cfg.KMSKey, cfg.IssuerSetting, cfg.Issuer, cfg.IssuerSetting).With(err)
-	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable && cfg.JWT != "":
+	}
+	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable && cfg.JWT != "" {
 		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): %s was not signed with the private key of App %s; sign it with that App's key",
 			op, apiErr.Message, setting.Input(setting.JWT), cfg.Issuer).With(err)
-	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime && cfg.JWT != "":
+	}
+	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime && cfg.JWT != "" {
 		return setting.Errorf("%s: GitHub rejected the time claims of %s (%s): sign it right before this step, with iat 60 seconds in the past and exp at most ten minutes after iat, on a machine whose clock is right",
 			op, setting.Input(setting.JWT), apiErr.Message).With(err)
-	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable:
+	}
+	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable {
 		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and %s come from the same App, and that the key was not regenerated",
 			op, apiErr.Message, cfg.Issuer, cfg.IssuerSetting, setting.PrivateKey).With(err)
-	case errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime:
+	}
+	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime {
 		return setting.Errorf("%s: GitHub rejected the App JWT's time even after correcting for its clock (%s): check %s clock", op, apiErr.Message, setting.Words{Action: "the runner's", CLI: "this machine's"}).With(err)
-	case errors.As(err, &apiErr):
+	}
+	if errors.As(err, &apiErr) {
 		return setting.Errorf("%s: %s", op, err)
-	case errors.As(err, &bad):
+	}
+	if errors.As(err, &bad) {
 		// GitHub (or something in between) answered, but not usably: the
 		// error already says what to check.
 		return setting.Errorf("%s: %s", op, err)

@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/ghapi"
+	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/permissions"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Each way a call to GitHub fails becomes a sentence that says what went
@@ -51,9 +54,12 @@ func TestFailuresAreExplained(t *testing.T) {
 		{"dropped after the mint was sent", config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 3, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}},
 			githubtest.Fault{Method: "POST", Path: "/app/installations/1002/access_tokens", Drop: true, Times: -1},
 			[]string{"mint a token for installation 1002", "could not reach GitHub", "gave up after 3 tries"}},
-		{"mint refused: repositories", config.Config{Owner: "octo-org", Repositories: []string{"app", "website"}},
+		{"mint refused: repositories", config.Config{Owner: "octo-org", Repositories: []string{"app", "website", "nope", "gone"}},
 			githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: 422, Body: `{"message":"There is at least one repository that does not exist or is not accessible to the parent installation."}`},
-			[]string{"installation 1001 cannot reach octo-org/website"}},
+			[]string{"installation 1001 cannot reach octo-org/website, octo-org/nope and octo-org/gone:"}},
+		{"mint refused: many repositories", config.Config{Owner: "octo-org", Repositories: append([]string{"app"}, numberedNames(55)...)},
+			githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: 422, Body: `{"message":"There is at least one repository that does not exist or is not accessible to the parent installation."}`},
+			[]string{"cannot reach octo-org/r0, ", " and octo-org/r48 (6 more were not checked)"}},
 		{"mint refused: permissions", config.Config{Owner: "octocat", Permissions: permissions.Set{"contents": "read"}},
 			githubtest.Fault{Method: "POST", Path: "/app/installations/1002/access_tokens", Status: 422, Body: `{"message":"The permissions requested are not granted to this installation."}`},
 			[]string{"GitHub refused the permissions (contents:read)", "installation 1002 on octocat"}},
@@ -138,6 +144,50 @@ func TestExplainUnreachable(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("%s (ca %t): error %v lacks %q", tc.url, tc.ca != "", err, w)
 			}
+		}
+	}
+}
+
+func numberedNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = "r" + strconv.Itoa(i)
+	}
+	return names
+}
+
+// Each kind of failure is told apart, in order, and worded for the way the
+// App's JWT was made (key, KMS or a JWT signed elsewhere).
+func TestExplainKinds(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://api.github.com/")
+	key := &config.Config{Issuer: "Iv1", APIURL: u}
+	kms := &config.Config{Issuer: "Iv1", APIURL: u, KMSKey: "arn:aws:kms:eu-west-1:111122223333:key/k"}
+	jwt := &config.Config{Issuer: "Iv1", APIURL: u, JWT: "a.b.c"}
+	undecodable := &ghclient.APIError{Status: 401, Message: "A JSON web token could not be decoded", Kind: ghapi.JWTUndecodable}
+	jwtTime := &ghclient.APIError{Status: 401, Message: "'Issued at' claim ('iat') must be an Integer", Kind: ghapi.JWTTime}
+	for _, tc := range []struct {
+		name string
+		err  error
+		cfg  *config.Config
+		want string
+	}{
+		{"undecodable, key", undecodable, key, "does the private key belong to App Iv1?"},
+		{"undecodable, KMS", undecodable, kms, "the kms-key arn:aws:kms:eu-west-1:111122223333:key/k does not belong to the App"},
+		{"undecodable, JWT", undecodable, jwt, "input jwt was not signed with the private key of App Iv1"},
+		{"time, key", jwtTime, key, "even after correcting for its clock"},
+		{"time, JWT", jwtTime, jwt, "GitHub rejected the time claims of input jwt"},
+		{"other answer", &ghclient.APIError{Status: 418, Message: "teapot"}, key, "op: "},
+		{"bad answer", &ghclient.BadAnswerError{Method: "GET", Path: "/x", Reason: setting.Errorf("not JSON")}, key, "op: "},
+		{"clock skew", &ghtransport.ClockSkewError{Offset: 48 * time.Hour}, key, "op: "},
+		{"rate limited, no time", &ghclient.APIError{Status: 403, RetryAfter: time.Second, Message: "slow"}, key, "retry in 1s"},
+	} {
+		got := mint.Explain(context.Background(), "op", tc.err, tc.cfg)
+		if got == nil || !strings.Contains(setting.Render(got, setting.Action), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, got, tc.want)
+		}
+		if strings.Contains(got.Error(), "could not reach GitHub") {
+			t.Errorf("%s: %v reads as a network failure", tc.name, got)
 		}
 	}
 }

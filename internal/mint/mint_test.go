@@ -337,6 +337,25 @@ func TestAnswerNamesOutsideGitHubsAlphabet(t *testing.T) {
 	}
 }
 
+// An answer that says "selected" but lists no repository is shown as the
+// selected repositories of the account, not as all of them.
+func TestSelectedWithoutNames(t *testing.T) {
+	t.Parallel()
+	c := newCore(t, config.Config{Owner: "octocat"}, nil, func(path string, a map[string]any) {
+		if strings.HasSuffix(path, "/access_tokens") {
+			a["repository_selection"] = "selected"
+			delete(a, "repositories")
+		}
+	})
+	_, tok, err := c.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Scope.Repositories != "the selected repositories of octocat" {
+		t.Errorf("Repositories = %q", tok.Scope.Repositories)
+	}
+}
+
 // More than a handful of repositories are named with a count of the rest.
 func TestScopeShortList(t *testing.T) {
 	t.Parallel()

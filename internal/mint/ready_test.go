@@ -3,6 +3,7 @@ package mint_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,32 @@ func TestAlreadyRevoked(t *testing.T) {
 	}
 	if mint.AlreadyRevoked(errors.New("401")) || mint.AlreadyRevoked(nil) {
 		t.Error("only GitHub's 401 answer means already revoked")
+	}
+}
+
+// BenchmarkReady is what the token check costs on its own against the
+// emulator on loopback: one GET made with the token, per handed-over token.
+//
+//	go test -run '^$' -bench Ready ./internal/mint
+func BenchmarkReady(b *testing.B) {
+	cfg := githubtest.DefaultConfig(&appKey.PublicKey)
+	_, srv := githubtest.Start(b, cfg)
+	c := &config.Config{Owner: "octocat", Issuer: githubtest.DefaultClientID,
+		Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 10 * time.Second}}
+	c.APIURL, _ = url.Parse(srv.URL + "/")
+	m := mint.New(c, appKey, mint.Options{})
+	ctx := context.Background()
+	inst, err := m.Installation(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := m.Mint(ctx, inst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if warning, err := m.Ready(ctx, tok.Token); warning != nil || err != nil {
+			b.Fatal(warning, err)
+		}
 	}
 }
