@@ -118,14 +118,19 @@ func flagError(err error) string {
 	return "a flag could not be read"
 }
 
-// envVarName matches an environment variable's name as a shell writes it.
-var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+// envVarName matches an environment variable's name as a shell writes it,
+// of at most maxEnvVarName characters (checked apart: a counted repetition
+// such as {0,127} compiles into as many copies, which every start of the
+// binary would pay for, action runs included).
+var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+const maxEnvVarName = 128
 
 // checkEnvName refuses a value given where the NAME of a variable is
 // expected, such as the key itself (`--private-key-env "$(cat app.pem)"`),
 // without printing it.
 func checkEnvName(flagName, v string) error {
-	if envVarName.MatchString(v) && !secret.Looks(v) {
+	if len(v) <= maxEnvVarName && envVarName.MatchString(v) && !secret.Looks(v) {
 		return nil
 	}
 	return usagef("%s takes the NAME of an environment variable (like MY_VAR), not its value: got %s", flagName, secret.Quote(v))

@@ -38,6 +38,10 @@ type Step struct {
 	// Dir holds the step's file-command files and workspace; a fresh temporary
 	// folder per run when empty.
 	Dir string
+	// Undeclared are inputs of this tree that Binary does not declare (an
+	// older build's, run for a side-by-side benchmark): the runner does not
+	// pass their defaults, and the step must not set them.
+	Undeclared []string
 }
 
 // Result is what the runner saw of one phase.
@@ -112,6 +116,9 @@ func (s *Step) env(dir string, state map[string]string) ([]string, error) {
 		env[k] = v
 	}
 	for _, in := range config.AllInputs() {
+		if slices.Contains(s.Undeclared, in.Name) {
+			continue
+		}
 		env[inputVar(in.Name)] = strings.ReplaceAll(in.Default, "${{ github.api_url }}", env["GITHUB_API_URL"])
 	}
 	for name, v := range s.With {

@@ -105,3 +105,13 @@ func (c *Checker) logLines(w io.Writer, pkg string) {
 			pkg, p, n.Requests, n.Answers, n.Absent, n.Unlike, n.Off, strings.Join(ops, ","))
 	}
 }
+
+// Off stops holding emulators to the contract until tb ends, for a
+// benchmark that times the action rather than the check: the check runs in
+// this process, beside the binary being timed and on the same cores.
+func Off(tb testing.TB) {
+	githubtest.SetContractCheck(nil)
+	if c := running.Load(); c != nil {
+		tb.Cleanup(func() { githubtest.SetContractCheck(c.Check) })
+	}
+}
