@@ -67,7 +67,7 @@ func BenchmarkMainPhase(b *testing.B) {
 				}
 			}
 			step := &runnertest.Step{Binary: bin, With: with, Env: map[string]string{"GITHUB_API_URL": srv.URL}, Dir: b.TempDir(), Undeclared: undeclared}
-			var wallNs, peakKiB, sumKiB int64
+			var wallNs, cpuNs, peakKiB, sumKiB int64
 			b.ResetTimer()
 			for b.Loop() {
 				res, err := step.Main(context.Background())
@@ -75,6 +75,7 @@ func BenchmarkMainPhase(b *testing.B) {
 					b.Fatalf("run failed: %v %q", err, res.Errors)
 				}
 				wallNs += res.Wall.Nanoseconds()
+				cpuNs += res.CPU.Nanoseconds()
 				peakKiB = max(peakKiB, res.MaxRSSKiB)
 				sumKiB += res.MaxRSSKiB
 			}
@@ -85,6 +86,7 @@ func BenchmarkMainPhase(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(wallNs)/float64(b.N)/1e6, "ms/run")
+			b.ReportMetric(float64(cpuNs)/float64(b.N)/1e6, "cpu-ms/run")
 			b.ReportMetric(float64(peakKiB)/1024, "max-RSS-MiB")
 			b.ReportMetric(float64(sumKiB)/float64(b.N)/1024, "mean-RSS-MiB")
 			b.ReportMetric(float64(calls)/float64(b.N), "token-calls/run")

@@ -62,6 +62,9 @@ type Result struct {
 	// (exact with GNU time at /usr/bin/time, else an upper bound).
 	Wall      time.Duration
 	MaxRSSKiB int64
+	// CPU is the user and system time the process used (with GNU time's
+	// own, a few hundred microseconds): steadier than Wall on a busy machine.
+	CPU time.Duration
 }
 
 // Defaults returns the environment the runner gives every step, for a job in
@@ -167,6 +170,7 @@ func (s *Step) run(ctx context.Context, binary string, state map[string]string) 
 		case err != nil:
 			return fmt.Errorf("start %s: %w", binary, err)
 		}
+		res.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		if kib, err := os.ReadFile(rssFile); err == nil {
 			res.MaxRSSKiB, _ = strconv.ParseInt(strings.TrimSpace(string(kib)), 10, 64)
 		} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
