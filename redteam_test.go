@@ -37,13 +37,7 @@ func TestCLIFlagGivenTwiceIsRefused(t *testing.T) {
 func TestKeyInAPIURLIsNotEchoedWithoutAKey(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var keyLine string
-	for _, l := range strings.Split(appPEM, "\n") {
-		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
-			keyLine = l
-			break
-		}
-	}
+	keyLine := aKeyLine()
 	url := "https://ghes.invalid/" + keyLine
 	token := "ghs_" + strings.Repeat("a", 36)
 	code, _, stderr := w.cli(token, []string{"APP_TOKEN_PRIVATE_KEY="}, "revoke", "--api-url", url)
@@ -106,12 +100,7 @@ func TestJWTWithALineBreakIsRefusedBeforeAnyCall(t *testing.T) {
 func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var keyLine string
-	for _, l := range strings.Split(appPEM, "\n") {
-		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
-			keyLine = l
-		}
-	}
+	keyLine := aKeyLine()
 	token := "ghs_" + strings.Repeat("x1", 18)
 	for _, args := range [][]string{
 		{"--event-type", keyLine},
@@ -135,4 +124,29 @@ func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 	if code != 0 {
 		t.Errorf("plain payload: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// With the token check off (token-ready-seconds 0), a short job's post
+// phase met GitHub's replication lag: the revocation's 401 read as "already
+// revoked", and the token stayed valid for the hour. Within a minute of
+// minting, that 401 is retried as lag.
+func TestPostRevokesAYoungTokenThroughTheLag(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, lagging).with("token-ready-seconds", "0")
+	res := w.main()
+	succeeded(t, res)
+	post := w.post(res.State)
+	if !w.onlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") {
+		t.Errorf("revoked %t; post log:\n%s", w.onlyToken().Revoked, post.Log())
+	}
+}
+
+// aKeyLine is a body line of the App's key.
+func aKeyLine() string {
+	for _, l := range strings.Split(appPEM, "\n") {
+		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
+			return l
+		}
+	}
+	panic("no key line")
 }
