@@ -22,6 +22,8 @@ func TestKeySource(t *testing.T) {
 		want string // "" means no error
 	}{
 		{"key alone", nil, ""},
+		{"jwt alone names its App", map[string]string{InPrivateKey: "<unset>", InClientID: "<unset>", inJWT: "a.b.c"}, ""},
+		{"key without its App", map[string]string{InClientID: "<unset>"}, "neither client-id nor app-id is set"},
 		{"kms alone", map[string]string{InPrivateKey: "<unset>", inKMS: kmsKey}, ""},
 		{"kms with a role", map[string]string{InPrivateKey: "<unset>", inKMS: kmsKey, inRole: role}, ""},
 		{"two together", map[string]string{inKMS: kmsKey}, "inputs private-key and kms-key are set together"},
