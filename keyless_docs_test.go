@@ -6,6 +6,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,4 +156,69 @@ func hexOf(b []byte) string {
 		out = append(out, digits[c>>4], digits[c&15])
 	}
 	return string(out)
+}
+
+// The policies docs/keyless.md shows are valid JSON and as narrow as the
+// page says: the signer role gets kms:Sign alone, for the one algorithm
+// app-token uses; no one else gets Sign; the role's trust admits only
+// GitHub's OIDC tokens for sts.amazonaws.com and one repository's subject.
+func TestKeylessDocPolicies(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("docs/keyless.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type statement struct {
+		Effect    string
+		Principal map[string]string
+		Action    any
+		Condition map[string]map[string]string
+	}
+	var policies []struct{ Statement []statement }
+	for _, m := range regexp.MustCompile("```json\\n((?s:.*?))```").FindAllSubmatch(doc, -1) {
+		var p struct{ Statement []statement }
+		if err := json.Unmarshal(m[1], &p); err != nil {
+			t.Fatalf("a JSON block of docs/keyless.md does not parse: %v", err)
+		}
+		policies = append(policies, p)
+	}
+	if len(policies) != 2 {
+		t.Fatalf("%d JSON policies, want the key policy and the trust policy", len(policies))
+	}
+	actions := func(s statement) []string {
+		switch a := s.Action.(type) {
+		case string:
+			return []string{a}
+		case []any:
+			var out []string
+			for _, x := range a {
+				out = append(out, fmt.Sprint(x))
+			}
+			return out
+		}
+		return nil
+	}
+	signers := 0
+	for _, s := range policies[0].Statement {
+		for _, a := range actions(s) {
+			if a == "kms:*" || a == "*" || strings.HasPrefix(a, "kms:Sign") || a == "kms:S*" {
+				signers++
+				if a != "kms:Sign" || len(actions(s)) != 1 || !strings.HasSuffix(s.Principal["AWS"], ":role/app-token-signer") ||
+					s.Condition["StringEquals"]["kms:SigningAlgorithm"] != "RSASSA_PKCS1_V1_5_SHA_256" {
+					t.Errorf("key policy statement %+v grants signing beyond kms:Sign with RS256 to the signer role", s)
+				}
+			}
+		}
+	}
+	if signers != 1 {
+		t.Errorf("%d statements of the key policy can sign, want 1", signers)
+	}
+	trust := policies[1].Statement
+	if len(trust) != 1 || actions(trust[0])[0] != "sts:AssumeRoleWithWebIdentity" ||
+		!strings.HasSuffix(trust[0].Principal["Federated"], ":oidc-provider/token.actions.githubusercontent.com") ||
+		trust[0].Condition["StringEquals"]["token.actions.githubusercontent.com:aud"] != "sts.amazonaws.com" ||
+		!strings.HasPrefix(trust[0].Condition["StringEquals"]["token.actions.githubusercontent.com:sub"], "repo:octo-org/app:") ||
+		len(trust[0].Condition) != 1 {
+		t.Errorf("trust policy %+v does not admit exactly one repository's OIDC subject with audience sts.amazonaws.com", trust)
+	}
 }

@@ -46,7 +46,9 @@ func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*Sig
 	var dec [3][]byte
 	for i, p := range parts {
 		b, err := base64.RawURLEncoding.DecodeString(p)
-		if err != nil {
+		// The decoder skips line breaks; the JWT is sent as a header as
+		// given, where a line break is refused long after this check.
+		if err != nil || strings.ContainsAny(p, "\r\n") {
 			return nil, setting.Errorf("%s: part %d of 3 is not unpadded base64url: assemble the JWT as docs/keyless.md shows", jwtInput, i+1)
 		}
 		dec[i] = b

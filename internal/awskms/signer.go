@@ -72,7 +72,7 @@ type Signer struct {
 }
 
 // New checks that credentials and a region can be had for uri (a key URI,
-// see ParseURI) and returns its Signer. With o.Role it first exchanges the
+// see kmsuri.ParseURI) and returns its Signer. With o.Role it first exchanges the
 // job's OIDC token for the role's credentials (two calls: the runner, then
 // STS); otherwise it makes no call. Every error is an *Error.
 func New(ctx context.Context, uri string, o Options) (*Signer, error) {

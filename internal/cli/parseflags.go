@@ -12,8 +12,15 @@ import (
 
 // emptyValues remembers which flags were given an empty value: the flag
 // package cannot tell `--permissions ”` from no --permissions at all, and
-// for several flags absent means "everything".
-type emptyValues struct{ names []string }
+// for several flags absent means "everything". It also remembers a flag
+// given twice: the flag package keeps the last value, so
+// `--owner a --owner b` or `--repositories x --repositories y` would
+// silently drop what the user wrote first.
+type emptyValues struct {
+	names []string
+	seen  map[string]bool
+	twice []string
+}
 
 // watch wraps every flag of fs that takes a value so Set records an
 // empty one. Boolean flags are left as they are (they take no value).
@@ -33,6 +40,13 @@ type recording struct {
 }
 
 func (r *recording) Set(v string) error {
+	if r.e.seen == nil {
+		r.e.seen = map[string]bool{}
+	}
+	if r.e.seen[r.name] {
+		r.e.twice = append(r.e.twice, r.name)
+	}
+	r.e.seen[r.name] = true
 	if strings.TrimSpace(v) == "" {
 		r.e.names = append(r.e.names, r.name)
 	}
@@ -50,6 +64,9 @@ func (r *recording) String() string {
 // err refuses an empty value: as in the action, empty means an error, not
 // everything (nor a default the user did not choose).
 func (e *emptyValues) err(command string) error {
+	if len(e.twice) > 0 {
+		return usagef("--%s is given more than once: give it once, with every value in it (e.g. --repositories a,b)", e.twice[0])
+	}
 	if len(e.names) == 0 {
 		return nil
 	}

@@ -5,6 +5,7 @@ package config
 // but no key: revoking one. The same rules and messages as Read apply.
 func ReadAPI(s Source) (*Config, error) {
 	var bad problems
+	s = hideSecrets(s, &bad) // an error would quote a key pasted into the URL
 	c := &Config{}
 	c.readAPIURL(s, &bad)
 	c.Retry = readRetry(s, &bad)

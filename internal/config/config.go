@@ -143,14 +143,20 @@ func hideSecrets(s Source, bad *problems) Source {
 		if id == setting.PrivateKey || id == setting.JWT || !secret.Looks(v) || (id == setting.CACertificates && onlyCertificates(v)) {
 			continue
 		}
-		bad.addf("%s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
-			setting.Input(id), setting.PrivateKey, id)
+		*bad = append(*bad, secretIn(id))
 		hidden[id] = true
 	}
 	if len(hidden) == 0 {
 		return s
 	}
 	return hidingSource{s, hidden}
+}
+
+// secretIn refuses setting id for holding what looks like a key or token,
+// without showing it.
+func secretIn(id setting.ID) *setting.Error {
+	return setting.Errorf("%s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
+		setting.Input(id), setting.PrivateKey, id)
 }
 
 // hidingSource reads the settings hideSecrets refused as empty.
@@ -428,6 +434,9 @@ func ReadPost(s Source) (*Config, error) {
 	var ignored problems
 	c := &Config{SkipRevoke: readBool(s, setting.SkipRevoke, &ignored), Retry: readRetry(s, &ignored),
 		CACertificates: readCACertificates(s, &ignored)}
+	if secret.Looks(s.Setting(setting.APIURL)) {
+		return c, secretIn(setting.APIURL) // an error would quote the URL
+	}
 	u, _, err := apiURL(s)
 	if err != nil {
 		return c, err

@@ -98,6 +98,16 @@ func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.E
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(passed), names...))))
 	for _, name := range all {
 		value := r.GetInput(name)
+		if value == "" && narrows(name) && r.Getenv("INPUT_"+strings.ToUpper(name)) != "" {
+			// GetInput trims, so a value of only spaces or newlines would
+			// read as "not set", which for these inputs means everything.
+			what := "permission"
+			if name == setting.Repositories.Input() {
+				what = "repository"
+			}
+			bad.addf("input %s holds only whitespace: it would mean every %s the installation has; leave it out for that, or name what the token needs", name, what)
+			continue
+		}
 		if _, isSetting := setting.Lookup(name); isSetting {
 			continue // checked with every door's settings: see hideSecrets
 		}
@@ -124,6 +134,13 @@ func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.E
 		return r, extra
 	}
 	return hidingReader{r, hidden}, extra
+}
+
+// narrows tells the inputs that narrow the token: left out, they mean
+// everything.
+func narrows(name string) bool {
+	return name == setting.Repositories.Input() || name == setting.Permissions.Input() ||
+		strings.HasPrefix(name, permissionPrefix) || strings.HasPrefix(name, permissionUnderscore)
 }
 
 // extraPermission handles permission-<name> for a name the table lacks.

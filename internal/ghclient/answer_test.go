@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 )
 
@@ -249,7 +250,7 @@ func TestTransportErrorsAreMadeSafe(t *testing.T) {
 	}
 	t.Cleanup(api.Close)
 	base, _ := url.Parse(api.URL() + "/")
-	c := New(base, nil, http.DefaultTransport)
+	c := New(base, nil, &ghtransport.LimitBody{Base: http.DefaultTransport})
 	_, err = c.GetUser(context.Background(), "release-bot[bot]", jwtLike)
 	if err == nil || !strings.Contains(err.Error(), "malformed HTTP") || strings.Contains(err.Error(), "eyJ") {
 		t.Errorf("err = %v, want Go's malformed-answer error without the credential", err)

@@ -2,17 +2,29 @@
 // endpoint the action calls, named after the API, returning GitHub's answer or
 // an *APIError that says what GitHub said.
 //
-// go-github builds the requests and types GitHub's errors; answers are read
-// and decoded here, at most ghtransport.MaxAnswer bytes of each, and
+// go-github is used for what it is good at. Where v62's typed services
+// have what a call needs and its answer is not used (the dispatches), they
+// make the call. Elsewhere go-github builds the request and types GitHub's
+// errors, and the answer is decoded here (see decode), because v62's types
+// lack fields GitHub sends (about 20 permission names, so the installation
+// lookups and CreateToken use a plain map), or because an answer that is
+// used must be refused when go-github's decoder would take it (an empty
+// body, null, trailing data). ListInstallations keeps only what a listing
+// shows, within a bound (see its comment).
+//
+// Answers are bounded once, by the caller's transports
+// (ghtransport.LimitBody, below the retries, which read answers too), and
 // redirects are followed only within the API's origin. Authentication,
-// retries and clock-skew recovery live in the transports the caller passes
-// in (internal/ghtransport), so each piece can be tested alone. Nothing a
+// retries and clock-skew recovery live in those transports
+// (internal/ghtransport), so each piece can be tested alone. Nothing a
 // server sent reaches an error's text except through ghtext.Message.
 package ghclient
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,10 +60,10 @@ func New(base *url.URL, appTransport, tokenTransport http.RoundTripper) *Client 
 	}
 }
 
-// gh returns a fresh go-github client for one call. go-github remembers a
-// rate-limit answer and then refuses later calls without sending them; the
-// action's transports already wait or give up as GitHub asks, so each call
-// starts with a clean slate and really reaches GitHub.
+// gh returns a fresh go-github client for one call. A typed service call
+// (Client.Do) remembers a rate-limit answer and then refuses later calls
+// without sending them; the transports already wait or give up as GitHub
+// asks, so each call starts with a clean slate and really reaches GitHub.
 func (c *Client) gh(hc *http.Client) *github.Client {
 	g := github.NewClient(hc)
 	g.BaseURL = c.base
@@ -183,7 +195,11 @@ type User struct {
 	Type  string `json:"type"`
 }
 
-// GetUser looks up an account, e.g. an App's bot user "<slug>[bot]". token may be empty.
+// GetUser looks up an account, e.g. an App's bot user "<slug>[bot]". token
+// may be empty. Hand-written, although go-github's Users service has the
+// fields: its decoder takes an empty body, null or trailing data as a
+// user, and the answer's ID ends up in a git identity, so it is read as
+// strictly as every answer that is used (see decode).
 //
 // GitHub API docs: GET /users/{username}
 func (c *Client) GetUser(ctx context.Context, login, token string) (*User, error) {
@@ -214,10 +230,9 @@ func (c *Client) do(ctx context.Context, hc *http.Client, method, path, token st
 		return call.failed(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, ghtransport.MaxAnswer+1))
-	if err == nil && len(data) > ghtransport.MaxAnswer {
-		err = &ghtransport.BodyTooLargeError{Limit: ghtransport.MaxAnswer}
-	}
+	// The caller's transports bound the answer (ghtransport.LimitBody): a
+	// larger one fails here with BodyTooLargeError.
+	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -232,4 +247,47 @@ func (c *Client) do(ctx context.Context, hc *http.Client, method, path, token st
 		return nil
 	}
 	return call.decode(data, into)
+}
+
+// service calls one of go-github's typed services, for the endpoints whose
+// types v62 has in full, with a fresh go-github client (see gh) over the
+// token transport, which carries token when one is given. Its errors are
+// typed and worded as do's.
+func (c *Client) service(ctx context.Context, method, path, token string, call func(g *github.Client) error) error {
+	hc := c.token
+	if token != "" {
+		hc = &http.Client{Transport: bearer{token: token, base: c.token.Transport}, CheckRedirect: c.token.CheckRedirect}
+	}
+	err := call(c.gh(hc))
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var (
+		syntax   *json.SyntaxError
+		mismatch *json.UnmarshalTypeError
+		apiErr   *APIError
+	)
+	answer := answerOf{method: method, path: path}
+	switch typed := apiError(err); {
+	case errors.As(typed, &apiErr):
+		return typed
+	case errors.As(err, &syntax), errors.As(err, &mismatch), errors.Is(err, io.ErrUnexpectedEOF):
+		return answer.bad(setting.Errorf("is not the JSON expected: check %s", checkAPIURL))
+	}
+	return answer.failed(err)
+}
+
+// bearer adds an installation token to every request it carries.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(req)
 }

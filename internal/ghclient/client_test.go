@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/githubtest/contract"
 )
@@ -31,7 +32,8 @@ func setup(t *testing.T, h http.HandlerFunc) *Client {
 		r.Header.Set("Authorization", "Bearer app-jwt")
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	return New(base, app, http.DefaultTransport)
+	// Bounded below as mint's stacks are (ghtransport.LimitBody).
+	return New(base, &ghtransport.LimitBody{Base: app}, &ghtransport.LimitBody{Base: http.DefaultTransport})
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

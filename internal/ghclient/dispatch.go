@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+
+	"github.com/google/go-github/v62/github"
 )
 
 // expected is how a successful answer decoded into into must start, and
@@ -73,16 +75,20 @@ func listed(in Installation) Installation {
 }
 
 // CreateRepositoryDispatch fires a repository_dispatch event on owner/repo
-// with the installation token (which needs contents: write there).
-// payload may be nil.
+// with the installation token (which needs contents: write there), through
+// go-github's typed Repositories service. payload may be nil.
 //
 // GitHub API docs: POST /repos/{owner}/{repo}/dispatches
 func (c *Client) CreateRepositoryDispatch(ctx context.Context, token, owner, repo, eventType string, payload json.RawMessage) error {
-	body := struct {
-		EventType     string          `json:"event_type"`
-		ClientPayload json.RawMessage `json:"client_payload,omitempty"`
-	}{eventType, payload}
-	return c.do(ctx, c.token, "POST", fmt.Sprintf("repos/%s/%s/dispatches", url.PathEscape(owner), url.PathEscape(repo)), token, body, nil)
+	owner, repo = url.PathEscape(owner), url.PathEscape(repo)
+	opts := github.DispatchRequestOptions{EventType: eventType}
+	if payload != nil {
+		opts.ClientPayload = &payload
+	}
+	return c.service(ctx, "POST", fmt.Sprintf("/repos/%s/%s/dispatches", owner, repo), token, func(g *github.Client) error {
+		_, _, err := g.Repositories.Dispatch(ctx, owner, repo, opts)
+		return err
+	})
 }
 
 // CreateWorkflowDispatch starts a workflow_dispatch run of workflow (a file
@@ -91,9 +97,17 @@ func (c *Client) CreateRepositoryDispatch(ctx context.Context, token, owner, rep
 //
 // GitHub API docs: POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches
 func (c *Client) CreateWorkflowDispatch(ctx context.Context, token, owner, repo, workflow, ref string, inputs json.RawMessage) error {
-	body := struct {
-		Ref    string          `json:"ref"`
-		Inputs json.RawMessage `json:"inputs,omitempty"`
-	}{ref, inputs}
-	return c.do(ctx, c.token, "POST", fmt.Sprintf("repos/%s/%s/actions/workflows/%s/dispatches", url.PathEscape(owner), url.PathEscape(repo), url.PathEscape(workflow)), token, body, nil)
+	owner, repo, workflow = url.PathEscape(owner), url.PathEscape(repo), url.PathEscape(workflow)
+	event := github.CreateWorkflowDispatchEventRequest{Ref: ref}
+	if inputs != nil {
+		// go-github takes the inputs as a map; the command line checked
+		// they are one JSON object.
+		if err := json.Unmarshal(inputs, &event.Inputs); err != nil {
+			return fmt.Errorf("workflow inputs: %w", err)
+		}
+	}
+	return c.service(ctx, "POST", fmt.Sprintf("/repos/%s/%s/actions/workflows/%s/dispatches", owner, repo, workflow), token, func(g *github.Client) error {
+		_, err := g.Actions.CreateWorkflowDispatchEventByFileName(ctx, owner, repo, workflow, event)
+		return err
+	})
 }

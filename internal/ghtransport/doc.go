@@ -12,9 +12,11 @@
 //   - [NewBase] is the innermost transport: HTTP/1.1 only, headers bounded,
 //     with proxy settings taken from an injected environment.
 //
-// go-github sits above them. Retrying must happen here, below go-github,
-// because a go-github client that has seen a rate-limit answer refuses later
-// calls locally until the reset, without asking GitHub again.
+// go-github sits above them (internal/ghclient). Retrying happens here,
+// below go-github, so that every call's retries and waits follow one policy
+// whichever way ghclient makes it; ghclient also gives each call a fresh
+// go-github client, as one that has seen a rate-limit answer refuses later
+// typed calls locally until the reset, without asking GitHub again.
 //
 // The intended stack for App (JWT) calls is
 //

@@ -1,22 +1,18 @@
 package permissions
 
-import (
-	_ "embed"
-	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
-)
+import "slices"
 
-// officialYAML is the inputs: block of the official action's action.yml
-// (actions/create-github-app-token), which its users migrate from. Every
-// input it declares must exist here with the same meaning (a test checks),
-// and its permission-* inputs join GitHub's table: a workflow written for
-// it must not lose a permission, such as team_discussions, that GitHub's
-// description no longer lists. refresh-official.sh rebuilds it.
+// The official action's inputs (actions/create-github-app-token), which
+// its users migrate from, come from official-action.yml, a copy of its
+// action.yml's inputs: block. go generate turns that copy into Go tables
+// (official_gen.go), so the binary reads no YAML and no English: every input
+// it declares must exist here with the same meaning (a test checks), and its
+// permission-* inputs join GitHub's table, so a workflow written for it does
+// not lose a permission, such as team_discussions, that GitHub's description
+// no longer lists. refresh-official.sh rebuilds the copy;
+// TestOfficialTableIsCurrent fails when the generated tables drift from it.
 //
-//go:embed official-action.yml
-var officialYAML string
+//go:generate go test -run ^TestOfficialTableIsCurrent$ -update .
 
 // OfficialInput is one input the official action declares.
 type OfficialInput struct {
@@ -25,89 +21,23 @@ type OfficialInput struct {
 }
 
 // OfficialVersion is the version line official-action.yml records.
-func OfficialVersion() string {
-	for _, line := range strings.Split(officialYAML, "\n") {
-		if v, ok := strings.CutPrefix(line, "# version: "); ok {
-			return v
-		}
-	}
-	return ""
-}
+func OfficialVersion() string { return officialVersion }
 
 // OfficialInputs returns the official action's inputs in the file's order.
-// The file is the one refresh-official.sh writes: two-space names, four-space
-// keys with plain or double-quoted values, # comments.
-func OfficialInputs() ([]OfficialInput, error) {
-	var ins []OfficialInput
-	for i, line := range strings.Split(officialYAML, "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "" || strings.HasPrefix(trimmed, "#") || line == "inputs:":
-		case strings.HasPrefix(line, "    ") && len(ins) > 0:
-			key, value, _ := strings.Cut(trimmed, ":")
-			value = strings.TrimSpace(value)
-			if strings.HasPrefix(value, `"`) {
-				v, err := strconv.Unquote(value)
-				if err != nil {
-					return nil, fmt.Errorf("official-action.yml line %d: %v", i+1, err)
-				}
-				value = v
-			}
-			in := &ins[len(ins)-1]
-			switch key {
-			case "description":
-				in.Description = value
-			case "default":
-				in.Default = value
-			case "required":
-				in.Required = value == "true"
-			}
-		case strings.HasPrefix(line, "  ") && strings.HasSuffix(trimmed, ":"):
-			ins = append(ins, OfficialInput{Name: strings.TrimSuffix(trimmed, ":")})
-		default:
-			return nil, fmt.Errorf("official-action.yml line %d is not an input: %q", i+1, line)
-		}
-	}
-	return ins, nil
-}
-
-// officialLevels reads "Can be set to 'read', 'write', or 'admin'." from a
-// permission input's description.
-var officialLevels = regexp.MustCompile(`\s*Can be set to (.*)\.$`)
+func OfficialInputs() ([]OfficialInput, error) { return slices.Clone(officialInputs), nil }
 
 // officialOnly returns a Spec for each permission-* input of the official
-// action whose permission table lacks, with the levels its description
-// names. Platforms says where it comes from.
+// action that GitHub's table lacks, with the levels its description names
+// (read out at generation time). Platforms says where it comes from.
 func officialOnly(table map[string]bool) ([]Spec, error) {
-	ins, err := OfficialInputs()
-	if err != nil {
-		return nil, err
-	}
 	var out []Spec
-	for _, in := range ins {
-		name, ok := strings.CutPrefix(in.Name, "permission-")
-		if !ok {
+	for _, p := range officialPermissions {
+		if table[p.Name] {
 			continue
 		}
-		name = strings.ReplaceAll(name, "-", "_")
-		if table[name] {
-			continue
-		}
-		m := officialLevels.FindStringSubmatch(in.Description)
-		if m == nil {
-			return nil, fmt.Errorf("official input %s names no levels", in.Name)
-		}
-		var levels []string
-		for _, l := range []string{"read", "write", "admin"} {
-			if strings.Contains(m[1], "'"+l+"'") {
-				levels = append(levels, l)
-			}
-		}
-		out = append(out, Spec{
-			Name: name, Levels: levels,
-			Description: strings.TrimSpace(strings.TrimSuffix(in.Description, m[0])),
-			Platforms:   []string{OfficialPlatform},
-		})
+		p.Levels = slices.Clone(p.Levels)
+		p.Platforms = []string{OfficialPlatform}
+		out = append(out, p)
 	}
 	return out, nil
 }

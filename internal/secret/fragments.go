@@ -151,54 +151,63 @@ func replaceSpans(s string, spans []span) string {
 // stripSpace, whitespace is left out, so a secret with a line break or a
 // space put inside reads whole again.
 func walk(s string, stripSpace bool, emit func(b byte, from, to int)) {
+	// if chains rather than switch cases: a case's condition lies outside
+	// every coverage block, so mutation testing would call it untested.
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == '\\':
-			j := i
-			for j < len(s) && s[j] == '\\' {
-				j++
-			}
-			if j == len(s) {
-				emit(c, i, i+1)
-				i++
-				continue
-			}
-			switch e := s[j]; {
-			case e == 'n' || e == 'r' || e == 't':
-				if !stripSpace {
-					emit(' ', i, j+1)
-				}
-				i = j + 1
-			case e == '/':
-				emit('/', i, j+1)
-				i = j + 1
-			case e == 'u' && j+5 <= len(s) && isHex(s[j+1]) && isHex(s[j+2]) && isHex(s[j+3]) && isHex(s[j+4]):
-				r := rune(unhex(s[j+1]))<<12 | rune(unhex(s[j+2]))<<8 | rune(unhex(s[j+3]))<<4 | rune(unhex(s[j+4]))
-				emitRune(r, i, j+5, stripSpace, emit)
-				i = j + 5
-			default:
-				emit(c, i, i+1)
-				i++
-			}
-		case c == '%' && i+3 <= len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		if c == '\\' {
+			i = walkEscape(s, i, stripSpace, emit)
+			continue
+		}
+		if c == '%' && i+3 <= len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 			b := unhex(s[i+1])<<4 | unhex(s[i+2])
 			end := i + 3
 			for b == '%' && end+2 <= len(s) && isHex(s[end]) && isHex(s[end+1]) {
 				b = unhex(s[end])<<4 | unhex(s[end+1])
 				end += 2
 			}
-			if !(stripSpace && isSpace(b)) {
+			if !stripSpace || !isSpace(b) {
 				emit(b, i, end)
 			}
 			i = end
-		case stripSpace && isSpace(c):
-			i++
-		default:
-			emit(c, i, i+1)
-			i++
+			continue
 		}
+		if !stripSpace || !isSpace(c) {
+			emit(c, i, i+1)
+		}
+		i++
 	}
+}
+
+// walkEscape reads the backslash escape at s[i] for walk and returns where
+// the text after it starts.
+func walkEscape(s string, i int, stripSpace bool, emit func(b byte, from, to int)) int {
+	j := i
+	for j < len(s) && s[j] == '\\' {
+		j++
+	}
+	if j == len(s) {
+		emit('\\', i, i+1)
+		return i + 1
+	}
+	e := s[j]
+	if e == 'n' || e == 'r' || e == 't' {
+		if !stripSpace {
+			emit(' ', i, j+1)
+		}
+		return j + 1
+	}
+	if e == '/' {
+		emit('/', i, j+1)
+		return j + 1
+	}
+	if e == 'u' && j+5 <= len(s) && isHex(s[j+1]) && isHex(s[j+2]) && isHex(s[j+3]) && isHex(s[j+4]) {
+		r := rune(unhex(s[j+1]))<<12 | rune(unhex(s[j+2]))<<8 | rune(unhex(s[j+3]))<<4 | rune(unhex(s[j+4]))
+		emitRune(r, i, j+5, stripSpace, emit)
+		return j + 5
+	}
+	emit('\\', i, i+1)
+	return i + 1
 }
 
 func emitRune(r rune, from, to int, stripSpace bool, emit func(b byte, from, to int)) {
@@ -223,10 +232,10 @@ func isHex(b byte) bool {
 }
 
 func unhex(b byte) byte {
-	switch {
-	case b <= '9':
+	if b <= '9' {
 		return b - '0'
-	case b <= 'F':
+	}
+	if b <= 'F' {
 		return b - 'A' + 10
 	}
 	return b - 'a' + 10

@@ -23,16 +23,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 image=${1:-$action_image}
-need_cmd podman go curl jq sha256sum
+need_cmd podman go curl jq sha256sum openssl
 [[ -f "$repo_root/action.yml" ]] || die "no action.yml in $repo_root"
 podman image exists "$image" || die "image $image not found; build it first (run.sh does)"
 
 work=$(mktemp -d /tmp/app-token-harness.XXXXXX)
 emulator_pid=""
+kms_pid=""
 cleanup() {
 	# Containers of ours that --rm could not remove (say, after a timeout).
 	podman ps -aq --filter label=app-token-harness 2>/dev/null | xargs -r podman rm -f -t 5 >/dev/null 2>&1 || true
 	stop_pid "$emulator_pid" emulator
+	stop_pid "$kms_pid" local-kms
 	if [[ -n "${KEEP_WORK:-}" ]]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -266,4 +268,39 @@ log "refused: $(grep '^::error' "$refused_dir/stdout")"
 run_phase refused-post "$post_entrypoint" "$work/refused.inputs" "$work/refused.state"
 expect_exit "$step_dir" 0
 
-log "runner harness: all checks passed (main, post with state, post without state, refused)"
+# ---- 5. kms-key: the App's key only in (local) AWS KMS, no private-key input
+# local-kms is the version .ci/run installs (internal/githubtest/localkms.go);
+# it holds the emulator's App key as PKCS#8, under an alias.
+local_kms="$(go env GOPATH)/bin/local-kms"
+[[ -x "$local_kms" ]] || timeout 600 go install github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6 ||
+	die "could not install local-kms"
+kms_key_id=0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b
+{
+	printf 'Keys:\n  Asymmetric:\n    Rsa:\n      - Metadata:\n          KeyId: %s\n          KeyUsage: SIGN_VERIFY\n        PrivateKeyPem: |\n' "$kms_key_id"
+	openssl pkcs8 -topk8 -nocrypt -in "$EMULATOR_KEY_FILE" | sed 's/^/          /'
+	printf 'Aliases:\n  - AliasName: alias/github-app\n    TargetKeyId: %s\n' "$kms_key_id"
+} >"$work/kms-seed.yaml"
+PORT=0 KMS_SEED_PATH="$work/kms-seed.yaml" KMS_DATA_PATH="$work/kms-data" KMS_REGION=eu-west-1 \
+	KMS_ACCOUNT_ID=111122223333 "$local_kms" >"$work/local-kms.log" 2>&1 &
+kms_pid=$!
+wait_for 20 "local-kms to listen" grep -q 'Local KMS started on' "$work/local-kms.log"
+kms_url="http://127.0.0.1:$(sed -n 's/.*Local KMS started on [0-9.]*:\([0-9]*\).*/\1/p' "$work/local-kms.log" | head -1)"
+aws_secret=$(head -c 30 /dev/urandom | base64 | tr -d '+/=')
+inputs_for -with "client-id=$EMULATOR_CLIENT_ID" -with kms-key=awskms:///alias/github-app \
+	-with owner=octo-org -with repositories=app -with permission-contents=read >"$work/kms.inputs"
+# The job's AWS environment, as aws-actions/configure-aws-credentials leaves it.
+printf '%s\0' "AWS_ENDPOINT_URL_KMS=$kms_url" AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true \
+	AWS_ACCESS_KEY_ID=AKIAHARNESSSTATIC001 "AWS_SECRET_ACCESS_KEY=$aws_secret" >>"$work/kms.inputs"
+tokens_before=$(emulator_state | jq '.tokens | length')
+run_phase kms-key "$main_entrypoint" "$work/kms.inputs"
+kms_dir=$step_dir
+expect_exit "$kms_dir" 0
+[[ "$(emulator_state | jq '.tokens | length')" == $((tokens_before + 1)) ]] || fail_step "$kms_dir" "kms-key minted no token"
+kms_token=$("$actionenv" get -file "$kms_dir/output" -name token) || fail_step "$kms_dir" "kms-key set no token output"
+assert_hidden "$kms_dir" "the token" "$kms_token"
+assert_hidden "$kms_dir" "the AWS secret access key" "$aws_secret"
+assert_key_hidden "$kms_dir"
+grep -q 'RAW message signed with' "$work/local-kms.log" || fail_step "$kms_dir" "local-kms logged no Sign call"
+log "kms-key: minted with the App key held only by local-kms (AWS_ENDPOINT_URL_KMS), AWS secret hidden"
+
+log "runner harness: all checks passed (main, post with state, post without state, refused, kms-key)"

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// Breaks a red-team pass found, each through the door where it broke.
+
+// A flag given twice is refused, not "last one wins": `--owner a --owner b`
+// minted for b, `--repositories x --repositories y` for y alone.
+func TestCLIFlagGivenTwiceIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, args := range [][]string{
+		{"token", "--owner", "octo-org", "--owner", "octocat"},
+		{"token", "--owner", "octo-org", "--repositories", "app", "--repositories", "infra"},
+		{"token", "--repositories", "octo-org/app", "--permissions", "contents: read", "--permissions", "issues: write"},
+		{"token", "--repositories", "octo-org/app", "--permissions=contents: read", "--permissions=contents: write"},
+	} {
+		code, stdout, stderr := w.cli("", nil, args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "is given more than once") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line", args, code, stdout, stderr)
+		}
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+}
+
+// A key line pasted into the API URL of a door that reads no key (revoke,
+// the post phase) is refused without being printed: the error quoted the
+// URL, key text and all.
+func TestKeyInAPIURLIsNotEchoedWithoutAKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var keyLine string
+	for _, l := range strings.Split(appPEM, "\n") {
+		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
+			keyLine = l
+			break
+		}
+	}
+	url := "https://ghes.invalid/" + keyLine
+	token := "ghs_" + strings.Repeat("a", 36)
+	code, _, stderr := w.cli(token, []string{"APP_TOKEN_PRIVATE_KEY="}, "revoke", "--api-url", url)
+	if code != 2 || strings.Contains(stderr, keyLine[:20]) || !strings.Contains(stderr, "--api-url holds what looks like") {
+		t.Errorf("revoke: exit %d, stderr %q", code, strings.ReplaceAll(stderr, keyLine, "<KEY LINE>"))
+	}
+	// The post phase: no key is given to it, so only the shape check can
+	// hide the line; w.post's leak check fails on any 20-character piece.
+	res := w.with("private-key", "", "github-api-url", url).post(map[string]string{"token": token, "expires-at": "2030-01-01T00:00:00Z"})
+	if !strings.Contains(strings.Join(res.Warnings, " "), "github-api-url holds what looks like") {
+		t.Errorf("post: warnings %q", res.Warnings)
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+}
+
+// GetInput trims, so an input of only whitespace read as "not set", which
+// for repositories (with owner) and the permissions means everything: a
+// `permissions: |` block whose expression came out empty minted every
+// permission. The runner passes "" for an input the workflow did not set,
+// so whitespace was written by someone and is refused.
+func TestWhitespaceScopeInputsAreRefused(t *testing.T) {
+	t.Parallel()
+	for _, with := range [][]string{
+		{"owner", "octo-org", "repositories", " "},
+		{"owner", "octo-org", "repositories", "\n"},
+		{"permissions", " \n"},
+		{"permission-contents", " "},
+		{"permission_issues", "\t"},
+	} {
+		w := newWorld(t).with(with...)
+		failedWith(t, w.main(), "input "+with[len(with)-2], "only whitespace")
+		if calls := w.calls(); len(calls) != 0 {
+			t.Errorf("%q: the emulator received %v, want nothing", with, calls)
+		}
+	}
+}
+
+// A line break inside the jwt input passed the check (Go's base64 decoder
+// skips line breaks) and failed later as "could not reach GitHub".
+func TestJWTWithALineBreakIsRefusedBeforeAnyCall(t *testing.T) {
+	t.Parallel()
+	token := signedJWT(t, appKey, githubtest.DefaultClientID, 5*time.Minute)
+	for _, at := range []int{10, len(token) / 2, len(token) - 10} {
+		for _, brk := range []string{"\n", "\r\n"} {
+			w := jwtWorld(t, token[:at]+brk+token[at:])
+			failedWith(t, w.main(), "input jwt", "base64url")
+			if calls := w.calls(); len(calls) != 0 {
+				t.Errorf("break at %d: the emulator received %v, want nothing", at, calls)
+			}
+		}
+	}
+}
