@@ -98,3 +98,41 @@ func TestJWTWithALineBreakIsRefusedBeforeAnyCall(t *testing.T) {
 		}
 	}
 }
+
+// Dispatch sent a key line given as --event-type (it said "a value of 64
+// characters (not shown)" and sent it): the event shows it to every run it
+// starts. Key text or a credential in any part of the event is refused
+// before any call.
+func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var keyLine string
+	for _, l := range strings.Split(appPEM, "\n") {
+		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
+			keyLine = l
+		}
+	}
+	token := "ghs_" + strings.Repeat("x1", 18)
+	for _, args := range [][]string{
+		{"--event-type", keyLine},
+		{"--event-type", token},
+		{"--event-type", "rebuild", "--payload", `{"k":"` + keyLine + `"}`},
+		{"--event-type", "rebuild", "--payload", `{"k":"` + strings.ReplaceAll(keyLine, "/", `\/`) + `"}`},
+		{"--workflow", "ci.yml", "--ref", keyLine},
+		{"--workflow", "ci.yml", "--ref", "main", "--inputs", `{"t":"` + token + `"}`},
+	} {
+		code, _, stderr := w.cli("", nil, append([]string{"dispatch", "--repository", "octo-org/docs"}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "looks like the App's key or a credential") || strings.Contains(stderr, keyLine[:20]) {
+			t.Errorf("%.40q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+	// A digest and a URL are no credential.
+	code, _, stderr := w.cli("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild",
+		"--payload", `{"sha":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","url":"https://example.com/a/b"}`)
+	if code != 0 {
+		t.Errorf("plain payload: exit %d, stderr %q", code, stderr)
+	}
+}

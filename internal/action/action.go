@@ -23,7 +23,11 @@ import (
 	"github.com/sethvargo/go-githubactions"
 )
 
-// Deps are the outside world the phases use. The zero value means the real one.
+// Deps are the outside world the phases use besides the runner's
+// *githubactions.Action (inputs, environment, log, files): what the core
+// needs is passed on as mint.Options by options; Environ and Redactor only
+// this door has (see internal/mint's package doc). The zero value means
+// the real one.
 type Deps struct {
 	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
 	// over the action's environment (so HTTPS_PROXY and NO_PROXY apply).

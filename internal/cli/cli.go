@@ -43,9 +43,11 @@ const (
 	ExitUsage = 2
 )
 
-// Env is the outside world a command uses. Nil fields mean the real one
-// where there is one (Base, Now, Sleep); Getenv, Stdin, Stdout and Stderr
-// must be set.
+// Env is the outside world a command uses: what the core needs, passed on
+// as mint.Options by command.options, and the terminal's streams and the
+// version, which only this door has (see internal/mint's package doc). Nil
+// fields mean the real one where there is one (Base, Now, Sleep); Getenv,
+// Stdin, Stdout and Stderr must be set.
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer

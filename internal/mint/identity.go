@@ -62,7 +62,8 @@ func (m *Minter) ReadyWithIdentity(ctx context.Context, inst *ghclient.Installat
 		bot, botErr = m.identity(ctx, inst, tok.Token.Token, func() bool { <-checked; return works })
 	}()
 	warning, err := m.Ready(ctx, tok.Token)
-	works = err == nil && warning == nil
+	// Checked and accepted; with the check off nothing is known.
+	works = err == nil && warning == nil && m.cfg.Retry.TokenReady > 0
 	close(checked)
 	<-looked
 	var warnings []error

@@ -4,6 +4,16 @@
 // installation and checks it can serve the request before anything is
 // minted, mints, and holds GitHub's answer to the request, revoking a token
 // wider than asked. Front doors only read their inputs and show the result.
+//
+// The outside world reaches the core one way: Options (HTTP transport,
+// clock, sleeper, environment for proxies, a log line, a mask). The doors
+// keep their own structs, action.Deps and cli.Env, only for what the core
+// never sees: the action's process environment (to list the runner's
+// INPUT_* variables) and the redactor its scrubbing log writer shares, the
+// log itself being the runner's *githubactions.Action; the command line's
+// stdin, stdout, stderr and version. Each door turns its world into Options
+// in one function (action's Deps.options, cli's command.options), so a
+// clock or transport injected at a door is the one every call uses.
 package mint
 
 import (
@@ -20,8 +30,8 @@ import (
 	"github.com/app-token/app-token/internal/setting"
 )
 
-// Options are the outside world the core uses. The zero value means the
-// real one, with no logging and no masking.
+// Options are the outside world the core uses (see the package doc). The
+// zero value means the real one, with no logging and no masking.
 type Options struct {
 	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
 	// over Getenv (so HTTPS_PROXY and NO_PROXY apply).

@@ -102,10 +102,15 @@ func TestReadyWithIdentity(t *testing.T) {
 		refusals   int
 		wantLookup int
 		wantBot    bool
-	}{{"no lag", 0, 1, true}, {"refused once", 1, 2, true}, {"refused twice", 2, 2, false}} {
+		checkOff   bool // token-ready-seconds 0: nothing says the 401 was lag
+	}{{"no lag", 0, 1, true, false}, {"refused once", 1, 2, true, false}, {"refused twice", 2, 2, false, false}, {"check off, refused once", 1, 1, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newCore(t, config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 5 * time.Second}}, nil, nil)
+			bound := 5 * time.Second
+			if tc.checkOff {
+				bound = 0
+			}
+			c := newCore(t, config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: bound}}, nil, nil)
 			inst, tok, err := c.mint()
 			if err != nil {
 				t.Fatal(err)
