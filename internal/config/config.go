@@ -198,13 +198,12 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 		c.Notices = append(c.Notices, setting.Errorf("%s are both set: using %s (%s is deprecated; remove it)", setting.Inputs{setting.ClientID, setting.AppID}, setting.ClientID, setting.AppID))
 		appID = ""
 	}
-	switch {
-	case clientID != "":
+	if clientID != "" {
 		c.Issuer, c.IssuerSetting = clientID, setting.ClientID
 		if !clientIDPattern.MatchString(clientID) {
 			bad.addf("%s is %s, which is not a client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX, from the App's settings page)", setting.Input(setting.ClientID), quote(clientID))
 		}
-	case appID != "":
+	} else if appID != "" {
 		c.Issuer, c.IssuerSetting = appID, setting.AppID
 		if id, err := strconv.ParseInt(appID, 10, 64); err != nil || id <= 0 {
 			var hint error = setting.Errorf("")
@@ -213,8 +212,7 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 			}
 			bad.addf("%s must be the App's numeric ID, got %s%s", setting.Input(setting.AppID), quote(appID), hint)
 		}
-	case !required:
-	default:
+	} else if required {
 		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID%s", setting.ClientID, setting.AppID,
 			setting.Words{Action: ", e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`"})
 	}
