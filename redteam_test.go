@@ -150,3 +150,30 @@ func aKeyLine() string {
 	}
 	panic("no key line")
 }
+
+// A mistyped command gets the nearest one, and the action's
+// permission-<name> spelling gets the --permissions block it means; a key
+// typed as either is still not shown.
+func TestCLISuggestsCommandsAndThePermissionsBlock(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tokn"}, `unknown command "tokn" (did you mean token?)`},
+		{[]string{"revok"}, `(did you mean revoke?)`},
+		{[]string{"token", "--permission-contents", "read"}, `(did you mean --permissions 'contents: LEVEL'?)`},
+		{[]string{"token", "--permission-pull-requests=write"}, `(did you mean --permissions 'pull_requests: LEVEL'?)`},
+		{[]string{aKeyLine()}, "not shown"},
+		{[]string{"token", "--permission-" + aKeyLine()}, "not shown"},
+	} {
+		code, stdout, stderr := w.cli("", nil, c.args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, aKeyLine()[:20]) {
+			t.Errorf("%.30q: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
+		}
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+}
