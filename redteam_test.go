@@ -37,13 +37,7 @@ func TestCLIFlagGivenTwiceIsRefused(t *testing.T) {
 func TestKeyInAPIURLIsNotEchoedWithoutAKey(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var keyLine string
-	for _, l := range strings.Split(appPEM, "\n") {
-		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
-			keyLine = l
-			break
-		}
-	}
+	keyLine := aKeyLine()
 	url := "https://ghes.invalid/" + keyLine
 	token := "ghs_" + strings.Repeat("a", 36)
 	code, _, stderr := w.cli(token, []string{"APP_TOKEN_PRIVATE_KEY="}, "revoke", "--api-url", url)
@@ -106,12 +100,7 @@ func TestJWTWithALineBreakIsRefusedBeforeAnyCall(t *testing.T) {
 func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var keyLine string
-	for _, l := range strings.Split(appPEM, "\n") {
-		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
-			keyLine = l
-		}
-	}
+	keyLine := aKeyLine()
 	token := "ghs_" + strings.Repeat("x1", 18)
 	for _, args := range [][]string{
 		{"--event-type", keyLine},
@@ -134,5 +123,57 @@ func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 		"--payload", `{"sha":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","url":"https://example.com/a/b"}`)
 	if code != 0 {
 		t.Errorf("plain payload: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// With the token check off (token-ready-seconds 0), a short job's post
+// phase met GitHub's replication lag: the revocation's 401 read as "already
+// revoked", and the token stayed valid for the hour. Within a minute of
+// minting, that 401 is retried as lag.
+func TestPostRevokesAYoungTokenThroughTheLag(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, lagging).with("token-ready-seconds", "0")
+	res := w.main()
+	succeeded(t, res)
+	post := w.post(res.State)
+	if !w.onlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") {
+		t.Errorf("revoked %t; post log:\n%s", w.onlyToken().Revoked, post.Log())
+	}
+}
+
+// aKeyLine is a body line of the App's key.
+func aKeyLine() string {
+	for _, l := range strings.Split(appPEM, "\n") {
+		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
+			return l
+		}
+	}
+	panic("no key line")
+}
+
+// A mistyped command gets the nearest one, and the action's
+// permission-<name> spelling gets the --permissions block it means; a key
+// typed as either is still not shown.
+func TestCLISuggestsCommandsAndThePermissionsBlock(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tokn"}, `unknown command "tokn" (did you mean token?)`},
+		{[]string{"revok"}, `(did you mean revoke?)`},
+		{[]string{"token", "--permission-contents", "read"}, `(did you mean --permissions 'contents: LEVEL'?)`},
+		{[]string{"token", "--permission-pull-requests=write"}, `(did you mean --permissions 'pull_requests: LEVEL'?)`},
+		{[]string{aKeyLine()}, "not shown"},
+		{[]string{"token", "--permission-" + aKeyLine()}, "not shown"},
+	} {
+		code, stdout, stderr := w.cli("", nil, c.args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, aKeyLine()[:20]) {
+			t.Errorf("%.30q: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
+		}
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
