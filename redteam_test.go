@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +179,41 @@ func TestCLISuggestsCommandsAndThePermissionsBlock(t *testing.T) {
 	}
 	if calls := w.calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
+	}
+}
+
+// Ctrl-C (or the runner cancelling the job) while the new token is being
+// checked handed the token over unchecked, with exit 0: nobody takes it,
+// and it stayed valid for the hour. Cancelled, it is revoked and the
+// command fails.
+func TestCLICancelledDuringTheCheckRevokes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, lagging)
+	cmd := exec.CommandContext(w.ctx(), binary, "token", "--owner", "octo-org", "--repositories", "app")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
+		"APP_TOKEN_PRIVATE_KEY=" + appPEM, "GITHUB_API_URL=" + w.srv.URL}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	sent := false
+	for sc := bufio.NewScanner(stderr); sc.Scan(); {
+		log.WriteString(sc.Text() + "\n")
+		if !sent && strings.Contains(sc.Text(), "retrying in") { // the check met the lag
+			sent = true
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || stdout.Len() != 0 || !w.onlyToken().Revoked {
+		t.Errorf("exit %d, stdout %d bytes, revoked %t; stderr:\n%s", code, stdout.Len(), w.onlyToken().Revoked, log.String())
 	}
 }
