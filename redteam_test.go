@@ -225,7 +225,7 @@ func TestCLICheckWarningSpeaksFlags(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Drop: true, Times: 100})
-	code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--retry-attempts", "1")
+	code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--retry-attempts", "1", "--token-ready-seconds", "1")
 	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || !strings.Contains(stderr, "could not check") ||
 		!strings.Contains(stderr, "--api-url") || strings.Contains(stderr, "input ") || strings.Contains(stderr, "runner") {
 		t.Errorf("exit %d; stderr:\n%s", code, stderr)
