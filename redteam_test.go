@@ -231,3 +231,16 @@ func TestCLICheckWarningSpeaksFlags(t *testing.T) {
 		t.Errorf("exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// A permission listed twice was reported with a doubled prefix ("input
+// permissions: permissions: …").
+func TestPermissionListedTwiceNamesTheLine(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).with("permissions", "pull_requests: write\npull-requests: read")
+	res := w.main()
+	failedWith(t, res, `input permissions: line 2: "pull_requests" is listed twice`)
+	code, _, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--permissions", "contents: read, contents: write")
+	if code != 2 || !strings.Contains(stderr, `--permissions: line 1: "contents" is listed twice`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
