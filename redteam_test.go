@@ -217,3 +217,30 @@ func TestCLICancelledDuringTheCheckRevokes(t *testing.T) {
 		t.Errorf("exit %d, stdout %d bytes, revoked %t; stderr:\n%s", code, stdout.Len(), w.onlyToken().Revoked, log.String())
 	}
 }
+
+// A token check that could not finish warned in the action's words on the
+// command line ("Check input github-api-url and the runner's proxy
+// settings").
+func TestCLICheckWarningSpeaksFlags(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Drop: true, Times: 100})
+	code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--retry-attempts", "1", "--token-ready-seconds", "1")
+	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || !strings.Contains(stderr, "could not check") ||
+		!strings.Contains(stderr, "--api-url") || strings.Contains(stderr, "input ") || strings.Contains(stderr, "runner") {
+		t.Errorf("exit %d; stderr:\n%s", code, stderr)
+	}
+}
+
+// A permission listed twice was reported with a doubled prefix ("input
+// permissions: permissions: …").
+func TestPermissionListedTwiceNamesTheLine(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).with("permissions", "pull_requests: write\npull-requests: read")
+	res := w.main()
+	failedWith(t, res, `input permissions: line 2: "pull_requests" is listed twice`)
+	code, _, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--permissions", "contents: read, contents: write")
+	if code != 2 || !strings.Contains(stderr, `--permissions: line 1: "contents" is listed twice`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
