@@ -29,7 +29,10 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 	// The runner masks nothing across phases by itself: mask again before any line is written.
 	d.masker(a, new(sync.Mutex))(token)
 	until := "it expires within an hour of minting"
-	if exp, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil {
+	// Unknown expiry: as if just minted, so a 401 is retried as lag.
+	exp := d.now().Add(mint.TokenLifetime)
+	if e, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil {
+		exp = e
 		if !d.now().Before(exp) {
 			a.Infof("The token expired at %s; nothing to revoke.", exp.UTC().Format(time.RFC3339))
 			return nil
@@ -49,7 +52,7 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 	defer cancel()
 	// Transient failures (5xx, dropped connections, secondary rate limits)
 	// are retried within the retry inputs' bounds by the transport.
-	gh := mint.TokenClient(cfg, d.options(a))
+	gh := mint.RevokeClient(cfg, d.options(a), exp, d.now())
 	if err := gh.RevokeToken(ctx, token); err != nil {
 		if mint.AlreadyRevoked(err) {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")

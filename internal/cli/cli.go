@@ -26,6 +26,7 @@ import (
 
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/permissions"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
 	"github.com/app-token/app-token/internal/suggest"
@@ -143,7 +144,15 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 		}
 		return ExitOK
 	}
-	fmt.Fprintf(stderr, "app-token: unknown command %s: run `app-token help` for the commands\n", secret.Quote(args[0]))
+	names := []string{"version", "help"}
+	for _, sc := range subcommands {
+		names = append(names, sc.name)
+	}
+	hint := ""
+	if near := suggest.Closest(args[0], names, max(2, len(args[0])/3)); near != "" {
+		hint = " (did you mean " + near + "?)"
+	}
+	fmt.Fprintf(stderr, "app-token: unknown command %s%s: run `app-token help` for the commands\n", secret.Quote(args[0]), hint)
 	return ExitUsage
 }
 
@@ -223,6 +232,12 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 // didYouMean names the flag of fs nearest to name, the way the action
 // names the input nearest to a misspelt one.
 func didYouMean(fs *flag.FlagSet, name string) string {
+	// The action's permission-<name> inputs: here one --permissions block.
+	if p, ok := strings.CutPrefix(name, "permission-"); ok && fs.Lookup("permissions") != nil {
+		if spec, known := permissions.Lookup(permissions.Normalize(p)); known {
+			return " (did you mean --permissions '" + spec.Name + ": LEVEL'?)"
+		}
+	}
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 	if near := suggest.Closest(name, names, max(2, len(name)/3)); near != "" {

@@ -51,6 +51,19 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	if err := app.load(c); err != nil {
 		return err
 	}
+	// What is sent lands in the event, which every run it starts shows:
+	// never the App's key (known to the redactor from here on) or a
+	// credential.
+	// A JSON object is held only to the key and credential shapes: a
+	// base64 blob in it is no sign of a key.
+	for _, f := range []struct {
+		name, v string
+		json    bool
+	}{{"--event-type", *eventType, false}, {"--payload", *payload, true}, {"--workflow", *workflow, false}, {"--ref", *ref, false}, {"--inputs", *wfInputs, true}} {
+		if f.v != "" && (!f.json && secret.Looks(f.v) || c.redactor.Redact(f.v) != f.v) {
+			return usagef("%s holds what looks like the App's key or a credential (not shown): the event would show it to every run it starts; remove it, and rotate the key if this log is public", f.name)
+		}
+	}
 	got, err := c.mint(ctx, app.in)
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
 		return nil, err
 	}
 	if warning != nil {
-		c.warnf("%v", warning)
+		c.warnf("%s", words(warning))
 	}
 	return &minted{cfg, inst, tok, m}, nil
 }

@@ -198,13 +198,15 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 		c.Notices = append(c.Notices, setting.Errorf("%s are both set: using %s (%s is deprecated; remove it)", setting.Inputs{setting.ClientID, setting.AppID}, setting.ClientID, setting.AppID))
 		appID = ""
 	}
-	switch {
-	case clientID != "":
+	// if chains rather than switch cases, here and below: a case's
+	// condition lies outside every coverage block, so mutation testing
+	// (scripts/mutation.sh) would call it untested.
+	if clientID != "" {
 		c.Issuer, c.IssuerSetting = clientID, setting.ClientID
 		if !clientIDPattern.MatchString(clientID) {
 			bad.addf("%s is %s, which is not a client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX, from the App's settings page)", setting.Input(setting.ClientID), quote(clientID))
 		}
-	case appID != "":
+	} else if appID != "" {
 		c.Issuer, c.IssuerSetting = appID, setting.AppID
 		if id, err := strconv.ParseInt(appID, 10, 64); err != nil || id <= 0 {
 			var hint error = setting.Errorf("")
@@ -213,8 +215,7 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 			}
 			bad.addf("%s must be the App's numeric ID, got %s%s", setting.Input(setting.AppID), quote(appID), hint)
 		}
-	case !required:
-	default:
+	} else if required {
 		bad.addf("neither %s nor %s is set: pass the App's client ID (recommended) or App ID%s", setting.ClientID, setting.AppID,
 			setting.Words{Action: ", e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`"})
 	}
@@ -262,12 +263,11 @@ func (c *Config) readScope(s Source, bad *problems) {
 		return
 	}
 
-	switch {
-	case owner != "" && len(names) == 0:
+	if owner != "" && len(names) == 0 {
 		c.Owner = owner // every repository of the installation
-	case owner != "":
+	} else if owner != "" {
 		c.Owner, c.Repositories = owner, names
-	case len(names) > 0:
+	} else if len(names) > 0 {
 		c.Owner, c.Repositories = s.Getenv("GITHUB_REPOSITORY_OWNER"), names
 		if len(owners) == 1 {
 			c.Owner = owners[0]
@@ -277,7 +277,7 @@ func (c *Config) readScope(s Source, bad *problems) {
 		} else if !ghtext.IsLogin(c.Owner) {
 			bad.addf("GITHUB_REPOSITORY_OWNER is %s, which is not a GitHub account name: set %s", quote(c.Owner), setting.Input(setting.Owner))
 		}
-	default:
+	} else {
 		repoOwner, repoName, _ := strings.Cut(s.Getenv("GITHUB_REPOSITORY"), "/")
 		if repoOwner == "" || repoName == "" {
 			bad.addf("%s are empty and GITHUB_REPOSITORY is not set: name the repositories the token is for", setting.Inputs{setting.Owner, setting.Repositories})
@@ -419,10 +419,10 @@ func apiURL(s Source) (*url.URL, *setting.Error, *setting.Error) {
 		raw = "https://api.github.com"
 	}
 	u, warning, err := APIBase(raw)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, nil, setting.Errorf("%s: %s", from, err)
-	case warning != "":
+	}
+	if warning != "" {
 		return u, setting.Errorf("%s: %s", from, warning), nil
 	}
 	return u, nil, nil

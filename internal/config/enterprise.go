@@ -23,10 +23,9 @@ func (c *Config) readEnterprise(s Source, bad *problems) bool {
 			clash = append(clash, id)
 		}
 	}
-	switch {
-	case !ghtext.IsLogin(slug):
+	if !ghtext.IsLogin(slug) {
 		bad.addf("%s is %s, which is not an enterprise slug (letters, digits and dashes, as in https://github.com/enterprises/SLUG)", setting.Input(setting.Enterprise), quote(slug))
-	case len(clash) > 0:
+	} else if len(clash) > 0 {
 		bad.addf("%s cannot be combined with "+strings.Repeat(" or %s", len(clash))[4:]+": an enterprise installation's token reaches the enterprise, not an account's repositories; use one step for the enterprise and another for repositories",
 			append([]any{setting.Input(setting.Enterprise)}, clash...)...)
 	}

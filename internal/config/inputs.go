@@ -97,11 +97,9 @@ func AllInputs() []Input {
 func JoinLevels(levels []string) string {
 	out := ""
 	for i, l := range levels {
-		switch {
-		case i == 0:
-		case i == len(levels)-1:
+		if i > 0 && i == len(levels)-1 {
 			out += " or "
-		default:
+		} else if i > 0 {
 			out += ", "
 		}
 		out += "'" + l + "'"

@@ -34,23 +34,21 @@ func (c *Config) readKeySource(s Source, bad *problems) (issuerRequired bool) {
 			set = append(set, in.id)
 		}
 	}
-	switch {
-	case len(set) > 1:
+	if len(set) > 1 {
 		bad.addf("%s"+andList(len(set))+" are set together: the App's JWT comes from exactly one of them; keep one (%s and %s exist so that %s can be deleted)",
 			append(append([]any{setting.Words{Action: "inputs "}}, set...), setting.JWT, setting.KMSKey, setting.PrivateKey)...)
-	case len(set) == 0:
+	} else if len(set) == 0 {
 		bad.addf("%s is empty: pass the App's private key%s (is the secret defined for this repository or environment?), or sign without it through %s or %s (docs/keyless.md)",
 			setting.Input(setting.PrivateKey), setting.Words{Action: ", e.g. `private-key: ${{ secrets.APP_PRIVATE_KEY }}`"}, setting.KMSKey, setting.JWT)
-	case c.KMSKey != "":
+	} else if c.KMSKey != "" {
 		if _, err := kmsuri.ParseURI(c.KMSKey); err != nil {
 			bad.addf("%s: %s", setting.Input(setting.KMSKey), err)
 		}
 	}
 	if c.AWSRole != "" {
-		switch {
-		case c.KMSKey == "":
+		if c.KMSKey == "" {
 			bad.addf("%s is set but %s is not: the role is assumed to sign with a key in AWS KMS; set %s, or remove %s", setting.Input(setting.AWSRole), setting.KMSKey, setting.KMSKey, setting.AWSRole)
-		case len(c.AWSRole) > maxRoleARN || !roleARNPattern().MatchString(c.AWSRole):
+		} else if len(c.AWSRole) > maxRoleARN || !roleARNPattern().MatchString(c.AWSRole) {
 			bad.addf("%s is %s, which is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME", setting.Input(setting.AWSRole), quote(c.AWSRole))
 		}
 	}

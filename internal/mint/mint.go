@@ -108,6 +108,35 @@ func TokenClient(cfg *config.Config, o Options) *ghclient.Client {
 	return ghclient.New(cfg.APIURL, nil, token)
 }
 
+// TokenLifetime is how long GitHub's installation tokens live.
+const TokenLifetime = time.Hour
+
+// lagWindow is how long after minting a 401 may be GitHub's replication
+// lag rather than a revoked token; lagBound is how long such a 401 is
+// retried when the token check was off (Retry.TokenReady 0), as its
+// default is.
+const (
+	lagWindow = time.Minute
+	lagBound  = 10 * time.Second
+)
+
+// RevokeClient is TokenClient for revoking a token that expires at
+// expires: within a minute of its minting GitHub may not know it yet, and
+// its 401 is retried as in the token check before the token counts as
+// already revoked (with the check off, the post phase of a short job met
+// the lag, said "nothing to revoke" and left the token valid).
+func RevokeClient(cfg *config.Config, o Options, expires, now time.Time) *ghclient.Client {
+	p := Policy(cfg.Retry)
+	if now.Sub(expires.Add(-TokenLifetime)) < lagWindow {
+		r := cfg.Retry
+		r.TokenReady = max(r.TokenReady, lagBound)
+		p = freshPolicy(r)
+	}
+	o.Roots = cfg.CACertificates
+	_, token := Transports(o, p, nil)
+	return ghclient.New(cfg.APIURL, nil, token)
+}
+
 // Minter mints tokens for one checked request.
 type Minter struct {
 	cfg  *config.Config

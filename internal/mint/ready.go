@@ -55,6 +55,12 @@ func (m *Minter) Ready(ctx context.Context, tok *ghclient.Token) (warning, err e
 	switch {
 	case err == nil:
 		return nil, nil
+	case ctx.Err() != nil:
+		// Cancelled (Ctrl-C, the runner cancelling the job): nobody takes
+		// the token, and an unchecked one was handed over with exit 0.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Deadline(m.cfg.Retry))
+		defer cancel()
+		return nil, m.revoke(rctx, m.fresh, tok, setting.Errorf("cancelled while checking that GitHub accepts the new token"))
 	case ghclient.KindOf(err) == ghapi.Unauthorized:
 		why := setting.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and %s allows %s: it may be having trouble (https://www.githubstatus.com); retry %s later, or raise %s",
 			m.opts.now().Sub(start).Round(100*time.Millisecond), setting.Input(setting.TokenReady), bound, setting.Words{Action: "the job", CLI: "the command"}, setting.TokenReady)

@@ -85,7 +85,7 @@ func ParseBlock(text string) (Set, error) {
 				continue
 			}
 			if prev, dup := set[name]; dup && prev != level {
-				bad.Add(fmt.Sprintf("permissions: %s is listed twice, as %s and %s", secret.Quote(name), secret.Quote(prev), secret.Quote(level)))
+				bad.Add(fmt.Sprintf("line %d: %s is listed twice, as %s and %s", lineNo+1, secret.Quote(name), secret.Quote(prev), secret.Quote(level)))
 				continue
 			}
 			set[name] = level

@@ -22,10 +22,13 @@
 // Adding an error: build it with Errorf, passing each setting as an
 // argument (an ID for its bare name, Input(id) for "input NAME", Inputs for
 // two of them, Door-specific words with Words), and wrap causes as
-// arguments so errors.Is and errors.As still see them. The doors render
-// every *Error without further work; add the case to the table test in
-// render_test.go at both doors (cli and action) so it is proven to name
-// the setting in each door's words.
+// arguments so errors.Is and errors.As still see them (.With keeps a cause
+// unsaid). Wrap an error that may name a setting with Errorf("%s: ...",
+// err), never fmt.Errorf: a door renders only what it can see. The doors render
+// every *Error without further work; add a case to wordsCases in the
+// repository's words_test.go, which makes the mistake at both doors (the
+// built binary as the action and as the command line) and checks that each
+// names the setting in its own words. It fails for a setting no case names.
 package setting
 
 import (

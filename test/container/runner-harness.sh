@@ -303,4 +303,42 @@ assert_key_hidden "$kms_dir"
 grep -q 'RAW message signed with' "$work/local-kms.log" || fail_step "$kms_dir" "local-kms logged no Sign call"
 log "kms-key: minted with the App key held only by local-kms (AWS_ENDPOINT_URL_KMS), AWS secret hidden"
 
-log "runner harness: all checks passed (main, post with state, post without state, refused, kms-key)"
+# ---- 6. kms-key as a key ARN: the region comes from the ARN alone
+inputs_for -with "client-id=$EMULATOR_CLIENT_ID" \
+	-with "kms-key=awskms:///arn:aws:kms:eu-west-1:111122223333:key/$kms_key_id" \
+	-with owner=octo-org -with repositories=app -with permission-contents=read >"$work/kms-arn.inputs"
+printf '%s\0' "AWS_ENDPOINT_URL_KMS=$kms_url" AWS_EC2_METADATA_DISABLED=true \
+	AWS_ACCESS_KEY_ID=AKIAHARNESSSTATIC001 "AWS_SECRET_ACCESS_KEY=$aws_secret" >>"$work/kms-arn.inputs"
+run_phase kms-key-arn "$main_entrypoint" "$work/kms-arn.inputs"
+expect_exit "$step_dir" 0
+assert_hidden "$step_dir" "the AWS secret access key" "$aws_secret"
+log "kms-key by key ARN, no AWS_REGION: minted"
+
+# ---- 6b. kms-key without AWS credentials: one error that says what to do, no token
+inputs_for -with "client-id=$EMULATOR_CLIENT_ID" -with kms-key=awskms:///alias/github-app \
+	-with owner=octo-org -with repositories=app >"$work/kms-nocreds.inputs"
+printf '%s\0' "AWS_ENDPOINT_URL_KMS=$kms_url" AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true >>"$work/kms-nocreds.inputs"
+tokens_before=$(emulator_state | jq '.tokens | length')
+run_phase kms-key-no-credentials "$main_entrypoint" "$work/kms-nocreds.inputs"
+expect_exit "$step_dir" 1
+grep -q '^::error::input kms-key: no AWS credentials found' "$step_dir/stdout" ||
+	fail_step "$step_dir" "kms-key without credentials did not say so in one ::error:: line"
+[[ "$(emulator_state | jq '.tokens | length')" == "$tokens_before" ]] || die "a token was minted without AWS credentials"
+log "kms-key without AWS credentials: $(grep '^::error' "$step_dir/stdout")"
+
+# ---- 7. jwt: an App JWT signed elsewhere (here by openssl, as docs/keyless.md's
+# recipes assemble it), no key in the step; masked before anything else.
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+now=$(date +%s)
+header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
+claims=$(printf '{"iat":%d,"exp":%d,"iss":"%s"}' $((now - 60)) $((now + 540)) "$EMULATOR_CLIENT_ID" | b64url)
+jwt="$header.$claims.$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign "$EMULATOR_KEY_FILE" | b64url)"
+inputs_for -with "client-id=$EMULATOR_CLIENT_ID" -with "jwt=$jwt" \
+	-with owner=octo-org -with repositories=app -with permission-contents=read >"$work/jwt.inputs"
+run_phase jwt "$main_entrypoint" "$work/jwt.inputs"
+expect_exit "$step_dir" 0
+assert_hidden "$step_dir" "the App JWT" "$jwt"
+[[ "$(head -1 "$step_dir/stdout")" == "::add-mask::$jwt" ]] || fail_step "$step_dir" "the jwt input is not masked before anything else is printed"
+log "jwt: minted with a JWT signed outside the step; masked first"
+
+log "runner harness: all checks passed (main, post with state, post without state, refused, kms-key by alias, by ARN and without credentials, jwt)"
