@@ -493,7 +493,7 @@ func containsAll(s string, subs ...string) bool {
 }
 
 // clockLine matches AppJWT's log line about a corrected clock.
-var clockLine = regexp.MustCompile(`runner clock is (\S+) (behind|ahead of) GitHub's; signed a new App JWT with GitHub's time`)
+var clockLine = regexp.MustCompile(`local clock is (\S+) (behind|ahead of) GitHub's; signed a new App JWT with GitHub's time`)
 
 // A runner clock that disagrees with GitHub's: within GitHub's tolerance
 // (iat is back-dated a minute, exp 9 minutes ahead, GitHub allows 10) nothing

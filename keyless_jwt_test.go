@@ -119,3 +119,34 @@ func signedHS256(t *testing.T) string {
 	}
 	return s
 }
+
+// The jwt input is masked as it will be used: a JWT an earlier step wrote
+// with a line break after it is masked without it (the runner matches
+// masks within a line, so "JWT\n" would hide nothing). A value too long
+// to be a JWT is refused unread, and no line the step prints is as long as
+// it (masking it whole would print one).
+func TestKeylessJWTMaskedAsUsed(t *testing.T) {
+	t.Parallel()
+	t.Run("trailing line break", func(t *testing.T) {
+		t.Parallel()
+		token := signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute)
+		w := jwtWorld(t, token+"\n")
+		w.secrets = append(w.secrets, token)
+		res := w.main()
+		succeeded(t, res)
+		if len(res.Masks) == 0 || res.Masks[0] != token {
+			t.Errorf("first mask is not the JWT as used: %d masks", len(res.Masks))
+		}
+	})
+	t.Run("far too long", func(t *testing.T) {
+		t.Parallel()
+		huge := strings.Repeat("eyJ", 40<<10)
+		res := jwtWorld(t, huge).main()
+		failedWith(t, res, "input jwt is far longer than an App JWT")
+		for _, line := range strings.Split(res.Stdout+res.Stderr, "\n") {
+			if len(line) > 4<<10 {
+				t.Fatalf("a line of %d bytes was printed: %.60q", len(line), line)
+			}
+		}
+	})
+}

@@ -21,7 +21,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	opts := d.options(a)
 	// A JWT signed by an earlier step arrives unmasked (the runner masks
 	// only secrets): hide it before anything can print it.
-	opts.Mask(a.GetInput(setting.JWT.Input()))
+	opts.Mask(appkey.JWTMask(a.GetInput(setting.JWT.Input())))
 	cfg, err := config.ReadInputs(a, config.InputNames(d.environ()))
 	if err != nil {
 		return err

@@ -20,8 +20,19 @@ const MaxClockSkew = 60 * time.Second
 // maxJWTAhead is the furthest in the future GitHub accepts an App JWT's exp.
 const maxJWTAhead = 10 * time.Minute
 
-// maxJWTInput bounds the jwt input: an App JWT is well under 1 KiB.
-const maxJWTInput = 16 << 10
+// MaxJWTInput bounds the jwt input: an App JWT is well under 1 KiB.
+const MaxJWTInput = 16 << 10
+
+// JWTMask is what to mask of a jwt input before it is checked: the value as
+// CheckJWT reads it, trimmed, or "" for a value too long to be a JWT, which
+// is refused unread and whose mask would print a line as long.
+func JWTMask(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if len(raw) > MaxJWTInput {
+		return ""
+	}
+	return raw
+}
 
 // SignedJWT is an App JWT made elsewhere (the jwt input), checked.
 type SignedJWT struct {
@@ -36,7 +47,7 @@ type SignedJWT struct {
 // name the jwt setting first, say what to fix and never quote the token.
 func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*SignedJWT, error) {
 	raw = strings.TrimSpace(raw)
-	if len(raw) > maxJWTInput {
+	if len(raw) > MaxJWTInput {
 		return nil, setting.Errorf("%s is far longer than an App JWT: pass the JWT alone (header.claims.signature)", jwtInput)
 	}
 	parts := strings.Split(raw, ".")

@@ -42,7 +42,7 @@ func TestCheckJWT(t *testing.T) {
 		{"exp exactly ten minutes and the skew ahead", signedAt(rs256, claims(n, n+660, `"a"`)), "", "", "a"},
 		{"iat exactly the skew ahead", signedAt(rs256, claims(n+60, n+600, `"a"`)), "", "", "a"},
 		{"fractional dates", signedAt(rs256, `{"iat":1799999999.9,"exp":1800000500.5,"iss":"a"}`), "", "", "a"},
-		{"too long", strings.Repeat("a", maxJWTInput+1), "", "far longer than an App JWT", ""},
+		{"too long", strings.Repeat("a", MaxJWTInput+1), "", "far longer than an App JWT", ""},
 		{"two parts", "a.b", "", "not a signed JWT", ""},
 		{"no signature", "a.b.", "", "not a signed JWT", ""},
 		{"padded base64", good + "=", "", "part 3 of 3 is not unpadded base64url", ""},
@@ -96,5 +96,18 @@ func TestStaticSigner(t *testing.T) {
 	s.SetClockOffset(time.Hour)
 	if got, err := s.Sign(); got != "eyJ.x.y" || err != nil {
 		t.Errorf("Sign = %q, %v", got, err)
+	}
+}
+
+func TestJWTMask(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"a.b.c", "a.b.c"},
+		{" a.b.c\n", "a.b.c"},
+		{strings.Repeat("a", MaxJWTInput), strings.Repeat("a", MaxJWTInput)},
+		{strings.Repeat("a", MaxJWTInput+1), ""},
+	} {
+		if got := JWTMask(tc.raw); got != tc.want {
+			t.Errorf("JWTMask(%d bytes) = %d bytes, want %d", len(tc.raw), len(got), len(tc.want))
+		}
 	}
 }

@@ -128,9 +128,14 @@ type ClockSkewError struct {
 }
 
 func (e *ClockSkewError) Error() string {
-	return fmt.Sprintf("GitHub rejected the App JWT's time, and its clock (the Date it answered with) is %s the runner's, more than the %s the action corrects for: set the runner's clock right (is NTP running?) and check that the API URL is GitHub's",
-		describeOffset(e.Offset), forLog(MaxClockCorrection))
+	return fmt.Sprintf("GitHub rejected the App JWT's time, and its clock (the Date it answered with) is %s the local clock, more than the %s a JWT's clock is corrected by: set the local clock right (is NTP running?) and check that the API URL is GitHub's",
+		e.Describe(), forLog(MaxClockCorrection))
 }
+
+// Describe says how far the server's clock is from the local one, as
+// "3m0s ahead of" or "2 days behind", for a door to finish the sentence
+// in its own words ("the runner's", "this machine's").
+func (e *ClockSkewError) Describe() string { return describeOffset(e.Offset) }
 
 // describeOffset says "3m0s ahead of" or "2h0m0s behind" for the server's
 // clock against the runner's.
@@ -160,6 +165,6 @@ func (t *AppJWT) log(offset time.Duration) {
 	if offset < 0 {
 		side, by = "ahead of", -offset
 	}
-	t.Log(fmt.Sprintf("runner clock is %s %s GitHub's; signed a new App JWT with GitHub's time",
+	t.Log(fmt.Sprintf("local clock is %s %s GitHub's; signed a new App JWT with GitHub's time",
 		by.Round(time.Second), side))
 }

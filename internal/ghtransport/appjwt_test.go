@@ -84,9 +84,9 @@ func TestAppJWTRecoversFromClockSkew(t *testing.T) {
 		wantLog string
 	}{
 		{"runner ahead", iatMessage, -4 * time.Minute,
-			"runner clock is 4m0s ahead of GitHub's; signed a new App JWT with GitHub's time"},
+			"local clock is 4m0s ahead of GitHub's; signed a new App JWT with GitHub's time"},
 		{"runner behind", expMessage, 4 * time.Minute,
-			"runner clock is 4m0s behind GitHub's; signed a new App JWT with GitHub's time"},
+			"local clock is 4m0s behind GitHub's; signed a new App JWT with GitHub's time"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,10 +210,10 @@ func TestAppJWTRefusesAClockFarAway(t *testing.T) {
 		skew time.Duration
 		want string
 	}{
-		{365 * 24 * time.Hour, "365 days ahead of the runner's"},
-		{MaxClockCorrection + 2*time.Second, "10m2s ahead of the runner's"},
-		{-MaxClockCorrection - 2*time.Second, "10m2s behind the runner's"},
-		{-3 * 24 * time.Hour, "3 days behind the runner's"},
+		{365 * 24 * time.Hour, "365 days ahead of the local clock"},
+		{MaxClockCorrection + 2*time.Second, "10m2s ahead of the local clock"},
+		{-MaxClockCorrection - 2*time.Second, "10m2s behind the local clock"},
+		{-3 * 24 * time.Hour, "3 days behind the local clock"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			t.Parallel()
@@ -226,7 +226,7 @@ func TestAppJWTRefusesAClockFarAway(t *testing.T) {
 			if resp != nil || !errors.As(err, &skew) || (skew.Offset-tc.skew).Abs() > time.Second {
 				t.Fatalf("got %v, %v; want a *ClockSkewError of %v", resp, err, tc.skew)
 			}
-			for _, want := range []string{tc.want, "more than the 10m0s the action corrects for", "runner's clock"} {
+			for _, want := range []string{tc.want, "more than the 10m0s a JWT's clock is corrected by", "set the local clock right"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}

@@ -71,7 +71,9 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 	}
 	var skew *ghtransport.ClockSkewError
 	if errors.As(err, &skew) {
-		return setting.Errorf("%s: %s", op, err)
+		clock := setting.Words{Action: "the runner's", CLI: "this machine's"}
+		return setting.Errorf("%s: GitHub rejected the App JWT's time, and its clock (the Date it answered with) is %s %s, more than the %s %s corrects for: set %s clock right (is NTP running?) and check that %s is GitHub's",
+			op, skew.Describe(), clock, ghtransport.MaxClockCorrection, setting.Words{Action: "the action", CLI: "app-token"}, clock, setting.Input(setting.APIURL)).With(err)
 	}
 	var uncertain *ghtransport.UncertainError
 	if errors.As(err, &uncertain) {

@@ -19,7 +19,7 @@ import (
 func KeylessSigner(ctx context.Context, cfg *config.Config, o Options) (ghtransport.Signer, error) {
 	switch {
 	case cfg.JWT != "":
-		o.mask(cfg.JWT)
+		o.mask(appkey.JWTMask(cfg.JWT))
 		j, err := appkey.CheckJWT(cfg.JWT, cfg.Issuer, cfg.IssuerSetting, o.now())
 		if err != nil {
 			return nil, err
