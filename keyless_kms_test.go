@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -97,11 +99,7 @@ func randomSecret(t testing.TB) string {
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	return strings.NewReplacer("+", "x", "/", "y", "=", "").Replace(pemBase64(b))
-}
-
-func pemBase64(b []byte) string {
-	return strings.TrimSpace(strings.Join(strings.Split(string(pem.EncodeToMemory(&pem.Block{Type: "X", Bytes: b})), "\n")[1:2], ""))
+	return strings.NewReplacer("+", "x", "/", "y", "=", "").Replace(base64.StdEncoding.EncodeToString(b))
 }
 
 // env sets (or with "" removes) variables of the job's environment.
@@ -209,7 +207,7 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 		t.Errorf("%d KMS Sign calls for %d App calls", w.signs(), w.jwtCalls())
 	}
 	for _, s := range []string{ids.Issued()[0], calls[0].SecretAccessKey, calls[0].SessionToken, ids.RequestToken} {
-		if !contains(res.Masks, s) {
+		if !slices.Contains(res.Masks, s) {
 			t.Errorf("a credential (%d characters) is not masked", len(s))
 		}
 	}
@@ -221,15 +219,6 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 			t.Error("an output holds the role's access key ID")
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // roleWorld is a kmsWorld without static credentials, whose runner hands
