@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -360,5 +361,32 @@ func TestKeylessKMSNativeEntry(t *testing.T) {
 	w.onlyToken()
 	if w.signs() == 0 || w.signs() != w.jwtCalls() {
 		t.Errorf("%d KMS Sign calls for %d App calls", w.signs(), w.jwtCalls())
+	}
+}
+
+// The runner's request token is a bearer: an OIDC endpoint that redirects
+// elsewhere (another port, scheme or host; Go keeps the Authorization
+// header for the same host name) must not receive it, and the step fails
+// without the role's credentials.
+func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::111122223333:role/app-token-signer"
+	w, ids, sts := roleWorld(t, role)
+	elsewhere := httptest.NewServer(ids) // the same host name, another origin
+	t.Cleanup(elsewhere.Close)
+	hop := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Redirect(rw, r, elsewhere.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(hop.Close)
+	w.env("ACTIONS_ID_TOKEN_REQUEST_URL", hop.URL+"/_apis/distributedtask/token?api-version=2.0")
+	res := w.main()
+	failedWith(t, res, "aws-role-to-assume", "redirected")
+	for _, r := range ids.Requests() {
+		if r.Authorized {
+			t.Errorf("the request token followed a redirect to %s", elsewhere.URL)
+		}
+	}
+	if len(sts.Calls()) != 0 {
+		t.Errorf("STS called %d times", len(sts.Calls()))
 	}
 }

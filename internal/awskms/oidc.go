@@ -2,6 +2,7 @@ package awskms
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,6 +29,28 @@ type oidcToken struct {
 	client *http.Client
 }
 
+// newOIDCToken returns the runner's token source. Its client follows a
+// redirect only within the endpoint's origin: Go keeps the Authorization
+// header on a hop to the same host name whatever the scheme or port, and
+// the request token is a bearer.
+func newOIDCToken(o Options) *oidcToken {
+	return &oidcToken{o: o, client: &http.Client{Timeout: o.Timeout, CheckRedirect: sameOrigin}}
+}
+
+// maxOIDCRedirects is how many hops within the origin are followed.
+const maxOIDCRedirects = 3
+
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
+		return errorf("%s: the runner's OIDC token endpoint redirected to another origin, which the request token does not follow; ACTIONS_ID_TOKEN_REQUEST_URL is the runner's, do not set it yourself", roleInput)
+	}
+	if len(via) > maxOIDCRedirects {
+		return errorf("%s: the runner's OIDC token endpoint redirected more than %d times", roleInput, maxOIDCRedirects)
+	}
+	return nil
+}
+
 var errNoIDToken = errorf("%s: the job's OIDC token cannot be requested (ACTIONS_ID_TOKEN_REQUEST_URL is not set): give the job `permissions: id-token: write`", roleInput)
 
 // GetIdentityToken implements stscreds.IdentityTokenRetriever. The token
@@ -52,6 +75,9 @@ func (t *oidcToken) GetIdentityToken() ([]byte, error) {
 	req.Header.Set("Authorization", "Bearer "+bearer)
 	req.Header.Set("Accept", "application/json")
 	resp, err := t.client.Do(req)
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return nil, e
+	}
 	if err != nil {
 		return nil, errorf("%s: could not get the job's OIDC token from the runner: %s", roleInput, reach(err))
 	}

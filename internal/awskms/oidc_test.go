@@ -56,3 +56,25 @@ func TestOIDCTokenRefusesHostileAnswers(t *testing.T) {
 		}
 	})
 }
+
+// A hop within the endpoint's origin is followed with the request token.
+func TestOIDCTokenFollowsRedirectWithinOrigin(t *testing.T) {
+	const bearer, token = "request-token-0123456789", "aa.bb.cc"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/new?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+bearer {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"value":"` + token + `"}`))
+	}))
+	defer srv.Close()
+	env := map[string]string{envTokenURL: srv.URL + "/old", envTokenValue: bearer}
+	got, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
+	if err != nil || string(got) != token {
+		t.Fatalf("got %q, %v", got, err)
+	}
+}

@@ -10,7 +10,6 @@ package awskms
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/app-token/app-token/internal/kmsuri"
@@ -106,7 +105,7 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	if o.Role != "" {
 		stsClient := sts.NewFromConfig(cfg)
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(stsClient, o.Role,
-			&oidcToken{o: o, client: &http.Client{Timeout: o.Timeout}},
+			newOIDCToken(o),
 			func(w *stscreds.WebIdentityRoleOptions) { w.RoleSessionName = sessionName(o.getenv) }))
 	}
 	if cfg.Credentials == nil {
