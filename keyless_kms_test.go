@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 )
 
@@ -378,4 +379,22 @@ func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
 	if len(sts.Calls()) != 0 {
 		t.Errorf("STS called %d times", len(sts.Calls()))
 	}
+}
+
+// An answer from KMS is read no further than any GitHub answer
+// (ghtransport.MaxAnswer): a hostile endpoint's endless body fails the
+// step instead of filling memory.
+func TestKeylessKMSAnswerIsBounded(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	huge := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = rw.Write([]byte(`{"KeyId":"k","SigningAlgorithm":"RSASSA_PKCS1_V1_5_SHA_256","Signature":"`))
+		_, _ = rw.Write([]byte(strings.Repeat("QUFB", (ghtransport.MaxAnswer+1)/4+1)))
+		_, _ = rw.Write([]byte(`"}`))
+	}))
+	t.Cleanup(huge.Close)
+	w.env("AWS_ENDPOINT_URL_KMS", huge.URL)
+	res := w.main()
+	failedWith(t, res, "kms-key", "larger than")
 }

@@ -103,6 +103,7 @@ func TestInputErrors(t *testing.T) {
 	}{
 		{"no issuer", map[string]string{InClientID: "<unset>"}, nil, []string{"neither client-id nor app-id is set"}},
 		{"app id not numeric", map[string]string{InClientID: "<unset>", InAppID: "Iv23liABC"}, nil, []string{"app-id must be the App's numeric ID", "pass it as client-id"}},
+		{"client id of 101", map[string]string{InClientID: strings.Repeat("a", 101)}, nil, []string{"which is not a client ID"}},
 		{"empty key", map[string]string{InPrivateKey: ""}, nil, []string{"private-key is empty"}},
 		{"mixed owners", map[string]string{InRepositories: "a/x, b/y"}, nil, []string{`several accounts ("a", "b")`}},
 		{"owner mismatch", map[string]string{InOwner: "octo-org", InRepositories: "other/x"}, nil, []string{`names repositories of "other" but input owner is "octo-org"`}},
@@ -390,5 +391,12 @@ func TestManyForwardedNamesGiveOneNotice(t *testing.T) {
 	}
 	if n := texts(c.Notices)[0]; len(n) > 1024 || !strings.Contains(n, "and 8995 more are not in") {
 		t.Errorf("notice %d bytes: %.300q", len(n), n)
+	}
+}
+
+func TestClientIDOfHundredIsAccepted(t *testing.T) {
+	t.Parallel()
+	if !isClientID(strings.Repeat("a", 100)) || isClientID("") || isClientID("Iv23\n") {
+		t.Error("a client ID is 1 to 100 of letters, digits, '.', '_' and '-'")
 	}
 }

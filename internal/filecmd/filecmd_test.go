@@ -68,7 +68,10 @@ func TestWriterRefuses(t *testing.T) {
 	if err := w.SetOutput("x", "a\nFIXED\nb=1"); err == nil || !strings.Contains(err.Error(), "delimiter") {
 		t.Errorf("value with the delimiter: err = %v", err)
 	}
-	for _, name := range []string{"", "a<<b", "a=b", "a\nb", "a b"} {
+	if err := w.SetOutput(strings.Repeat("a", 100), "v"); err != nil {
+		t.Errorf("name of 100: %v", err)
+	}
+	for _, name := range []string{"", "a<<b", "a=b", "a\nb", "a b", strings.Repeat("a", 101)} {
 		if err := w.SetOutput(name, "v"); err == nil {
 			t.Errorf("name %q accepted", name)
 		}

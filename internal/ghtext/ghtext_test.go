@@ -28,6 +28,17 @@ func TestNamesFollowGitHubsAlphabets(t *testing.T) {
 		{"permission newline", false, IsPermission("contents\n::error::x", "write")},
 		{"level newline", false, IsPermission("contents", "write\n")},
 		{"level markdown", false, IsPermission("contents", "| x |")},
+		// The length bounds, at and one past each.
+		{"login of 100", true, IsLogin(strings.Repeat("a", 100))},
+		{"login of 101", false, IsLogin(strings.Repeat("a", 101))},
+		{"repo of 100", true, IsRepo(strings.Repeat("a", 100))},
+		{"repo of 101", false, IsRepo(strings.Repeat("a", 101))},
+		{"slug of 100", true, IsSlug(strings.Repeat("a", 100))},
+		{"slug of 101", false, IsSlug(strings.Repeat("a", 101))},
+		{"permission of 64", true, IsPermission(strings.Repeat("a", 64), "write")},
+		{"permission of 65", false, IsPermission(strings.Repeat("a", 65), "write")},
+		{"level of 16", true, IsPermission("contents", strings.Repeat("a", 16))},
+		{"level of 17", false, IsPermission("contents", strings.Repeat("a", 17))},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.ok {
