@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -53,12 +54,7 @@ func (o *IDTokens) Issued() []string {
 func (o *IDTokens) issuedToken(tok string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, t := range o.issued {
-		if t == tok {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(o.issued, tok)
 }
 
 func (o *IDTokens) ServeHTTP(w http.ResponseWriter, r *http.Request) {
