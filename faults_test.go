@@ -115,17 +115,6 @@ func (f *faultWorld) minted() map[string]string {
 	return res.State
 }
 
-// count is how many requests GitHub received for method and path.
-func (f *faultWorld) count(method, path string) int {
-	n := 0
-	for _, r := range f.emu.Requests() {
-		if r.Method == method && r.Path == path {
-			n++
-		}
-	}
-	return n
-}
-
 // retryLines returns the log lines that announce another try of method path.
 func retryLines(res *runnertest.Result, method, path string) []string {
 	var out []string
@@ -195,7 +184,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 				if w := unexpectedWarnings(res); len(w) > 0 {
 					t.Errorf("warnings = %q", w)
 				}
-				if got := f.count(c.method, c.path); got != 3 {
+				if got := f.emu.Count(c.method, c.path); got != 3 {
 					t.Errorf("GitHub saw %d tries of %s %s, want 3", got, c.method, c.path)
 				}
 				lines := retryLines(res, c.method, c.path)
@@ -245,7 +234,7 @@ func TestTransientFaultsStopAtTheBound(t *testing.T) {
 				f := newFaultWorld(t)
 				f.with("retry-attempts", tt.attempts)
 				res := f.run(c, githubtest.Fault{Status: 502, Times: -1})
-				if got := f.count(c.method, c.path); got != tt.wantTries {
+				if got := f.emu.Count(c.method, c.path); got != tt.wantTries {
 					t.Errorf("GitHub saw %d tries, want %d", got, tt.wantTries)
 				}
 				if got := len(retryLines(res, c.method, c.path)); got != tt.wantTries-1 {
@@ -273,7 +262,7 @@ func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
 	f.emu.AddFault(githubtest.Fault{Method: "POST", Path: mintPath, Times: -1, Drop: true})
 	res := f.runMain()
 	failedWith(t, res, "mint a token for installation 1001", "could not reach GitHub", "gave up after 4 tries", "EOF")
-	if got := f.count("POST", mintPath); got != 4 {
+	if got := f.emu.Count("POST", mintPath); got != 4 {
 		t.Errorf("GitHub saw %d tries, want 4", got)
 	}
 	if len(f.emu.Tokens()) != 0 || len(res.State) != 0 {
@@ -297,7 +286,7 @@ func TestRetryBudgetBoundsTheWaits(t *testing.T) {
 	if total >= 3*time.Second {
 		t.Errorf("waited %v in all, beyond the 3s budget", total)
 	}
-	if got := f.count("GET", lookupPath); got < 1 || got >= 10 {
+	if got := f.emu.Count("GET", lookupPath); got < 1 || got >= 10 {
 		t.Errorf("GitHub saw %d tries; the budget must end the call before 10", got)
 	}
 }
@@ -376,7 +365,7 @@ func TestRateLimits(t *testing.T) {
 			fault.Times = 1
 			now := f.clock.Now()
 			res := f.run(tt.call, fault)
-			tries := f.count(tt.call.method, tt.call.path)
+			tries := f.emu.Count(tt.call.method, tt.call.path)
 			waits := f.clock.takeWaits()
 			if tt.wantErr != nil {
 				failedWith(t, res, tt.wantErr(now)...)
@@ -450,7 +439,7 @@ func TestPermanentAnswersAreNotRetried(t *testing.T) {
 			fault := tt.fault
 			fault.Times = -1
 			res := f.run(tt.call, fault)
-			if got := f.count(tt.call.method, tt.call.path); got != 1 {
+			if got := f.emu.Count(tt.call.method, tt.call.path); got != 1 {
 				t.Errorf("GitHub saw %d tries of %s %s, want exactly 1", got, tt.call.method, tt.call.path)
 			}
 			if waits := f.clock.takeWaits(); len(waits) != 0 {
@@ -572,7 +561,7 @@ func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
 		Body: `{"message":"'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."}`})
 	res := f.runMain()
 	failedWith(t, res, "rejected the App JWT's time even after correcting for its clock", "check the runner's clock")
-	if got := f.count("GET", lookupPath); got != 2 {
+	if got := f.emu.Count("GET", lookupPath); got != 2 {
 		t.Errorf("GitHub saw %d tries, want 2 (the first and one re-signed)", got)
 	}
 }
@@ -594,7 +583,7 @@ func TestSlowGitHub(t *testing.T) {
 		f.emu.AddFault(hang)
 		res := f.runMain()
 		succeeded(t, res)
-		if got := f.count("GET", lookupPath); got != 2 {
+		if got := f.emu.Count("GET", lookupPath); got != 2 {
 			t.Errorf("GitHub saw %d tries, want 2", got)
 		}
 		if lines := retryLines(res, "GET", lookupPath); len(lines) != 1 || !strings.Contains(lines[0], "no answer within 1s") {
@@ -613,7 +602,7 @@ func TestSlowGitHub(t *testing.T) {
 		if strings.Contains(res.Errors[0], "deadline of") {
 			t.Errorf("error blames the step's deadline, but each try timed out: %q", res.Errors[0])
 		}
-		if got := f.count("GET", lookupPath); got != 2 {
+		if got := f.emu.Count("GET", lookupPath); got != 2 {
 			t.Errorf("GitHub saw %d tries, want 2", got)
 		}
 		if res.Wall > 5*time.Second {
@@ -652,7 +641,7 @@ func TestReplicationLag(t *testing.T) {
 			f.emu.AddFault(fault)
 			res := f.runMain()
 			succeeded(t, res)
-			if got := f.count("GET", checkPath); got != times+1 {
+			if got := f.emu.Count("GET", checkPath); got != times+1 {
 				t.Errorf("GitHub saw %d checks, want %d", got, times+1)
 			}
 			lines := retryLines(res, "GET", checkPath)
@@ -687,8 +676,8 @@ func TestReplicationLag(t *testing.T) {
 		for _, w := range f.clock.takeWaits() {
 			total += w
 		}
-		if total >= 3*time.Second || f.count("GET", checkPath) < 3 {
-			t.Errorf("waited %v over %d checks; want several within 3s", total, f.count("GET", checkPath))
+		if total >= 3*time.Second || f.emu.Count("GET", checkPath) < 3 {
+			t.Errorf("waited %v over %d checks; want several within 3s", total, f.emu.Count("GET", checkPath))
 		}
 		if !f.onlyToken().Revoked || res.Outputs["token"] != "" {
 			t.Errorf("the useless token: revoked %v, output %v", f.onlyToken().Revoked, res.Outputs["token"] != "")
@@ -700,7 +689,7 @@ func TestReplicationLag(t *testing.T) {
 		f.with("token-ready-seconds", "0")
 		res := f.runMain()
 		succeeded(t, res)
-		if got := f.count("GET", checkPath); got != 0 {
+		if got := f.emu.Count("GET", checkPath); got != 0 {
 			t.Errorf("GitHub saw %d checks with token-ready-seconds 0", got)
 		}
 	})
@@ -725,7 +714,7 @@ func TestReplicationLag(t *testing.T) {
 			f.emu.AddFault(fault)
 			res := f.runMain()
 			succeeded(t, res)
-			if got := f.count("GET", botPath); got != 2 {
+			if got := f.emu.Count("GET", botPath); got != 2 {
 				t.Errorf("GitHub saw %d bot lookups, want 2 (asked again once the check passed)", got)
 			}
 			recovered := times == 1
@@ -746,7 +735,7 @@ func TestReplicationLag(t *testing.T) {
 		f.emu.AddFault(fault)
 		res := f.runPost(state)
 		succeeded(t, res)
-		if got := f.count("DELETE", revokePath); got != 1 || !strings.Contains(res.Log(), "GitHub no longer accepts the token") || len(unexpectedWarnings(res)) > 0 {
+		if got := f.emu.Count("DELETE", revokePath); got != 1 || !strings.Contains(res.Log(), "GitHub no longer accepts the token") || len(unexpectedWarnings(res)) > 0 {
 			t.Errorf("GitHub saw %d revocations, want 1; warnings %q; log:\n%s", got, res.Warnings, res.Log())
 		}
 	})

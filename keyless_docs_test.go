@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -134,7 +135,7 @@ func TestKeylessDocImportWrap(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "rest"), material[512:], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	unwrap := exec.Command("openssl", "enc", "-d", "-id-aes256-wrap-pad", "-K", hexOf(aesKey), "-iv", "A65959A6", "-in", "rest")
+	unwrap := exec.Command("openssl", "enc", "-d", "-id-aes256-wrap-pad", "-K", hex.EncodeToString(aesKey), "-iv", "A65959A6", "-in", "rest")
 	unwrap.Dir = dir
 	der, err := unwrap.Output()
 	if err != nil {
@@ -147,15 +148,6 @@ func TestKeylessDocImportWrap(t *testing.T) {
 	if !bytes.Equal(der, want) {
 		t.Error("the unwrapped key material is not the App key as PKCS#8 DER")
 	}
-}
-
-func hexOf(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
 }
 
 // The policies docs/keyless.md shows are valid JSON and as narrow as the

@@ -6,15 +6,18 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 )
 
@@ -98,11 +101,7 @@ func randomSecret(t testing.TB) string {
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	return strings.NewReplacer("+", "x", "/", "y", "=", "").Replace(pemBase64(b))
-}
-
-func pemBase64(b []byte) string {
-	return strings.TrimSpace(strings.Join(strings.Split(string(pem.EncodeToMemory(&pem.Block{Type: "X", Bytes: b})), "\n")[1:2], ""))
+	return strings.NewReplacer("+", "x", "/", "y", "=", "").Replace(base64.StdEncoding.EncodeToString(b))
 }
 
 // env sets (or with "" removes) variables of the job's environment.
@@ -210,7 +209,7 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 		t.Errorf("%d KMS Sign calls for %d App calls", w.signs(), w.jwtCalls())
 	}
 	for _, s := range []string{ids.Issued()[0], calls[0].SecretAccessKey, calls[0].SessionToken, ids.RequestToken} {
-		if !contains(res.Masks, s) {
+		if !slices.Contains(res.Masks, s) {
 			t.Errorf("a credential (%d characters) is not masked", len(s))
 		}
 	}
@@ -222,15 +221,6 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 			t.Error("an output holds the role's access key ID")
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // roleWorld is a kmsWorld without static credentials, whose runner hands
@@ -389,4 +379,22 @@ func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
 	if len(sts.Calls()) != 0 {
 		t.Errorf("STS called %d times", len(sts.Calls()))
 	}
+}
+
+// An answer from KMS is read no further than any GitHub answer
+// (ghtransport.MaxAnswer): a hostile endpoint's endless body fails the
+// step instead of filling memory.
+func TestKeylessKMSAnswerIsBounded(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	huge := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = rw.Write([]byte(`{"KeyId":"k","SigningAlgorithm":"RSASSA_PKCS1_V1_5_SHA_256","Signature":"`))
+		_, _ = rw.Write([]byte(strings.Repeat("QUFB", (ghtransport.MaxAnswer+1)/4+1)))
+		_, _ = rw.Write([]byte(`"}`))
+	}))
+	t.Cleanup(huge.Close)
+	w.env("AWS_ENDPOINT_URL_KMS", huge.URL)
+	res := w.main()
+	failedWith(t, res, "kms-key", "larger than")
 }

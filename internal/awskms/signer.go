@@ -10,8 +10,10 @@ package awskms
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/kmsuri"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -21,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // MaxMessage is the most KMS Sign takes as a RAW message.
@@ -83,7 +86,10 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 		o.Timeout = 20 * time.Second
 	}
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(o.Timeout)),
+		// The SDK's own log lines would reach stderr unchecked; its errors
+		// are what the step reports.
+		config.WithLogger(logging.Nop{}),
+		config.WithHTTPClient(boundedAnswers{awshttp.NewBuildableClient().WithTimeout(o.Timeout)}),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				if o.MaxAttempts > 0 {
@@ -145,6 +151,18 @@ func (s *Signer) Sign(ctx context.Context, input []byte) ([]byte, error) {
 	}
 	return out.Signature, nil
 }
+
+// boundedAnswers reads no answer from STS or KMS past ghtransport.MaxAnswer,
+// as for GitHub: the SDK reads a whole body before decoding it.
+type boundedAnswers struct{ c aws.HTTPClient }
+
+func (b boundedAnswers) Do(req *http.Request) (*http.Response, error) {
+	return (&ghtransport.LimitBody{Base: roundTrip(b.c.Do)}).RoundTrip(req)
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // maskingCredentials masks each credential before the SDK signs with it.
 type maskingCredentials struct {

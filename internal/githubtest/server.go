@@ -139,6 +139,19 @@ func (s *Server) Requests() []Request {
 	return out
 }
 
+// Count is how many requests with method and path the server received.
+func (s *Server) Count(method, path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
 // Tokens returns every token issued so far, in order, with its revocation
 // state at the time of the call.
 func (s *Server) Tokens() []IssuedToken {

@@ -29,16 +29,6 @@ func ready(t *testing.T, bound time.Duration, world func(*githubtest.Config), fa
 	return c, warning, err
 }
 
-func (c *core) count(method, path string) int {
-	n := 0
-	for _, r := range c.emu.Requests() {
-		if r.Method == method && r.Path == path {
-			n++
-		}
-	}
-	return n
-}
-
 const checkPath = "/installation/repositories"
 
 // The check waits out GitHub's replication lag within the bound, with the
@@ -49,7 +39,7 @@ func TestReadyWaitsOutTheLag(t *testing.T) {
 	if warning != nil || err != nil {
 		t.Fatalf("warning %v, error %v", warning, err)
 	}
-	if got := c.count("GET", checkPath); got != 4 {
+	if got := c.emu.Count("GET", checkPath); got != 4 {
 		t.Errorf("%d checks, want 4 (three refused)", got)
 	}
 	for _, r := range c.emu.Requests() {
@@ -75,8 +65,8 @@ func TestReadyRefusedRevokes(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	if !c.emu.Tokens()[0].Revoked || c.count("GET", checkPath) < 3 || time.Since(start) > 5*time.Second {
-		t.Errorf("revoked %v after %d checks in %v", c.emu.Tokens()[0].Revoked, c.count("GET", checkPath), time.Since(start))
+	if !c.emu.Tokens()[0].Revoked || c.emu.Count("GET", checkPath) < 3 || time.Since(start) > 5*time.Second {
+		t.Errorf("revoked %v after %d checks in %v", c.emu.Tokens()[0].Revoked, c.emu.Count("GET", checkPath), time.Since(start))
 	}
 }
 
@@ -88,8 +78,8 @@ func TestReadyOtherOutcomes(t *testing.T) {
 		t.Errorf("502s: warning %v, error %v, revoked %v", warning, err, c.emu.Tokens()[0].Revoked)
 	}
 	c, warning, err = ready(t, 0, func(cfg *githubtest.Config) { cfg.TokenLagCalls = 100 })
-	if warning != nil || err != nil || c.count("GET", checkPath) != 0 {
-		t.Errorf("bound 0: warning %v, error %v, %d checks", warning, err, c.count("GET", checkPath))
+	if warning != nil || err != nil || c.emu.Count("GET", checkPath) != 0 {
+		t.Errorf("bound 0: warning %v, error %v, %d checks", warning, err, c.emu.Count("GET", checkPath))
 	}
 }
 
@@ -122,7 +112,7 @@ func TestReadyWithIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.count("GET", "/users/release-bot[bot]"); got != tc.wantLookup || (bot.ID == "41898283") != tc.wantBot || (len(warnings) == 0) != tc.wantBot {
+			if got := c.emu.Count("GET", "/users/release-bot[bot]"); got != tc.wantLookup || (bot.ID == "41898283") != tc.wantBot || (len(warnings) == 0) != tc.wantBot {
 				t.Errorf("%d lookups, bot %+v, warnings %v", got, bot, warnings)
 			}
 		})
