@@ -115,6 +115,11 @@ func (s *Server) platformFor(r *http.Request) string {
 // ServeHTTP answers like GitHub (serve), passing the exchange to the
 // contract check when one is installed.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The handler itself counts as a check under way: httptest.Server.Close
+	// does not wait for a hijacked connection (Fault.Drop), whose handler
+	// may still run, and start a check, when the test's cleanup waits.
+	s.checks.Add(1)
+	defer s.checks.Done()
 	ctx := context.WithValue(r.Context(), platformKey{}, s.platformFor(r))
 	check := contractCheck.Load()
 	if check == nil {
