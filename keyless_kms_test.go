@@ -77,7 +77,12 @@ type kmsWorld struct {
 
 func newKMSWorld(t testing.TB, uri string) *kmsWorld {
 	t.Helper()
-	lk := githubtest.StartLocalKMS(t, localKMSKeys(t)...)
+	return kmsWorldOn(t, uri, githubtest.StartLocalKMS(t, localKMSKeys(t)...))
+}
+
+// kmsWorldOn is newKMSWorld on a local-kms of the caller's.
+func kmsWorldOn(t testing.TB, uri string, lk *githubtest.LocalKMS) *kmsWorld {
+	t.Helper()
 	proxy := githubtest.NewKMSProxy(lk.URL)
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
