@@ -320,6 +320,9 @@ func TestKeylessKMSErrors(t *testing.T) {
 			if strings.Contains(res.Errors[0], "AKIA") || strings.Contains(res.Errors[0], "ASIA") {
 				t.Errorf("error shows an access key ID: %q", res.Errors[0])
 			}
+			if strings.Contains(res.Errors[0], "http://") || strings.Contains(res.Errors[0], "sign App JWT") {
+				t.Errorf("error carries the interrupted GitHub request, not just what to fix: %q", res.Errors[0])
+			}
 		})
 	}
 }
