@@ -132,8 +132,11 @@ type Redactor struct {
 	mu sync.RWMutex
 	// short are secrets under MinFragment characters, hidden only whole.
 	short []string
-	// long holds every form of every longer secret, for Add's dedup.
+	// long holds every longer secret as Redact reads it, for Add's dedup.
 	long map[string]bool
+	// pending are the long secrets added since the last Redact: their
+	// windows are learnt all together, into a table sized once for them.
+	pending []string
 	// frags are the rolling hashes of every MinFragment-long piece of
 	// every form of every long secret (see fragments.go).
 	frags fragmentSet
@@ -143,7 +146,8 @@ type Redactor struct {
 // A secret of MinFragment characters or more is also learnt in its base64
 // forms (standard and URL alphabets, at each of the three alignments it
 // can have inside a longer encoded text), so that a key or token sent back
-// base64-encoded is recognised too.
+// base64-encoded is recognised too. The learning itself waits for the next
+// Redact, which learns every secret added before it at once.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -151,7 +155,7 @@ func (r *Redactor) Add(secrets ...string) {
 		if s == "" {
 			continue
 		}
-		norm := string(decode(s, true).text)
+		norm := normal(s)
 		if len(norm) < MinFragment {
 			if !slices.Contains(r.short, s) {
 				r.short = append(r.short, s)
@@ -165,10 +169,20 @@ func (r *Redactor) Add(secrets ...string) {
 			r.long = map[string]bool{}
 		}
 		r.long[norm] = true
-		for _, form := range forms(norm) {
-			r.frags.add(form)
-		}
+		r.pending = append(r.pending, norm)
 	}
+}
+
+// learn hashes the windows of the secrets added since it last ran.
+func (r *Redactor) learn() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var all [][]byte
+	for _, s := range r.pending {
+		all = append(all, forms(s)...)
+	}
+	r.frags.add(all...)
+	r.pending = nil
 }
 
 // Redact hides in s every known secret and every credential shape. A long
@@ -180,6 +194,11 @@ func (r *Redactor) Add(secrets ...string) {
 // read from, escapes included.
 func (r *Redactor) Redact(s string) string {
 	r.mu.RLock()
+	if r.pending != nil {
+		r.mu.RUnlock()
+		r.learn()
+		r.mu.RLock()
+	}
 	for _, sec := range r.short {
 		s = strings.ReplaceAll(s, sec, Hidden)
 	}
