@@ -22,26 +22,42 @@ const Hidden = "***"
 // starts "eyJ"), GitHub's token prefixes (the classic 40-character form and
 // the longer ones), a PEM block or its armour, and a Bearer credential.
 // They run on every line the action writes, so they are anchored on rare
-// prefixes, and each is tried only on text holding its hint.
+// prefixes, and each is tried only on text holding its hint. Each is
+// compiled the first time text holds its hint: most runs never compile one
+// (the counted repetitions of the PEM's armour alone compile into 80 copies
+// of a character class).
 var shapes = []shape{
-	{"eyJ", regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*){0,2}`)},
-	{"_", regexp.MustCompile(`\b(gh[pousr]_|github_pat_)[A-Za-z0-9_.-]{8,}`)},
-	{"-----BEGIN", regexp.MustCompile(`-----BEGIN[^-]{0,40}-----[A-Za-z0-9+/=\s\\]*(-----END[^-]{0,40}-----)?`)},
-	{"bearer", regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`)},
+	{func(s string) bool { return strings.Contains(s, "eyJ") },
+		lazyRegexp(`eyJ[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*){0,2}`)},
+	{holdsTokenPrefix,
+		lazyRegexp(`\b(gh[pousr]_|github_pat_)[A-Za-z0-9_.-]{8,}`)},
+	{func(s string) bool { return strings.Contains(s, "-----BEGIN") },
+		lazyRegexp(`-----BEGIN[^-]{0,40}-----[A-Za-z0-9+/=\s\\]*(-----END[^-]{0,40}-----)?`)},
+	{func(s string) bool { return containsFold(s, "bearer") },
+		lazyRegexp(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`)},
 }
 
-// shape is a credential's form and a string every match holds (compared
-// without regard to case), to skip the expression on text that cannot match.
+// shape is a credential's form and a test every match passes, to skip the
+// expression on text that cannot match.
 type shape struct {
-	hint string
-	re   *regexp.Regexp
+	mayMatch func(s string) bool
+	re       func() *regexp.Regexp
 }
 
-func (sh shape) mayMatch(s string) bool {
-	if sh.hint == "bearer" {
-		return containsFold(s, sh.hint)
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// tokenPrefixes start every GitHub token the token shape matches.
+var tokenPrefixes = [...]string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}
+
+func holdsTokenPrefix(s string) bool {
+	for _, p := range tokenPrefixes {
+		if strings.Contains(s, p) {
+			return true
+		}
 	}
-	return strings.Contains(s, sh.hint)
+	return false
 }
 
 // containsFold reports whether s holds lower, an ASCII lower-case word, in
@@ -64,11 +80,12 @@ func containsFold(s, lower string) bool {
 
 // keyBody matches a line of a PEM body pasted without its armour: 60 or more
 // base64 characters (PEM lines have 64) holding a '+' or '/', or the "MII"
-// that starts every RSA key's DER.
-var keyBody = regexp.MustCompile(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
+// that starts every RSA key's DER. Compiled on first use: only values shown
+// in errors are looked at.
+var keyBody = lazyRegexp(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
 
 func looksLikeKeyBody(s string) bool {
-	for _, m := range keyBody.FindAllString(s, -1) {
+	for _, m := range keyBody().FindAllString(s, -1) {
 		if len(m) >= 60 {
 			return true
 		}
@@ -84,7 +101,7 @@ func Looks(s string) bool {
 		return true
 	}
 	for _, sh := range shapes {
-		if sh.mayMatch(s) && sh.re.MatchString(s) {
+		if sh.mayMatch(s) && sh.re().MatchString(s) {
 			return true
 		}
 	}
@@ -95,7 +112,7 @@ func Looks(s string) bool {
 func Scrub(s string) string {
 	for _, sh := range shapes {
 		if sh.mayMatch(s) {
-			s = sh.re.ReplaceAllString(s, Hidden)
+			s = sh.re().ReplaceAllString(s, Hidden)
 		}
 	}
 	return s
@@ -117,7 +134,7 @@ func scrubDecoded(s string) string {
 		if !sh.mayMatch(text) {
 			continue
 		}
-		for _, m := range sh.re.FindAllStringIndex(text, -1) {
+		for _, m := range sh.re().FindAllStringIndex(text, -1) {
 			spans = append(spans, d.stretch(m[0], m[1]))
 		}
 	}
