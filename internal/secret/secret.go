@@ -78,20 +78,45 @@ func containsFold(s, lower string) bool {
 	return false
 }
 
-// keyBody matches a line of a PEM body pasted without its armour: 60 or more
-// base64 characters (PEM lines have 64) holding a '+' or '/', or the "MII"
-// that starts every RSA key's DER. Compiled on first use: only values shown
-// in errors are looked at.
-var keyBody = lazyRegexp(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
-
+// looksLikeKeyBody reports whether s holds a line of a PEM body pasted
+// without its armour: a run of 60 or more base64 characters (PEM lines have
+// 64) holding a '+' or '/', or from the "MII" that starts every RSA key's
+// DER. Config checks every setting with it on every run, so it scans s
+// rather than compile the expression it stands for (kept in the tests as
+// the reference): (MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*),
+// a match of 60 or more.
 func looksLikeKeyBody(s string) bool {
-	for _, m := range keyBody().FindAllString(s, -1) {
-		if len(m) >= 60 {
+	for len(s) > 0 {
+		i := strings.IndexFunc(s, isBase64Rune)
+		if i < 0 {
+			return false
+		}
+		s = s[i:]
+		j := strings.IndexFunc(s, isNotBase64Rune)
+		if j < 0 {
+			j = len(s)
+		}
+		if run := s[:j]; len(run) >= 60 && (strings.ContainsAny(run, "+/") || fromMII(run) >= 60) {
 			return true
 		}
+		s = s[j:]
 	}
 	return false
 }
+
+// fromMII is how long run is from its first "MII" on, or 0.
+func fromMII(run string) int {
+	if i := strings.Index(run, "MII"); i >= 0 {
+		return len(run) - i
+	}
+	return 0
+}
+
+func isBase64Rune(r rune) bool {
+	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '+' || r == '/'
+}
+
+func isNotBase64Rune(r rune) bool { return !isBase64Rune(r) }
 
 // Looks reports whether s holds something shaped like a credential: a JWT,
 // a GitHub token, a PEM block or armour or a line of its body, or a private

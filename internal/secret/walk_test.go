@@ -1,6 +1,8 @@
 package secret
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -255,21 +257,26 @@ func TestLooksAndQuoteEdges(t *testing.T) {
 	t.Parallel()
 	line := strings.Repeat("A", 58) + "+/"
 	for s, want := range map[string]bool{
-		line:                    true,
-		line[1:]:                false,
-		"MII" + line[:57]:       true,
-		"MII" + line[:56]:       false,
-		"x PRIVATE KEY y":       true,
-		"a ----- b":             true,
-		"---- four":             false,
-		"ghs_" + line[:8]:       true,
-		"ghs_" + line[:7]:       false,
-		"Bearer " + line[:16]:   true,
-		"Bearer " + line[:15]:   false,
-		"eyJ" + line[:8]:        true,
-		"eyJ" + line[:7]:        false,
-		"contents: write":       false,
-		"octo-org/app, website": false,
+		line:                     true,
+		line[1:]:                 false,
+		"MII" + line[:57]:        true,
+		"MII" + line[:56]:        false,
+		"AMII" + line[:57]:       true,
+		"AMII" + line[:56]:       false,
+		"MII" + line[:56] + " x": false,
+		"x " + line + " y":       true,
+		"x " + line[1:] + " y":   false,
+		"x PRIVATE KEY y":        true,
+		"a ----- b":              true,
+		"---- four":              false,
+		"ghs_" + line[:8]:        true,
+		"ghs_" + line[:7]:        false,
+		"Bearer " + line[:16]:    true,
+		"Bearer " + line[:15]:    false,
+		"eyJ" + line[:8]:         true,
+		"eyJ" + line[:7]:         false,
+		"contents: write":        false,
+		"octo-org/app, website":  false,
 	} {
 		if got := Looks(s); got != want {
 			t.Errorf("Looks(%q) = %t, want %t", s, got, want)
@@ -323,5 +330,44 @@ func TestRedactorLearnsEachSecretOnce(t *testing.T) {
 	_ = r.Redact("")
 	if len(r.long) != 2 || r.frags.n <= n {
 		t.Errorf("a new secret was not learnt")
+	}
+}
+
+// looksLikeKeyBody finds what the expression it stands for finds: a match
+// of 60 characters or more, in texts made of runs of base64 characters of
+// every length around 60, with and without '+', '/' and "MII" at every
+// place, cut by other characters.
+func TestLooksLikeKeyBodyMatchesItsPattern(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
+	want := func(s string) bool {
+		for _, m := range re.FindAllString(s, -1) {
+			if len(m) >= 60 {
+				return true
+			}
+		}
+		return false
+	}
+	rng := rand.New(rand.NewChaCha8([32]byte{7}))
+	pieces := []string{"MII", "+", "/", "A", "z", "9", "M", "MI", " ", "-", "é", "\n", "."}
+	for range 3000 {
+		var b strings.Builder
+		for b.Len() < 40+rng.IntN(100) {
+			p := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(3) > 0 {
+				p = strings.Repeat("a", rng.IntN(70))
+			}
+			b.WriteString(p)
+		}
+		s := b.String()
+		if got := looksLikeKeyBody(s); got != want(s) {
+			t.Fatalf("looksLikeKeyBody(%q) = %t, the pattern says %t", s, got, want(s))
+		}
+	}
+	class := regexp.MustCompile(`^[A-Za-z0-9+/]$`)
+	for r := rune(0); r < 0x180; r++ {
+		if isBase64Rune(r) != class.MatchString(string(r)) || isNotBase64Rune(r) == isBase64Rune(r) {
+			t.Errorf("isBase64Rune(%q) = %t", r, isBase64Rune(r))
+		}
 	}
 }
