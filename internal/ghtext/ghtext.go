@@ -91,6 +91,10 @@ func IsRepo(s string) bool {
 	return len(s) <= 100 && spelled(s, inRepo, inRepo) && s != "." && s != ".."
 }
 
+// IsClientID reports whether s can be a GitHub App's client ID (Iv1.…,
+// Iv23li…): at most 100 of [A-Za-z0-9._-].
+func IsClientID(s string) bool { return len(s) <= 100 && spelled(s, inRepo, inRepo) }
+
 // IsFullName reports whether s is owner/name.
 func IsFullName(s string) bool {
 	owner, name, ok := strings.Cut(s, "/")
