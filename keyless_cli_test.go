@@ -103,6 +103,7 @@ func TestKeylessCLI(t *testing.T) {
 			want string
 		}{
 			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///alias/no-such-key"}, "--kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
+			{w.awsEnv(), []string{"token", "--kms-key", "awskms:///alias/no-such-key", "--owner", "octo-org"}, "app-token token: find the App's installation on octo-org: --kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
 			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///" + kmsAlias, "--private-key-file", keyFile}, "the private key and --kms-key are set together"},
 			{nil, []string{"token", "--jwt-env", "NOPE", "--owner", "octo-org"}, "--jwt-env: environment variable \"NOPE\" is empty"},
 			{[]string{"J=a.b"}, []string{"token", "--jwt-env", "J", "--owner", "octo-org"}, "the JWT from --jwt-env is not a signed JWT"},

@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -77,7 +79,12 @@ type kmsWorld struct {
 
 func newKMSWorld(t testing.TB, uri string) *kmsWorld {
 	t.Helper()
-	lk := githubtest.StartLocalKMS(t, localKMSKeys(t)...)
+	return kmsWorldOn(t, uri, githubtest.StartLocalKMS(t, localKMSKeys(t)...))
+}
+
+// kmsWorldOn is newKMSWorld on a local-kms of the caller's.
+func kmsWorldOn(t testing.TB, uri string, lk *githubtest.LocalKMS) *kmsWorld {
+	t.Helper()
 	proxy := githubtest.NewKMSProxy(lk.URL)
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
@@ -318,6 +325,9 @@ func TestKeylessKMSErrors(t *testing.T) {
 			if strings.Contains(res.Errors[0], "AKIA") || strings.Contains(res.Errors[0], "ASIA") {
 				t.Errorf("error shows an access key ID: %q", res.Errors[0])
 			}
+			if strings.Contains(res.Errors[0], "http://") || strings.Contains(res.Errors[0], "sign App JWT") {
+				t.Errorf("error carries the interrupted GitHub request, not just what to fix: %q", res.Errors[0])
+			}
 		})
 	}
 }
@@ -397,4 +407,56 @@ func TestKeylessKMSAnswerIsBounded(t *testing.T) {
 	w.env("AWS_ENDPOINT_URL_KMS", huge.URL)
 	res := w.main()
 	failedWith(t, res, "kms-key", "larger than")
+}
+
+// A custom CA bundle (AWS_CA_BUNDLE, as behind a TLS-inspecting proxy or
+// for a private KMS endpoint) is the AWS SDK's to honour: KMS served over
+// TLS by a certificate only that bundle trusts signs for the action and
+// the command line alike; without the bundle the same endpoint fails.
+func TestKeylessKMSCustomCABundle(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	tlsSrv := httptest.NewUnstartedServer(w.proxy)
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	bundle := filepath.Join(t.TempDir(), "ca-bundle.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.env("AWS_ENDPOINT_URL_KMS", tlsSrv.URL)
+
+	failedWith(t, w.main(), "kms-key", "could not reach AWS KMS", "not trusted", "AWS_CA_BUNDLE")
+	if w.signs() != 0 {
+		t.Fatalf("%d Sign calls reached KMS without the CA bundle", w.signs())
+	}
+
+	w.env("AWS_CA_BUNDLE", bundle)
+	res := w.main()
+	succeeded(t, res)
+	if w.signs() == 0 {
+		t.Fatal("no KMS Sign call over TLS")
+	}
+	succeeded(t, w.post(res.State))
+	before := w.signs()
+	code, stdout, stderr := w.cli("", w.awsEnv(), "token", "--kms-key", "awskms:///"+kmsAlias, "--owner", "octo-org", "--repositories", "app")
+	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || w.signs() == before {
+		t.Fatalf("token --kms-key with AWS_CA_BUNDLE: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The bound on answers is an option of the whole AWS configuration, so it
+// holds for the STS call that buys a role's credentials too, not only for
+// KMS.
+func TestKeylessKMSRoleAnswerIsBounded(t *testing.T) {
+	t.Parallel()
+	w, _, _ := roleWorld(t, "arn:aws:iam::111122223333:role/app-token-signer")
+	huge := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "text/xml")
+		_, _ = rw.Write([]byte(`<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><SecretAccessKey>`))
+		_, _ = rw.Write([]byte(strings.Repeat("A", ghtransport.MaxAnswer+1)))
+	}))
+	t.Cleanup(huge.Close)
+	w.env("AWS_ENDPOINT_URL_STS", huge.URL)
+	failedWith(t, w.main(), "aws-role-to-assume", "larger than")
 }
