@@ -220,7 +220,6 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 	}
 }
 
-
 // readScope applies the official action's scope rules:
 // neither owner nor repositories: the current repository; owner only: all of
 // that installation's repositories; repositories only: owner is the current
