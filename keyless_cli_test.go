@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,8 +87,27 @@ func TestKeylessCLI(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "octo-org") {
 			t.Fatalf("installations: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
-		if w.signs() != w.jwtCalls() {
-			t.Errorf("%d Sign calls for %d App calls", w.signs(), w.jwtCalls())
+		if w.signs() != 2 || w.jwtCalls() < 3 {
+			t.Errorf("%d Sign calls for %d App calls in two runs, want one per run", w.signs(), w.jwtCalls())
+		}
+	})
+	t.Run("installations across pages signs once", func(t *testing.T) {
+		t.Parallel()
+		const n = 230 // three pages of 100
+		w := newKMSWorld(t, "", func(c *githubtest.Config) {
+			for i := range n - len(c.Installations) {
+				c.Installations = append(c.Installations, githubtest.Installation{
+					ID: int64(5000 + i), Account: fmt.Sprintf("org-%d", i), AccountType: "Organization", RepositorySelection: "all",
+					Permissions: map[string]string{"metadata": "read"},
+				})
+			}
+		})
+		code, stdout, stderr := w.cli("", w.awsEnv(), "installations", "--json", "--kms-key", "awskms:///"+kmsAlias)
+		if code != 0 || strings.Count(stdout, `"id"`) != n {
+			t.Fatalf("installations: exit %d, %d rows, stderr %q", code, strings.Count(stdout, `"id"`), stderr)
+		}
+		if w.signs() != 1 || w.jwtCalls() != 3 {
+			t.Errorf("%d Sign calls for %d pages, want 1 for 3", w.signs(), w.jwtCalls())
 		}
 	})
 	t.Run("errors name the flags", func(t *testing.T) {
@@ -103,6 +123,7 @@ func TestKeylessCLI(t *testing.T) {
 			want string
 		}{
 			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///alias/no-such-key"}, "--kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
+			{w.awsEnv(), []string{"token", "--kms-key", "awskms:///alias/no-such-key", "--owner", "octo-org"}, "app-token token: find the App's installation on octo-org: --kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
 			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///" + kmsAlias, "--private-key-file", keyFile}, "the private key and --kms-key are set together"},
 			{nil, []string{"token", "--jwt-env", "NOPE", "--owner", "octo-org"}, "--jwt-env: environment variable \"NOPE\" is empty"},
 			{[]string{"J=a.b"}, []string{"token", "--jwt-env", "J", "--owner", "octo-org"}, "the JWT from --jwt-env is not a signed JWT"},

@@ -19,23 +19,44 @@ import (
 	"github.com/app-token/app-token/internal/githubtest"
 )
 
-// docBlock returns the ```sh block that follows marker in docs/keyless.md.
-func docBlock(t *testing.T, marker string) string {
+func readDoc(t *testing.T) string {
 	t.Helper()
 	doc, err := os.ReadFile("docs/keyless.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(regexp.QuoteMeta(marker) + "\\n```sh\\n((?s:.*?))```").FindSubmatch(doc)
+	return string(doc)
+}
+
+// docBlock returns the ```sh block that follows marker in docs/keyless.md.
+func docBlock(t *testing.T, marker string) string {
+	t.Helper()
+	m := regexp.MustCompile(regexp.QuoteMeta(marker) + "\\n```sh\\n((?s:.*?))```").FindStringSubmatch(readDoc(t))
 	if m == nil {
 		t.Fatalf("docs/keyless.md has no sh block after %s", marker)
 	}
-	return string(m[1])
+	return m[1]
 }
 
 // The one thing each cloud does in its recipe, done by openssl with the
 // App's key: sign the signing input (Key Vault: its SHA-256 digest) and
-// answer in the cloud's own form.
+// answer in the cloud's own form, as each CLI's source gives it:
+//   - gcp: the signature file holds the raw signature bytes, whatever the
+//     help text says about base64: google-cloud-sdk lib/surface/kms/
+//     asymmetric_sign.py writes resp.signature with binary=True; with
+//     --digest-algorithm it digests the input file itself.
+//   - azure: --digest is standard base64 (b64decode in sign_key,
+//     azure-cli src/azure-cli/azure/cli/command_modules/keyvault/custom.py);
+//     the SignResult's signature bytes (azure-sdk-for-python
+//     sdk/keyvault/azure-keyvault-keys/azure/keyvault/keys/crypto/_models.py)
+//     leave as standard, padded base64 (_encode_hex in
+//     keyvault/_command_type.py), so `--query signature --output tsv` prints
+//     base64, not base64url.
+//   - vault: "vault:v<version>:" then standard base64; base64url only with
+//     marshaling_algorithm=jws, which is for ECDSA keys (hashicorp/vault
+//     sdk/helper/keysutil/policy.go, SignWithOptions). pkcs1v15 hashes the
+//     input itself with the path's sha2-256 (prehashed=false) and signs it
+//     with rsa.SignPKCS1v15: RS256.
 var signStandIns = map[string]string{
 	"gcp":   `openssl dgst -sha256 -sign "$APP_KEY_FILE" -out signature.bin signing-input.txt`,
 	"azure": `sig=$(printf '%s' "$digest" | openssl base64 -d -A | openssl pkeyutl -sign -inkey "$APP_KEY_FILE" -pkeyopt digest:sha256 | openssl base64 -A)`,
@@ -156,10 +177,7 @@ func TestKeylessDocImportWrap(t *testing.T) {
 // GitHub's OIDC tokens for sts.amazonaws.com and one repository's subject.
 func TestKeylessDocPolicies(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile("docs/keyless.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := []byte(readDoc(t))
 	type statement struct {
 		Effect    string
 		Principal map[string]string

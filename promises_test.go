@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/runnertest"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -71,6 +73,58 @@ func TestEveryAppJWTIsMaskedBeforeItsFirstUse(t *testing.T) {
 	if jwts := w.emu.JWTs(); sent < 3 || len(jwts) < 2 {
 		t.Errorf("%d requests with %d distinct JWTs: want the refused JWT, its re-signed one, and a later call", sent, len(jwts))
 	}
+}
+
+// A scoped mint signs one App JWT, which every App call of the run carries
+// (find the installation, mint) and which is masked once. In process, the
+// runner's clock ticks a second at each reading, so that JWTs signed for
+// different calls would differ; through the built binary, a JWT per call
+// would show as two only across a second's turn (PKCS#1 v1.5 signatures
+// are deterministic): the KMS tests count signatures exactly.
+func TestOneAppJWTPerRun(t *testing.T) {
+	t.Parallel()
+	scoped := []string{"repositories", "app, infra", "permissions", "contents: write"}
+	check := func(t *testing.T, w *world, res *runnertest.Result) {
+		t.Helper()
+		succeeded(t, res)
+		appCalls := 0
+		for _, r := range w.emu.Requests() {
+			if r.Auth == "jwt" {
+				appCalls++
+			}
+		}
+		jwts := w.emu.JWTs()
+		if len(jwts) != 1 || appCalls < 2 {
+			t.Fatalf("%d App calls with %d JWTs, want one JWT for every call", appCalls, len(jwts))
+		}
+		masked := 0
+		for _, m := range res.Masks {
+			if m == jwts[0] {
+				masked++
+			}
+		}
+		if masked != 1 {
+			t.Errorf("the JWT was masked %d times, want once", masked)
+		}
+	}
+	t.Run("in process", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t).with(scoped...)
+		var mu sync.Mutex
+		clock := time.Now()
+		tick := func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			clock = clock.Add(time.Second)
+			return clock
+		}
+		check(t, w, w.inProcess(action.Main, action.Deps{Now: tick}, nil))
+	})
+	t.Run("built binary", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t).with(scoped...)
+		check(t, w, w.main())
+	})
 }
 
 // Through the built binary too, every JWT the emulator received was

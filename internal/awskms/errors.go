@@ -2,6 +2,7 @@ package awskms
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 
@@ -91,9 +92,12 @@ func (s *Signer) signError(err error) error {
 func reach(err error) string {
 	var api smithy.APIError
 	var netErr net.Error
+	var tlsErr *tls.CertificateVerificationError
 	switch {
 	case errors.As(err, &api):
 		return safeText(err)
+	case errors.As(err, &tlsErr):
+		return "the endpoint's TLS certificate is not trusted (" + ghtext.Message(tlsErr.Err.Error()) + "): if a proxy or a private endpoint uses its own CA, set AWS_CA_BUNDLE to that CA's PEM file"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return "no answer in time; check the endpoint (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_STS) and the proxy settings (HTTPS_PROXY, NO_PROXY)"
 	}

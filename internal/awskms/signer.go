@@ -10,7 +10,6 @@ package awskms
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/app-token/app-token/internal/ghtransport"
@@ -24,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // MaxMessage is the most KMS Sign takes as a RAW message.
@@ -89,7 +90,10 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 		// The SDK's own log lines would reach stderr unchecked; its errors
 		// are what the step reports.
 		config.WithLogger(logging.Nop{}),
-		config.WithHTTPClient(boundedAnswers{awshttp.NewBuildableClient().WithTimeout(o.Timeout)}),
+		// The SDK's own client type: it adds a custom CA bundle
+		// (AWS_CA_BUNDLE, a profile's ca_bundle) to no other.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(o.Timeout)),
+		config.WithAPIOptions([]func(*middleware.Stack) error{boundAnswers}),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				if o.MaxAttempts > 0 {
@@ -152,17 +156,23 @@ func (s *Signer) Sign(ctx context.Context, input []byte) ([]byte, error) {
 	return out.Signature, nil
 }
 
-// boundedAnswers reads no answer from STS or KMS past ghtransport.MaxAnswer,
-// as for GitHub: the SDK reads a whole body before decoding it.
-type boundedAnswers struct{ c aws.HTTPClient }
-
-func (b boundedAnswers) Do(req *http.Request) (*http.Response, error) {
-	return (&ghtransport.LimitBody{Base: roundTrip(b.c.Do)}).RoundTrip(req)
+// boundAnswers makes every AWS answer unreadable past ghtransport.MaxAnswer,
+// as GitHub's are: the SDK reads a whole body before decoding it. It is an
+// API option, so it reaches every client made from the configuration,
+// those the SDK's credential chain makes for itself included (STS, SSO,
+// the container and instance metadata endpoints). It sits last in the
+// deserialize step, next to the transport, so it wraps the raw body before
+// any decoder reads it.
+func boundAnswers(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("app-token/boundAnswers",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
+				resp.Body = ghtransport.LimitReader(resp.Body, ghtransport.MaxAnswer)
+			}
+			return out, md, err
+		}), middleware.After)
 }
-
-type roundTrip func(*http.Request) (*http.Response, error)
-
-func (f roundTrip) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // maskingCredentials masks each credential before the SDK signs with it.
 type maskingCredentials struct {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/app-token/app-token/internal/secret"
 )
@@ -82,31 +83,36 @@ func (e *emptyValues) err(command string) error {
 
 // flagErrors are the messages of Go's flag package that quote what the
 // user typed; each is rendered again with that value through secret.Quote,
-// so a key pasted as a flag's name or value is never printed.
-var flagErrors = []struct {
+// so a key pasted as a flag's name or value is never printed. Compiled the
+// first time a flag is refused, not at every start.
+var flagErrors = sync.OnceValue(func() []flagErrorForm {
+	return []flagErrorForm{
+		{regexp.MustCompile(`(?s)^flag provided but not defined: -(.*)$`), func(m []string) string {
+			return "unknown flag " + secret.Quote("-"+m[1])
+		}},
+		{regexp.MustCompile(`(?s)^invalid (?:boolean )?value (".*") for (?:flag )?-(\S+): (.*)$`), func(m []string) string {
+			v, err := strconv.Unquote(m[1])
+			if err != nil {
+				v = m[1]
+			}
+			return fmt.Sprintf("invalid value %s for --%s: %s", secret.Quote(v), m[2], m[3])
+		}},
+		{regexp.MustCompile(`(?s)^bad flag syntax: (.*)$`), func(m []string) string {
+			return "bad flag syntax: " + secret.Quote(m[1])
+		}},
+	}
+})
+
+type flagErrorForm struct {
 	re     *regexp.Regexp
 	render func(m []string) string
-}{
-	{regexp.MustCompile(`(?s)^flag provided but not defined: -(.*)$`), func(m []string) string {
-		return "unknown flag " + secret.Quote("-"+m[1])
-	}},
-	{regexp.MustCompile(`(?s)^invalid (?:boolean )?value (".*") for (?:flag )?-(\S+): (.*)$`), func(m []string) string {
-		v, err := strconv.Unquote(m[1])
-		if err != nil {
-			v = m[1]
-		}
-		return fmt.Sprintf("invalid value %s for --%s: %s", secret.Quote(v), m[2], m[3])
-	}},
-	{regexp.MustCompile(`(?s)^bad flag syntax: (.*)$`), func(m []string) string {
-		return "bad flag syntax: " + secret.Quote(m[1])
-	}},
 }
 
 // flagError renders an error of fs.Parse without any user value that did
 // not pass secret.Quote. An unknown message is not shown at all.
 func flagError(err error) string {
 	msg := err.Error()
-	for _, fe := range flagErrors {
+	for _, fe := range flagErrors() {
 		if m := fe.re.FindStringSubmatch(msg); m != nil {
 			return fe.render(m)
 		}
@@ -121,8 +127,8 @@ func flagError(err error) string {
 // envVarName matches an environment variable's name as a shell writes it,
 // of at most maxEnvVarName characters (checked apart: a counted repetition
 // such as {0,127} compiles into as many copies, which every start of the
-// binary would pay for, action runs included).
-var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// binary would pay for, action runs included). Compiled on first use.
+var envVarName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 const maxEnvVarName = 128
 
@@ -130,7 +136,7 @@ const maxEnvVarName = 128
 // expected, such as the key itself (`--private-key-env "$(cat app.pem)"`),
 // without printing it.
 func checkEnvName(flagName, v string) error {
-	if len(v) <= maxEnvVarName && envVarName.MatchString(v) && !secret.Looks(v) {
+	if len(v) <= maxEnvVarName && envVarName().MatchString(v) && !secret.Looks(v) {
 		return nil
 	}
 	return usagef("%s takes the NAME of an environment variable (like MY_VAR), not its value: got %s", flagName, secret.Quote(v))

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -203,14 +202,14 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 	// (scripts/mutation.sh) would call it untested.
 	if clientID != "" {
 		c.Issuer, c.IssuerSetting = clientID, setting.ClientID
-		if !isClientID(clientID) {
+		if !ghtext.IsClientID(clientID) {
 			bad.addf("%s is %s, which is not a client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX, from the App's settings page)", setting.Input(setting.ClientID), quote(clientID))
 		}
 	} else if appID != "" {
 		c.Issuer, c.IssuerSetting = appID, setting.AppID
 		if id, err := strconv.ParseInt(appID, 10, 64); err != nil || id <= 0 {
 			var hint error = setting.Errorf("")
-			if isClientID(appID) {
+			if ghtext.IsClientID(appID) {
 				hint = setting.Errorf(" (it looks like a client ID: pass it as %s)", setting.ClientID)
 			}
 			bad.addf("%s must be the App's numeric ID, got %s%s", setting.Input(setting.AppID), quote(appID), hint)
@@ -220,12 +219,6 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 			setting.Words{Action: ", e.g. `client-id: ${{ vars.APP_CLIENT_ID }}`"})
 	}
 }
-
-// clientIDPattern has no counted repetition ({1,100} compiles into 100
-// copies, 97 KB at every start of the binary); isClientID bounds the length.
-var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-func isClientID(s string) bool { return len(s) <= 100 && clientIDPattern.MatchString(s) }
 
 // readScope applies the official action's scope rules:
 // neither owner nor repositories: the current repository; owner only: all of

@@ -396,7 +396,14 @@ func TestManyForwardedNamesGiveOneNotice(t *testing.T) {
 
 func TestClientIDOfHundredIsAccepted(t *testing.T) {
 	t.Parallel()
-	if !isClientID(strings.Repeat("a", 100)) || isClientID("") || isClientID("Iv23\n") {
-		t.Error("a client ID is 1 to 100 of letters, digits, '.', '_' and '-'")
+	for _, id := range []string{strings.Repeat("a", 100), "Iv1.0a-B_9"} {
+		if c, err := read(t, map[string]string{InClientID: id}); err != nil || c.Issuer != id {
+			t.Errorf("client ID %q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"Iv23\n::error::x", "Iv23 li", "Iv23/li"} {
+		if _, err := read(t, map[string]string{InClientID: id}); err == nil || !strings.Contains(err.Error(), "which is not a client ID") {
+			t.Errorf("client ID %q: %v", id, err)
+		}
 	}
 }

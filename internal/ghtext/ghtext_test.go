@@ -1,6 +1,7 @@
 package ghtext
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,8 @@ func TestNamesFollowGitHubsAlphabets(t *testing.T) {
 		{"login of 101", false, IsLogin(strings.Repeat("a", 101))},
 		{"repo of 100", true, IsRepo(strings.Repeat("a", 100))},
 		{"repo of 101", false, IsRepo(strings.Repeat("a", 101))},
+		{"client ID of 100", true, IsClientID(strings.Repeat("a", 100))},
+		{"client ID of 101", false, IsClientID(strings.Repeat("a", 101))},
 		{"slug of 100", true, IsSlug(strings.Repeat("a", 100))},
 		{"slug of 101", false, IsSlug(strings.Repeat("a", 101))},
 		{"permission of 64", true, IsPermission(strings.Repeat("a", 64), "write")},
@@ -105,5 +108,40 @@ func TestInstallationTokenShapes(t *testing.T) {
 	}
 	if len(long) < 500 {
 		t.Fatalf("the long example has %d characters", len(long))
+	}
+}
+
+// The byte-by-byte checks accept exactly what GitHub's alphabets, written
+// as regular expressions, accept: every byte alone, first, second and
+// last, within the length bounds.
+func TestAlphabetsMatchTheirPatterns(t *testing.T) {
+	t.Parallel()
+	patterns := []struct {
+		name  string
+		re    *regexp.Regexp
+		check func(string) bool
+		body  string // a name the pattern accepts, one short of the bound
+	}{
+		{"login", regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`), IsLogin, strings.Repeat("a", 99)},
+		{"repo", regexp.MustCompile(`^[A-Za-z0-9._-]+$`), func(s string) bool { return IsRepo(s) || s == "." || s == ".." }, strings.Repeat("a", 99)},
+		{"slug", regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`), IsSlug, strings.Repeat("a", 99)},
+		{"client ID", regexp.MustCompile(`^[A-Za-z0-9._-]+$`), IsClientID, strings.Repeat("a", 99)},
+		{"permission", regexp.MustCompile(`^[a-z][a-z0-9_]*$`), func(s string) bool { return IsPermission(s, "write") }, strings.Repeat("a", 63)},
+		{"level", regexp.MustCompile(`^[a-z]+$`), func(s string) bool { return IsPermission("contents", s) }, strings.Repeat("a", 15)},
+		{"token", regexp.MustCompile(`^ghs_[A-Za-z0-9._]{36,}$`), IsInstallationToken, "ghs_" + strings.Repeat("b", 36)},
+	}
+	for _, p := range patterns {
+		for i := range 256 {
+			c := string(rune(i))
+			if i >= 0x80 {
+				c = string([]byte{byte(i)})
+			}
+			body := p.body
+			for _, s := range []string{c, c + "a", "a" + c, "a" + c + "a", body + c, body[:len(body)-1] + c + "a", body[:len(body)-1] + c, ""} {
+				if got, want := p.check(s), p.re.MatchString(s); got != want {
+					t.Errorf("%s(%q) = %t, the pattern says %t", p.name, s, got, want)
+				}
+			}
+		}
 	}
 }

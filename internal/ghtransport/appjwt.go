@@ -13,7 +13,8 @@ import (
 // Signer makes App JWTs. The appkey package implements it over the App's
 // private key.
 type Signer interface {
-	// Sign returns a fresh JWT. Its errors must not contain key material.
+	// Sign returns a JWT valid now (a fresh one, or one still living long
+	// enough: ReuseJWT). Its errors must not contain key material.
 	Sign() (string, error)
 	// SetClockOffset makes later JWTs use the runner's clock plus d, which
 	// is GitHub's clock as last seen.
@@ -28,10 +29,13 @@ type ContextSigner interface {
 	SignContext(ctx context.Context) (string, error)
 }
 
-// AppJWT signs each request with a fresh App JWT, and recovers once when
-// GitHub rejects the JWT's time claims because the runner's clock is off:
-// it reads GitHub's time from the answer's Date header, passes the
-// difference to the Signer, and sends the request once more with a new JWT.
+// AppJWT signs each request with the App JWT its Signer gives for it (a
+// fresh one each time, or with ReuseJWT one shared while it lives long
+// enough), and recovers once when GitHub rejects the JWT's time claims
+// because the runner's clock is off: it reads GitHub's time from the
+// answer's Date header, passes the difference to the Signer (which makes
+// ReuseJWT drop its JWT), and sends the request once more with a JWT
+// signed after that.
 //
 // A caller may assume: the request it passed is not modified; any other 401
 // (a key that does not belong to the App, say) comes back untouched; the
@@ -85,8 +89,8 @@ func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.Base.RoundTrip(signed)
 }
 
-// sign returns a copy of req carrying a new JWT; again asks for a fresh
-// copy of the body as well.
+// sign returns a copy of req carrying the Signer's JWT; again asks for a
+// fresh copy of the body as well.
 func (t *AppJWT) sign(req *http.Request, again bool) (*http.Request, error) {
 	var jwt string
 	var err error

@@ -5,8 +5,9 @@
 //
 //   - [Retry] repeats a call after network faults, 5xx answers and rate
 //     limits, within a [Policy] budget;
-//   - [AppJWT] signs each call with a fresh App JWT and recovers once when the
-//     runner's clock disagrees with GitHub's;
+//   - [AppJWT] signs each call with an App JWT and recovers once when the
+//     runner's clock disagrees with GitHub's; [ReuseJWT] under it lets calls
+//     share one JWT while it has [Policy.JWTMargin] left to live;
 //   - [LimitBody] fails the reading of any answer past [MaxAnswer] bytes
 //     once decompressed, so a hostile server cannot exhaust memory;
 //   - [NewBase] is the innermost transport: HTTP/1.1 only, headers bounded,
@@ -20,10 +21,13 @@
 //
 // The intended stack for App (JWT) calls is
 //
-//	&Retry{Base: &AppJWT{Base: &LimitBody{Base: NewBase(getenv)}, Signer: s}}
+//	&Retry{Base: &AppJWT{Base: &LimitBody{Base: NewBase(getenv)},
+//		Signer: &ReuseJWT{Signer: s, Margin: p.JWTMargin()}}, Policy: p}
 //
-// so that every retry carries a freshly signed JWT; for installation-token
-// calls it is Retry over LimitBody over NewBase, with the token added above.
+// so that every retry carries a JWT that outlives it, signed once per run
+// rather than once per call (a long rate-limit wait gets a new one); for
+// installation-token calls it is Retry over LimitBody over NewBase, with
+// the token added above.
 //
 // Nothing here logs or returns headers or bodies: tokens and JWTs travel only
 // in the Authorization header and never reach an error or a log line. A

@@ -53,12 +53,18 @@ func (t *LimitBody) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	limit := t.Max
-	if limit <= 0 {
-		limit = MaxAnswer
-	}
-	resp.Body = &limitedBody{rc: resp.Body, left: limit, limit: limit}
+	resp.Body = LimitReader(resp.Body, t.Max)
 	return resp, nil
+}
+
+// LimitReader is LimitBody for a body read elsewhere (an AWS SDK answer):
+// reading rc fails with *BodyTooLargeError once it passes max bytes; max 0
+// means MaxAnswer.
+func LimitReader(rc io.ReadCloser, max int64) io.ReadCloser {
+	if max <= 0 {
+		max = MaxAnswer
+	}
+	return &limitedBody{rc: rc, left: max, limit: max}
 }
 
 // limitedBody reads through to the body until limit bytes are read, then

@@ -22,6 +22,8 @@ type KMSCall struct {
 	SessionToken bool
 	// KeyID is the KeyId the request named.
 	KeyID string
+	// Body is the request's JSON, as the client sent it.
+	Body []byte
 }
 
 // KMSProxy stands in front of local-kms: it records every call, and can
@@ -70,6 +72,7 @@ func (p *KMSProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call := KMSCall{
 		Operation:    strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService."),
 		SessionToken: r.Header.Get("X-Amz-Security-Token") != "",
+		Body:         body,
 	}
 	if m := sigV4Credential.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		call.AccessKeyID = m[1]

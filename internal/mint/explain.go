@@ -30,8 +30,10 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 			op, setting.Words{Action: "the step's", CLI: "the command's"}, Deadline(cfg.Retry), setting.RetrySeconds, setting.Words{Action: "the job", CLI: "the command"})
 	}
 	if errors.As(err, &kmsErr) {
-		// Signing the App JWT failed: the message names the KMS key already.
-		return setting.Errorf("%s: %s", op, err)
+		// Signing the App JWT failed: the KMS error names the key and what
+		// to do, in the door's words; the GitHub request it interrupted
+		// (method, URL) is beside the point.
+		return setting.Errorf("%s: %s", op, kmsErr)
 	}
 	if errors.As(err, &apiErr) && apiErr.RateLimited() {
 		when := "later"

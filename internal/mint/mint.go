@@ -75,8 +75,10 @@ func Deadline(r config.Retry) time.Duration {
 // Transports builds the two transport stacks: base → body limit → retry for
 // calls with a token, and base → body limit → App JWT → retry for calls as
 // the App, so every try (even one after a long rate-limit wait) carries a
-// freshly signed JWT, and no answer is read past ghtransport.MaxAnswer. A
-// nil signer gives no App stack.
+// JWT with at least the policy's JWTMargin to live, and no answer is read
+// past ghtransport.MaxAnswer. The App stack's calls share one JWT while it
+// has that much left (ghtransport.ReuseJWT): a run signs once. A nil
+// signer gives no App stack.
 func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
 	base := http.RoundTripper(&ghtransport.LimitBody{Base: o.base()})
 	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
@@ -84,7 +86,8 @@ func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app
 	}
 	token = retry(base, p)
 	if signer != nil {
-		app = retry(&ghtransport.AppJWT{Base: base, Signer: signer, Now: o.Now, Log: o.Log}, p)
+		reuse := &ghtransport.ReuseJWT{Signer: signer, Margin: p.JWTMargin(), Now: o.Now}
+		app = retry(&ghtransport.AppJWT{Base: base, Signer: reuse, Now: o.Now, Log: o.Log}, p)
 	}
 	return app, token
 }
@@ -166,6 +169,8 @@ func (m *Minter) Client() *ghclient.Client { return m.gh }
 // maskingSigner masks every App JWT before its first use: a server or proxy
 // that echoes the Authorization header would otherwise print a credential
 // that can mint tokens for every installation of the App for ten minutes.
+// Transports puts the ReuseJWT outside it, so each JWT is masked once, as
+// it is signed, however many calls then carry it.
 type maskingSigner struct {
 	ghtransport.Signer
 	mask func(string)

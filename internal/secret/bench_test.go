@@ -2,6 +2,7 @@ package secret
 
 import (
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,77 @@ func benchLinesThrough(b *testing.B, scrub func(line string)) {
 		for _, l := range benchLines {
 			scrub(l)
 		}
+	}
+}
+
+// What a private-key run teaches its redactor: a 2048-bit key's body lines
+// (PKCS#8: 25 lines of 64 and one of 24), an App JWT of about 800
+// characters and an installation token. The bytes are random, as a key's
+// and a signature's are.
+var (
+	benchKeyLines = func() []string {
+		body := randomText(25*64+24, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+		var lines []string
+		for len(body) > 64 {
+			lines, body = append(lines, body[:64]), body[64:]
+		}
+		return append(lines, body)
+	}()
+	benchJWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." +
+		randomText(420, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") + "." +
+		randomText(342, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+	benchToken = "ghs_" + randomText(36, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+)
+
+// randomSeed makes each randomText call's text its own.
+var randomSeed byte
+
+func randomText(n int, alphabet string) string {
+	randomSeed++
+	rng := rand.New(rand.NewChaCha8([32]byte{randomSeed}))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rng.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// BenchmarkAdd is what teaching a redactor costs, each case ending with the
+// first line it scrubs (a redactor may learn lazily, on that line): the
+// key's lines one by one, as the command line adds them; one JWT; the token;
+// and a whole private-key run, lines written in between as the command line
+// writes them.
+func BenchmarkAdd(b *testing.B) {
+	const line = "app-token: minted an installation token for octo-org/app with permissions contents:read"
+	for _, bc := range []struct {
+		name string
+		run  func(r *Redactor)
+	}{
+		{"key", func(r *Redactor) {
+			for _, l := range benchKeyLines {
+				r.Add(l)
+			}
+			r.Add(benchKeyLines...)
+			_ = r.Redact(line)
+		}},
+		{"jwt", func(r *Redactor) { r.Add(benchJWT); _ = r.Redact(line) }},
+		{"token", func(r *Redactor) { r.Add(benchToken); _ = r.Redact(line) }},
+		{"run", func(r *Redactor) {
+			for _, l := range benchKeyLines {
+				r.Add(l)
+			}
+			_ = r.Redact(line)
+			r.Add(benchKeyLines...)
+			r.Add(benchJWT)
+			r.Add(benchToken)
+			_ = r.Redact(line)
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.run(&Redactor{})
+			}
+		})
 	}
 }

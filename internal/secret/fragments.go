@@ -2,6 +2,7 @@ package secret
 
 import (
 	"encoding/base64"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -17,21 +18,39 @@ import (
 const MinFragment = 20
 
 // forms are the ways a secret (whitespace already removed) is looked for:
-// as itself, and base64-encoded in either alphabet at each of the three
-// alignments its first byte can have inside a longer encoded text. An
-// encoding's first and last characters also depend on the bytes around the
-// secret, so they are left out.
-func forms(s string) []string {
-	out := []string{s}
+// as itself, and base64-encoded at each of the three alignments its first
+// byte can have inside a longer encoded text. An encoding's first and last
+// characters also depend on the bytes around the secret, so they are left
+// out. The standard alphabet stands for both: windows are hashed with the
+// URL alphabet read as the standard one (see fold).
+func forms(s string) [][]byte {
+	src := make([]byte, 2+len(s)) // two bytes of room for the alignments
+	copy(src[2:], s)
+	out := [][]byte{src[2:]}
 	for k := range 3 {
-		enc := base64.RawStdEncoding.EncodeToString(append(make([]byte, k), s...))
+		enc := make([]byte, base64.RawStdEncoding.EncodedLen(k+len(s)))
+		base64.RawStdEncoding.Encode(enc, src[2-k:])
 		enc = enc[(8*k+5)/6:]
 		if (8*(k+len(s)))%6 != 0 {
 			enc = enc[:len(enc)-1]
 		}
-		out = append(out, enc, strings.NewReplacer("+", "-", "/", "_").Replace(enc))
+		out = append(out, enc)
 	}
 	return out
+}
+
+// fold reads base64's URL alphabet as its standard one ('-' as '+', '_' as
+// '/'), in the secrets' forms and in the text alike, so that one set of
+// windows finds a secret base64-encoded in either alphabet. A false match
+// only hides text; it cannot let a secret through.
+func fold(c byte) byte {
+	if c == '-' {
+		return '+'
+	}
+	if c == '_' {
+		return '/'
+	}
+	return c
 }
 
 // Rolling hash of MinFragment-byte windows: h = Σ c[i]·B^(MinFragment-1-i)
@@ -46,51 +65,102 @@ var hashTop = func() uint64 { // B^MinFragment, to take the oldest byte out
 	return p
 }()
 
-// filterBits sizes the bit filter that turns away almost every window of
-// ordinary text before the map is asked: 2^18 bits (32 KiB) stay sparse for
-// the ~20,000 windows of a key and a few JWTs in all their forms.
-const filterBits = 18
-
 // fragmentSet holds the hash of every MinFragment-long window of every form
-// of every long secret.
+// of every long secret, in one open-addressing table (see insert) at most
+// three quarters full. It is sized once for all the forms one add
+// learns, not grown a little at every window as a map without a size hint
+// is: a run's key, JWT and token fit 16,384 slots (128 KiB), where maps of
+// their hashes took 800 KB.
 type fragmentSet struct {
-	hashes map[uint64]struct{}
-	filter []uint64
+	slots []uint64 // a window's slotKey, or 0: free
+	shift uint     // 64 - log2(len(slots)): a key's home slot is its top bits
+	n     int      // keys held
 }
 
-func filterIndex(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
+// slotKey is what the table holds for a window's hash: never 0, the free
+// slot's mark (h and h^1 share it: a false match only hides text).
+func slotKey(h uint64) uint64 { return h | 1 }
 
-func (f *fragmentSet) empty() bool { return len(f.hashes) == 0 }
+func (f *fragmentSet) empty() bool { return f.n == 0 }
 
-func (f *fragmentSet) add(form string) {
-	if len(form) < MinFragment {
+// add learns every window of each form.
+func (f *fragmentSet) add(forms ...[]byte) {
+	windows := 0
+	for _, form := range forms {
+		windows += max(len(form)-MinFragment+1, 0)
+	}
+	f.reserve(windows)
+	for _, form := range forms {
+		var h uint64
+		for i, c := range form {
+			h = h*hashBase + uint64(fold(c))
+			if i >= MinFragment {
+				h -= uint64(fold(form[i-MinFragment])) * hashTop
+			}
+			if i >= MinFragment-1 {
+				f.insert(slotKey(h))
+			}
+		}
+	}
+}
+
+// reserve makes room for more keys, keeping the table at most three
+// quarters full.
+func (f *fragmentSet) reserve(more int) {
+	need := 4 * (f.n + more) / 3
+	if need <= len(f.slots) {
 		return
 	}
-	if f.hashes == nil {
-		f.hashes = map[uint64]struct{}{}
-		f.filter = make([]uint64, (1<<filterBits)/64)
-	}
-	var h uint64
-	for i := 0; i < len(form); i++ {
-		h = h*hashBase + uint64(form[i])
-		if i >= MinFragment {
-			h -= uint64(form[i-MinFragment]) * hashTop
+	bitsNeeded := bits.Len(uint(need - 1))
+	old := f.slots
+	f.slots, f.shift, f.n = make([]uint64, 1<<bitsNeeded), uint(64-bitsNeeded), 0
+	for _, k := range old {
+		if k != 0 {
+			f.insert(k)
 		}
-		if i >= MinFragment-1 {
-			f.hashes[h] = struct{}{}
-			x := filterIndex(h)
-			f.filter[x/64] |= 1 << (x % 64)
+	}
+}
+
+// home is the slot a key is first looked for in: the top bits of its
+// Fibonacci hash.
+func (f *fragmentSet) home(k uint64) int { return int((k * 0x9E3779B97F4A7C15) >> f.shift) }
+
+// insert puts k in the table by Robin Hood hashing: k goes to its home slot
+// or to a later one (wrapping at the end), and takes the place of any key
+// it meets that sits nearer its own home, which moves on instead. Every run
+// of keys is then ordered by home slot, so has gives up on a missing key
+// as soon as it meets one whose home is past k's: ordinary text asks
+// about two or three slots a window, also with the table three quarters
+// full.
+func (f *fragmentSet) insert(k uint64) {
+	mask := len(f.slots) - 1
+	for i, d := f.home(k), 0; ; i, d = (i+1)&mask, d+1 {
+		o := f.slots[i]
+		if o == 0 {
+			f.slots[i] = k
+			f.n++
+			return
+		}
+		if o == k {
+			return
+		}
+		if od := (i - f.home(o)) & mask; od < d {
+			f.slots[i], k, d = k, o, od
 		}
 	}
 }
 
 func (f *fragmentSet) has(h uint64) bool {
-	x := filterIndex(h)
-	if f.filter[x/64]&(1<<(x%64)) == 0 {
-		return false
+	k, mask := slotKey(h), len(f.slots)-1
+	for i, d := f.home(k), 0; ; i, d = (i+1)&mask, d+1 {
+		o := f.slots[i]
+		if o == k {
+			return true
+		}
+		if o == 0 || (i-f.home(o))&mask < d {
+			return false
+		}
 	}
-	_, ok := f.hashes[h]
-	return ok
 }
 
 // span is a stretch of the original text, [from, to).
@@ -108,6 +178,7 @@ func (f *fragmentSet) hide(s string) string {
 	)
 	walk(s, true, func(b byte, from, to int) {
 		slot := n % MinFragment
+		b = fold(b)
 		h = h*hashBase + uint64(b)
 		if n >= MinFragment {
 			h -= uint64(bytes[slot]) * hashTop
@@ -223,6 +294,9 @@ func emitRune(r rune, from, to int, stripSpace bool, emit func(b byte, from, to 
 	}
 }
 
+// spaces are the bytes isSpace reports.
+const spaces = " \n\r\t\v\f"
+
 func isSpace(b byte) bool {
 	return b == ' ' || b == '\n' || b == '\r' || b == '\t' || b == '\v' || b == '\f'
 }
@@ -245,6 +319,17 @@ func unhex(b byte) byte {
 type decoded struct {
 	text     []byte
 	from, to []int
+}
+
+// normal is s as Redact reads it (decode's text, whitespace left out),
+// without the copy when nothing in s is read otherwise.
+func normal(s string) string {
+	if !strings.ContainsAny(s, "\\%"+spaces) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	walk(s, true, func(c byte, _, _ int) { b = append(b, c) })
+	return string(b)
 }
 
 func decode(s string, stripSpace bool) decoded {

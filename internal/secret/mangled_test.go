@@ -185,29 +185,67 @@ func TestRedactorShortSecretsAndRepeats(t *testing.T) {
 	}
 }
 
-// forms holds the secret and its six base64 readings, each of which is
-// found inside an encoding of a longer text at its own alignment.
+// forms holds the secret and its three base64 readings, each of which is
+// found, the URL alphabet read as the standard one, inside an encoding of
+// a longer text at its own alignment.
 func TestFormsFindTheSecretInsideAnyEncoding(t *testing.T) {
 	t.Parallel()
 	f := forms(keyLin2)
-	if len(f) != 7 || f[0] != keyLin2 {
+	if len(f) != 4 || string(f[0]) != keyLin2 {
 		t.Fatalf("forms = %q", f)
 	}
 	for pad := range 3 {
 		text := strings.Repeat("x", pad) + keyLin2 + "yz"
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 			e := enc.EncodeToString([]byte(text))
-			found := false
+			folded := string(mapBytes(fold, []byte(e)))
+			found := 0
 			for _, form := range f[1:] {
 				if len(form) < len(keyLin2) {
 					t.Errorf("form %q is too short", form)
 				}
-				found = found || strings.Contains(e, form)
+				if strings.Contains(folded, string(form)) {
+					found++
+				}
 			}
-			if !found {
-				t.Errorf("no form of the secret in %q (pad %d)", e, pad)
+			if found != 1 {
+				t.Errorf("%d forms of the secret in %q (pad %d), want 1", found, e, pad)
 			}
 		}
+	}
+}
+
+func mapBytes(f func(byte) byte, b []byte) []byte {
+	for i := range b {
+		b[i] = f(b[i])
+	}
+	return b
+}
+
+// A secret holding '-' or '_' is found as written and in the other
+// alphabet, and a secret whose base64 holds '+' and '/' is found
+// base64-encoded in either alphabet: the two alphabets are read as one.
+func TestRedactReadsBothBase64Alphabets(t *testing.T) {
+	t.Parallel()
+	const urlish = "abc-def_ghi-jkl_mno-pqr_stu" // a JWT's alphabet
+	const odd = "s3cret~value?with>odd}bytes~~~"
+	r := knowing(urlish, odd)
+	std := strings.NewReplacer("-", "+", "_", "/").Replace(urlish)
+	inputs := []string{urlish, std}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		e := enc.EncodeToString([]byte("a " + odd + " z"))
+		if !strings.ContainsAny(e, "+/-_") {
+			t.Fatalf("the test needs an encoding with 62s and 63s: %q", e)
+		}
+		inputs = append(inputs, e)
+	}
+	for _, in := range inputs {
+		if got := r.Redact("<" + in + ">"); !strings.Contains(got, Hidden) || strings.Contains(got, in[6:26]) {
+			t.Errorf("Redact(<%s>) = %q", in, got)
+		}
+	}
+	if got := fold('a'); got != 'a' {
+		t.Errorf("fold('a') = %q", got)
 	}
 }
 

@@ -22,26 +22,42 @@ const Hidden = "***"
 // starts "eyJ"), GitHub's token prefixes (the classic 40-character form and
 // the longer ones), a PEM block or its armour, and a Bearer credential.
 // They run on every line the action writes, so they are anchored on rare
-// prefixes, and each is tried only on text holding its hint.
+// prefixes, and each is tried only on text holding its hint. Each is
+// compiled the first time text holds its hint: most runs never compile one
+// (the counted repetitions of the PEM's armour alone compile into 80 copies
+// of a character class).
 var shapes = []shape{
-	{"eyJ", regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*){0,2}`)},
-	{"_", regexp.MustCompile(`\b(gh[pousr]_|github_pat_)[A-Za-z0-9_.-]{8,}`)},
-	{"-----BEGIN", regexp.MustCompile(`-----BEGIN[^-]{0,40}-----[A-Za-z0-9+/=\s\\]*(-----END[^-]{0,40}-----)?`)},
-	{"bearer", regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`)},
+	{func(s string) bool { return strings.Contains(s, "eyJ") },
+		lazyRegexp(`eyJ[A-Za-z0-9_-]{8,}(\.[A-Za-z0-9_-]*){0,2}`)},
+	{holdsTokenPrefix,
+		lazyRegexp(`\b(gh[pousr]_|github_pat_)[A-Za-z0-9_.-]{8,}`)},
+	{func(s string) bool { return strings.Contains(s, "-----BEGIN") },
+		lazyRegexp(`-----BEGIN[^-]{0,40}-----[A-Za-z0-9+/=\s\\]*(-----END[^-]{0,40}-----)?`)},
+	{func(s string) bool { return containsFold(s, "bearer") },
+		lazyRegexp(`(?i)\bbearer\s+[A-Za-z0-9_.\-+/=]{16,}`)},
 }
 
-// shape is a credential's form and a string every match holds (compared
-// without regard to case), to skip the expression on text that cannot match.
+// shape is a credential's form and a test every match passes, to skip the
+// expression on text that cannot match.
 type shape struct {
-	hint string
-	re   *regexp.Regexp
+	mayMatch func(s string) bool
+	re       func() *regexp.Regexp
 }
 
-func (sh shape) mayMatch(s string) bool {
-	if sh.hint == "bearer" {
-		return containsFold(s, sh.hint)
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// tokenPrefixes start every GitHub token the token shape matches.
+var tokenPrefixes = [...]string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}
+
+func holdsTokenPrefix(s string) bool {
+	for _, p := range tokenPrefixes {
+		if strings.Contains(s, p) {
+			return true
+		}
 	}
-	return strings.Contains(s, sh.hint)
+	return false
 }
 
 // containsFold reports whether s holds lower, an ASCII lower-case word, in
@@ -62,19 +78,45 @@ func containsFold(s, lower string) bool {
 	return false
 }
 
-// keyBody matches a line of a PEM body pasted without its armour: 60 or more
-// base64 characters (PEM lines have 64) holding a '+' or '/', or the "MII"
-// that starts every RSA key's DER.
-var keyBody = regexp.MustCompile(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
-
+// looksLikeKeyBody reports whether s holds a line of a PEM body pasted
+// without its armour: a run of 60 or more base64 characters (PEM lines have
+// 64) holding a '+' or '/', or from the "MII" that starts every RSA key's
+// DER. Config checks every setting with it on every run, so it scans s
+// rather than compile the expression it stands for (kept in the tests as
+// the reference): (MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*),
+// a match of 60 or more.
 func looksLikeKeyBody(s string) bool {
-	for _, m := range keyBody.FindAllString(s, -1) {
-		if len(m) >= 60 {
+	for len(s) > 0 {
+		i := strings.IndexFunc(s, isBase64Rune)
+		if i < 0 {
+			return false
+		}
+		s = s[i:]
+		j := strings.IndexFunc(s, isNotBase64Rune)
+		if j < 0 {
+			j = len(s)
+		}
+		if run := s[:j]; len(run) >= 60 && (strings.ContainsAny(run, "+/") || fromMII(run) >= 60) {
 			return true
 		}
+		s = s[j:]
 	}
 	return false
 }
+
+// fromMII is how long run is from its first "MII" on, or 0.
+func fromMII(run string) int {
+	if i := strings.Index(run, "MII"); i >= 0 {
+		return len(run) - i
+	}
+	return 0
+}
+
+func isBase64Rune(r rune) bool {
+	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '+' || r == '/'
+}
+
+func isNotBase64Rune(r rune) bool { return !isBase64Rune(r) }
 
 // Looks reports whether s holds something shaped like a credential: a JWT,
 // a GitHub token, a PEM block or armour or a line of its body, or a private
@@ -84,7 +126,7 @@ func Looks(s string) bool {
 		return true
 	}
 	for _, sh := range shapes {
-		if sh.mayMatch(s) && sh.re.MatchString(s) {
+		if sh.mayMatch(s) && sh.re().MatchString(s) {
 			return true
 		}
 	}
@@ -95,7 +137,7 @@ func Looks(s string) bool {
 func Scrub(s string) string {
 	for _, sh := range shapes {
 		if sh.mayMatch(s) {
-			s = sh.re.ReplaceAllString(s, Hidden)
+			s = sh.re().ReplaceAllString(s, Hidden)
 		}
 	}
 	return s
@@ -117,7 +159,7 @@ func scrubDecoded(s string) string {
 		if !sh.mayMatch(text) {
 			continue
 		}
-		for _, m := range sh.re.FindAllStringIndex(text, -1) {
+		for _, m := range sh.re().FindAllStringIndex(text, -1) {
 			spans = append(spans, d.stretch(m[0], m[1]))
 		}
 	}
@@ -132,8 +174,11 @@ type Redactor struct {
 	mu sync.RWMutex
 	// short are secrets under MinFragment characters, hidden only whole.
 	short []string
-	// long holds every form of every longer secret, for Add's dedup.
+	// long holds every longer secret as Redact reads it, for Add's dedup.
 	long map[string]bool
+	// pending are the long secrets added since the last Redact: their
+	// windows are learnt all together, into a table sized once for them.
+	pending []string
 	// frags are the rolling hashes of every MinFragment-long piece of
 	// every form of every long secret (see fragments.go).
 	frags fragmentSet
@@ -143,7 +188,8 @@ type Redactor struct {
 // A secret of MinFragment characters or more is also learnt in its base64
 // forms (standard and URL alphabets, at each of the three alignments it
 // can have inside a longer encoded text), so that a key or token sent back
-// base64-encoded is recognised too.
+// base64-encoded is recognised too. The learning itself waits for the next
+// Redact, which learns every secret added before it at once.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -151,7 +197,7 @@ func (r *Redactor) Add(secrets ...string) {
 		if s == "" {
 			continue
 		}
-		norm := string(decode(s, true).text)
+		norm := normal(s)
 		if len(norm) < MinFragment {
 			if !slices.Contains(r.short, s) {
 				r.short = append(r.short, s)
@@ -165,10 +211,20 @@ func (r *Redactor) Add(secrets ...string) {
 			r.long = map[string]bool{}
 		}
 		r.long[norm] = true
-		for _, form := range forms(norm) {
-			r.frags.add(form)
-		}
+		r.pending = append(r.pending, norm)
 	}
+}
+
+// learn hashes the windows of the secrets added since it last ran.
+func (r *Redactor) learn() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var all [][]byte
+	for _, s := range r.pending {
+		all = append(all, forms(s)...)
+	}
+	r.frags.add(all...)
+	r.pending = nil
 }
 
 // Redact hides in s every known secret and every credential shape. A long
@@ -180,6 +236,11 @@ func (r *Redactor) Add(secrets ...string) {
 // read from, escapes included.
 func (r *Redactor) Redact(s string) string {
 	r.mu.RLock()
+	if r.pending != nil {
+		r.mu.RUnlock()
+		r.learn()
+		r.mu.RLock()
+	}
 	for _, sec := range r.short {
 		s = strings.ReplaceAll(s, sec, Hidden)
 	}

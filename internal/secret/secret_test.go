@@ -118,3 +118,21 @@ func TestQuoteHidesSecretsAndEscapesLines(t *testing.T) {
 		}
 	}
 }
+
+// Every GitHub token prefix is scrubbed: the shape is only tried on text
+// holding one of them, so a prefix missing from that list would let its
+// tokens through.
+func TestScrubHidesEveryTokenPrefix(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"} {
+		in := "got " + p + "16C7e42F292c6912E7710c838347Ae178B4a here"
+		if got := Scrub(in); got != "got *** here" {
+			t.Errorf("Scrub(%q) = %q", in, got)
+		}
+	}
+	for _, s := range []string{"ghx_16C7e42F292c6912E7710c83", "GITHUB_API_URL per_page github_app"} {
+		if got := Scrub(s); got != s {
+			t.Errorf("Scrub(%q) = %q", s, got)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package secret
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -71,6 +73,9 @@ func TestHexAndSpaceAlphabets(t *testing.T) {
 		if isSpace(b) != strings.ContainsRune(" \t\n\r\v\f", rune(b)) {
 			t.Errorf("isSpace(%q) = %t", b, isSpace(b))
 		}
+		if isSpace(b) != (strings.IndexByte(spaces, b) >= 0) {
+			t.Errorf("spaces and isSpace disagree on %q", b)
+		}
 	}
 }
 
@@ -122,14 +127,18 @@ func TestScrubDecodedFindsEveryShape(t *testing.T) {
 func TestFragmentSet(t *testing.T) {
 	t.Parallel()
 	var f fragmentSet
-	f.add(strings.Repeat("x", MinFragment-1))
+	f.add([]byte(strings.Repeat("x", MinFragment-1)))
 	if !f.empty() {
 		t.Fatal("a form shorter than MinFragment was learnt")
 	}
 	secret := "0123456789abcdefghijKLMNOP"
-	f.add(secret)
-	if f.empty() || len(f.hashes) != len(secret)-MinFragment+1 {
-		t.Fatalf("%d windows learnt, want %d", len(f.hashes), len(secret)-MinFragment+1)
+	f.add([]byte(secret))
+	if f.empty() || f.n != len(secret)-MinFragment+1 {
+		t.Fatalf("%d windows learnt, want %d", f.n, len(secret)-MinFragment+1)
+	}
+	f.add([]byte(secret[2:]))
+	if f.n != len(secret)-MinFragment+1 {
+		t.Fatalf("windows learnt twice: %d, want %d", f.n, len(secret)-MinFragment+1)
 	}
 	for i := 0; i+MinFragment <= len(secret); i++ {
 		w := secret[i : i+MinFragment]
@@ -150,27 +159,124 @@ func TestFragmentSet(t *testing.T) {
 	}
 }
 
+// The table is sized once for what an add learns, at most three quarters
+// full, and not made anew while that still holds; every window is found
+// again after it grows.
+func TestFragmentSetSizing(t *testing.T) {
+	t.Parallel()
+	var f fragmentSet
+	f.reserve(768)
+	if len(f.slots) != 1024 || f.shift != 64-10 {
+		t.Fatalf("reserve(768): %d slots, shift %d; want 1024, 54", len(f.slots), f.shift)
+	}
+	before := &f.slots[0]
+	if f.reserve(768); &f.slots[0] != before {
+		t.Error("reserve within the table made a new one")
+	}
+	f.reserve(769)
+	if len(f.slots) != 2048 {
+		t.Errorf("reserve(769): %d slots, want 2048", len(f.slots))
+	}
+	for windows, slots := range map[int]int{768: 1024, 769: 2048} {
+		var g fragmentSet
+		g.add([]byte(randomText(windows+MinFragment-1, "0123456789abcdef")), []byte("short"))
+		if len(g.slots) != slots {
+			t.Errorf("a form of %d windows: %d slots, want %d", windows, len(g.slots), slots)
+		}
+	}
+	secret := randomText(3000, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+	var g fragmentSet
+	for i := 0; i+100 <= len(secret); i += 100 {
+		g.add([]byte(secret[i : i+100]))
+		if 4*g.n > 3*len(g.slots) {
+			t.Fatalf("%d keys in %d slots", g.n, len(g.slots))
+		}
+	}
+	if want := 30 * (100 - MinFragment + 1); g.n != want {
+		t.Errorf("%d windows learnt, want %d", g.n, want)
+	}
+	for i := 0; i+100 <= len(secret); i += 100 {
+		if got := g.hide(secret[i+40 : i+60]); got != Hidden {
+			t.Fatalf("window at %d lost: %q", i+40, got)
+		}
+	}
+}
+
+// A key goes to its home slot, the top bits of its Fibonacci hash, or to a
+// later one, wrapping at the table's end; keys meeting on the way stay
+// ordered by home slot, those of one home in the order they came, and a
+// missing key is given up on at the first key whose home is past its own.
+func TestFragmentSetProbing(t *testing.T) {
+	t.Parallel()
+	var f fragmentSet
+	f.reserve(6) // 8 slots
+	if len(f.slots) != 8 {
+		t.Fatalf("%d slots", len(f.slots))
+	}
+	byHome := map[int][]uint64{}
+	for k := uint64(1); len(byHome[7]) < 3 || len(byHome[3]) < 3 || len(byHome[4]) < 1; k += 2 {
+		h := int((k * 0x9E3779B97F4A7C15) >> 61)
+		byHome[h] = append(byHome[h], k)
+		if f.home(k) != h {
+			t.Fatalf("home(%d) = %d, want %d", k, f.home(k), h)
+		}
+	}
+	a, b, c := byHome[3][0], byHome[3][1], byHome[4][0]
+	for _, k := range []uint64{a, c, b, a} {
+		f.insert(k)
+	}
+	if f.slots[3] != a || f.slots[4] != b || f.slots[5] != c {
+		t.Errorf("homes 3, 4, 3: slots %v", f.slots)
+	}
+	x, y, z := byHome[7][0], byHome[7][1], byHome[7][2]
+	for _, k := range []uint64{x, y, z} {
+		f.insert(k)
+	}
+	if f.slots[7] != x || f.slots[0] != y || f.slots[1] != z {
+		t.Errorf("home 7 three times: slots %v", f.slots)
+	}
+	if f.n != 6 {
+		t.Errorf("n = %d, want 6", f.n)
+	}
+	for _, k := range []uint64{a, b, c, x, y, z} {
+		if !f.has(k) {
+			t.Errorf("key %d not found", k)
+		}
+	}
+	if f.has(byHome[3][2]) || f.has(byHome[7][2]+2) {
+		t.Error("a missing key was found")
+	}
+	if slotKey(6) != 7 || slotKey(7) != 7 {
+		t.Errorf("slotKey(6) = %d", slotKey(6))
+	}
+}
+
 // Looks and Quote at their edges: 60 base64 characters with a '+' or '/'
 // are a key line, 59 are not; 40 characters are shown, 41 are not.
 func TestLooksAndQuoteEdges(t *testing.T) {
 	t.Parallel()
 	line := strings.Repeat("A", 58) + "+/"
 	for s, want := range map[string]bool{
-		line:                    true,
-		line[1:]:                false,
-		"MII" + line[:57]:       true,
-		"MII" + line[:56]:       false,
-		"x PRIVATE KEY y":       true,
-		"a ----- b":             true,
-		"---- four":             false,
-		"ghs_" + line[:8]:       true,
-		"ghs_" + line[:7]:       false,
-		"Bearer " + line[:16]:   true,
-		"Bearer " + line[:15]:   false,
-		"eyJ" + line[:8]:        true,
-		"eyJ" + line[:7]:        false,
-		"contents: write":       false,
-		"octo-org/app, website": false,
+		line:                     true,
+		line[1:]:                 false,
+		"MII" + line[:57]:        true,
+		"MII" + line[:56]:        false,
+		"AMII" + line[:57]:       true,
+		"AMII" + line[:56]:       false,
+		"MII" + line[:56] + " x": false,
+		"x " + line + " y":       true,
+		"x " + line[1:] + " y":   false,
+		"x PRIVATE KEY y":        true,
+		"a ----- b":              true,
+		"---- four":              false,
+		"ghs_" + line[:8]:        true,
+		"ghs_" + line[:7]:        false,
+		"Bearer " + line[:16]:    true,
+		"Bearer " + line[:15]:    false,
+		"eyJ" + line[:8]:         true,
+		"eyJ" + line[:7]:         false,
+		"contents: write":        false,
+		"octo-org/app, website":  false,
 	} {
 		if got := Looks(s); got != want {
 			t.Errorf("Looks(%q) = %t, want %t", s, got, want)
@@ -212,12 +318,56 @@ func TestWriterPassesOnlyPlainMaskCommands(t *testing.T) {
 func TestRedactorLearnsEachSecretOnce(t *testing.T) {
 	t.Parallel()
 	r := knowing(keyLine, keyLine, keyLine[:30]+"\n"+keyLine[30:], " "+keyLine)
-	if len(r.long) != 1 {
-		t.Errorf("%d long secrets, want 1", len(r.long))
+	if len(r.long) != 1 || len(r.pending) != 1 {
+		t.Errorf("%d long secrets, %d pending; want 1", len(r.long), len(r.pending))
 	}
-	n := len(r.frags.hashes)
+	_ = r.Redact("")
+	n := r.frags.n
+	if r.pending != nil || n == 0 {
+		t.Errorf("Redact learnt %d windows, left %d secrets pending", n, len(r.pending))
+	}
 	r.Add(keyLin2)
-	if len(r.long) != 2 || len(r.frags.hashes) <= n {
+	_ = r.Redact("")
+	if len(r.long) != 2 || r.frags.n <= n {
 		t.Errorf("a new secret was not learnt")
+	}
+}
+
+// looksLikeKeyBody finds what the expression it stands for finds: a match
+// of 60 characters or more, in texts made of runs of base64 characters of
+// every length around 60, with and without '+', '/' and "MII" at every
+// place, cut by other characters.
+func TestLooksLikeKeyBodyMatchesItsPattern(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`(MII[A-Za-z0-9+/]{57,}|[A-Za-z0-9+/]*[+/][A-Za-z0-9+/]*)`)
+	want := func(s string) bool {
+		for _, m := range re.FindAllString(s, -1) {
+			if len(m) >= 60 {
+				return true
+			}
+		}
+		return false
+	}
+	rng := rand.New(rand.NewChaCha8([32]byte{7}))
+	pieces := []string{"MII", "+", "/", "A", "z", "9", "M", "MI", " ", "-", "é", "\n", "."}
+	for range 3000 {
+		var b strings.Builder
+		for b.Len() < 40+rng.IntN(100) {
+			p := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(3) > 0 {
+				p = strings.Repeat("a", rng.IntN(70))
+			}
+			b.WriteString(p)
+		}
+		s := b.String()
+		if got := looksLikeKeyBody(s); got != want(s) {
+			t.Fatalf("looksLikeKeyBody(%q) = %t, the pattern says %t", s, got, want(s))
+		}
+	}
+	class := regexp.MustCompile(`^[A-Za-z0-9+/]$`)
+	for r := rune(0); r < 0x180; r++ {
+		if isBase64Rune(r) != class.MatchString(string(r)) || isNotBase64Rune(r) == isBase64Rune(r) {
+			t.Errorf("isBase64Rune(%q) = %t", r, isBase64Rune(r))
+		}
 	}
 }
