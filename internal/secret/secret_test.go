@@ -136,3 +136,33 @@ func TestScrubHidesEveryTokenPrefix(t *testing.T) {
 		}
 	}
 }
+
+// Secrets added while other goroutines scrub are all learnt: once Add has
+// returned, the next Redact hides its secret (run with -race).
+func TestRedactorLearnsWhileOthersScrub(t *testing.T) {
+	t.Parallel()
+	r := &Redactor{}
+	secrets := make([]string, 8)
+	for i := range secrets {
+		secrets[i] = strings.Repeat(string(rune('A'+i)), 5) + "-" + jwt[40+i:70+i]
+	}
+	done := make(chan bool)
+	for i, s := range secrets {
+		go func() {
+			r.Add(s)
+			ok := r.Redact("x "+s[3:28]+" y") == "x *** y"
+			_ = r.Redact(secrets[(i+1)%len(secrets)])
+			done <- ok
+		}()
+	}
+	for range secrets {
+		if !<-done {
+			t.Error("a secret added before Redact was not hidden")
+		}
+	}
+	for _, s := range secrets {
+		if got := r.Redact(s); got != Hidden {
+			t.Errorf("Redact(%q) = %q", s, got)
+		}
+	}
+}
