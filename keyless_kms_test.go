@@ -166,6 +166,11 @@ func TestKeylessKMSAlias(t *testing.T) {
 	if w.signs() != 1 || w.jwtCalls() < 2 || len(w.emu.JWTs()) != 1 {
 		t.Errorf("%d KMS Sign calls for %d App calls with %d JWTs: want one JWT, signed once, for every call", w.signs(), w.jwtCalls(), len(w.emu.JWTs()))
 	}
+	for _, jwt := range w.emu.JWTs() {
+		if n := len(slices.DeleteFunc(slices.Clone(res.Masks), func(m string) bool { return m != jwt })); n != 1 {
+			t.Errorf("the KMS-signed JWT was masked %d times, want once", n)
+		}
+	}
 	if got := w.githubEnv(); got != "" {
 		t.Errorf("GITHUB_ENV written: %q", got)
 	}

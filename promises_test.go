@@ -78,9 +78,9 @@ func TestEveryAppJWTIsMaskedBeforeItsFirstUse(t *testing.T) {
 // A scoped mint signs one App JWT, which every App call of the run carries
 // (find the installation, mint) and which is masked once. In process, the
 // runner's clock ticks a second at each reading, so that JWTs signed for
-// different calls would differ; through the built binary, a JWT per call
-// would show as two only across a second's turn (PKCS#1 v1.5 signatures
-// are deterministic): the KMS tests count signatures exactly.
+// different calls would differ; through the built binary, the first App
+// call's answer is delayed past a second's turn, since PKCS#1 v1.5
+// signatures are deterministic (the KMS tests count signatures exactly).
 func TestOneAppJWTPerRun(t *testing.T) {
 	t.Parallel()
 	scoped := []string{"repositories", "app, infra", "permissions", "contents: write"}
@@ -123,6 +123,9 @@ func TestOneAppJWTPerRun(t *testing.T) {
 	t.Run("built binary", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t).with(scoped...)
+		// The lookup's answer takes past the next second, so a JWT signed
+		// for the mint would carry another iat, and differ.
+		w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/octo-org/app/installation", Delay: 1100 * time.Millisecond})
 		check(t, w, w.main())
 	})
 }

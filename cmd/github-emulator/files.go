@@ -9,10 +9,12 @@ import (
 )
 
 // infoFile is what -info-out holds: KEY=value lines that a shell can source
-// and docker --env-file can read (values need no quoting).
-func infoFile(url string, app githubtest.App) []byte {
-	return fmt.Appendf(nil, "EMULATOR_URL=%s\nEMULATOR_APP_ID=%d\nEMULATOR_CLIENT_ID=%s\nEMULATOR_APP_SLUG=%s\n",
-		url, app.ID, app.ClientID, app.Slug)
+// and docker --env-file can read (values need no quoting). The runner's
+// request token is not among them: GET /_emulator/secrets has it.
+func infoFile(url string, app githubtest.App, role string) []byte {
+	return fmt.Appendf(nil, "EMULATOR_URL=%s\nEMULATOR_APP_ID=%d\nEMULATOR_CLIENT_ID=%s\nEMULATOR_APP_SLUG=%s\n"+
+		"EMULATOR_ID_TOKEN_URL=%s\nEMULATOR_STS_URL=%s\nEMULATOR_ROLE_ARN=%s\n",
+		url, app.ID, app.ClientID, app.Slug, url+idTokenPath+"?api-version=2.0", url+stsPath, role)
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it

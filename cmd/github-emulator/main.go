@@ -8,8 +8,16 @@
 //
 //	github-emulator -addr 127.0.0.1:0 -key-out key.pem -info-out emu.env
 //
+// For aws-role-to-assume it also serves the runner's OIDC token endpoint
+// (EMULATOR_ID_TOKEN_URL in the info file, for ACTIONS_ID_TOKEN_REQUEST_URL)
+// and AWS STS's AssumeRoleWithWebIdentity (EMULATOR_STS_URL, for
+// AWS_ENDPOINT_URL_STS), which admits the role -role names for OIDC tokens
+// that endpoint issued with audience sts.amazonaws.com.
+//
 // GET /_emulator/state shows issued tokens (by SHA-256, never their value),
-// recorded dispatches and the request count.
+// recorded dispatches, the request count, and what the OIDC endpoint and STS
+// received. GET /_emulator/secrets gives the runner's request token and the
+// OIDC tokens and AWS credentials handed out, for leak checks.
 package main
 
 import (

@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/app-token/app-token/internal/githubtest"
@@ -20,7 +21,12 @@ type options struct {
 	infoOut    string
 	longTokens bool
 	tokenLag   time.Duration
+	role       string
 }
+
+// roleARN is the shape IAM gives role ARNs; it also keeps the info file
+// free of characters a shell would need quoted.
+var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -31,11 +37,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.infoOut, "info-out", "", "once listening, write EMULATOR_URL, EMULATOR_APP_ID and EMULATOR_CLIENT_ID here (shell-sourceable)")
 	fs.BoolVar(&o.longTokens, "long-tokens", false, "issue the newer stateless installation tokens (520 characters of [A-Za-z0-9._]); a mint's "+githubtest.StatelessHeader+" header (enabled|disabled) still forces either form")
 	fs.DurationVar(&o.tokenLag, "token-lag", 0, "answer 401 Bad credentials to a new token for this long after minting, as GitHub's replication lag does (e.g. 2s)")
+	fs.StringVar(&o.role, "role", defaultRole, "the IAM role ARN the emulated STS admits (AssumeRoleWithWebIdentity, for OIDC tokens of the emulated runner with audience sts.amazonaws.com)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if !roleARN.MatchString(o.role) {
+		return o, fmt.Errorf("-role %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", o.role)
 	}
 	return o, nil
 }
@@ -60,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := githubtest.DefaultConfig(&key.PublicKey)
 	cfg.LongTokens = o.longTokens
 	cfg.TokenLag = o.tokenLag
-	emu := githubtest.New(cfg)
+	w := newWorld(githubtest.New(cfg), o.role)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -68,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	url := "http://" + dialable(ln.Addr())
 	srv := &http.Server{
-		Handler:           logRequests(log.New(stderr, "", log.LstdFlags), withState(emu)),
+		Handler:           logRequests(log.New(stderr, "", log.LstdFlags), w),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Requests end with the server, so a fault's delay cannot hold up shutdown.
 		BaseContext: func(net.Listener) context.Context { return ctx },
@@ -77,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { served <- srv.Serve(ln) }()
 
 	if o.infoOut != "" {
-		if err := writeFileAtomic(o.infoOut, infoFile(url, cfg.App), 0o644); err != nil {
+		if err := writeFileAtomic(o.infoOut, infoFile(url, cfg.App, o.role), 0o644); err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("write the info file: %w", err)
 		}

@@ -219,6 +219,8 @@ func TestRunRefusesBadSetup(t *testing.T) {
 		{"stray argument", []string{"extra"}, "unexpected arguments"},
 		{"key into a missing folder", []string{"-key-out", "/nonexistent/dir/key.pem"}, "write the App key"},
 		{"bad address", []string{"-addr", "256.0.0.1:0"}, "listen on 256.0.0.1:0"},
+		{"not a role ARN", []string{"-role", "arn:aws:iam::111122223333:user/me"}, "-role"},
+		{"a role a shell would need quoted", []string{"-role", "arn:aws:iam::111122223333:role/a b"}, "not an IAM role ARN"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

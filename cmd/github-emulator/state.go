@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
-	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // statePath answers with what the emulator recorded. It is served beside
@@ -35,19 +33,46 @@ type dispatchState struct {
 	InstallationID int64           `json:"installation_id"`
 }
 
+// idTokenRequestState is one request to the runner's OIDC token endpoint.
+type idTokenRequestState struct {
+	Audience   string `json:"audience"`
+	Authorized bool   `json:"authorized"` // the request token was the bearer
+}
+
+// stsCallState is one call STS received; granted tells whether it handed
+// out credentials.
+type stsCallState struct {
+	RoleARN                string `json:"role_arn"`
+	SessionName            string `json:"session_name"`
+	WebIdentityTokenSHA256 string `json:"web_identity_token_sha256"`
+	Granted                bool   `json:"granted"`
+	AccessKeyID            string `json:"access_key_id,omitempty"`
+}
+
 type state struct {
 	Tokens     []tokenState    `json:"tokens"`
 	Dispatches []dispatchState `json:"dispatches"`
-	Requests   int             `json:"requests"`
+	Requests   int             `json:"requests"` // to GitHub's API only
+	// IDTokenRequests and IDTokens (SHA-256 of each OIDC token issued) are
+	// the runner's OIDC endpoint's; STSCalls is AWS STS's.
+	IDTokenRequests []idTokenRequestState `json:"id_token_requests"`
+	IDTokens        []string              `json:"id_tokens"`
+	STSCalls        []stsCallState        `json:"sts_calls"`
 }
 
-// stateOf snapshots emu without any token value.
-func stateOf(emu *githubtest.Server) state {
-	st := state{Tokens: []tokenState{}, Dispatches: []dispatchState{}, Requests: len(emu.Requests())}
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// stateOf snapshots w without any token or credential value.
+func stateOf(w *world) state {
+	emu := w.github
+	st := state{Tokens: []tokenState{}, Dispatches: []dispatchState{}, Requests: len(emu.Requests()),
+		IDTokenRequests: []idTokenRequestState{}, IDTokens: []string{}, STSCalls: []stsCallState{}}
 	for _, t := range emu.Tokens() {
-		sum := sha256.Sum256([]byte(t.Token))
 		st.Tokens = append(st.Tokens, tokenState{
-			SHA256: hex.EncodeToString(sum[:]), InstallationID: t.InstallationID,
+			SHA256: sha256Hex(t.Token), InstallationID: t.InstallationID,
 			Repositories: t.Repositories, Permissions: t.Permissions, Revoked: t.Revoked,
 			ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339),
 		})
@@ -58,17 +83,20 @@ func stateOf(emu *githubtest.Server) state {
 			Ref: d.Ref, ClientPayload: d.ClientPayload, Inputs: d.Inputs, InstallationID: d.InstallationID,
 		})
 	}
+	for _, r := range w.ids.Requests() {
+		st.IDTokenRequests = append(st.IDTokenRequests, idTokenRequestState{Audience: r.Audience, Authorized: r.Authorized})
+	}
+	for _, t := range w.ids.Issued() {
+		st.IDTokens = append(st.IDTokens, sha256Hex(t))
+	}
+	for _, c := range w.sts.Calls() {
+		st.STSCalls = append(st.STSCalls, stsCallState{RoleARN: c.RoleARN, SessionName: c.SessionName,
+			WebIdentityTokenSHA256: sha256Hex(c.WebIdentityToken), Granted: c.SecretAccessKey != "", AccessKeyID: c.AccessKeyID})
+	}
 	return st
 }
 
-// withState serves GET /_emulator/state and passes everything else to emu.
-func withState(emu *githubtest.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || r.URL.Path != statePath {
-			emu.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = json.NewEncoder(w).Encode(stateOf(emu))
-	})
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
 }

@@ -368,3 +368,13 @@ func TestJWTMargin(t *testing.T) {
 		t.Error("the JWT reused with only the default margin left")
 	}
 }
+
+// Without Now, the runner's real clock tells the JWT's life.
+func TestReuseJWTRealClock(t *testing.T) {
+	t.Parallel()
+	signer := &lifeSigner{now: time.Now}
+	reuse := &ReuseJWT{Signer: signer}
+	if mustSign(t, reuse) != mustSign(t, reuse) || signer.count() != 1 {
+		t.Errorf("%d signs, want 1", signer.count())
+	}
+}

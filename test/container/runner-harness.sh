@@ -14,8 +14,9 @@
 # value in podman's environment, the GITHUB_* variables, and the main phase's
 # saved state as STATE_<name> for post. Differences, all deliberate:
 # `--network host` (the emulator listens on loopback), no
-# /var/run/docker.sock mount (no Docker engine here), and github.api_url is
-# the emulator.
+# /var/run/docker.sock mount (no Docker engine here), github.api_url is
+# the emulator, and the emulator also plays the runner's OIDC token endpoint
+# and AWS STS (local-kms plays KMS).
 #
 # Usage: runner-harness.sh [IMAGE]   (default localhost/app-token:e2e)
 set -euo pipefail
@@ -167,6 +168,16 @@ assert_key_hidden() {
 	if cat "$1/stdout" "$1/stderr" "$1/summary" "$1/output" "$1/state" |
 		grep -qF -f <(grep -v -- '-----' "$EMULATOR_KEY_FILE" | awk 'length >= 16'); then
 		fail_step "$1" "the private key appears in the output of $(basename "$1")"
+	fi
+}
+
+# assert_nowhere STEP_DIR WHAT VALUE: as assert_hidden, and not in the
+# step's outputs or saved state either: for a credential the step only uses.
+assert_nowhere() {
+	[[ -n "$3" && "$3" != null ]] || die "no value for $2 to look for"
+	assert_hidden "$@"
+	if grep -qF -f <(printf '%s\n' "$3") "$1/output" "$1/state"; then
+		fail_step "$1" "$2 appears in the outputs or saved state of $(basename "$1")"
 	fi
 }
 
@@ -341,4 +352,79 @@ assert_hidden "$step_dir" "the App JWT" "$jwt"
 [[ "$(head -1 "$step_dir/stdout")" == "::add-mask::$jwt" ]] || fail_step "$step_dir" "the jwt input is not masked before anything else is printed"
 log "jwt: minted with a JWT signed outside the step; masked first"
 
-log "runner harness: all checks passed (main, post with state, post without state, refused, kms-key by alias, by ARN and without credentials, jwt)"
+# ---- 8. aws-role-to-assume: no AWS credentials anywhere in the job. The
+# action asks the runner for the job's OIDC token (audience
+# sts.amazonaws.com), trades it at STS (AssumeRoleWithWebIdentity) for the
+# role's temporary credentials and signs at KMS with them. The runner
+# (ContainerActionHandler) gives every container action ACTIONS_RUNTIME_URL
+# and ACTIONS_RUNTIME_TOKEN, and, only to a job with `permissions: id-token:
+# write`, ACTIONS_ID_TOKEN_REQUEST_URL with ACTIONS_ID_TOKEN_REQUEST_TOKEN
+# (the same token), each as `-e NAME` like any variable. Here the emulator
+# plays the runner's OIDC endpoint and STS.
+secrets_json() { curl -fsS --max-time 10 "$EMULATOR_URL/_emulator/secrets"; }
+request_token=$(secrets_json | jq -r .id_token_request_token)
+[[ ${#request_token} -ge 32 ]] || die "the emulator gave no runner request token"
+inputs_for -with "client-id=$EMULATOR_CLIENT_ID" -with kms-key=awskms:///alias/github-app \
+	-with "aws-role-to-assume=$EMULATOR_ROLE_ARN" \
+	-with owner=octo-org -with repositories=app -with permission-contents=read >"$work/role-base.inputs"
+printf '%s\0' "AWS_ENDPOINT_URL_KMS=$kms_url" "AWS_ENDPOINT_URL_STS=$EMULATOR_STS_URL" AWS_REGION=eu-west-1 \
+	"ACTIONS_RUNTIME_URL=$EMULATOR_URL/" "ACTIONS_RUNTIME_TOKEN=$request_token" >>"$work/role-base.inputs"
+cp "$work/role-base.inputs" "$work/role.inputs"
+printf '%s\0' "ACTIONS_ID_TOKEN_REQUEST_URL=$EMULATOR_ID_TOKEN_URL" "ACTIONS_ID_TOKEN_REQUEST_TOKEN=$request_token" >>"$work/role.inputs"
+if tr '\0' '\n' <"$work/role.inputs" | grep -qE '^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN)='; then
+	die "the aws-role-to-assume step would get static AWS credentials"
+fi
+count() { emulator_state | jq "$1 | length"; }
+signs() { grep -c 'RAW message signed with' "$work/local-kms.log" || true; }
+tokens_before=$(count .tokens) ids_before=$(count .id_token_requests) sts_before=$(count .sts_calls) signs_before=$(signs)
+run_phase aws-role-to-assume "$main_entrypoint" "$work/role.inputs"
+role_dir=$step_dir
+expect_exit "$role_dir" 0
+[[ "$(count .tokens)" == $((tokens_before + 1)) ]] || fail_step "$role_dir" "aws-role-to-assume minted no token"
+role_token=$("$actionenv" get -file "$role_dir/output" -name token) || fail_step "$role_dir" "aws-role-to-assume set no token output"
+token_record "$(sha256_of "$role_token")" | jq -e '.installation_id == 1001 and .repositories == ["app"]' >/dev/null ||
+	fail_step "$role_dir" "the token output is not the token the emulator minted for octo-org/app"
+# The runner's endpoint saw one authorized request for STS's audience; STS
+# saw exactly that token, for the role, and granted it.
+emulator_state | jq -e --argjson n "$ids_before" '.id_token_requests[$n:] == [{"audience": "sts.amazonaws.com", "authorized": true}]' >/dev/null ||
+	fail_step "$role_dir" "the OIDC endpoint did not see exactly one authorized request for sts.amazonaws.com: $(emulator_state | jq -c .id_token_requests)"
+oidc_token=$(secrets_json | jq -r '.id_tokens[-1]')
+emulator_state | jq -e --argjson n "$sts_before" --arg role "$EMULATOR_ROLE_ARN" --arg sha "$(sha256_of "$oidc_token")" \
+	'.sts_calls[$n:] | length == 1 and .[0].role_arn == $role and .[0].web_identity_token_sha256 == $sha
+	and .[0].granted and .[0].session_name == "app-token-1"' >/dev/null ||
+	fail_step "$role_dir" "STS did not see exactly one AssumeRoleWithWebIdentity with the emulator's OIDC token for $EMULATOR_ROLE_ARN: $(emulator_state | jq -c .sts_calls)"
+(($(signs) > signs_before)) || fail_step "$role_dir" "local-kms logged no Sign call for aws-role-to-assume"
+sts_secret=$(secrets_json | jq -r '.sts_secrets[-2]')
+sts_session=$(secrets_json | jq -r '.sts_secrets[-1]')
+access_key_id=$(emulator_state | jq -r '.sts_calls[-1].access_key_id')
+assert_hidden "$role_dir" "the token" "$role_token"
+assert_key_hidden "$role_dir"
+assert_nowhere "$role_dir" "the job's OIDC token" "$oidc_token"
+assert_nowhere "$role_dir" "the runner's request token" "$request_token"
+assert_nowhere "$role_dir" "the STS secret access key" "$sts_secret"
+assert_nowhere "$role_dir" "the STS session token" "$sts_session"
+if grep -qF -e "$access_key_id" "$role_dir/output" "$role_dir/state" "$role_dir/env" "$role_dir/summary"; then
+	fail_step "$role_dir" "the role's access key ID appears in the outputs, state, env or summary"
+fi
+for what in oidc_token sts_secret sts_session; do
+	grep -qxF -e "::add-mask::${!what}" "$role_dir/stdout" || fail_step "$role_dir" "$what was never masked (::add-mask::)"
+done
+log "aws-role-to-assume: OIDC token for sts.amazonaws.com, one AssumeRoleWithWebIdentity of $EMULATOR_ROLE_ARN, $(($(signs) - signs_before)) KMS Sign(s) (no static AWS credentials in the step); token minted; OIDC token, request token, STS secret and session token nowhere in the step's files"
+
+# ---- 8b. the same step in a job without `permissions: id-token: write`: the
+# runner gives no ACTIONS_ID_TOKEN_REQUEST_URL (the runtime token still
+# comes). One error naming the permission; no OIDC request, STS call or token.
+tokens_before=$(count .tokens) ids_before=$(count .id_token_requests) sts_before=$(count .sts_calls)
+run_phase aws-role-without-id-token "$main_entrypoint" "$work/role-base.inputs"
+expect_exit "$step_dir" 1
+errors=$(grep -c '^::error' "$step_dir/stdout" || true)
+[[ "$errors" == 1 ]] || fail_step "$step_dir" "the step printed $errors ::error lines, want 1"
+grep '^::error' "$step_dir/stdout" | grep -F 'aws-role-to-assume' | grep -qF 'id-token: write' ||
+	fail_step "$step_dir" "the error does not name aws-role-to-assume and id-token: write"
+[[ "$(count .tokens)" == "$tokens_before" ]] || fail_step "$step_dir" "a token was minted without the job's OIDC token"
+[[ "$(count .id_token_requests)" == "$ids_before" && "$(count .sts_calls)" == "$sts_before" ]] ||
+	fail_step "$step_dir" "the step reached the OIDC endpoint or STS without ACTIONS_ID_TOKEN_REQUEST_URL"
+assert_nowhere "$step_dir" "the runner's request token" "$request_token"
+log "aws-role-to-assume without id-token: write: $(grep '^::error' "$step_dir/stdout")"
+
+log "runner harness: all checks passed (main, post with state, post without state, refused, kms-key by alias, by ARN and without credentials, jwt, aws-role-to-assume with and without id-token: write)"
