@@ -146,13 +146,20 @@ func (c *call) run() (*http.Response, error) {
 			return c.giveUp(resp, err, try)
 		}
 		c.log(n, try+1)
-		discard(resp)
 		if err := c.t.sleep(ctx, n.wait); err != nil {
+			discard(resp)
 			return nil, c.stopped(try, err)
 		}
 		if err := ctx.Err(); err != nil {
+			discard(resp)
 			return nil, c.stopped(try, err)
 		}
+		if c.remaining() <= 0 {
+			// The wait overran the budget (a busy machine sleeps long): a
+			// try now would have no time at all; the last answer stands.
+			return c.giveUp(resp, err, try)
+		}
+		discard(resp)
 	}
 }
 

@@ -144,6 +144,26 @@ func TestRetryStopsWhenBudgetIsSpent(t *testing.T) {
 	}
 }
 
+// A wait that overruns the budget (a busy machine's sleep ends late) starts
+// no try without time: the last answer stands, as when the budget is spent.
+// Waking exactly at the budget's end is overrunning it too.
+func TestRetryWaitThatOverrunsTheBudgetTriesNoMore(t *testing.T) {
+	t.Parallel()
+	for _, late := range []time.Duration{0, 3 * time.Second} {
+		clock := newFakeClock()
+		srv, script := serve(t, reply(503, "busy"))
+		rt := newRetry(t, clock, &lines{}, Policy{MaxTries: 10, MaxElapsed: 3 * time.Second, TryTimeout: time.Second})
+		rt.Sleep = func(ctx context.Context, d time.Duration) error {
+			clock.Advance(epoch.Add(3*time.Second + late).Sub(clock.Now())) // asked for d, woken at the end or later
+			return nil
+		}
+		resp := roundTripClosed(t, rt, request(t, context.Background(), "GET", srv.URL+"/app", ""))
+		if resp.StatusCode != 503 || script.Hits() != 1 {
+			t.Errorf("woken %s after the budget: status %d after %d requests, want the first 503 and no try after the overrun", late, resp.StatusCode, script.Hits())
+		}
+	}
+}
+
 // refusedURL is an address where nothing listens.
 func refusedURL(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
