@@ -435,6 +435,9 @@ func TestKeylessKMSCustomCABundle(t *testing.T) {
 		t.Fatalf("%d Sign calls reached KMS without the CA bundle", w.signs())
 	}
 
+	w.env("AWS_CA_BUNDLE", filepath.Join(t.TempDir(), "no-such-bundle.pem"))
+	failedWith(t, w.main(), "kms-key", "cannot read the AWS configuration", "AWS_CA_BUNDLE")
+
 	w.env("AWS_CA_BUNDLE", bundle)
 	res := w.main()
 	succeeded(t, res)

@@ -107,7 +107,7 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, errorf("%s: cannot read the AWS configuration (%s): check AWS_PROFILE, AWS_CONFIG_FILE and the shared config file", kmsInput, safeText(err))
+		return nil, errorf("%s: cannot read the AWS configuration (%s): check AWS_PROFILE, AWS_CONFIG_FILE, AWS_CA_BUNDLE and the shared config file", kmsInput, safeText(err))
 	}
 	if cfg.Region == "" {
 		return nil, errorf("%s names no region: use the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or set AWS_REGION (aws-actions/configure-aws-credentials sets it)", kmsInput)
