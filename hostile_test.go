@@ -122,7 +122,7 @@ func TestRedirectsWithinTheAPI(t *testing.T) {
 		w := newWorld(t)
 		w.emu.AddFault(redirect("GET", lookupPath, 301, w.srv.URL+lookupPath+"?renamed=1"))
 		succeeded(t, w.main())
-		if got := countCalls(w, "GET", lookupPath); got != 2 {
+		if got := w.emu.Count("GET", lookupPath); got != 2 {
 			t.Errorf("GitHub saw %d lookups, want 2", got)
 		}
 		w.onlyToken()
@@ -160,7 +160,7 @@ func TestRedirectsWithinTheAPI(t *testing.T) {
 		res := w.main()
 		failedWith(t, res, "mint a token for installation 1001", "was a 302 redirect", "only 307 and 308")
 		shortLines(t, res)
-		if got := countCalls(w, "GET", mintPath); got != 0 || len(w.emu.Tokens()) != 0 {
+		if got := w.emu.Count("GET", mintPath); got != 0 || len(w.emu.Tokens()) != 0 {
 			t.Errorf("GitHub saw %d GETs of the mint path, issued %d tokens", got, len(w.emu.Tokens()))
 		}
 	})
@@ -171,14 +171,10 @@ func TestRedirectsWithinTheAPI(t *testing.T) {
 		w.emu.AddFault(f)
 		res := w.main()
 		failedWith(t, res, "find the App's installation on octo-org", "redirected more than 3 times")
-		if got := countCalls(w, "GET", lookupPath); got != 4 {
+		if got := w.emu.Count("GET", lookupPath); got != 4 {
 			t.Errorf("GitHub saw %d lookups, want 4 (3 redirects followed)", got)
 		}
 	})
-}
-
-func countCalls(w *world, method, path string) int {
-	return len(slices.DeleteFunc(w.calls(), func(c string) bool { return c != method+" "+path }))
 }
 
 // A server that echoes the Authorization header it was sent, in GitHub's
