@@ -129,7 +129,7 @@ func (w *kmsWorld) signs() int {
 	return n
 }
 
-func (w *kmsWorld) jwtCalls() int {
+func (w *world) jwtCalls() int {
 	n := 0
 	for _, r := range w.emu.Requests() {
 		if r.Auth == "jwt" {

@@ -87,12 +87,7 @@ func TestOneAppJWTPerRun(t *testing.T) {
 	check := func(t *testing.T, w *world, res *runnertest.Result) {
 		t.Helper()
 		succeeded(t, res)
-		appCalls := 0
-		for _, r := range w.emu.Requests() {
-			if r.Auth == "jwt" {
-				appCalls++
-			}
-		}
+		appCalls := w.jwtCalls()
 		jwts := w.emu.JWTs()
 		if len(jwts) != 1 || appCalls < 2 {
 			t.Fatalf("%d App calls with %d JWTs, want one JWT for every call", appCalls, len(jwts))

@@ -91,6 +91,11 @@ func IsRepo(s string) bool {
 	return len(s) <= 100 && spelled(s, inRepo, inRepo) && s != "." && s != ".."
 }
 
+// IsName reports whether s is an output's, a state's or an environment
+// file's name as the runner's file commands take it: 1 to 100 of
+// [A-Za-z0-9_-].
+func IsName(s string) bool { return len(s) <= 100 && spelled(s, inLogin, inLogin) }
+
 // IsClientID reports whether s can be a GitHub App's client ID (Iv1.…,
 // Iv23li…): at most 100 of [A-Za-z0-9._-].
 func IsClientID(s string) bool { return len(s) <= 100 && spelled(s, inRepo, inRepo) }

@@ -36,6 +36,8 @@ func TestNamesFollowGitHubsAlphabets(t *testing.T) {
 		{"repo of 101", false, IsRepo(strings.Repeat("a", 101))},
 		{"client ID of 100", true, IsClientID(strings.Repeat("a", 100))},
 		{"client ID of 101", false, IsClientID(strings.Repeat("a", 101))},
+		{"name of 100", true, IsName(strings.Repeat("a", 100))},
+		{"name of 101", false, IsName(strings.Repeat("a", 101))},
 		{"slug of 100", true, IsSlug(strings.Repeat("a", 100))},
 		{"slug of 101", false, IsSlug(strings.Repeat("a", 101))},
 		{"permission of 64", true, IsPermission(strings.Repeat("a", 64), "write")},
@@ -124,6 +126,7 @@ func TestAlphabetsMatchTheirPatterns(t *testing.T) {
 	}{
 		{"login", regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`), IsLogin, strings.Repeat("a", 99)},
 		{"repo", regexp.MustCompile(`^[A-Za-z0-9._-]+$`), func(s string) bool { return IsRepo(s) || s == "." || s == ".." }, strings.Repeat("a", 99)},
+		{"name", regexp.MustCompile(`^[A-Za-z0-9_-]+$`), IsName, strings.Repeat("a", 99)},
 		{"slug", regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`), IsSlug, strings.Repeat("a", 99)},
 		{"client ID", regexp.MustCompile(`^[A-Za-z0-9._-]+$`), IsClientID, strings.Repeat("a", 99)},
 		{"permission", regexp.MustCompile(`^[a-z][a-z0-9_]*$`), func(s string) bool { return IsPermission(s, "write") }, strings.Repeat("a", 63)},
