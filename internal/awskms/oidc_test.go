@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -76,5 +77,28 @@ func TestOIDCTokenFollowsRedirectWithinOrigin(t *testing.T) {
 	got, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
 	if err != nil || string(got) != token {
 		t.Fatalf("got %q, %v", got, err)
+	}
+}
+
+// A hop to another origin is refused before it is made, with the
+// redirect's own one-line error: not wrapped as a network failure, and
+// naming neither the target nor the request token.
+func TestOIDCTokenRefusesRedirectToAnotherOrigin(t *testing.T) {
+	const bearer = "request-token-0123456789"
+	var followed atomic.Bool
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Store(true) }))
+	defer elsewhere.Close()
+	hop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/token", http.StatusTemporaryRedirect)
+	}))
+	defer hop.Close()
+	env := map[string]string{envTokenURL: hop.URL + "/old", envTokenValue: bearer}
+	_, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
+	if err == nil || followed.Load() {
+		t.Fatalf("followed %v, error %v; want the hop refused", followed.Load(), err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "another origin") || strings.Contains(msg, "could not get") || strings.Contains(msg, elsewhere.URL) || strings.Contains(msg, bearer) {
+		t.Errorf("error %q", msg)
 	}
 }

@@ -197,6 +197,16 @@ func TestReuseJWTUnderAppJWTOtherUnauthorized(t *testing.T) {
 	}
 }
 
+// signingHeld starts a signing that signer holds until signer.gate is
+// closed, and returns once the signer holds it; done gets its JWT.
+func signingHeld(t *testing.T, reuse *ReuseJWT, signer *lifeSigner) (done <-chan string) {
+	signer.gate, signer.entered = make(chan struct{}), make(chan struct{}, 2)
+	jwt := make(chan string)
+	go func() { jwt <- mustSign(t, reuse) }()
+	<-signer.entered
+	return jwt
+}
+
 // Callers asking at once while no JWT is held wait for one signing.
 func TestReuseJWTConcurrentFirstCallsSignOnce(t *testing.T) {
 	t.Parallel()
@@ -240,10 +250,7 @@ func TestReuseJWTSignedAcrossACorrectionIsNotKept(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	reuse, signer := newReuse(clock)
-	signer.gate, signer.entered = make(chan struct{}), make(chan struct{}, 1)
-	done := make(chan string)
-	go func() { done <- mustSign(t, reuse) }()
-	<-signer.entered
+	done := signingHeld(t, reuse, signer)
 	reuse.SetClockOffset(time.Minute)
 	gate := signer.gate
 	signer.gate = nil
@@ -275,10 +282,7 @@ func TestReuseJWTWaitEndsWithTheContext(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	reuse, signer := newReuse(clock)
-	signer.gate, signer.entered = make(chan struct{}), make(chan struct{}, 2)
-	done := make(chan string)
-	go func() { done <- mustSign(t, reuse) }()
-	<-signer.entered
+	done := signingHeld(t, reuse, signer)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	waited := make(chan error)

@@ -106,8 +106,12 @@ func (o Options) base() http.RoundTripper {
 // TokenClient returns a client for calls made with an installation token
 // only (revoking one), for a front door that holds no key.
 func TokenClient(cfg *config.Config, o Options) *ghclient.Client {
+	return tokenClient(cfg, o, Policy(cfg.Retry))
+}
+
+func tokenClient(cfg *config.Config, o Options, p ghtransport.Policy) *ghclient.Client {
 	o.Roots = cfg.CACertificates
-	_, token := Transports(o, Policy(cfg.Retry), nil)
+	_, token := Transports(o, p, nil)
 	return ghclient.New(cfg.APIURL, nil, token)
 }
 
@@ -135,9 +139,7 @@ func RevokeClient(cfg *config.Config, o Options, expires, now time.Time) *ghclie
 		r.TokenReady = max(r.TokenReady, lagBound)
 		p = freshPolicy(r)
 	}
-	o.Roots = cfg.CACertificates
-	_, token := Transports(o, p, nil)
-	return ghclient.New(cfg.APIURL, nil, token)
+	return tokenClient(cfg, o, p)
 }
 
 // Minter mints tokens for one checked request.
