@@ -269,8 +269,12 @@ func TestRunRefusesBadFiles(t *testing.T) {
 		"a link":             {linked, "octo-org/app/link is not a regular file"},
 		"a folder not there": {filepath.Join(top, "nope"), "-files"},
 	} {
-		var out, errOut strings.Builder
-		err := run(context.Background(), []string{"-files", tc.dir}, &out, &errOut)
+		// Were the files taken, it would serve until the deadline and
+		// return nil: a refusal missed fails, and never hangs.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var out, errOut syncBuffer
+		err := run(ctx, []string{"-files", tc.dir, "-addr", "127.0.0.1:0"}, &out, &errOut)
+		cancel()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", name, err, tc.want)
 		}
