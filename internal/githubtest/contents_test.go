@@ -24,7 +24,7 @@ func contentsWorld(t *testing.T, edit func(*Config)) (*Server, *httptest.Server)
 	t.Helper()
 	return newTestServer(t, func(c *Config) {
 		c.Files = map[string]string{
-			"octo-org/app/" + policyPath:                  policy,
+			"octo-org/app/" + policyPath:                   policy,
 			"octo-org/app/.github/chainguard/ci.sts.yaml":  "issuer: x\n",
 			"octo-org/app/.github/workflows/ci.yml":        "on: push\n",
 			"octo-org/.github/.github/chainguard/org.yaml": "repositories: [app]\n",
