@@ -409,3 +409,28 @@ func TestIssuerFaultsAndEdits(t *testing.T) {
 		t.Errorf("discovery restored: %v", err)
 	}
 }
+
+// What minting costs, for a load test that mints its tokens up front:
+// go test -run '^$' -bench Mint ./internal/githubtest
+func BenchmarkMint(b *testing.B) {
+	iss, err := NewIssuer(IssuerConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	iss.SetBaseURL("http://127.0.0.1:1")
+	claims := iss.GitHubActions("octo-org/app").With("aud", "broker")
+	for _, alg := range []string{RS256, ES256} {
+		b.Run(alg, func(b *testing.B) {
+			for b.Loop() {
+				iss.Mint(claims, WithAlg(alg))
+			}
+		})
+	}
+	b.Run("NewIssuer", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := NewIssuer(IssuerConfig{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
