@@ -47,7 +47,8 @@ func newWorld(github *githubtest.Server, role string) *world {
 type secrets struct {
 	IDTokenRequestToken string   `json:"id_token_request_token"`
 	IDTokens            []string `json:"id_tokens"`
-	// STSSecrets holds each secret access key and session token STS gave.
+	// STSSecrets holds each access key ID, secret access key and session
+	// token STS gave, in that order.
 	STSSecrets []string `json:"sts_secrets"`
 }
 

@@ -24,6 +24,10 @@ type AssumedRole struct {
 type STS struct {
 	Role   string
 	Tokens *IDTokens
+	// Lifetime is how long the credentials it hands out live, by its
+	// clock; 0 means an hour (AWS's default for a role), negative that
+	// they expired that long ago (a wrong clock, or a hostile endpoint).
+	Lifetime time.Duration
 
 	mu    sync.Mutex
 	calls []AssumedRole
@@ -36,12 +40,13 @@ func (s *STS) Calls() []AssumedRole {
 	return append([]AssumedRole(nil), s.calls...)
 }
 
-// Secrets lists every credential STS handed out, for leak checks.
+// Secrets lists every part of every credential STS handed out, the
+// access key ID included, for leak checks.
 func (s *STS) Secrets() []string {
 	var out []string
 	for _, c := range s.Calls() {
 		if c.SecretAccessKey != "" {
-			out = append(out, c.SecretAccessKey, c.SessionToken)
+			out = append(out, c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 		}
 	}
 	return out
@@ -78,6 +83,10 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.SecretAccessKey = randomText(40)
 	call.SessionToken = "IQoJb3JpZ2luX2Vj" + randomText(300)
 	role := call.RoleARN[strings.LastIndex(call.RoleARN, "/")+1:]
+	life := s.Lifetime
+	if life == 0 {
+		life = time.Hour
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", "emu-sts")
 	fmt.Fprintf(w, `<AssumeRoleWithWebIdentityResponse xmlns="%s">
@@ -101,7 +110,7 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
   </ResponseMetadata>
 </AssumeRoleWithWebIdentityResponse>
 `, stsNamespace, xmlText(call.SessionName), KMSAccount, xmlText(role), xmlText(call.SessionName), KMSAccount,
-		call.AccessKeyID, call.SecretAccessKey, call.SessionToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), xmlText(s.Tokens.Subject))
+		call.AccessKeyID, call.SecretAccessKey, call.SessionToken, time.Now().Add(life).UTC().Format(time.RFC3339), xmlText(s.Tokens.Subject))
 }
 
 func stsError(w http.ResponseWriter, status int, code, msg string) {
