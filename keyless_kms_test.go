@@ -538,7 +538,7 @@ func TestKeylessKMSRoleCredentialsTooShort(t *testing.T) {
 			t.Run(tc.name+" through the "+door.name, func(t *testing.T) {
 				t.Parallel()
 				w, ids, sts := roleWorld(t, signerRole)
-				sts.Lifetime = tc.life
+				sts.SetLifetime(tc.life)
 				msg := door.run(t, w, nil)
 				t.Logf("%d OIDC requests, %d STS calls: %s", len(ids.Requests()), len(sts.Calls()), msg)
 				if n, m := len(ids.Requests()), len(sts.Calls()); n != 1 || m != 1 {

@@ -124,7 +124,8 @@ func TestCheckLife(t *testing.T) {
 func TestRoleCredentialsHeldForTheStep(t *testing.T) {
 	const role = "arn:aws:iam::111122223333:role/signer"
 	ids := githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main")
-	sts := &githubtest.STS{Role: role, Tokens: ids, Lifetime: -time.Minute}
+	sts := &githubtest.STS{Role: role, Tokens: ids}
+	sts.SetLifetime(-time.Minute)
 	var signs atomic.Int32
 	kms := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		signs.Add(1)

@@ -24,13 +24,20 @@ type AssumedRole struct {
 type STS struct {
 	Role   string
 	Tokens *IDTokens
-	// Lifetime is how long the credentials it hands out live, by its
-	// clock; 0 means an hour (AWS's default for a role), negative that
-	// they expired that long ago (a wrong clock, or a hostile endpoint).
-	Lifetime time.Duration
 
-	mu    sync.Mutex
-	calls []AssumedRole
+	mu       sync.Mutex
+	calls    []AssumedRole
+	lifetime time.Duration
+}
+
+// SetLifetime makes the credentials it hands out from now on live d, by
+// its clock; 0 (the default) means an hour (AWS's default for a role),
+// negative that they expired that long ago (a wrong clock, or a hostile
+// endpoint).
+func (s *STS) SetLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lifetime = d
 }
 
 // Calls returns what STS received and handed out.
@@ -83,7 +90,9 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.SecretAccessKey = randomText(40)
 	call.SessionToken = "IQoJb3JpZ2luX2Vj" + randomText(300)
 	role := call.RoleARN[strings.LastIndex(call.RoleARN, "/")+1:]
-	life := s.Lifetime
+	s.mu.Lock()
+	life := s.lifetime
+	s.mu.Unlock()
 	if life == 0 {
 		life = time.Hour
 	}
