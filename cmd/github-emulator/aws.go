@@ -51,7 +51,8 @@ func newWorld(github *githubtest.Server, role string, issuer *githubtest.Issuer)
 type secrets struct {
 	IDTokenRequestToken string   `json:"id_token_request_token"`
 	IDTokens            []string `json:"id_tokens"`
-	// STSSecrets holds each secret access key and session token STS gave.
+	// STSSecrets holds each access key ID, secret access key and session
+	// token STS gave, in that order.
 	STSSecrets []string `json:"sts_secrets"`
 	// OIDCTokens holds every token the issuer signed: the runner's job
 	// tokens (also in IDTokens) and those the mint endpoint gave.
