@@ -50,11 +50,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/app-token/app-token/internal/loopback"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -192,19 +192,10 @@ func showURL(raw string) string {
 	return secret.Quote(raw)
 }
 
-// secureURL: https, or http to a loopback host.
+// secureURL: https, or http to a loopback host (the program's one rule,
+// internal/loopback).
 func secureURL(u *url.URL) bool {
-	return u.Scheme == "https" || u.Scheme == "http" && loopback(u.Hostname())
-}
-
-// loopback is this package's copy of the program's rule for plain http (a
-// local emulator or test issuer): "localhost" or a loopback address.
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
+	return u.Scheme == "https" || u.Scheme == "http" && loopback.Host(u.Hostname())
 }
 
 // Verify checks raw (the bearer, without "Bearer ") and returns what it
