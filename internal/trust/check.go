@@ -44,20 +44,26 @@ type Denied struct {
 }
 
 func (d *Denied) Error() string {
-	switch {
-	case d.Field == "":
+	// An if chain, not a switch: mutation testing sees its conditions.
+	if d.Field == "" {
 		return "trust policy: not compiled"
-	case d.Field == "aud" && d.Reason == NotText:
-		return "trust policy: the token's aud is not a string or a list of strings"
-	case d.Field == "aud":
+	}
+	if d.Field == "aud" {
+		if d.Reason == NotText {
+			return "trust policy: the token's aud is not a string or a list of strings"
+		}
 		return fmt.Sprintf("trust policy: the token's aud does not include the broker's audience %s", shown(d.Want))
-	case d.Claim != "" && d.Reason == Missing:
-		return fmt.Sprintf("trust policy: the token has no claim %s, which claim_pattern requires", shown(d.Claim))
-	case d.Claim != "" && d.Reason == NotText:
-		return fmt.Sprintf("trust policy: the token's claim %s is %s; claim_pattern matches strings and booleans only", shown(d.Claim), d.Got)
-	case d.Claim != "":
+	}
+	if d.Claim != "" {
+		if d.Reason == Missing {
+			return fmt.Sprintf("trust policy: the token has no claim %s, which claim_pattern requires", shown(d.Claim))
+		}
+		if d.Reason == NotText {
+			return fmt.Sprintf("trust policy: the token's claim %s is %s; claim_pattern matches strings and booleans only", shown(d.Claim), d.Got)
+		}
 		return fmt.Sprintf("trust policy: the token's claim %s does not match claim_pattern %s", shown(d.Claim), shown(d.Want))
-	case d.Reason == NoMatch:
+	}
+	if d.Reason == NoMatch {
 		return fmt.Sprintf("trust policy: the token's %s does not match %s %s", claimOf(d.Field), d.Field, shown(d.Want))
 	}
 	return fmt.Sprintf("trust policy: the token's %s is missing or not a string", claimOf(d.Field))

@@ -184,6 +184,15 @@ func TestCheckNeedsTheBrokersAudience(t *testing.T) {
 	if err := c.Check(claims, ""); !reflect.DeepEqual(err, &Denied{Field: "aud", Reason: NoMatch}) {
 		t.Fatalf("an empty broker audience matched an empty aud: %v", err)
 	}
+	// As go-oidc's IDToken.Audience gives it.
+	claims["aud"] = []string{"x", broker}
+	if err := c.Check(claims, broker); err != nil {
+		t.Fatal(err)
+	}
+	claims["aud"] = []string{"x"}
+	if err := c.Check(claims, broker); !reflect.DeepEqual(err, &Denied{Field: "aud", Reason: NoMatch, Want: broker}) {
+		t.Fatalf("got %v", err)
+	}
 }
 
 func TestCheckClaimTypes(t *testing.T) {

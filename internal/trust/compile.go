@@ -116,16 +116,20 @@ func compile(p *OwnerPolicy, k Kind, at lines) (*Compiled, error) {
 // one must be when what (what the field says) is not empty.
 func (cc *compiler) pair(literal, pattern, name, what string) *matcher {
 	patternName := name + "_pattern"
-	switch {
-	case literal != "" && pattern != "":
+	if literal != "" && pattern != "" {
 		cc.ps.add(cc.at[patternName], patternName, "set %s or %s, not both", name, patternName)
-	case pattern != "":
+		return nil
+	}
+	if pattern != "" {
 		if re := cc.anchored(pattern, patternName); re != nil {
 			return &matcher{patternName, pattern, re}
 		}
-	case literal != "":
+		return nil
+	}
+	if literal != "" {
 		return &matcher{name, literal, nil}
-	case what != "":
+	}
+	if what != "" {
 		cc.ps.add(0, name, "the policy needs %s or %s: %s", name, patternName, what)
 	}
 	return nil

@@ -64,13 +64,23 @@ func read(data []byte, k Kind) (file, lines, error) {
 		ps.add(0, "", "does not decode as a policy: %s", ghtext.Message(err.Error()))
 		return file{}, nil, ps.policyErr()
 	}
-	decoded := f.values()
+	agree(written, f.values(), at, &ps)
+	return f, at, ps.policyErr()
+}
+
+// agree holds what sigs.k8s.io/yaml decoded to what the node tree holds,
+// field by field: the same values, and nothing where the tree has nothing.
+func agree(written, decoded map[string]any, at lines, ps *problems) {
 	for _, fl := range fieldTable {
-		if w, ok := written[fl.name]; ok && !reflect.DeepEqual(w, decoded[fl.name]) {
+		w, ok := written[fl.name]
+		d := decoded[fl.name]
+		if ok && !reflect.DeepEqual(w, d) {
 			ps.add(at[fl.name], fl.name, "YAML 1.1 (how octo-sts reads a policy) and YAML 1.2 read a value here differently; write it in quotes")
 		}
+		if !ok && !reflect.ValueOf(d).IsZero() {
+			ps.add(0, fl.name, "YAML 1.1 (how octo-sts reads a policy) reads this field where YAML 1.2 does not")
+		}
 	}
-	return f, at, ps.policyErr()
 }
 
 // parseTree parses data as one YAML document and returns its root node, or
@@ -106,10 +116,10 @@ func refuseExpansions(root *yaml3.Node, ps *problems) {
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		switch {
-		case n.Kind == yaml3.AliasNode || n.Anchor != "":
+		// An if chain, not a switch: mutation testing sees its conditions.
+		if n.Kind == yaml3.AliasNode || n.Anchor != "" {
 			ps.add(n.Line, "", "anchors and aliases (&name, *name) are not allowed in a policy; write each value out")
-		case n.Style&yaml3.TaggedStyle != 0:
+		} else if n.Style&yaml3.TaggedStyle != 0 {
 			ps.add(n.Line, "", "YAML tags (%s) are not allowed in a policy", shown(n.Tag))
 		}
 		for i := len(n.Content) - 1; i >= 0; i-- {
@@ -132,19 +142,12 @@ func fields(m *yaml3.Node, k Kind, ps *problems) (map[string]any, lines) {
 			continue
 		}
 		f, known := lookupField(name)
-		switch {
-		case known && f.owner && k != Owner:
+		if known && f.owner && k != Owner {
 			ps.add(key.Line, name, "only an owner's policy (in the owner's .github repository) lists repositories; a repository's policy grants that repository only")
 			continue
-		case !known && ps.full():
-			ps.More++
-			continue
-		case !known:
-			what := "unknown field " + shown(name)
-			if near := suggest.Closest(strings.ToLower(name), fieldNames(k), 2); near != "" {
-				what += " (did you mean " + strconv.Quote(near) + "?)"
-			}
-			ps.add(key.Line, "", "%s: a policy holds %s", what, strings.Join(fieldNames(k), ", "))
+		}
+		if !known {
+			unknown(name, key.Line, k, ps)
 			continue
 		}
 		if prev, dup := at[name]; dup {
@@ -164,6 +167,20 @@ func fields(m *yaml3.Node, k Kind, ps *problems) (map[string]any, lines) {
 		}
 	}
 	return written, at
+}
+
+// unknown records a field this package does not know, with the nearest
+// it does.
+func unknown(name string, line int, k Kind, ps *problems) {
+	if ps.full() {
+		ps.More++ // a flood of them costs no suggestions
+		return
+	}
+	what := "unknown field " + shown(name)
+	if near := suggest.Closest(strings.ToLower(name), fieldNames(k), 2); near != "" {
+		what += " (did you mean " + strconv.Quote(near) + "?)"
+	}
+	ps.add(line, "", "%s: a policy holds %s", what, strings.Join(fieldNames(k), ", "))
 }
 
 // textMapping reads a mapping of text to text.
@@ -223,15 +240,15 @@ func value(n *yaml3.Node, path string, ps *problems) (string, bool) {
 // holds reports whether n is a kind node and not null; if not, it records
 // why, with what to do about a null and the shape the field takes.
 func holds(n *yaml3.Node, kind yaml3.Kind, path, null, shape string, ps *problems) bool {
-	switch {
-	case isNull(n):
+	if isNull(n) {
 		ps.add(n.Line, path, "has no value; %s", null)
-	case n.Kind != kind:
-		ps.add(n.Line, path, "is %s, not %s", shape, describe(n))
-	default:
-		return true
+		return false
 	}
-	return false
+	if n.Kind != kind {
+		ps.add(n.Line, path, "is %s, not %s", shape, describe(n))
+		return false
+	}
+	return true
 }
 
 // scalar returns n's text as written, when n is a scalar that is not null.

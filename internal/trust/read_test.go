@@ -118,6 +118,8 @@ func TestParseRefuses(t *testing.T) {
 		{"octal", head + "subject: 010\n" + perms, Repository, 2, "subject", "YAML 1.1"},
 		{"float", head + "subject: a\nclaim_pattern:\n  run_attempt: 1.0\n" + perms, Repository, 3, "claim_pattern", "YAML 1.1"},
 		{"key read as a boolean", head + "subject: a\nclaim_pattern:\n  on: x\n" + perms, Repository, 3, "claim_pattern", "YAML 1.1"},
+		// The net under the first pass: two keys only YAML 1.1 reads as one.
+		{"keys YAML 1.1 reads as one", head + "subject: a\nclaim_pattern:\n  0x1: a\n  1: b\n" + perms, Repository, 0, "", `does not decode as a policy: error converting YAML to JSON: yaml: unmarshal errors:   line 5: key 1 already set in map`},
 		{"list entry", head + "subject: a\n" + perms + "repositories: [lib, 0x10]\n", Owner, 5, "repositories", "YAML 1.1"},
 		// go.yaml.in/yaml/v3 names the line before: it counts a flow
 		// collection's context line from 0.
@@ -222,5 +224,28 @@ func TestKeyPath(t *testing.T) {
 		if got := keyPath("claim_pattern", key); got != want {
 			t.Errorf("keyPath(%q) = %q, want %q", key, got, want)
 		}
+	}
+}
+
+// Whatever the two readings disagree on is refused, a field one of them
+// does not see included.
+func TestAgree(t *testing.T) {
+	var f file
+	decoded := f.values()
+	decoded["subject"] = "x"
+	var ps problems
+	agree(map[string]any{"issuer": ""}, decoded, lines{"issuer": 1}, &ps)
+	want := []Problem{{Line: 0, Field: "subject", What: "YAML 1.1 (how octo-sts reads a policy) reads this field where YAML 1.2 does not"}}
+	if !reflect.DeepEqual(ps.Kept, want) {
+		t.Fatalf("got %+v", ps.Kept)
+	}
+	ps = problems{}
+	agree(map[string]any{"subject": "y", "claim_pattern": map[string]string{}}, decoded, lines{"subject": 3}, &ps)
+	want = []Problem{
+		{Line: 3, Field: "subject", What: "YAML 1.1 (how octo-sts reads a policy) and YAML 1.2 read a value here differently; write it in quotes"},
+		{Line: 0, Field: "claim_pattern", What: "YAML 1.1 (how octo-sts reads a policy) and YAML 1.2 read a value here differently; write it in quotes"},
+	}
+	if !reflect.DeepEqual(ps.Kept, want) {
+		t.Fatalf("got %+v", ps.Kept)
 	}
 }
