@@ -449,8 +449,11 @@ func ReadPost(s Source) (*Config, error) {
 // except for loopback hosts (local emulators), which get a warning: the JWT and
 // the token would otherwise cross the network in clear text.
 func APIBase(raw string) (u *url.URL, warning string, err error) {
-	u, err = url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	trimmed := strings.TrimSpace(raw)
+	u, err = url.Parse(trimmed)
+	// Its host and path are shown in messages as they are: no character
+	// secret.Printable would change (a bidi override, say) is taken.
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || !secret.IsPrintable(trimmed) {
 		return nil, "", fmt.Errorf("%s is not an API URL like https://api.github.com or https://HOST/api/v3", quote(raw))
 	}
 	host := u.Hostname()

@@ -251,12 +251,19 @@ func (r *Redactor) Redact(s string) string {
 	return scrubDecoded(s)
 }
 
+// maxQuoted is the longest value Quote shows.
+const maxQuoted = 40
+
 // Quote shows a user's value in an error: Go-quoted, so a line break or "::"
-// in it cannot start a workflow command. A long value, or one shaped like a
-// key or token pasted into the wrong input, is not shown at all.
+// in it cannot start a workflow command, and held to Printable's rule. A
+// long value, or one shaped like a key or token pasted into the wrong
+// input, is not shown at all.
 func Quote(v string) string {
-	if len(v) > 40 || Looks(v) {
+	if len(v) > maxQuoted || Looks(v) {
 		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
 	}
-	return strconv.Quote(v)
+	// Go's quoting escapes controls and format characters; the rule then
+	// takes the invisible letters it keeps (U+3164). 4 bytes a byte at
+	// most (\xff), so nothing is cut.
+	return Printable(strconv.Quote(v), 4*maxQuoted+2)
 }
