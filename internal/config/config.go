@@ -6,9 +6,11 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,16 +135,25 @@ func readSettings(s Source, fromInputs permissions.Set, bad problems) (*Config, 
 
 // hideSecrets refuses, without showing it, a value shaped like a key or
 // token in any setting but the private key (a key pasted into the wrong
-// field), and reads that setting as empty from then on, so no later
-// problem quotes it.
+// field), or holding a piece of the run's own key or JWT (a key line typed
+// where the client ID belongs has the alphabet of one), and reads that
+// setting as empty from then on, so no later problem quotes it, and
+// nothing sends or prints it.
 func hideSecrets(s Source, bad *problems) Source {
 	hidden := map[setting.ID]bool{}
+	pieces := &secretPieces{src: s}
 	for _, id := range setting.All() {
 		v := s.Setting(id)
-		if id == setting.PrivateKey || id == setting.JWT || !secret.Looks(v) || (id == setting.CACertificates && onlyCertificates(v)) {
+		if slices.Contains(secretSettings[:], id) || v == "" {
 			continue
 		}
-		*bad = append(*bad, secretIn(id))
+		if secret.Looks(v) && !(id == setting.CACertificates && onlyCertificates(v)) {
+			*bad = append(*bad, secretIn(id))
+		} else if of := pieces.in(v); of != 0 {
+			*bad = append(*bad, SecretPieceError(setting.Input(id), of))
+		} else {
+			continue
+		}
 		hidden[id] = true
 	}
 	if len(hidden) == 0 {
@@ -156,6 +167,67 @@ func hideSecrets(s Source, bad *problems) Source {
 func secretIn(id setting.ID) *setting.Error {
 	return setting.Errorf("%s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
 		setting.Input(id), setting.PrivateKey, id)
+}
+
+// secretSettings hold the secrets of a run. No other setting may hold a
+// piece of one: each other setting, a new one included (the broker's
+// identity), is checked against them without being listed anywhere; a new
+// secret setting joins this list.
+var secretSettings = [...]setting.ID{setting.PrivateKey, setting.JWT}
+
+// SecretPieceIn returns the setting of s whose secret v holds a piece of
+// (secret.Pieces: MinFragment characters or more, so no short honest value
+// can match), or 0.
+func SecretPieceIn(s Source, v string) setting.ID {
+	return (&secretPieces{src: s}).in(v)
+}
+
+// secretPieces finds pieces of a run's secrets in its other settings,
+// learning each secret once.
+type secretPieces struct {
+	src    Source
+	learnt [len(secretSettings)]*secret.Pieces
+}
+
+// in is SecretPieceIn. The private key counts in every form it is read in:
+// its text as given (PEM, \n-escaped, base64 of the PEM) and base64 of
+// that text (secret.Pieces finds both); base64 of the PEM as written, line
+// breaks included (`base64 app.pem`); and, for a key given base64-encoded,
+// the PEM it encodes: v is then found base64-encoded in the key. Not that
+// last for the JWT: a JWT holds its own iss base64-encoded, and iss is the
+// client ID.
+func (p *secretPieces) in(v string) setting.ID {
+	if len(v) < secret.MinFragment {
+		return 0 // cannot hold a piece: nothing to learn
+	}
+	for i, id := range secretSettings {
+		known := p.src.Setting(id)
+		if known == "" {
+			continue
+		}
+		if p.learnt[i] == nil {
+			forms := []string{known}
+			if id == setting.PrivateKey {
+				forms = append(forms, base64.StdEncoding.EncodeToString([]byte(known)))
+			}
+			p.learnt[i] = secret.NewPieces(forms...)
+		}
+		if p.learnt[i].In(v) || id == setting.PrivateKey && secret.NewPieces(v).In(known) {
+			return id
+		}
+	}
+	return 0
+}
+
+// SecretPieceError refuses what name names (setting.Input(id), or a
+// door's own flag) for holding a piece of the secret setting of, without
+// showing it.
+func SecretPieceError(name any, of setting.ID) *setting.Error {
+	rotate := setting.Errorf(", and rotate the key if this log is public")
+	if of == setting.JWT {
+		rotate = setting.Errorf("")
+	}
+	return setting.Errorf("%s holds a piece of %s (not shown): remove it%s", name, setting.Input(of), rotate)
 }
 
 // hidingSource reads the settings hideSecrets refused as empty.

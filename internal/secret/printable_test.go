@@ -2,6 +2,7 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -127,3 +128,24 @@ func TestWriterWritesOnlyPrintableText(t *testing.T) {
 	}
 }
 
+// Pieces finds MinFragment characters or more of a secret in a value, as
+// written, mangled or base64-encoded; never in a shorter value, never of a
+// shorter secret.
+func TestPiecesFindsPiecesOfLongSecrets(t *testing.T) {
+	t.Parallel()
+	const line = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+	p := NewPieces(line, "short")
+	for _, v := range []string{line, line[10:30], "owner-" + line[20:45], line[5:20] + "\\n" + line[20:30], base64.StdEncoding.EncodeToString([]byte(line))[8:40]} {
+		if !p.In(v) {
+			t.Errorf("In(%q) = false", v)
+		}
+	}
+	for _, v := range []string{line[10:29], "short", "a", "123", "Iv23liABCDEFGHIJKLMN", "octo-org/app,octo-org/infra"} {
+		if p.In(v) {
+			t.Errorf("In(%q) = true", v)
+		}
+	}
+	if NewPieces("short", "").In(strings.Repeat("short", 10)) || (&Pieces{}).In(line) {
+		t.Error("a short secret, or none, must find nothing")
+	}
+}

@@ -251,6 +251,34 @@ func (r *Redactor) Redact(s string) string {
 	return scrubDecoded(s)
 }
 
+// Pieces knows secrets to tell whether other text holds a piece of one
+// (see In), each learnt once for any number of texts.
+type Pieces struct{ f fragmentSet }
+
+// NewPieces learns secrets in every form Redact finds them in. Secrets
+// shorter than MinFragment are left out: only pieces are looked for.
+func NewPieces(secrets ...string) *Pieces {
+	var all [][]byte
+	for _, sec := range secrets {
+		if norm := normal(sec); len(norm) >= MinFragment {
+			all = append(all, forms(norm)...)
+		}
+	}
+	p := &Pieces{}
+	p.f.add(all...)
+	return p
+}
+
+// In reports whether s holds a piece of one of p's secrets as Redact finds
+// one: MinFragment characters or more of it, as written or mangled
+// (whitespace or escapes put inside, base64-encoded). A shorter s never
+// does: at MinFragment characters a piece of a key or token carries about
+// 120 random bits, so no honest value (an owner "a", an App ID "123", a
+// client ID) holds one by chance.
+func (p *Pieces) In(s string) bool {
+	return len(s) >= MinFragment && !p.f.empty() && p.f.hide(s) != s
+}
+
 // maxQuoted is the longest value Quote shows.
 const maxQuoted = 40
 
