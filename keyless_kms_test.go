@@ -354,13 +354,7 @@ func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 func TestKeylessKMSNativeEntry(t *testing.T) {
 	t.Parallel()
 	w := newKMSWorld(t, "awskms:///"+kmsAlias)
-	// bash, not sh: dash drops variables whose names hold a hyphen
-	// (INPUT_CLIENT-ID), which node passes on.
-	entry := filepath.Join(t.TempDir(), "native-entry")
-	if err := os.WriteFile(entry, []byte("#!/bin/bash\nexec '"+binary+"' action main\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	w.step.Binary = entry
+	w.native()
 	succeeded(t, w.main())
 	w.onlyToken()
 	if w.signs() != 1 || w.jwtCalls() < 2 {
