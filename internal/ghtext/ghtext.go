@@ -2,7 +2,8 @@
 // before the action shows it. Every string a server sends that reaches the
 // log, an output or the job summary passes through here: names against
 // GitHub's own alphabets (anything else is refused, never repaired), and free
-// text such as an error message made safe to print.
+// text such as an error message made safe to print (secret.Printable's rule,
+// the one every message's outside text passes).
 //
 // The alphabets keep out line breaks, "::" and "<<", shell syntax and
 // markdown: a hostile or broken server cannot start a workflow command,
