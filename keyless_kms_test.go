@@ -360,7 +360,7 @@ func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 func TestKeylessKMSNativeEntry(t *testing.T) {
 	t.Parallel()
 	w := newKMSWorld(t, "awskms:///"+kmsAlias)
-	w.step.Binary = nativeEntry(t)
+	w.native()
 	succeeded(t, w.main())
 	w.onlyToken()
 	if w.signs() != 1 || w.jwtCalls() < 2 {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/app-token/app-token/internal/setting"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // jwtInput names the setting every CheckJWT error is about.
@@ -97,8 +100,14 @@ func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*Sig
 	switch {
 	case !ok:
 		return nil, setting.Errorf("%s has no iss claim: set iss to the App's client ID (or App ID)", jwtInput)
+	case !ghtext.IsClientID(iss):
+		// The claim names the App in later messages: it is held to the
+		// client-id input's alphabet (App IDs' digits included), as
+		// GitHub accepts nothing else, before anything is sent.
+		return nil, setting.Errorf("%s: its iss claim, %s, is not a client ID or App ID: set iss to the App's client ID (letters and digits, like Iv23liXXXXXXXXXXXXXX) or App ID", jwtInput, secret.Quote(iss))
 	case issuer != "" && iss != issuer:
-		return nil, setting.Errorf("%s is issued for %s, but %s is %s: sign the JWT with iss set to the same App's %s", jwtInput, quoteIssuer(iss), setting.Input(issuerSetting), quoteIssuer(issuer), issuerSetting)
+		// Both are names in the client ID alphabet (config checked issuer).
+		return nil, setting.Errorf(`%s is issued for "%s", but %s is "%s": sign the JWT with iss set to the same App's %s`, jwtInput, iss, setting.Input(issuerSetting), issuer, issuerSetting)
 	}
 	return &SignedJWT{Raw: raw, Issuer: iss}, nil
 }
@@ -123,20 +132,6 @@ func issuerClaim(v any) (string, bool) {
 		return x.String(), true
 	}
 	return "", false
-}
-
-// quoteIssuer shows an issuer only when it has an issuer's alphabet: a
-// claim is attacker-shaped text.
-func quoteIssuer(s string) string {
-	if len(s) > 100 {
-		return "(an issuer too long to show)"
-	}
-	for _, c := range s {
-		if !(c == '.' || c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return "(an issuer that is not a client ID or App ID)"
-		}
-	}
-	return `"` + s + `"`
 }
 
 // Static is a Signer for a JWT made elsewhere: every request carries the

@@ -62,8 +62,9 @@ func TestCheckJWT(t *testing.T) {
 		{"empty iss", signedAt(rs256, claims(n, n+100, `""`)), "", "no iss claim", ""},
 		{"iss an object", signedAt(rs256, claims(n, n+100, `{}`)), "", "no iss claim", ""},
 		{"another App", signedAt(rs256, claims(n, n+100, `"Iv23liOther"`)), "Iv23liClient", `issued for "Iv23liOther", but input client-id is "Iv23liClient"`, ""},
-		{"another App, hostile iss", signedAt(rs256, claims(n, n+100, `"::error::x"`)), "Iv23liClient", "an issuer that is not a client ID or App ID", ""},
-		{"another App, long iss", signedAt(rs256, claims(n, n+100, `"`+strings.Repeat("i", 101)+`"`)), "Iv23liClient", "an issuer too long to show", ""},
+		{"hostile iss", signedAt(rs256, claims(n, n+100, `"::error::x"`)), "Iv23liClient", `its iss claim, "::error::x", is not a client ID or App ID`, ""},
+		{"hostile iss, no issuer to compare", signedAt(rs256, claims(n, n+100, `"\u001b]52;c;aGk=\u0007\u009b1m\u202e"`)), "", `its iss claim, "\x1b]52;c;aGk=\a\u009b1m\u202e", is not a client ID`, ""},
+		{"long iss", signedAt(rs256, claims(n, n+100, `"`+strings.Repeat("i", 101)+`"`)), "", "its iss claim, a value of 101 characters (not shown), is not a client ID", ""},
 		{"another App, 100-character iss", signedAt(rs256, claims(n, n+100, `"`+strings.Repeat("i", 100)+`"`)), "x", `"` + strings.Repeat("i", 100) + `"`, ""},
 	}
 	for _, tt := range tests {

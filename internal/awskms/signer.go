@@ -12,6 +12,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/kmsuri"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,7 +82,7 @@ func (o Options) getenv(k string) string {
 type Signer struct {
 	key    kmsuri.Key
 	uri    string
-	region string
+	region string // for messages, made fit to print
 	client *kms.Client
 }
 
@@ -155,7 +156,9 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 			ko.BaseEndpoint = aws.String(key.Endpoint)
 		}
 	})
-	return &Signer{key: key, uri: uri, region: cfg.Region, client: client}, nil
+	// The region may come from AWS_REGION or a config file: outside text,
+	// which messages show only through the one rule.
+	return &Signer{key: key, uri: uri, region: ghtext.Message(cfg.Region), client: client}, nil
 }
 
 // Sign returns the RS256 signature of input made by KMS. Its errors are

@@ -43,13 +43,17 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !ghtext.IsFullName(*repository) {
-		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))
-	}
 	app.in.values[setting.Repositories] = *repository
 	app.in.values[setting.Permissions] = ev.permission
 	if err := app.load(c); err != nil {
 		return err
+	}
+	// Checked once the key is known: a piece of it has a name's alphabet.
+	if of := config.SecretPieceIn(app.in, *repository); of != 0 {
+		return &usageError{config.SecretPieceError("--repository", of)}
+	}
+	if !ghtext.IsFullName(*repository) {
+		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))
 	}
 	// What is sent lands in the event, which every run it starts shows:
 	// never the App's key (known to the redactor from here on) or a

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"strings"
 
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -31,7 +32,7 @@ func readCACertificates(s Source, bad *problems) []byte {
 			return nil
 		}
 		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			bad.addf("%s: certificate %d cannot be read (%v): export the CA certificate again as PEM", setting.Input(setting.CACertificates), i+1, err)
+			bad.addf("%s: certificate %d cannot be read (%s): export the CA certificate again as PEM", setting.Input(setting.CACertificates), i+1, ghtext.Message(err.Error()))
 			return nil
 		}
 		_ = pem.Encode(&out, &pem.Block{Type: b.Type, Bytes: b.Bytes})

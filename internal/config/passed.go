@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
@@ -105,7 +106,7 @@ func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.E
 			if name == setting.Repositories.Input() {
 				what = "repository"
 			}
-			bad.addf("input %s holds only whitespace: it would mean every %s the installation has; leave it out for that, or name what the token needs", name, what)
+			bad.addf("input %s holds only whitespace: it would mean every %s the installation has; leave it out for that, or name what the token needs", shown(name), what)
 			continue
 		}
 		if _, isSetting := setting.Lookup(name); isSetting {
@@ -113,7 +114,7 @@ func checkPassed(r Reader, passed []string, bad *problems, notices *[]*setting.E
 		}
 		if secret.Looks(value) {
 			bad.addf("input %s holds what looks like a private key or token (not shown): the App's key belongs in %s only; remove it from %s and rotate the key if this log is public",
-				name, setting.PrivateKey, name)
+				shown(name), setting.PrivateKey, shown(name))
 			hidden[name] = true
 			continue
 		}
@@ -148,7 +149,7 @@ func extraPermission(input, value string, extra permissions.Set, bad *problems, 
 	name := permissions.Normalize(input[len(permissionPrefix):]) // either prefix: same length
 	if spec, ok := permissions.Lookup(name); ok {
 		// A known permission spelt with underscores: unambiguous.
-		*notices = append(*notices, setting.Errorf("input %s is read as %s", input, spec.InputName()))
+		*notices = append(*notices, setting.Errorf("input %s is read as %s", shown(input), spec.InputName()))
 	} else if near := permissions.Typo(name); near != "" {
 		bad.addf("input %s is not an input of this action (did you mean %s?): a misspelt permission would be left out of the request; fix its name under `with:`",
 			quote(input), permissionPrefix+strings.ReplaceAll(near, "_", "-"))
@@ -157,6 +158,15 @@ func extraPermission(input, value string, extra permissions.Set, bad *problems, 
 	if value = strings.ToLower(value); value != "" {
 		extra[name] = value
 	}
+}
+
+// shown is how a message names an input the runner passed: a `with:` key
+// is written by anyone, so it is shown as it is only when it is a name.
+func shown(name string) string {
+	if ghtext.IsName(name) {
+		return name
+	}
+	return quote(name)
 }
 
 // hidingReader reads the inputs checkPassed refused as empty, so that no

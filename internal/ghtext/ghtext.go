@@ -2,7 +2,8 @@
 // before the action shows it. Every string a server sends that reaches the
 // log, an output or the job summary passes through here: names against
 // GitHub's own alphabets (anything else is refused, never repaired), and free
-// text such as an error message made safe to print.
+// text such as an error message made safe to print (secret.Printable's rule,
+// the one every message's outside text passes).
 //
 // The alphabets keep out line breaks, "::" and "<<", shell syntax and
 // markdown: a hostile or broken server cannot start a workflow command,
@@ -12,8 +13,6 @@ package ghtext
 import (
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/app-token/app-token/internal/secret"
 )
@@ -118,21 +117,14 @@ func IsPermission(name, level string) bool {
 }
 
 // Message makes free text from a server fit to show inside one log line:
-// credentials are hidden, control characters (line breaks among them)
-// become spaces, and the text is cut at MaxMessage bytes.
+// credentials are hidden, and secret.Printable's rule applies (no control,
+// bidi or invisible character; line breaks become spaces), cut at
+// MaxMessage bytes.
 func Message(s string) string {
 	if len(s) > 4*MaxMessage {
 		s = s[:4*MaxMessage] // scrub what can be shown, not a megabyte
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	s = secret.Scrub(strings.TrimSpace(s))
-	return Cut(s, MaxMessage)
+	return secret.Printable(secret.Scrub(strings.TrimSpace(s)), MaxMessage)
 }
 
 // maxPanic bounds a panic's value: its message names what failed, and a
@@ -142,17 +134,4 @@ const maxPanic = 200
 // Panic is how both doors show a recovered panic's value: short, and
 // (through their scrubbing writers) on one line without secrets. Never its
 // stack, which could hold a secret's bytes.
-func Panic(r any) string { return Cut(fmt.Sprint(r), maxPanic) }
-
-// Cut shortens s to at most n bytes, on a rune boundary, marking the cut.
-func Cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const mark = "…"
-	i := n - len(mark)
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + mark
-}
+func Panic(r any) string { return secret.Printable(fmt.Sprint(r), maxPanic) }

@@ -251,12 +251,47 @@ func (r *Redactor) Redact(s string) string {
 	return scrubDecoded(s)
 }
 
+// Pieces knows secrets to tell whether other text holds a piece of one
+// (see In), each learnt once for any number of texts.
+type Pieces struct{ f fragmentSet }
+
+// NewPieces learns secrets in every form Redact finds them in. Secrets
+// shorter than MinFragment are left out: only pieces are looked for.
+func NewPieces(secrets ...string) *Pieces {
+	var all [][]byte
+	for _, sec := range secrets {
+		if norm := normal(sec); len(norm) >= MinFragment {
+			all = append(all, forms(norm)...)
+		}
+	}
+	p := &Pieces{}
+	p.f.add(all...)
+	return p
+}
+
+// In reports whether s holds a piece of one of p's secrets as Redact finds
+// one: MinFragment characters or more of it, as written or mangled
+// (whitespace or escapes put inside, base64-encoded). A shorter s never
+// does: at MinFragment characters a piece of a key or token carries about
+// 120 random bits, so no honest value (an owner "a", an App ID "123", a
+// client ID) holds one by chance.
+func (p *Pieces) In(s string) bool {
+	return len(s) >= MinFragment && !p.f.empty() && p.f.hide(s) != s
+}
+
+// maxQuoted is the longest value Quote shows.
+const maxQuoted = 40
+
 // Quote shows a user's value in an error: Go-quoted, so a line break or "::"
-// in it cannot start a workflow command. A long value, or one shaped like a
-// key or token pasted into the wrong input, is not shown at all.
+// in it cannot start a workflow command, and held to Printable's rule. A
+// long value, or one shaped like a key or token pasted into the wrong
+// input, is not shown at all.
 func Quote(v string) string {
-	if len(v) > 40 || Looks(v) {
+	if len(v) > maxQuoted || Looks(v) {
 		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
 	}
-	return strconv.Quote(v)
+	// Go's quoting escapes controls and format characters; the rule then
+	// takes the invisible letters it keeps (U+3164). 4 bytes a byte at
+	// most (\xff), so nothing is cut.
+	return Printable(strconv.Quote(v), 4*maxQuoted+2)
 }

@@ -27,7 +27,8 @@ const MaxPending = 64 << 10
 // secret split across two writes, or with a line break inside one, is
 // scrubbed whole. ::add-mask:: commands pass as they are. A line break
 // inside the line is written as the two characters `\n`: text from a server
-// or a user can then never start a workflow command of its own.
+// or a user can then never start a workflow command of its own. Every other
+// character Printable refuses is replaced as it replaces it.
 //
 // Close (or Flush) writes what is still held; callers close it before they
 // exit. A Writer is safe for concurrent use.
@@ -77,7 +78,9 @@ func (w *Writer) flush() error {
 	}
 	body, eol := strings.CutSuffix(line, "\n")
 	body = w.redactor().Redact(body)
-	body = OneLine(body)
+	// Whatever code wrote the line, no control or invisible character
+	// from outside text reaches a terminal or the log (see Printable).
+	body = printableText(OneLine(body))
 	if eol {
 		body += "\n"
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -118,5 +117,5 @@ func shown(s string) string {
 	if secret.Looks(s) {
 		return fmt.Sprintf("a value of %d characters (not shown)", len(s))
 	}
-	return strconv.Quote(ghtext.Cut(s, maxShown))
+	return strconv.Quote(secret.Printable(s, maxShown))
 }
