@@ -105,6 +105,24 @@ func TestQuoteIsPrintable(t *testing.T) {
 	}
 }
 
+// QuoteCut shows long text cut at its bound, still quoted whole (the
+// closing quote kept) and held to the rule.
+func TestQuoteCut(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"main", `"main"`},
+		{"12345", `"12345"`},
+		{"123456", `"12…"`},
+		{"a\nb", `"a\nb"`},
+		{"a\u3164b", "\"a\uFFFDb\""},
+		{"ééé", `"é…"`},
+	} {
+		if got := QuoteCut(tc.in, 5); got != tc.want {
+			t.Errorf("QuoteCut(%q, 5) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
 // Every line a Writer writes holds to the rule, whichever code wrote it:
 // the last line of defence for text nobody routed through Printable.
 func TestWriterWritesOnlyPrintableText(t *testing.T) {

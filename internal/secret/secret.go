@@ -290,8 +290,19 @@ func Quote(v string) string {
 	if len(v) > maxQuoted || Looks(v) {
 		return fmt.Sprintf("a value of %d characters (not shown)", len(v))
 	}
+	return QuoteCut(v, maxQuoted)
+}
+
+// QuoteCut is Quote's rule for text that may be shown long, such as a
+// policy's own pattern: Go-quoted, held to Printable, the value cut at n
+// bytes (on a rune boundary, marked) before it is quoted. It hides nothing:
+// callers refuse credential shapes first.
+func QuoteCut(v string, n int) string {
+	if len(v) > n {
+		v = cut(v, n)
+	}
 	// Go's quoting escapes controls and format characters; the rule then
 	// takes the invisible letters it keeps (U+3164). 4 bytes a byte at
 	// most (\xff), so nothing is cut.
-	return Printable(strconv.Quote(v), 4*maxQuoted+2)
+	return Printable(strconv.Quote(v), 4*n+2)
 }

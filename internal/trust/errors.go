@@ -2,7 +2,6 @@ package trust
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/app-token/app-token/internal/secret"
@@ -117,5 +116,5 @@ func shown(s string) string {
 	if secret.Looks(s) {
 		return fmt.Sprintf("a value of %d characters (not shown)", len(s))
 	}
-	return strconv.Quote(secret.Printable(s, maxShown))
+	return secret.QuoteCut(s, maxShown)
 }
