@@ -113,7 +113,11 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 			code = ExitFailed
 		}
 	}()
-	if len(args) == 0 || (args[0] == "help" && len(args) != 2) || isHelp(args[0]) {
+	if len(args) == 2 && args[0] == "help" && !isHelp(args[1]) {
+		// `app-token help token` is `app-token token -h`.
+		args = []string{args[1], "-h"}
+	}
+	if len(args) == 0 || args[0] == "help" || isHelp(args[0]) {
 		out := env.Stdout
 		if len(args) == 0 {
 			out = env.Stderr
@@ -126,10 +130,6 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 	}
 	if args[0] == "version" || args[0] == "--version" {
 		return version(args[1:], env, stderr)
-	}
-	if args[0] == "help" && len(args) == 2 {
-		// `app-token help token` is `app-token token -h`.
-		args = []string{args[1], "-h"}
 	}
 	for _, sc := range subcommands {
 		if sc.name != args[0] {
