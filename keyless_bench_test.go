@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // BenchmarkMainPhaseKMS runs the built binary's main phase with the App
@@ -43,6 +48,50 @@ func BenchmarkMainPhaseKMS(b *testing.B) {
 			b.ReportMetric(float64(w.signs())/n, "kms-sign/run")
 			b.ReportMetric(float64(w.signs())/float64(w.jwtCalls()), "kms-sign/app-call")
 			b.ReportMetric(float64(oidc+sts)/n, "oidc+sts/run")
+		})
+	}
+}
+
+// BenchmarkKeylessHeaderFlood runs the built binary's main phase with
+// kms-key and aws-role-to-assume while KMS, STS or the runner's OIDC
+// endpoint sends 8 MiB of headers (TestKeylessAnswerHeadersAreBounded),
+// and a clean run for comparison, and reports the phase's peak resident
+// memory (exact with GNU time at /usr/bin/time): headers past 64 KiB are
+// refused, so a flood costs no more memory than a clean run.
+//
+//	go test -run '^$' -bench KeylessHeaderFlood -benchtime 5x .
+func BenchmarkKeylessHeaderFlood(b *testing.B) {
+	for _, target := range []string{"", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_STS", "ACTIONS_ID_TOKEN_REQUEST_URL"} {
+		name := "clean run"
+		if target != "" {
+			name = target
+		}
+		b.Run(name, func(b *testing.B) {
+			w, ids, sts := roleWorld(b, signerRole)
+			handlers := map[string]http.Handler{"AWS_ENDPOINT_URL_KMS": w.proxy, "AWS_ENDPOINT_URL_STS": sts, "ACTIONS_ID_TOKEN_REQUEST_URL": ids}
+			if h := handlers[target]; h != nil {
+				srv := httptest.NewServer(githubtest.FloodHeaders(h, floodHeaderBytes))
+				b.Cleanup(srv.Close)
+				// The same URL on the flooding server: only the origin changes.
+				u, err := url.Parse(w.step.Env[target])
+				if err != nil {
+					b.Fatal(err)
+				}
+				u.Host = srv.Listener.Addr().String()
+				w.env(target, u.String())
+			}
+			var wallNs, peakKiB int64
+			for b.Loop() {
+				res, err := w.step.Main(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				wallNs += res.Wall.Nanoseconds()
+				peakKiB = max(peakKiB, res.MaxRSSKiB)
+				b.ReportMetric(float64(res.ExitCode), "exit-code")
+			}
+			b.ReportMetric(float64(peakKiB)/1024, "max-RSS-MiB")
+			b.ReportMetric(float64(wallNs)/float64(b.N)/1e6, "ms/run")
 		})
 	}
 }

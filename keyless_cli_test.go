@@ -83,7 +83,7 @@ func TestKeylessCLI(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(stdout, "ghs_") {
 			t.Fatalf("token --kms-key: exit %d, stderr %q", code, stderr)
 		}
-		code, stdout, stderr = w.cli("", append(w.awsEnv(), "APP_TOKEN_KMS_KEY=awskms:///"+kmsAlias), "installations")
+		code, stdout, stderr = w.cli("", append(w.awsEnv(), "APP_TOKEN_KMS_KEY=awskms:///"+kmsAlias, "APP_TOKEN_PRIVATE_KEY="), "installations")
 		if code != 0 || !strings.Contains(stdout, "octo-org") {
 			t.Fatalf("installations: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
@@ -164,4 +164,29 @@ func TestKeylessCLI(t *testing.T) {
 			}
 		}
 	})
+}
+
+// APP_TOKEN_PRIVATE_KEY and APP_TOKEN_KMS_KEY both set is refused, naming
+// both, as the action refuses private-key with kms-key: neither silently
+// wins. A flag still beats a variable: --kms-key with the key's variable
+// set signs with KMS, as the other tests here do.
+func TestCLIPrivateKeyAndKMSKeyVariables(t *testing.T) {
+	t.Parallel()
+	w := newKMSWorld(t, "")
+	env := append(w.awsEnv(), "APP_TOKEN_KMS_KEY=awskms:///"+kmsAlias) // w.cli sets APP_TOKEN_PRIVATE_KEY
+	for _, args := range [][]string{
+		{"token", "--owner", "octo-org"},
+		{"installations"},
+		{"jwt"},
+		{"dispatch", "--repository", "octo-org/app", "--event-type", "x"},
+	} {
+		code, stdout, stderr := w.cli("", env, args...)
+		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 ||
+			!strings.Contains(stderr, "APP_TOKEN_PRIVATE_KEY and APP_TOKEN_KMS_KEY are both set") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and one line naming both variables", args[0], code, stdout, stderr)
+		}
+	}
+	if w.signs() != 0 || len(w.calls()) != 0 {
+		t.Errorf("%d KMS Sign calls and GitHub calls %q, want none", w.signs(), w.calls())
+	}
 }

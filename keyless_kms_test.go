@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
@@ -93,13 +94,13 @@ func kmsWorldOn(t testing.TB, uri string, lk *githubtest.LocalKMS, opts ...world
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_KMS":      srv.URL,
 		"AWS_REGION":                githubtest.KMSRegion,
-		"AWS_ACCESS_KEY_ID":         "AKIAEMULATEDSTATIC01",
+		"AWS_ACCESS_KEY_ID":         staticAccessKeyID,
 		"AWS_SECRET_ACCESS_KEY":     w.awsSecret,
 		"AWS_EC2_METADATA_DISABLED": "true", // never probe a cloud's metadata address from a test
 	} {
 		w.step.Env[k] = v
 	}
-	w.secrets = append(w.secrets, w.awsSecret)
+	w.secrets = append(w.secrets, staticAccessKeyID, w.awsSecret)
 	return w
 }
 
@@ -159,7 +160,7 @@ func TestKeylessKMSAlias(t *testing.T) {
 		t.Fatalf("KMS calls %+v, want only Sign", calls)
 	}
 	for _, c := range calls {
-		if c.KeyID != kmsAlias || c.AccessKeyID != "AKIAEMULATEDSTATIC01" || c.SessionToken {
+		if c.KeyID != kmsAlias || c.AccessKeyID != staticAccessKeyID || c.SessionToken {
 			t.Errorf("KMS call %+v, want Sign of %s with the job's static credentials", c, kmsAlias)
 		}
 	}
@@ -169,6 +170,11 @@ func TestKeylessKMSAlias(t *testing.T) {
 	for _, jwt := range w.emu.JWTs() {
 		if n := len(slices.DeleteFunc(slices.Clone(res.Masks), func(m string) bool { return m != jwt })); n != 1 {
 			t.Errorf("the KMS-signed JWT was masked %d times, want once", n)
+		}
+	}
+	for _, s := range []string{staticAccessKeyID, w.awsSecret} {
+		if !slices.Contains(res.Masks, s) {
+			t.Errorf("a part of the static credentials (%d characters) is not masked", len(s))
 		}
 	}
 	if got := w.githubEnv(); got != "" {
@@ -219,7 +225,7 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 	if w.signs() != 1 || w.jwtCalls() < 2 {
 		t.Errorf("%d KMS Sign calls for %d App calls, want 1", w.signs(), w.jwtCalls())
 	}
-	for _, s := range []string{ids.Issued()[0], calls[0].SecretAccessKey, calls[0].SessionToken, ids.RequestToken} {
+	for _, s := range []string{ids.Issued()[0], calls[0].AccessKeyID, calls[0].SecretAccessKey, calls[0].SessionToken, ids.RequestToken} {
 		if !slices.Contains(res.Masks, s) {
 			t.Errorf("a credential (%d characters) is not masked", len(s))
 		}
@@ -354,13 +360,7 @@ func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 func TestKeylessKMSNativeEntry(t *testing.T) {
 	t.Parallel()
 	w := newKMSWorld(t, "awskms:///"+kmsAlias)
-	// bash, not sh: dash drops variables whose names hold a hyphen
-	// (INPUT_CLIENT-ID), which node passes on.
-	entry := filepath.Join(t.TempDir(), "native-entry")
-	if err := os.WriteFile(entry, []byte("#!/bin/bash\nexec '"+binary+"' action main\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	w.step.Binary = entry
+	w.step.Binary = nativeEntry(t)
 	succeeded(t, w.main())
 	w.onlyToken()
 	if w.signs() != 1 || w.jwtCalls() < 2 {
@@ -393,6 +393,19 @@ func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
 	if len(sts.Calls()) != 0 {
 		t.Errorf("STS called %d times", len(sts.Calls()))
 	}
+}
+
+// nativeEntry is a stand-in for native/entry.js: it starts the binary as
+// `app-token action main` with the runner's environment. bash, not sh:
+// dash drops variables whose names hold a hyphen (INPUT_CLIENT-ID), which
+// node passes on.
+func nativeEntry(t testing.TB) string {
+	t.Helper()
+	entry := filepath.Join(t.TempDir(), "native-entry")
+	if err := os.WriteFile(entry, []byte("#!/bin/bash\nexec '"+binary+"' action main\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return entry
 }
 
 // An answer from KMS is read no further than any GitHub answer
@@ -466,4 +479,83 @@ func TestKeylessKMSRoleAnswerIsBounded(t *testing.T) {
 	t.Cleanup(huge.Close)
 	w.env("AWS_ENDPOINT_URL_STS", huge.URL)
 	failedWith(t, w.main(), "aws-role-to-assume", "larger than")
+}
+
+// staticAccessKeyID is the AWS access key ID in a kmsWorld's environment.
+const staticAccessKeyID = "AKIAEMULATEDSTATIC01"
+
+// Every part of the AWS credentials is masked, the access key ID too: an
+// AWS error that names it (some of AWS's messages do; KMSProxy's faults
+// do) shows *** in its place at every door, and the leak checks, which
+// look for every access key ID, find it nowhere.
+func TestKeylessKMSAccessKeyIDMasked(t *testing.T) {
+	t.Parallel()
+	for _, role := range []bool{false, true} {
+		doors := []keylessDoor{actionDoor, nativeDoor, cliDoor}
+		name := "static credentials"
+		if role {
+			doors, name = doors[:2], "the role's credentials"
+		}
+		for _, door := range doors {
+			t.Run(name+" through the "+door.name, func(t *testing.T) {
+				t.Parallel()
+				w := newKMSWorld(t, "awskms:///"+kmsAlias)
+				keyID := func() string { return staticAccessKeyID }
+				if role {
+					var sts *githubtest.STS
+					w, _, sts = roleWorld(t, signerRole)
+					keyID = func() string { return sts.Calls()[0].AccessKeyID }
+				}
+				w.proxy.FailNext("AccessDeniedException")
+				msg := door.run(t, w, nil)
+				if !strings.Contains(msg, "kms:Sign") || !strings.Contains(msg, "(access key ***)") {
+					t.Errorf("error %q: want AWS's message with the access key ID masked", msg)
+				}
+				if strings.Contains(msg, keyID()) {
+					t.Errorf("error %q shows the access key ID", msg)
+				}
+			})
+		}
+	}
+}
+
+// aws-role-to-assume costs one OIDC request and one STS call per step, as
+// docs/keyless.md says: credentials that STS hands out already expired, or
+// that expire within minutes (a wrong clock, or not STS), fail the step with
+// an error that says so, instead of buying another set with a second OIDC
+// token. Nothing is signed with them.
+func TestKeylessKMSRoleCredentialsTooShort(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		life time.Duration
+		want string
+	}{
+		{"expired", -time.Minute, "already expired"},
+		{"two minutes left", 2 * time.Minute, "less than the 5 minutes"},
+	} {
+		for _, door := range []keylessDoor{actionDoor, nativeDoor} {
+			t.Run(tc.name+" through the "+door.name, func(t *testing.T) {
+				t.Parallel()
+				w, ids, sts := roleWorld(t, signerRole)
+				sts.SetLifetime(tc.life)
+				msg := door.run(t, w, nil)
+				t.Logf("%d OIDC requests, %d STS calls: %s", len(ids.Requests()), len(sts.Calls()), msg)
+				if n, m := len(ids.Requests()), len(sts.Calls()); n != 1 || m != 1 {
+					t.Errorf("%d OIDC requests and %d STS calls, want one of each", n, m)
+				}
+				if msg == "" {
+					t.Fatal("the step succeeded")
+				}
+				for _, want := range []string{"aws-role-to-assume", signerRole, tc.want, "clock"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("error %q lacks %q", msg, want)
+					}
+				}
+				if w.signs() != 0 {
+					t.Errorf("%d KMS Sign calls with the short-lived credentials", w.signs())
+				}
+			})
+		}
+	}
 }

@@ -458,6 +458,8 @@ func TestPlainHTTPOnlyForLoopback(t *testing.T) {
 		{"remote host", func(string) string { return "http://" + ghesHost + "/api/v3" }, false},
 		{"loopback-looking name", func(port string) string { return "http://127.0.0.1.nip.io:" + port }, false},
 		{"localhost as a subdomain", func(port string) string { return "http://localhost." + ghesHost + ":" + port }, false},
+		{"IPv4-mapped loopback", func(port string) string { return "http://[::ffff:127.0.0.1]:" + port }, true},
+		{"localhost with the root's dot", func(port string) string { return "http://localhost.:" + port }, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)

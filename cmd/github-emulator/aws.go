@@ -36,23 +36,39 @@ type world struct {
 	github *githubtest.Server
 	ids    *githubtest.IDTokens
 	sts    *githubtest.STS
+	issuer *githubtest.Issuer
 }
 
-func newWorld(github *githubtest.Server, role string) *world {
+// newWorld serves github, and the runner's OIDC endpoint whose tokens
+// issuer signs (STS admits them for role).
+func newWorld(github *githubtest.Server, role string, issuer *githubtest.Issuer) *world {
 	ids := githubtest.NewIDTokens(oidcSubject)
-	return &world{github: github, ids: ids, sts: &githubtest.STS{Role: role, Tokens: ids}}
+	ids.Issuer = issuer
+	return &world{github: github, ids: ids, sts: &githubtest.STS{Role: role, Tokens: ids}, issuer: issuer}
 }
 
 // secrets is what GET /_emulator/secrets answers: values, unlike the state.
 type secrets struct {
 	IDTokenRequestToken string   `json:"id_token_request_token"`
 	IDTokens            []string `json:"id_tokens"`
-	// STSSecrets holds each secret access key and session token STS gave.
+	// STSSecrets holds each access key ID, secret access key and session
+	// token STS gave, in that order.
 	STSSecrets []string `json:"sts_secrets"`
+	// OIDCTokens holds every token the issuer signed: the runner's job
+	// tokens (also in IDTokens) and those the mint endpoint gave.
+	OIDCTokens []string `json:"oidc_tokens"`
+	// InstallationTokens holds every installation token minted, in the
+	// order of the state's tokens (a broker's policy-reading tokens too).
+	InstallationTokens []string `json:"installation_tokens"`
 }
 
 func (w *world) secrets() secrets {
-	return secrets{IDTokenRequestToken: w.ids.RequestToken, IDTokens: nonNil(w.ids.Issued()), STSSecrets: nonNil(w.sts.Secrets())}
+	var minted []string
+	for _, t := range w.github.Tokens() {
+		minted = append(minted, t.Token)
+	}
+	return secrets{IDTokenRequestToken: w.ids.RequestToken, IDTokens: nonNil(w.ids.Issued()), STSSecrets: nonNil(w.sts.Secrets()),
+		OIDCTokens: nonNil(w.issuer.Minted()), InstallationTokens: nonNil(minted)}
 }
 
 func nonNil(s []string) []string {
@@ -72,6 +88,10 @@ func (w *world) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, w.secrets())
 	case p == idTokenPath:
 		w.ids.ServeHTTP(rw, r)
+	case strings.HasPrefix(p, issuerPath+"/"):
+		w.issuer.ServeHTTP(rw, r)
+	case p == mintPath:
+		w.serveMint(rw, r)
 	case p == stsPath || strings.HasPrefix(p, stsPath+"/"):
 		w.sts.ServeHTTP(rw, r)
 	default:

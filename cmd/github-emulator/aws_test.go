@@ -129,8 +129,8 @@ func TestRunServesRunnerOIDCAndSTS(t *testing.T) {
 	}
 
 	sec := secretsOf()
-	if len(sec.IDTokens) != 2 || sec.IDTokens[0] != forSTS || len(sec.STSSecrets) != 2 ||
-		sec.STSSecrets[0] != aws.ToString(creds.SecretAccessKey) || sec.STSSecrets[1] != aws.ToString(creds.SessionToken) {
+	if len(sec.IDTokens) != 2 || sec.IDTokens[0] != forSTS || len(sec.STSSecrets) != 3 || sec.STSSecrets[0] != aws.ToString(creds.AccessKeyId) ||
+		sec.STSSecrets[1] != aws.ToString(creds.SecretAccessKey) || sec.STSSecrets[2] != aws.ToString(creds.SessionToken) {
 		t.Errorf("secrets do not list what was handed out: %d OIDC tokens, %d STS secrets", len(sec.IDTokens), len(sec.STSSecrets))
 	}
 

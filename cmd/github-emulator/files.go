@@ -13,8 +13,10 @@ import (
 // request token is not among them: GET /_emulator/secrets has it.
 func infoFile(url string, app githubtest.App, role string) []byte {
 	return fmt.Appendf(nil, "EMULATOR_URL=%s\nEMULATOR_APP_ID=%d\nEMULATOR_CLIENT_ID=%s\nEMULATOR_APP_SLUG=%s\n"+
-		"EMULATOR_ID_TOKEN_URL=%s\nEMULATOR_STS_URL=%s\nEMULATOR_ROLE_ARN=%s\n",
-		url, app.ID, app.ClientID, app.Slug, url+idTokenPath+"?api-version=2.0", url+stsPath, role)
+		"EMULATOR_ID_TOKEN_URL=%s\nEMULATOR_STS_URL=%s\nEMULATOR_ROLE_ARN=%s\n"+
+		"EMULATOR_OIDC_ISSUER=%s\nEMULATOR_OIDC_MINT_URL=%s\n",
+		url, app.ID, app.ClientID, app.Slug, url+idTokenPath+"?api-version=2.0", url+stsPath, role,
+		url+issuerPath, url+mintPath)
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it

@@ -14,10 +14,17 @@
 // AWS_ENDPOINT_URL_STS), which admits the role -role names for OIDC tokens
 // that endpoint issued with audience sts.amazonaws.com.
 //
+// For a token broker under test it serves an OpenID Connect issuer at
+// EMULATOR_OIDC_ISSUER (discovery and JWKS; the runner's job tokens are
+// its), mints ID tokens of any shape, valid or hostile, for loopback
+// clients at EMULATOR_OIDC_MINT_URL (POST a JSON body, see oidc.go), and
+// with -files DIR serves DIR/OWNER/REPO/PATH through the contents API.
+//
 // GET /_emulator/state shows issued tokens (by SHA-256, never their value),
-// recorded dispatches, the request count, and what the OIDC endpoint and STS
-// received. GET /_emulator/secrets gives the runner's request token and the
-// OIDC tokens and AWS credentials handed out, for leak checks.
+// recorded dispatches, the request count, what the OIDC endpoint and STS
+// received, the contents API's reads and the issuer's fetches. GET
+// /_emulator/secrets gives the runner's request token and the OIDC tokens,
+// AWS credentials and installation tokens handed out, for leak checks.
 package main
 
 import (

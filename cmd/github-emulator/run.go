@@ -22,6 +22,7 @@ type options struct {
 	longTokens bool
 	tokenLag   time.Duration
 	role       string
+	files      string
 }
 
 // roleARN is the shape IAM gives role ARNs; it also keeps the info file
@@ -37,6 +38,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.infoOut, "info-out", "", "once listening, write EMULATOR_URL, EMULATOR_APP_ID and EMULATOR_CLIENT_ID here (shell-sourceable)")
 	fs.BoolVar(&o.longTokens, "long-tokens", false, "issue the newer stateless installation tokens (520 characters of [A-Za-z0-9._]); a mint's "+githubtest.StatelessHeader+" header (enabled|disabled) still forces either form")
 	fs.DurationVar(&o.tokenLag, "token-lag", 0, "answer 401 Bad credentials to a new token for this long after minting, as GitHub's replication lag does (e.g. 2s)")
+	fs.StringVar(&o.files, "files", "", "serve the files under this folder through the contents API: DIR/OWNER/REPO/PATH is OWNER/REPO's PATH on main; installations that select repositories also select those")
 	fs.StringVar(&o.role, "role", defaultRole, "the IAM role ARN the emulated STS admits (AssumeRoleWithWebIdentity, for OIDC tokens of the emulated runner with audience sts.amazonaws.com)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -70,13 +72,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := githubtest.DefaultConfig(&key.PublicKey)
 	cfg.LongTokens = o.longTokens
 	cfg.TokenLag = o.tokenLag
-	w := newWorld(githubtest.New(cfg), o.role)
+	if o.files != "" {
+		if cfg.Files, err = loadFiles(o.files); err != nil {
+			return err
+		}
+		selectFileRepos(&cfg)
+	}
+	issuer, err := githubtest.NewIssuer(githubtest.IssuerConfig{Path: issuerPath})
+	if err != nil {
+		return err
+	}
+	w := newWorld(githubtest.New(cfg), o.role, issuer)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	url := "http://" + dialable(ln.Addr())
+	issuer.SetBaseURL(url)
 	srv := &http.Server{
 		Handler:           logRequests(log.New(stderr, "", log.LstdFlags), w),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -18,7 +18,31 @@ type tokenState struct {
 	Repositories   []string          `json:"repositories"` // null = all the installation reaches
 	Permissions    map[string]string `json:"permissions"`
 	Revoked        bool              `json:"revoked"`
+	RevokedAt      string            `json:"revoked_at,omitempty"`
 	ExpiresAt      string            `json:"expires_at"`
+}
+
+// contentReadState is one read of the contents API with a live token.
+type contentReadState struct {
+	Owner          string            `json:"owner"`
+	Repo           string            `json:"repo"`
+	Path           string            `json:"path"`
+	Ref            string            `json:"ref,omitempty"`
+	TokenSHA256    string            `json:"token_sha256"`
+	InstallationID int64             `json:"installation_id"`
+	Repositories   []string          `json:"repositories"` // the token's; null = all the installation reaches
+	Permissions    map[string]string `json:"permissions"`
+	Status         int               `json:"status"`
+	At             string            `json:"at"`
+}
+
+// oidcState is what the issuer was asked: discovery and JWKS fetches, and
+// the SHA-256 of each token it signed.
+type oidcState struct {
+	Issuer           string   `json:"issuer"`
+	DiscoveryFetches int      `json:"discovery_fetches"`
+	JWKSFetches      int      `json:"jwks_fetches"`
+	Minted           []string `json:"minted"`
 }
 
 type dispatchState struct {
@@ -58,7 +82,13 @@ type state struct {
 	IDTokenRequests []idTokenRequestState `json:"id_token_requests"`
 	IDTokens        []string              `json:"id_tokens"`
 	STSCalls        []stsCallState        `json:"sts_calls"`
+	ContentReads    []contentReadState    `json:"content_reads"`
+	OIDC            oidcState             `json:"oidc"`
 }
+
+// stamp is how the state writes a time that scripts compare: fixed width,
+// so the strings order as the times do.
+const stamp = "2006-01-02T15:04:05.000000000Z07:00"
 
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
@@ -69,13 +99,27 @@ func sha256Hex(s string) string {
 func stateOf(w *world) state {
 	emu := w.github
 	st := state{Tokens: []tokenState{}, Dispatches: []dispatchState{}, Requests: len(emu.Requests()),
-		IDTokenRequests: []idTokenRequestState{}, IDTokens: []string{}, STSCalls: []stsCallState{}}
+		IDTokenRequests: []idTokenRequestState{}, IDTokens: []string{}, STSCalls: []stsCallState{},
+		ContentReads: []contentReadState{}, OIDC: oidcState{Issuer: w.issuer.URL(), DiscoveryFetches: w.issuer.DiscoveryFetches(),
+			JWKSFetches: w.issuer.JWKSFetches(), Minted: []string{}}}
 	for _, t := range emu.Tokens() {
-		st.Tokens = append(st.Tokens, tokenState{
+		ts := tokenState{
 			SHA256: sha256Hex(t.Token), InstallationID: t.InstallationID,
 			Repositories: t.Repositories, Permissions: t.Permissions, Revoked: t.Revoked,
 			ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339),
-		})
+		}
+		if t.Revoked {
+			ts.RevokedAt = t.RevokedAt.UTC().Format(stamp)
+		}
+		st.Tokens = append(st.Tokens, ts)
+	}
+	for _, r := range emu.ContentReads() {
+		st.ContentReads = append(st.ContentReads, contentReadState{Owner: r.Owner, Repo: r.Repo, Path: r.Path, Ref: r.Ref,
+			TokenSHA256: sha256Hex(r.Token), InstallationID: r.InstallationID, Repositories: r.Repositories,
+			Permissions: r.Permissions, Status: r.Status, At: r.At.UTC().Format(stamp)})
+	}
+	for _, t := range w.issuer.Minted() {
+		st.OIDC.Minted = append(st.OIDC.Minted, sha256Hex(t))
 	}
 	for _, d := range emu.Dispatches() {
 		st.Dispatches = append(st.Dispatches, dispatchState{

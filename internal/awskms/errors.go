@@ -4,10 +4,15 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
+	"net/url"
+	"strings"
 
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/setting"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 )
@@ -55,6 +60,12 @@ func credentialsError(err error, role string) error {
 	if errors.As(err, &e) {
 		return e // the OIDC request's own, already worded
 	}
+	var op *smithy.OperationError
+	if role == "" && errors.As(err, &op) && op.ServiceID == "STS" {
+		// The SDK's chain found a role to assume (AWS_ROLE_ARN, a
+		// profile's role_arn) and STS failed it: not "no credentials".
+		return errorf("%s: the AWS SDK's credential chain could not assume its role with AWS STS: %s", kmsInput, reach(err, "AWS_ENDPOINT_URL_STS"))
+	}
 	if role == "" {
 		return errNoCredentials
 	}
@@ -66,14 +77,17 @@ func credentialsError(err error, role string) error {
 				roleInput, role, safeText(err))
 		}
 	}
-	return errorf("%s: could not assume role %s with AWS STS: %s", roleInput, role, reach(err))
+	return errorf("%s: could not assume role %s with AWS STS: %s", roleInput, role, reach(err, "AWS_ENDPOINT_URL_STS"))
 }
 
 // signError explains a failed KMS Sign.
 func (s *Signer) signError(err error) error {
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return e // refused before sending, already worded
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
-		return errorf("%s %s: could not reach AWS KMS in %s: %s", kmsInput, s.uri, s.region, reach(err))
+		return errorf("%s %s: could not reach AWS KMS in %s: %s", kmsInput, s.uri, s.region, reach(err, "AWS_ENDPOINT_URL_KMS"))
 	}
 	text := safeText(err)
 	switch api.ErrorCode() {
@@ -98,8 +112,9 @@ func (s *Signer) signError(err error) error {
 	return errorf("%s %s: AWS KMS refused to sign (%s)", kmsInput, s.uri, text)
 }
 
-// reach explains a failure to reach AWS or the runner.
-func reach(err error) string {
+// reach explains a failure to reach AWS or the runner, whose endpoint
+// comes from the variable endpoint.
+func reach(err error, endpoint string) string {
 	var api smithy.APIError
 	var netErr net.Error
 	var tlsErr *tls.CertificateVerificationError
@@ -109,7 +124,38 @@ func reach(err error) string {
 	case errors.As(err, &tlsErr):
 		return "the endpoint's TLS certificate is not trusted (" + ghtext.Message(tlsErr.Err.Error()) + "): if a proxy or a private endpoint uses its own CA, set AWS_CA_BUNDLE to that CA's PEM file"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "no answer in time; check the endpoint (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_STS) and the proxy settings (HTTPS_PROXY, NO_PROXY)"
+		return "no answer in time; check the endpoint (" + endpoint + ") and the proxy settings (HTTPS_PROXY, NO_PROXY)"
+	case headersTooLarge(err):
+		return fmt.Sprintf("the answer's headers are larger than %d KiB, far more than AWS or the runner sends; check the endpoint (%s) and any proxy in between", ghtransport.MaxHeaderBytes>>10, endpoint)
 	}
-	return safeText(err) + "; check the endpoint (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_STS) and the proxy settings (HTTPS_PROXY, NO_PROXY)"
+	return cause(err) + "; check the endpoint (" + endpoint + ") and the proxy settings (HTTPS_PROXY, NO_PROXY)"
+}
+
+// cause is a failure to send or read, without the SDK's wrapping around it
+// (operation, attempts, status 0, an empty request ID), which says nothing
+// a user can act on.
+func cause(err error) string {
+	var u *url.Error
+	if errors.As(err, &u) && u.Err != nil {
+		return ghtext.Message(u.Err.Error())
+	}
+	return safeText(err)
+}
+
+// headersTooLarge tells an answer refused for its headers'
+// size (ghtransport.MaxHeaderBytes). net/http gives that error no type,
+// only these words.
+func headersTooLarge(err error) bool {
+	return strings.Contains(err.Error(), "server response headers exceeded")
+}
+
+// notRetried tells the SDK's retryer which failures another try would only
+// repeat: an *Error of ours (plain http refused), and an answer whose
+// headers are too large.
+func notRetried(err error) aws.Ternary {
+	var e *Error
+	if errors.As(err, &e) || headersTooLarge(err) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }

@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/app-token/app-token/internal/loopback"
 )
 
 // Audience is the audience AWS STS expects of a GitHub OIDC token.
@@ -33,9 +36,18 @@ type oidcToken struct {
 // redirect only within the endpoint's origin: Go keeps the Authorization
 // header on a hop to the same host name whatever the scheme or port, and
 // the request token is a bearer.
+//
+// Its transport is the GitHub API's (ghtransport.NewBase): HTTP/1.1, the
+// proxy from the environment, the answer's headers bounded; and it never
+// sends the request token over plain http to a host that is not loopback,
+// whatever the URL or a hop says.
 func newOIDCToken(o Options) *oidcToken {
-	return &oidcToken{o: o, client: &http.Client{Timeout: o.Timeout, CheckRedirect: sameOrigin}}
+	t := ghtransport.NewBase(o.getenv)
+	refusePlainHTTP(t, func(*url.URL) bool { return false }, func(*http.Request) error { return errPlainTokenURL })
+	return &oidcToken{o: o, client: &http.Client{Transport: t, Timeout: o.Timeout, CheckRedirect: sameOrigin}}
 }
+
+var errPlainTokenURL = errorf("%s: ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL, and the runner's request token must not cross the network unencrypted (plain http goes only to a loopback host); it is the runner's, do not set it yourself", roleInput)
 
 // maxOIDCRedirects is how many hops within the origin are followed.
 const maxOIDCRedirects = 3
@@ -62,8 +74,8 @@ func (t *oidcToken) GetIdentityToken() ([]byte, error) {
 	}
 	t.o.mask(bearer)
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
-		return nil, errorf("%s: ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is the runner's, do not set it yourself", roleInput)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || loopback.Plain(u) {
+		return nil, errPlainTokenURL
 	}
 	q := u.Query()
 	q.Set("audience", Audience)
@@ -79,7 +91,7 @@ func (t *oidcToken) GetIdentityToken() ([]byte, error) {
 		return nil, e
 	}
 	if err != nil {
-		return nil, errorf("%s: could not get the job's OIDC token from the runner: %s", roleInput, reach(err))
+		return nil, errorf("%s: could not get the job's OIDC token from the runner: %s", roleInput, reach(err, envTokenURL))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer+1))
@@ -110,8 +122,4 @@ func isJWTShaped(s string) bool {
 		}
 	}
 	return true
-}
-
-func isLoopback(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1" || strings.HasPrefix(host, "127.")
 }

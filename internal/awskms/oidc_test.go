@@ -102,3 +102,40 @@ func TestOIDCTokenRefusesRedirectToAnotherOrigin(t *testing.T) {
 		t.Errorf("error %q", msg)
 	}
 }
+
+// The request token goes over plain http only to this machine
+// (internal/loopback): to anything else it is refused before any request,
+// even through a proxy that would pass it on.
+func TestOIDCTokenPlainHTTPOnlyToLoopback(t *testing.T) {
+	t.Parallel()
+	const bearer, token = "request-token-0123456789", "aa.bb.cc"
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { proxied.Add(1) }))
+	defer proxy.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"value":"` + token + `"}`))
+	}))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	for raw, ok := range map[string]bool{
+		"http://127.0.0.1:" + port + "/t":          true,
+		"http://[::ffff:127.0.0.1]:" + port + "/t": true,
+		"http://localhost:" + port + "/t":          true,
+		"http://127.0.0.1.nip.io:" + port + "/t":   false,
+		"http://localhost.:" + port + "/t":         false,
+		"http://runner.invalid/t":                  false,
+		"ftp://127.0.0.1/t":                        false,
+	} {
+		env := map[string]string{envTokenURL: raw, envTokenValue: bearer, "HTTP_PROXY": proxy.URL}
+		got, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
+		if ok && (err != nil || string(got) != token) {
+			t.Errorf("%s: %q, %v", raw, got, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "not an https URL")) {
+			t.Errorf("%s: err = %v, want the plain-http refusal", raw, err)
+		}
+	}
+	if n := proxied.Load(); n != 0 {
+		t.Errorf("%d requests reached the proxy", n)
+	}
+}

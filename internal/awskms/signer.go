@@ -16,8 +16,8 @@ import (
 	"github.com/app-token/app-token/internal/kmsuri"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -47,9 +47,20 @@ type Options struct {
 	// Timeout bounds one HTTP request to AWS or the runner; 0 means 20 s.
 	Timeout time.Duration
 	// Mask is called with every credential before it is used: the OIDC
-	// token, the runner's request token, each AWS secret key and session
-	// token. Nil masks nothing.
+	// token, the runner's request token, and every part of the AWS
+	// credentials (access key ID, secret key, session token). Nil masks
+	// nothing.
 	Mask func(secret string)
+	// Now is the clock the role's credentials are checked against; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
 }
 
 func (o Options) mask(s string) {
@@ -86,19 +97,22 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 20 * time.Second
 	}
+	httpClient := awsHTTPClient(o, uri)
 	opts := []func(*config.LoadOptions) error{
 		// The SDK's own log lines would reach stderr unchecked; its errors
 		// are what the step reports.
 		config.WithLogger(logging.Nop{}),
-		// The SDK's own client type: it adds a custom CA bundle
-		// (AWS_CA_BUNDLE, a profile's ca_bundle) to no other.
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(o.Timeout)),
+		config.WithHTTPClient(httpClient),
+		// The container credential endpoint's client is its own unless
+		// given one: it gets the same bounds and the same refusal.
+		config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) { eo.HTTPClient = httpClient }),
 		config.WithAPIOptions([]func(*middleware.Stack) error{boundAnswers}),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				if o.MaxAttempts > 0 {
 					so.MaxAttempts = o.MaxAttempts
 				}
+				so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(notRetried)}, so.Retryables...)
 			})
 		}),
 	}
@@ -124,8 +138,17 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	cfg.Credentials = maskingCredentials{cfg.Credentials, o}
 	// Fetched now, once: a missing credential is an error before any call
 	// to GitHub, and each JWT later costs one KMS call, no more.
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
 		return nil, credentialsError(err, o.Role)
+	}
+	if o.Role != "" {
+		if err := o.checkLife(creds); err != nil {
+			return nil, err
+		}
+		// Held for the step: one OIDC request and one STS call per step,
+		// as docs/keyless.md says, never a silent second exchange.
+		cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
 	}
 	client := kms.NewFromConfig(cfg, func(ko *kms.Options) {
 		if key.Endpoint != "" {
@@ -183,6 +206,9 @@ type maskingCredentials struct {
 func (m maskingCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := m.CredentialsProvider.Retrieve(ctx)
 	if err == nil {
+		// The access key ID too: AWS names it in some error messages,
+		// and it says whose key this job holds.
+		m.o.mask(c.AccessKeyID)
 		m.o.mask(c.SecretAccessKey)
 		m.o.mask(c.SessionToken)
 	}
@@ -206,6 +232,30 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// minCredentialLife is the least life the role's credentials must have
+// when STS hands them out. STS gives at least 15 minutes (an hour unless
+// the caller asks otherwise), so less means a wrong clock here or an
+// endpoint that is not STS; and a long step signs again after about seven
+// minutes.
+const minCredentialLife = 5 * time.Minute
+
+// checkLife refuses role credentials that are expired or about to be: the
+// cache would otherwise buy another set on the next call, with a second
+// OIDC token, and the step would pay twice without saying why.
+func (o Options) checkLife(c aws.Credentials) error {
+	if !c.CanExpire {
+		return nil
+	}
+	left := c.Expires.Sub(o.now())
+	switch {
+	case left <= 0:
+		return errorf("%s: AWS STS gave role %s credentials that already expired (%s ago by this machine's clock): check the runner's clock; STS gives at least 15 minutes", roleInput, o.Role, (-left).Round(time.Second))
+	case left < minCredentialLife:
+		return errorf("%s: AWS STS gave role %s credentials that expire in %s, less than the %d minutes a step may need: check the runner's clock; STS gives at least 15 minutes", roleInput, o.Role, left.Round(time.Second), int(minCredentialLife/time.Minute))
+	}
+	return nil
 }
 
 // errTimeout says a call ran out of time without quoting anything.

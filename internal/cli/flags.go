@@ -160,7 +160,8 @@ func (a *appFlags) load(c *command) error {
 
 // keyless reads --jwt-env and --kms-key (or $APP_TOKEN_KMS_KEY when no
 // key flag is given), and reports whether one of them replaces the private
-// key. A key flag beside them is kept, so config names both.
+// key. A key flag beside them is kept, so config names both. A flag beats
+// a variable; the two key variables together are refused.
 func (a *appFlags) keyless(c *command) (bool, error) {
 	in := a.in
 	keyFlag := a.keyFile != "" || a.keyEnv != ""
@@ -177,6 +178,11 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 	}
 	if in.values[setting.KMSKey] == "" && !keyFlag && a.jwtEnv == "" {
 		in.values[setting.KMSKey] = c.env.Getenv(EnvKMSKey)
+		// Two variables, neither chosen by a flag: which one was meant
+		// cannot be guessed, as the action refuses private-key with kms-key.
+		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Getenv(EnvPrivateKey)) != "" {
+			return false, usagef("%s and %s are both set: the App's JWT is signed with exactly one key; unset one, or choose with --kms-key or --private-key-file", EnvPrivateKey, EnvKMSKey)
+		}
 	}
 	if in.values[setting.JWT] == "" && in.values[setting.KMSKey] == "" {
 		return false, nil

@@ -7,13 +7,13 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/loopback"
 	"github.com/app-token/app-token/internal/permissions"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
@@ -461,7 +461,7 @@ func APIBase(raw string) (u *url.URL, warning string, err error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(host) {
+		if !loopback.Host(host) {
 			return nil, "", fmt.Errorf("%s uses plain http: the App JWT and the token would travel unencrypted; use https", quote(raw))
 		}
 		warning = "plain http to a loopback host: fine for a local emulator, never for GitHub"
@@ -477,14 +477,6 @@ func APIBase(raw string) (u *url.URL, warning string, err error) {
 	}
 	u.Path, u.RawPath = path+"/", ""
 	return u, warning, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func readBool(s Source, id setting.ID, bad *problems) bool {

@@ -228,6 +228,8 @@ func TestAPIBase(t *testing.T) {
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/api/v3/", "plain http"},
 		{"http://localhost:8080/api/v3/", "http://localhost:8080/api/v3/", "plain http"},
 		{"http://[::1]:9/", "http://[::1]:9/api/v3/", "plain http"},
+		{"http://[::ffff:127.0.0.1]:9", "http://[::ffff:127.0.0.1]:9/api/v3/", "plain http"},
+		{"http://LOCALHOST:8080", "http://LOCALHOST:8080/api/v3/", "plain http"},
 	}
 	for _, tt := range tests {
 		u, warn, err := APIBase(tt.in)
@@ -239,7 +241,8 @@ func TestAPIBase(t *testing.T) {
 			t.Errorf("APIBase(%q) = %s, %q; want %s, %q", tt.in, u, warn, tt.want, tt.warn)
 		}
 	}
-	for _, bad := range []string{"", "api.github.com", "ftp://x", "http://10.0.0.1", "https://user:pw@ghes", "https://x/?q=1"} {
+	for _, bad := range []string{"", "api.github.com", "ftp://x", "http://10.0.0.1", "https://user:pw@ghes", "https://x/?q=1",
+		"http://127.0.0.1.nip.io:8080", "http://localhost.:8080", "http://127.1:8080", "http://[::ffff:10.0.0.1]/"} {
 		if _, _, err := APIBase(bad); err == nil {
 			t.Errorf("APIBase(%q) accepted", bad)
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/loopback"
 	"github.com/app-token/app-token/internal/setting"
 
 	"errors"
@@ -122,7 +123,7 @@ func FuzzAPIBase(f *testing.F) {
 			return
 		}
 		switch {
-		case u.Scheme == "http" && (!isLoopback(u.Hostname()) || warning == ""):
+		case u.Scheme == "http" && (!loopback.Host(u.Hostname()) || warning == ""):
 			t.Fatalf("%q: plain http to %q, warning %q", raw, u.Host, warning)
 		case u.Scheme != "http" && u.Scheme != "https":
 			t.Fatalf("%q: scheme %q", raw, u.Scheme)

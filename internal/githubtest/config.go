@@ -59,6 +59,19 @@ type Config struct {
 	// After is how fault delays wait; nil = time.After. Tests inject it to
 	// observe a delay without sleeping.
 	After func(time.Duration) <-chan time.Time
+	// Files puts files in repositories for the contents API (GET
+	// /repos/{owner}/{repo}/contents/{path}): "OWNER/REPO/PATH" → the
+	// file's bytes, on the default branch (main). A repository named here
+	// is added to Repositories when missing, such as an owner's ".github";
+	// an installation reaches it only as Installations say. Every
+	// emulated repository is private: only a token that reaches it with
+	// contents: read may read its files.
+	Files map[string]string
+	// FilesAt holds files on other refs: a branch or tag name (also asked
+	// for under refs/heads/ or refs/tags/) or a commit SHA → files as in
+	// Files. A ?ref= that names neither one of these nor the default
+	// branch is answered 404, as GitHub does.
+	FilesAt map[string]map[string]string
 }
 
 // Values of DefaultConfig that tests and scripts may rely on.

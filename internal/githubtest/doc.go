@@ -17,6 +17,11 @@
 // records what reaches it, MalformedAPI a raw TCP "API" whose status line
 // quotes the credential, and Server.JWTs lists every App JWT presented.
 //
+// For tests of a token broker, Issuer is an OpenID Connect issuer
+// (discovery, JWKS, ID tokens with chosen claims, valid or hostile), and
+// Config.Files puts files in repositories for the contents API, whose
+// reads ContentReads records.
+//
 // Installations may be on an enterprise account (AccountEnterprise, found at
 // /enterprises/{enterprise}/installation), and PrivateCA serves the emulator
 // over HTTPS from a CA no system trusts, as a GitHub Enterprise Server

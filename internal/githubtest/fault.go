@@ -52,14 +52,20 @@ type faultState struct {
 
 // AddFault appends f to the faults tried on each request.
 func (s *Server) AddFault(f Fault) {
+	st := newFaultState(f)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, st)
+}
+
+// newFaultState is f with its hits to go: Times, 0 meaning 1.
+func newFaultState(f Fault) *faultState {
 	st := &faultState{Fault: f, left: f.Times}
 	if f.Times == 0 {
 		st.left = 1
 	}
 	st.Header = f.Header.Clone()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, st)
+	return st
 }
 
 func (f *Fault) matches(method, path string) bool {
@@ -74,7 +80,13 @@ func (f *Fault) matches(method, path string) bool {
 
 // takeFaultLocked returns the fault for this request, using up one of its hits.
 func (s *Server) takeFaultLocked(method, path string) *Fault {
-	for _, f := range s.faults {
+	return takeFault(s.faults, method, path)
+}
+
+// takeFault returns the first fault of faults for this request, using up
+// one of its hits; the caller holds the lock that guards faults.
+func takeFault(faults []*faultState, method, path string) *Fault {
+	for _, f := range faults {
 		if f.left == 0 || !f.matches(method, path) {
 			continue
 		}
@@ -90,9 +102,14 @@ func (s *Server) takeFaultLocked(method, path string) *Fault {
 // applyFault carries out f and reports whether it answered the request (or
 // gave up on it), so the normal handler must not run.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+	return serveFault(s.after, w, r, f)
+}
+
+// serveFault is applyFault for any handler: after is how a delay waits.
+func serveFault(after func(time.Duration) <-chan time.Time, w http.ResponseWriter, r *http.Request, f *Fault) bool {
 	if f.Delay > 0 {
 		select {
-		case <-s.after(f.Delay):
+		case <-after(f.Delay):
 		case <-r.Context().Done():
 			markUnlike(r, "a delay the client did not wait out")
 			return true // the client is gone; nobody would read an answer

@@ -173,3 +173,15 @@ func newHTTPServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(ts.Close)
 	return ts
 }
+
+// noWait is an After that waits for nothing and sends each delay it was
+// asked for on waited.
+func noWait() (after func(time.Duration) <-chan time.Time, waited chan time.Duration) {
+	waited = make(chan time.Duration, 10)
+	return func(d time.Duration) <-chan time.Time {
+		waited <- d
+		ch := make(chan time.Time, 1)
+		ch <- t0
+		return ch
+	}, waited
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -210,4 +211,19 @@ func (m *MalformedAPI) serve() {
 			_, _ = io.WriteString(c, "HTTP/1.1 "+v+"\r\n\r\n")
 		}()
 	}
+}
+
+// FloodHeaders wraps h so that every answer carries about n bytes of
+// headers before h's own: a hostile endpoint's or proxy's way to make a
+// client buffer megabytes before a byte of body. Go's client accepts up to
+// 10 MiB of them unless told otherwise.
+func FloodHeaders(h http.Handler, n int) http.Handler {
+	const line = 64 << 10
+	value := strings.Repeat("a", line)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i*line < n; i++ {
+			w.Header()["X-Flood-"+strconv.Itoa(i)] = []string{value}
+		}
+		h.ServeHTTP(w, r)
+	})
 }

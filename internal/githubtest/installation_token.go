@@ -13,8 +13,9 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	now := s.clock()
 	s.mu.Lock()
-	s.tokenIndex[t.Token].Revoked = true
+	s.tokenIndex[t.Token].Revoked, s.tokenIndex[t.Token].RevokedAt = true, now
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }

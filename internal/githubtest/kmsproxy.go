@@ -29,7 +29,8 @@ type KMSCall struct {
 // KMSProxy stands in front of local-kms: it records every call, and can
 // answer the next calls with an AWS error that local-kms cannot make
 // (AccessDeniedException, ThrottlingException), as AWS's JSON protocol
-// sends it.
+// sends it, with a message that names the access key ID the call was
+// signed with, as some of AWS's messages do.
 type KMSProxy struct {
 	proxy *httputil.ReverseProxy
 
@@ -91,7 +92,7 @@ func (p *KMSProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("X-Amzn-Requestid", "emu-kms-fault")
 		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, `{"__type":"`+fault+`","message":"emulated `+fault+` for `+call.KeyID+`"}`)
+		_, _ = io.WriteString(w, `{"__type":"`+fault+`","message":"emulated `+fault+` for `+call.KeyID+` (access key `+call.AccessKeyID+`)"}`)
 		return
 	}
 	p.proxy.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -18,14 +19,22 @@ type IDTokenRequest struct {
 
 // IDTokens emulates the runner's OIDC token endpoint
 // (ACTIONS_ID_TOKEN_REQUEST_URL): a GET with the job's request token as a
-// bearer and ?audience=, answered with {"value": JWT}. The tokens are
-// shaped like GitHub's (RS256-looking JWTs with repository claims) but
-// signed by nobody: STS here trusts exactly the tokens issued.
+// bearer and ?audience=, answered with {"value": JWT}. Without an Issuer
+// the tokens are shaped like GitHub's (RS256-looking JWTs with repository
+// claims) but signed by nobody: STS here trusts exactly the tokens issued.
+// With one, each is that issuer's GitHub Actions token (Issuer.GitHubActions
+// for Repository, with Subject and the audience asked for), so it verifies
+// at a broker that trusts the issuer; STS still admits exactly those issued.
 type IDTokens struct {
 	// RequestToken is what ACTIONS_ID_TOKEN_REQUEST_TOKEN must hold.
 	RequestToken string
 	// Subject is the sub claim, e.g. repo:octo-org/app:ref:refs/heads/main.
 	Subject string
+	// Issuer, when set, signs the tokens; Repository ("" = octo-org/app)
+	// is the job's repository then, and Claims (if any) are set last.
+	Issuer     *Issuer
+	Repository string
+	Claims     Claims
 
 	mu       sync.Mutex
 	requests []IDTokenRequest
@@ -66,18 +75,38 @@ func (o *IDTokens) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
 		return
 	}
-	now := time.Now()
-	claims, _ := json.Marshal(map[string]any{
-		"iss": "https://token.actions.githubusercontent.com", "aud": req.Audience, "sub": o.Subject,
-		"repository": "octo-org/app", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
-		"jti": randomText(16),
-	})
-	tok := b64(`{"alg":"RS256","typ":"JWT","kid":"emulated"}`) + "." + b64(string(claims)) + "." + randomText(342)
+	tok := o.token(req.Audience)
 	o.mu.Lock()
 	o.issued = append(o.issued, tok)
 	o.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"count": len(tok), "value": tok})
+}
+
+// token is the job's OIDC token for audience.
+func (o *IDTokens) token(audience string) string {
+	if o.Issuer != nil {
+		repo := o.Repository
+		if repo == "" {
+			repo = "octo-org/app"
+		}
+		c := o.Issuer.GitHubActions(repo)
+		if o.Subject != "" {
+			c["sub"] = o.Subject
+		}
+		if audience != "" { // else GitHub's default, the owner's URL
+			c["aud"] = audience
+		}
+		maps.Copy(c, o.Claims)
+		return o.Issuer.Mint(c)
+	}
+	now := time.Now()
+	claims, _ := json.Marshal(map[string]any{
+		"iss": "https://token.actions.githubusercontent.com", "aud": audience, "sub": o.Subject,
+		"repository": "octo-org/app", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+		"jti": randomText(16),
+	})
+	return b64(`{"alg":"RS256","typ":"JWT","kid":"emulated"}`) + "." + b64(string(claims)) + "." + randomText(342)
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -19,6 +19,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /installation/repositories", s.listTokenRepos)
 	m.HandleFunc("POST /repos/{owner}/{repo}/dispatches", s.repositoryDispatch)
 	m.HandleFunc("POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", s.workflowDispatch)
+	m.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.getContents)
 	// any or no credential
 	m.HandleFunc("GET /users/{username}", s.getUser)
 	return m

@@ -35,6 +35,7 @@ type IssuedToken struct {
 	Permissions    map[string]string
 	ExpiresAt      time.Time
 	Revoked        bool
+	RevokedAt      time.Time // server clock; zero while not revoked
 	IssuedAt       time.Time // server clock
 	// Lagged counts the calls with it answered 401 for replication lag
 	// (Config.TokenLag, Config.TokenLagCalls).
@@ -80,6 +81,9 @@ type Server struct {
 	rateUsed    int
 	rateResetAt time.Time
 	requestSeq  int64
+
+	// contentReads are the contents API's requests with a live token.
+	contentReads []ContentRead
 }
 
 // maxBody bounds what the emulator reads and records of a request body.

@@ -156,7 +156,7 @@ func (r *repo) json(base string) repoJSON {
 	u, html := base+"/repos/"+r.fullName(), "https://github.com/"+r.fullName()
 	j := repoJSON{
 		"id": r.id, "node_id": "EMU_R_" + itoa(r.id), "name": r.name, "full_name": r.fullName(),
-		"private": false, "owner": r.owner.json(base), "url": u, "html_url": html,
+		"private": true, "owner": r.owner.json(base), "url": u, "html_url": html,
 		"description": nil, "fork": false, "homepage": nil, "language": nil, "license": nil, "mirror_url": nil,
 		"clone_url": html + ".git", "git_url": "git://github.com/" + r.fullName() + ".git",
 		"ssh_url": "git@github.com:" + r.fullName() + ".git", "svn_url": html, "default_branch": "main",

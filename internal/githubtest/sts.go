@@ -25,8 +25,19 @@ type STS struct {
 	Role   string
 	Tokens *IDTokens
 
-	mu    sync.Mutex
-	calls []AssumedRole
+	mu       sync.Mutex
+	calls    []AssumedRole
+	lifetime time.Duration
+}
+
+// SetLifetime makes the credentials it hands out from now on live d, by
+// its clock; 0 (the default) means an hour (AWS's default for a role),
+// negative that they expired that long ago (a wrong clock, or a hostile
+// endpoint).
+func (s *STS) SetLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lifetime = d
 }
 
 // Calls returns what STS received and handed out.
@@ -36,12 +47,13 @@ func (s *STS) Calls() []AssumedRole {
 	return append([]AssumedRole(nil), s.calls...)
 }
 
-// Secrets lists every credential STS handed out, for leak checks.
+// Secrets lists every part of every credential STS handed out, the
+// access key ID included, for leak checks.
 func (s *STS) Secrets() []string {
 	var out []string
 	for _, c := range s.Calls() {
 		if c.SecretAccessKey != "" {
-			out = append(out, c.SecretAccessKey, c.SessionToken)
+			out = append(out, c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 		}
 	}
 	return out
@@ -78,6 +90,12 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.SecretAccessKey = randomText(40)
 	call.SessionToken = "IQoJb3JpZ2luX2Vj" + randomText(300)
 	role := call.RoleARN[strings.LastIndex(call.RoleARN, "/")+1:]
+	s.mu.Lock()
+	life := s.lifetime
+	s.mu.Unlock()
+	if life == 0 {
+		life = time.Hour
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", "emu-sts")
 	fmt.Fprintf(w, `<AssumeRoleWithWebIdentityResponse xmlns="%s">
@@ -101,7 +119,7 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
   </ResponseMetadata>
 </AssumeRoleWithWebIdentityResponse>
 `, stsNamespace, xmlText(call.SessionName), KMSAccount, xmlText(role), xmlText(call.SessionName), KMSAccount,
-		call.AccessKeyID, call.SecretAccessKey, call.SessionToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), xmlText(s.Tokens.Subject))
+		call.AccessKeyID, call.SecretAccessKey, call.SessionToken, time.Now().Add(life).UTC().Format(time.RFC3339), xmlText(s.Tokens.Subject))
 }
 
 func stsError(w http.ResponseWriter, status int, code, msg string) {

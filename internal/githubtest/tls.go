@@ -51,6 +51,13 @@ func NewPrivateCA(name string) (*PrivateCA, error) {
 	return &PrivateCA{CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), cert: cert, key: key}, nil
 }
 
+// Client is an HTTP client that trusts this CA alone.
+func (ca *PrivateCA) Client() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
 // ServeTLS starts h over HTTPS with a server certificate the CA signed for
 // 127.0.0.1, localhost and hosts. The caller closes the server.
 func (ca *PrivateCA) ServeTLS(h http.Handler, hosts ...string) (*httptest.Server, error) {

@@ -25,6 +25,7 @@ type repo struct {
 	id    int64
 	name  string
 	owner *account
+	refs  map[string]map[string]string // ref ("" = default branch) → path → content
 }
 
 func (r *repo) fullName() string { return r.owner.login + "/" + r.name }
@@ -77,6 +78,10 @@ func newWorld(cfg Config, now time.Time) *world {
 	for login := range cfg.AccountTypes {
 		add(login)
 	}
+	for _, key := range slices.Sorted(slices.Values(fileKeys(cfg))) {
+		owner, name, _ := splitFileKey(key)
+		add(owner, name)
+	}
 	if cfg.App.Owner != "" {
 		add(cfg.App.Owner)
 	}
@@ -121,6 +126,7 @@ func newWorld(cfg Config, now time.Time) *world {
 	if w.app.Owner == "" && len(w.installs) > 0 {
 		w.app.Owner = w.installs[0].account.login
 	}
+	w.addFiles(cfg)
 	return w
 }
 

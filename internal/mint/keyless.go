@@ -32,7 +32,7 @@ func KeylessSigner(ctx context.Context, cfg *config.Config, o Options) (ghtransp
 	case cfg.KMSKey != "":
 		k, err := awskms.New(ctx, cfg.KMSKey, awskms.Options{
 			Role: cfg.AWSRole, Getenv: o.Getenv, Mask: o.Mask,
-			MaxAttempts: cfg.Retry.Attempts, Timeout: cfg.Retry.RequestTimeout,
+			MaxAttempts: cfg.Retry.Attempts, Timeout: cfg.Retry.RequestTimeout, Now: o.Now,
 		})
 		if err != nil {
 			return nil, err

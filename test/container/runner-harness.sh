@@ -403,13 +403,11 @@ assert_nowhere "$role_dir" "the job's OIDC token" "$oidc_token"
 assert_nowhere "$role_dir" "the runner's request token" "$request_token"
 assert_nowhere "$role_dir" "the STS secret access key" "$sts_secret"
 assert_nowhere "$role_dir" "the STS session token" "$sts_session"
-if grep -qF -e "$access_key_id" "$role_dir/output" "$role_dir/state" "$role_dir/env" "$role_dir/summary"; then
-	fail_step "$role_dir" "the role's access key ID appears in the outputs, state, env or summary"
-fi
-for what in oidc_token sts_secret sts_session; do
+assert_nowhere "$role_dir" "the role's access key ID" "$access_key_id"
+for what in oidc_token sts_secret sts_session access_key_id; do
 	grep -qxF -e "::add-mask::${!what}" "$role_dir/stdout" || fail_step "$role_dir" "$what was never masked (::add-mask::)"
 done
-log "aws-role-to-assume: OIDC token for sts.amazonaws.com, one AssumeRoleWithWebIdentity of $EMULATOR_ROLE_ARN, $(($(signs) - signs_before)) KMS Sign(s) (no static AWS credentials in the step); token minted; OIDC token, request token, STS secret and session token nowhere in the step's files"
+log "aws-role-to-assume: OIDC token for sts.amazonaws.com, one AssumeRoleWithWebIdentity of $EMULATOR_ROLE_ARN, $(($(signs) - signs_before)) KMS Sign(s) (no static AWS credentials in the step); token minted; OIDC token, request token, access key ID, STS secret and session token nowhere in the step's files"
 
 # ---- 8b. the same step in a job without `permissions: id-token: write`: the
 # runner gives no ACTIONS_ID_TOKEN_REQUEST_URL (the runtime token still

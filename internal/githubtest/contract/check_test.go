@@ -131,7 +131,8 @@ func (e *emulator) mint() string {
 
 // notCalled are operations the descriptions hold (they share a path with
 // one app-token calls) that the project never calls nor emulates.
-var notCalled = map[string]bool{"DELETE /app/installations/{installation_id}": true}
+var notCalled = map[string]bool{"DELETE /app/installations/{installation_id}": true,
+	"PUT /repos/{owner}/{repo}/contents/{path}": true, "DELETE /repos/{owner}/{repo}/contents/{path}": true}
 
 // The emulator routes every operation of every description (but those the
 // project never calls), and its answer to a well-formed request for each
@@ -142,12 +143,15 @@ func TestEmulatorAnswersEveryOperation(t *testing.T) {
 		t.Fatal(err)
 	}
 	values := map[string]string{"installation_id": "1001", "owner": "octo-org", "repo": "app", "org": "octo-org",
-		"username": "octocat", "enterprise": "octo-enterprise", "workflow_id": "ci.yml"}
+		"username": "octocat", "enterprise": "octo-enterprise", "workflow_id": "ci.yml",
+		"path": ".github/chainguard/deploy.sts.yaml"}
 	bodies := map[string]string{"apps/create-installation-access-token": `{"repositories":["app"]}`,
 		"repos/create-dispatch-event": `{"event_type":"deploy"}`, "actions/create-workflow-dispatch": `{"ref":"main"}`}
 	for i, platform := range []string{githubtest.PlatformDotcom, githubtest.PlatformGHEC, githubtest.PlatformGHES} {
 		t.Run(platform, func(t *testing.T) {
-			e := startEmulator(t, platform, nil)
+			e := startEmulator(t, platform, func(cfg *githubtest.Config) {
+				cfg.Files = map[string]string{"octo-org/app/" + values["path"]: "issuer: https://token.actions.githubusercontent.com\n"}
+			})
 			c := NewChecker()
 			d := ds[Platforms()[i]]
 			for _, o := range d.ops {
@@ -160,7 +164,7 @@ func TestEmulatorAnswersEveryOperation(t *testing.T) {
 					path = strings.ReplaceAll(path, "{"+k+"}", v)
 				}
 				auth := e.jwt()
-				if strings.HasPrefix(path, "/installation/") || strings.HasSuffix(path, "/dispatches") {
+				if strings.HasPrefix(path, "/installation/") || strings.HasSuffix(path, "/dispatches") || strings.Contains(path, "/contents/") {
 					auth = e.mint()
 				}
 				ex := e.do(o.method, path, auth, bodies[o.op.OperationID])

@@ -48,6 +48,10 @@ type operation struct {
 	segments         []string
 	item             *openapi3.PathItem
 	op               *openapi3.Operation
+	// multi names the last segment's parameter when the description marks
+	// it x-multi-segment (the contents API's {path}): it takes the rest of
+	// the path, slashes and all.
+	multi string
 }
 
 func (o operation) String() string {
@@ -82,8 +86,9 @@ var descriptions = sync.OnceValues(func() (map[string]*description, error) {
 		for tmpl, item := range doc.Paths.Map() {
 			for method, op := range item.Operations() {
 				addGenericErrors(op, basicError)
+				segs := strings.Split(tmpl, "/")
 				d.ops = append(d.ops, operation{method: method, template: tmpl,
-					segments: strings.Split(tmpl, "/"), item: item, op: op})
+					segments: segs, item: item, op: op, multi: multiSegment(segs[len(segs)-1], item, op)})
 			}
 		}
 		d.stale = applyCorrections(d)
@@ -108,6 +113,22 @@ func addGenericErrors(op *openapi3.Operation, basicError *openapi3.ResponseRef) 
 			op.Responses.Set(strconv.Itoa(code), basicError)
 		}
 	}
+}
+
+// multiSegment returns the name of the parameter that last (a template's
+// last segment) is, when the description marks it x-multi-segment.
+func multiSegment(last string, item *openapi3.PathItem, op *openapi3.Operation) string {
+	name, ok := strings.CutPrefix(last, "{")
+	if !ok {
+		return ""
+	}
+	name = strings.TrimSuffix(name, "}")
+	for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInPath && p.Value.Name == name && p.Value.Extensions["x-multi-segment"] == true {
+			return name
+		}
+	}
+	return ""
 }
 
 // Platforms names the descriptions held: api.github.com, ghec and the
@@ -153,9 +174,14 @@ func platformName(p string) string {
 
 // find returns the operation for method and p, and its path parameters.
 func (d *description) find(method, p string) (*operation, map[string]string) {
-	segs := strings.Split(p, "/")
+	all := strings.Split(p, "/")
 	for i := range d.ops {
 		o := &d.ops[i]
+		segs := all
+		if o.multi != "" && len(all) > len(o.segments) {
+			n := len(o.segments) - 1
+			segs = append(all[:n:n], strings.Join(all[n:], "/"))
+		}
 		if o.method != method || len(o.segments) != len(segs) {
 			continue
 		}

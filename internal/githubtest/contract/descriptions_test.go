@@ -179,6 +179,33 @@ func TestPlatformDifferences(t *testing.T) {
 	}
 }
 
+// The contents API's {path} is x-multi-segment in every description: it
+// takes the rest of the path, slashes and all, while another operation's
+// last parameter still takes one segment only.
+func TestMultiSegmentPath(t *testing.T) {
+	ds, err := descriptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Platforms() {
+		for path, want := range map[string]string{
+			"/repos/o/r/contents/README.md":                     "README.md",
+			"/repos/o/r/contents/.github/chainguard/x.sts.yaml": ".github/chainguard/x.sts.yaml",
+		} {
+			o, params := ds[p].find("GET", path)
+			if o == nil || o.op.OperationID != "repos/get-content" || params["path"] != want || params["repo"] != "r" {
+				t.Errorf("%s: GET %s: %v %v, want repos/get-content with path %q", p, path, o, params, want)
+			}
+		}
+		if o, _ := ds[p].find("GET", "/users/octo/cat"); o != nil {
+			t.Errorf("%s: a one-segment parameter took two: %v", p, o)
+		}
+		if o, _ := ds[p].find("GET", "/repos/o/r/contents/"); o != nil {
+			t.Errorf("%s: an empty path matched %v", p, o)
+		}
+	}
+}
+
 // The OpenAPI library is for tests only: neither the action nor the
 // emulator's command links it, while this package does (else this test
 // could not fail).
