@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,16 +15,24 @@ import (
 
 // cli runs the built binary as a command line in a shell that holds the
 // App's client ID and key, and fails the test if the key, an App JWT or a
-// token shows anywhere but the token on stdout.
+// token shows anywhere but the token on stdout. An extraEnv entry without
+// "=" unsets that variable.
 func (w *world) cli(stdin string, extraEnv []string, args ...string) (code int, stdout, stderr string) {
 	w.t.Helper()
 	cmd := exec.CommandContext(w.ctx(), binary, args...)
-	cmd.Env = append([]string{
+	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
 		"APP_TOKEN_PRIVATE_KEY=" + appPEM,
 		"GITHUB_API_URL=" + w.srv.URL,
-	}, extraEnv...)
+	}
+	for _, kv := range extraEnv {
+		if !strings.Contains(kv, "=") {
+			cmd.Env = slices.DeleteFunc(cmd.Env, func(e string) bool { return strings.HasPrefix(e, kv+"=") })
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -125,14 +125,42 @@ func TestKeylessCLI(t *testing.T) {
 			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///alias/no-such-key"}, "--kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
 			{w.awsEnv(), []string{"token", "--kms-key", "awskms:///alias/no-such-key", "--owner", "octo-org"}, "app-token token: find the App's installation on octo-org: --kms-key awskms:///alias/no-such-key: AWS KMS has no such key"},
 			{w.awsEnv(), []string{"jwt", "--kms-key", "awskms:///" + kmsAlias, "--private-key-file", keyFile}, "the private key and --kms-key are set together"},
-			{nil, []string{"token", "--jwt-env", "NOPE", "--owner", "octo-org"}, "--jwt-env: environment variable \"NOPE\" is empty"},
+			{nil, []string{"token", "--jwt-env", "NOPE", "--owner", "octo-org"}, "--jwt-env: environment variable \"NOPE\" is not set"},
 			{[]string{"J=a.b"}, []string{"token", "--jwt-env", "J", "--owner", "octo-org"}, "the JWT from --jwt-env is not a signed JWT"},
-			{nil, []string{"jwt", "--jwt-env", "J"}, "this command signs one"},
+			{nil, []string{"jwt", "--jwt-env", "J"}, `unknown flag "--jwt-env"`},
 			{nil, []string{"token", "--jwt-env", w.kms.KeyARN(kmsAppKeyID) + ".eyJhbGciOiJSUzI1NiJ9.c2ln", "--owner", "octo-org"}, "--jwt-env"},
 		} {
 			code, stdout, stderr := w.cli("", tc.env, tc.args...)
 			if code == 0 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "app-token "+tc.args[0]+":") != 1 {
 				t.Errorf("%s: exit %d, stdout %q, stderr %q, want one line with %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.want)
+			}
+		}
+	})
+	// What AWS refuses is said in the command line's words: no step, job
+	// or action to set up credentials for.
+	t.Run("AWS errors in the command line's words", func(t *testing.T) {
+		t.Parallel()
+		alias := "awskms:///" + kmsAlias
+		for _, tc := range []struct {
+			name   string
+			faults []string
+			unset  []string
+			args   []string
+			want   string
+		}{
+			{"no credentials", nil, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}, []string{"jwt", "--kms-key", alias}, "no AWS credentials found: give them as the AWS CLI takes them (AWS_PROFILE"},
+			{"access denied", []string{"AccessDeniedException"}, nil, []string{"jwt", "--kms-key", alias}, "allow the IAM action kms:Sign on the key to your AWS identity"},
+			{"credentials refused", []string{"UnrecognizedClientException"}, nil, []string{"token", "--kms-key", alias, "--owner", "octo-org"}, "AWS rejected your credentials"},
+			{"throttled", []string{"ThrottlingException", "ThrottlingException"}, nil, []string{"jwt", "--kms-key", alias, "--retry-attempts", "2"}, "kept throttling kms:Sign after every retry"},
+		} {
+			w := newKMSWorld(t, "")
+			w.proxy.FailNext(tc.faults...)
+			code, stdout, stderr := w.cli("", append(w.awsEnv(), tc.unset...), tc.args...)
+			if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and %q", tc.name, code, stdout, stderr, tc.want)
+			}
+			if m := actionWords.FindString(stderr); m != "" {
+				t.Errorf("%s: %q speaks the action's words (%q)", tc.name, stderr, m)
 			}
 		}
 	})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -13,8 +14,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/app-token/app-token/internal/githubtest"
 )
@@ -31,21 +35,28 @@ func readDoc(t *testing.T) string {
 // docBlock returns the ```sh block that follows marker in docs/keyless.md.
 func docBlock(t *testing.T, marker string) string {
 	t.Helper()
-	m := regexp.MustCompile(regexp.QuoteMeta(marker) + "\\n```sh\\n((?s:.*?))```").FindStringSubmatch(readDoc(t))
+	return docBlockOf(t, marker, "sh")
+}
+
+// docBlockOf returns the ```lang block that follows marker in docs/keyless.md.
+func docBlockOf(t *testing.T, marker, lang string) string {
+	t.Helper()
+	m := regexp.MustCompile(regexp.QuoteMeta(marker) + "\\n```" + lang + "\\n((?s:.*?))```").FindStringSubmatch(readDoc(t))
 	if m == nil {
-		t.Fatalf("docs/keyless.md has no sh block after %s", marker)
+		t.Fatalf("docs/keyless.md has no %s block after %s", lang, marker)
 	}
 	return m[1]
 }
 
-// The one thing each cloud does in its recipe, done by openssl with the
-// App's key: sign the signing input (Key Vault: its SHA-256 digest) and
-// answer in the cloud's own form, as each CLI's source gives it:
-//   - gcp: the signature file holds the raw signature bytes, whatever the
-//     help text says about base64: google-cloud-sdk lib/surface/kms/
+// The clouds of docs/keyless.md's jwt recipes, and the CLI each recipe's
+// `# sign` line runs, which the page's stand-in (a shell function of that
+// name) replaces. The stand-ins answer in each CLI's own form, as its
+// source gives it:
+//   - gcloud: the signature file holds the raw signature bytes, whatever
+//     the help text says about base64: google-cloud-sdk lib/surface/kms/
 //     asymmetric_sign.py writes resp.signature with binary=True; with
 //     --digest-algorithm it digests the input file itself.
-//   - azure: --digest is standard base64 (b64decode in sign_key,
+//   - az: --digest is standard base64 (b64decode in sign_key,
 //     azure-cli src/azure-cli/azure/cli/command_modules/keyvault/custom.py);
 //     the SignResult's signature bytes (azure-sdk-for-python
 //     sdk/keyvault/azure-keyvault-keys/azure/keyvault/keys/crypto/_models.py)
@@ -57,42 +68,53 @@ func docBlock(t *testing.T, marker string) string {
 //     sdk/helper/keysutil/policy.go, SignWithOptions). pkcs1v15 hashes the
 //     input itself with the path's sha2-256 (prehashed=false) and signs it
 //     with rsa.SignPKCS1v15: RS256.
-var signStandIns = map[string]string{
-	"gcp":   `openssl dgst -sha256 -sign "$APP_KEY_FILE" -out signature.bin signing-input.txt`,
-	"azure": `sig=$(printf '%s' "$digest" | openssl base64 -d -A | openssl pkeyutl -sign -inkey "$APP_KEY_FILE" -pkeyopt digest:sha256 | openssl base64 -A)`,
-	"vault": `sig="vault:v1:$(openssl dgst -sha256 -sign "$APP_KEY_FILE" signing-input.txt | openssl base64 -A)"`,
+var recipeCLIs = map[string]string{"gcp": "gcloud", "azure": "az", "vault": "vault"}
+
+// recipe returns a jwt recipe of docs/keyless.md, checked to talk to its
+// cloud in one line, marked # sign, through the CLI the stand-ins shadow.
+func recipe(t *testing.T, cloud string) string {
+	t.Helper()
+	script := docBlock(t, "<!-- recipe: "+cloud+" -->")
+	var signs []string
+	for _, l := range strings.Split(script, "\n") {
+		if strings.HasSuffix(l, "# sign") {
+			signs = append(signs, l)
+		}
+	}
+	if len(signs) != 1 || !regexp.MustCompile(`(^|\$\()`+recipeCLIs[cloud]+` `).MatchString(signs[0]) {
+		t.Fatalf("recipe %s: lines marked # sign %q, want one that runs %s", cloud, signs, recipeCLIs[cloud])
+	}
+	return script
 }
 
-// Each recipe of docs/keyless.md, run as written but for its `# sign`
-// line, makes a JWT the action mints with; the recipe masks it first.
+// Each recipe of docs/keyless.md, in the workflow step the page shows (its
+// env, the recipe, the hand-off), with the page's openssl stand-in for the
+// cloud, makes a JWT the action mints with; the step masks it first.
 func TestKeylessDocRecipes(t *testing.T) {
 	t.Parallel()
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
 	if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for name, standIn := range signStandIns {
-		t.Run(name, func(t *testing.T) {
+	step := docBlockOf(t, "<!-- workflow-step -->", "yaml")
+	run, env := stepRun(t, step)
+	const placeholder = "# one of the recipes above, then:"
+	if strings.Count(run, placeholder) != 1 {
+		t.Fatalf("the step's run: %q has no line %q", run, placeholder)
+	}
+	standIns := docBlock(t, "<!-- laptop: stand-ins -->")
+	for cloud := range recipeCLIs {
+		t.Run(cloud, func(t *testing.T) {
 			t.Parallel()
-			script := docBlock(t, "<!-- recipe: "+name+" -->")
-			lines := strings.Split(script, "\n")
-			signs := 0
-			for i, l := range lines {
-				if strings.HasSuffix(l, "# sign") {
-					lines[i], signs = standIn, signs+1
-				}
-			}
-			if signs != 1 {
-				t.Fatalf("recipe %s has %d lines marked # sign, want 1", name, signs)
-			}
+			script := standIns + strings.Replace(run, placeholder, recipe(t, cloud), 1)
 			dir := t.TempDir()
 			out := filepath.Join(dir, "github_output")
-			cmd := exec.Command("bash", "-euo", "pipefail", "-c", strings.Join(lines, "\n"))
+			cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 			cmd.Dir = dir
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "APP_CLIENT_ID=" + githubtest.DefaultClientID, "APP_KEY_FILE=" + keyFile, "GITHUB_OUTPUT=" + out}
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "APP_KEY_FILE=" + keyFile, "GITHUB_OUTPUT=" + out}, env...)
 			stdout, err := cmd.Output()
 			if err != nil {
-				t.Fatalf("recipe %s: %v\n%s", name, err, stdout)
+				t.Fatalf("recipe %s: %v\n%s", cloud, err, stdout)
 			}
 			written, err := os.ReadFile(out)
 			if err != nil {
@@ -100,10 +122,10 @@ func TestKeylessDocRecipes(t *testing.T) {
 			}
 			token, ok := strings.CutPrefix(strings.TrimSpace(string(written)), "jwt=")
 			if !ok {
-				t.Fatalf("recipe %s wrote %q to GITHUB_OUTPUT", name, written)
+				t.Fatalf("recipe %s wrote %q to GITHUB_OUTPUT", cloud, written)
 			}
 			if string(stdout) != "::add-mask::"+token+"\n" {
-				t.Errorf("recipe %s does not mask the JWT before use: stdout %q", name, stdout)
+				t.Errorf("recipe %s does not mask the JWT before use: stdout %q", cloud, stdout)
 			}
 			verifyAppJWT(t, token)
 			w := jwtWorld(t, token)
@@ -112,6 +134,78 @@ func TestKeylessDocRecipes(t *testing.T) {
 				t.Errorf("GitHub did not receive the recipe's JWT")
 			}
 		})
+	}
+}
+
+// stepRun returns the run: script of the page's sign step and its env:,
+// each `NAME: ${{ vars.APP_CLIENT_ID }}` set to the emulated App's client ID.
+func stepRun(t *testing.T, step string) (run string, env []string) {
+	t.Helper()
+	lines := strings.Split(step, "\n")
+	for i, l := range lines {
+		if m := regexp.MustCompile(`^\s+([A-Z_]+): \$\{\{ vars\.APP_CLIENT_ID \}\}$`).FindStringSubmatch(l); m != nil {
+			env = append(env, m[1]+"="+githubtest.DefaultClientID)
+		}
+		if strings.TrimSpace(l) != "run: |" {
+			continue
+		}
+		indent := len(lines[i+1]) - len(strings.TrimLeft(lines[i+1], " "))
+		var body []string
+		for _, b := range lines[i+1:] {
+			if len(b)-len(strings.TrimLeft(b, " ")) < indent {
+				break
+			}
+			body = append(body, b[indent:])
+		}
+		run = strings.Join(body, "\n") + "\n"
+	}
+	if run == "" || len(env) == 0 {
+		t.Fatalf("the workflow step has no run: | block or no env from vars.APP_CLIENT_ID:\n%s", step)
+	}
+	return run, env
+}
+
+// docs/keyless.md's "On a laptop" works as written, outside Actions (no
+// GITHUB_OUTPUT, no runner, no App key in the environment): its setup
+// builds and starts the emulator, then each recipe, pasted after the
+// stand-ins, leaves a JWT that `app-token token --jwt-env` mints with.
+func TestKeylessDocRecipesOnALaptop(t *testing.T) {
+	t.Parallel()
+	var script strings.Builder
+	script.WriteString("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n")
+	script.WriteString(docBlock(t, "<!-- laptop: setup -->"))
+	script.WriteString(docBlock(t, "<!-- laptop: stand-ins -->"))
+	mint := docBlock(t, "<!-- laptop: mint -->")
+	clouds := []string{"gcp", "azure", "vault"}
+	for _, cloud := range clouds {
+		script.WriteString(recipe(t, cloud) + mint)
+	}
+	script.WriteString("kill %1\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	// A laptop's shell: nothing of a runner, an App key or AWS.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		for _, p := range []string{"GITHUB_", "ACTIONS_", "RUNNER_", "APP_TOKEN_", "AWS_", "INPUT_", "CI="} {
+			if strings.HasPrefix(kv, p) {
+				return true
+			}
+		}
+		return false
+	})
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	if err != nil {
+		t.Fatalf("the page's commands failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	tokens := regexp.MustCompile(`(?m)^ghs_[A-Za-z0-9_.]{36,}$`).FindAllString(stdout.String(), -1)
+	if len(tokens) != len(clouds) || strings.Count(stderr.String(), "minted an installation token for octo-org/app") != len(clouds) {
+		t.Errorf("want a token for octo-org/app from each of %d recipes; stdout:\n%s\nstderr:\n%s", len(clouds), stdout.String(), stderr.String())
 	}
 }
 

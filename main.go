@@ -75,7 +75,7 @@ func runCLI(args []string) int {
 	// default for fd 1): `token` then revokes the token it could not deliver.
 	signal.Ignore(syscall.SIGPIPE)
 	return cli.Run(ctx, args, cli.Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, LookupEnv: os.LookupEnv,
 		Version: buildVersion(),
 	})
 }

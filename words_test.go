@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/setting"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // wordsCase is one mistake a user can make, made the same way at both
@@ -21,7 +25,11 @@ type wordsCase struct {
 // wordsCases cover every kind of error the core reports about a setting:
 // each setting's own check, the clashes between settings, and GitHub's
 // refusals that point at one.
-func wordsCases(otherKey string) []wordsCase {
+func wordsCases(otherKey, expiredJWT string) []wordsCase {
+	many := make([]string, config.MaxRepositories+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("repo-%d", i)
+	}
 	return []wordsCase{
 		{"client ID shape", map[setting.ID]string{setting.ClientID: "not a client id!"}, []setting.ID{setting.ClientID}},
 		{"App ID not a number", map[setting.ID]string{setting.ClientID: "", setting.AppID: "12ab!"}, []setting.ID{setting.AppID}},
@@ -42,6 +50,8 @@ func wordsCases(otherKey string) []wordsCase {
 		{"KMS key URI", map[setting.ID]string{setting.PrivateKey: "", setting.KMSKey: "not-a-uri"}, []setting.ID{setting.KMSKey}},
 		{"JWT shape", map[setting.ID]string{setting.PrivateKey: "", setting.JWT: "not.a-jwt"}, []setting.ID{setting.JWT}},
 		{"JWT and key together", map[setting.ID]string{setting.JWT: "a.b.c"}, []setting.ID{setting.PrivateKey, setting.JWT}},
+		{"JWT expired", map[setting.ID]string{setting.PrivateKey: "", setting.JWT: expiredJWT}, []setting.ID{setting.JWT}},
+		{"more repositories than a token takes", map[setting.ID]string{setting.Repositories: strings.Join(many, ",")}, []setting.ID{setting.Repositories, setting.Owner}},
 		// Settings the command line has no flag for: the action's words only.
 		{"skip-token-revoke", map[setting.ID]string{setting.SkipRevoke: "maybe"}, []setting.ID{setting.SkipRevoke}},
 		{"enterprise with owner", map[setting.ID]string{setting.Enterprise: "octo-enterprise"}, []setting.ID{setting.Enterprise, setting.Owner}},
@@ -59,8 +69,9 @@ func wordsCases(otherKey string) []wordsCase {
 
 // Every error about a setting names it in the words of the door it came
 // through: `input permissions` in the action's log, `--permissions` on the
-// command line, from the one table; and the command line never says
-// "input" of a setting it has a flag for. Both doors are the built binary.
+// command line, from the one table; the command line never says "input"
+// of a setting it has a flag for, nor speaks of a step or a job, and the
+// action never names a flag. Both doors are the built binary.
 func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 	t.Parallel()
 	_, otherKey, err := githubtest.NewAppKey()
@@ -68,7 +79,10 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 		t.Fatal(err)
 	}
 	named := map[setting.ID]bool{}
-	for _, c := range wordsCases(otherKey) {
+	expired := signedJWT(t, appKey, githubtest.DefaultClientID, -time.Minute, func(c jwt.MapClaims, _ *jwt.Token) {
+		c["iat"] = time.Now().Add(-11 * time.Minute).Unix()
+	})
+	for _, c := range wordsCases(otherKey, expired) {
 		for _, id := range c.names {
 			named[id] = true
 		}
@@ -86,6 +100,9 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 				if !strings.Contains(res.Errors[0], id.Input()) {
 					t.Errorf("action: %q does not name %s", res.Errors[0], id.Input())
 				}
+			}
+			if m := cliWords.FindString(res.Errors[0]); m != "" {
+				t.Errorf("action: %q speaks the command line's words (%q)", res.Errors[0], m)
 			}
 
 			args, env, ok := cliFor(c.set)
@@ -105,6 +122,9 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 				if id.Flag() != "" && (strings.Contains(stderr, "input "+id.Input()) || strings.Contains(stderr, "inputs "+id.Input())) {
 					t.Errorf("cli %q: %q speaks of input %s", args, stderr, id.Input())
 				}
+			}
+			if m := actionWords.FindString(stderr); m != "" {
+				t.Errorf("cli %q: %q speaks the action's words (%q)", args, stderr, m)
 			}
 		})
 	}

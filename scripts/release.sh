@@ -140,12 +140,15 @@ push() {
 }
 
 notes() {
-	local version=$1 ref=$2 signer=$3
+	local version=$1 ref=$2 signer=$3 pull
+	# The pull's size as the docs quote it (docs/figures.json, measured by
+	# go generate ./internal/docfigures).
+	pull=$(jq -er '."image-pull".value' "$repo_root/docs/figures.json") || die "docs/figures.json has no image-pull figure"
 	cat <<EOF
 ## app-token $version
 
 The action's image is prebuilt for linux/amd64 and linux/arm64 and pinned
-by digest in this release's \`action.yml\`, so a job pulls about 4 MB
+by digest in this release's \`action.yml\`, so a job pulls about $pull
 instead of building the image:
 
 \`\`\`

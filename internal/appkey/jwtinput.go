@@ -90,7 +90,8 @@ func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*Sig
 	case !okIat:
 		return nil, setting.Errorf("%s has no numeric iat claim: GitHub needs iat, the time it was signed", jwtInput)
 	case !exp.After(now):
-		return nil, setting.Errorf("%s expired at %s (%s ago): sign it in the same job, right before this step", jwtInput, exp.UTC().Format(time.RFC3339), now.Sub(exp).Round(time.Second))
+		return nil, setting.Errorf("%s expired at %s (%s ago): sign it right before %s", jwtInput, exp.UTC().Format(time.RFC3339), now.Sub(exp).Round(time.Second),
+			setting.Words{Action: "this step, in the same job", CLI: "this command"})
 	case exp.After(now.Add(maxJWTAhead + MaxClockSkew)):
 		return nil, setting.Errorf("%s expires %s from now; GitHub refuses App JWTs that live longer than ten minutes: set exp at most 600 seconds after now", jwtInput, exp.Sub(now).Round(time.Second))
 	case iat.After(now.Add(MaxClockSkew)):

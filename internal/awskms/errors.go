@@ -34,7 +34,13 @@ var (
 
 func errorf(format string, args ...any) *Error { return &Error{setting.Errorf(format, args...)} }
 
-var errNoCredentials = errorf("%s: no AWS credentials found: run aws-actions/configure-aws-credentials before this step, or set %s to a role this job may assume with its OIDC token (docs/keyless.md)", kmsInput, setting.AWSRole)
+var errNoCredentials = errorf("%s: no AWS credentials found: %s (docs/keyless.md)", kmsInput, setting.Words{
+	Action: "run aws-actions/configure-aws-credentials before this step, or set aws-role-to-assume to a role this job may assume with its OIDC token",
+	CLI:    "give them as the AWS CLI takes them (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+})
+
+// identity is whose AWS credentials sign, in each door's words.
+var identity = setting.Words{Action: "this job's", CLI: "your"}
 
 // safeText is an SDK or server error fit for one log line.
 func safeText(err error) string {
@@ -88,16 +94,20 @@ func (s *Signer) signError(err error) error {
 	case "NotFoundException":
 		return errorf("%s %s: AWS KMS has no such key in region %s (%s): check the key ID or alias, and the region (from a key ARN, else AWS_REGION)", kmsInput, s.uri, s.region, text)
 	case "AccessDeniedException":
-		return errorf("%s %s: AWS denied kms:Sign on this key (%s): allow the IAM action kms:Sign on the key to this job's AWS identity, in the key policy or its IAM policy (docs/keyless.md)", kmsInput, s.uri, text)
+		return errorf("%s %s: AWS denied kms:Sign on this key (%s): allow the IAM action kms:Sign on the key to %s AWS identity, in the key policy or its IAM policy (docs/keyless.md)", kmsInput, s.uri, text, identity)
 	case "InvalidKeyUsageException", "UnsupportedOperationException", "ValidationException":
 		return errorf("%s %s cannot sign RS256 JWTs (%s): the App's key must be an RSA key (RSA_2048 or larger) with key usage SIGN_VERIFY, imported as docs/keyless.md shows", kmsInput, s.uri, text)
 	case "DisabledException", "KMSInvalidStateException":
 		return errorf("%s %s is disabled or pending deletion (%s): enable it in AWS KMS", kmsInput, s.uri, text)
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature":
-		return errorf("%s %s: AWS rejected this job's credentials (%s): check the credentials aws-actions/configure-aws-credentials set, or use %s", kmsInput, s.uri, text, setting.AWSRole)
+		return errorf("%s %s: AWS rejected %s credentials (%s): %s", kmsInput, s.uri, identity, text, setting.Words{
+			Action: "check the credentials aws-actions/configure-aws-credentials set, or use aws-role-to-assume",
+			CLI:    "check AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)",
+		})
 	}
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err).Bool() {
-		return errorf("%s %s: AWS KMS kept throttling kms:Sign after every retry (%s): retry the job later, raise %s, or ask AWS for a higher KMS request quota", kmsInput, s.uri, text, setting.RetryAttempts)
+		return errorf("%s %s: AWS KMS kept throttling kms:Sign after every retry (%s): %s later, raise %s, or ask AWS for a higher KMS request quota", kmsInput, s.uri, text,
+			setting.Words{Action: "retry the job", CLI: "try again"}, setting.RetryAttempts)
 	}
 	return errorf("%s %s: AWS KMS refused to sign (%s)", kmsInput, s.uri, text)
 }

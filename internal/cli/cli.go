@@ -53,6 +53,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// LookupEnv tells a variable that is not set from one set empty, so a
+	// message can say which; nil counts every empty variable as not set.
+	LookupEnv func(string) (string, bool)
 	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
 	// over Getenv (so HTTPS_PROXY and NO_PROXY apply).
 	Base  http.RoundTripper
@@ -110,7 +113,11 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 			code = ExitFailed
 		}
 	}()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+	if len(args) == 2 && args[0] == "help" && !isHelp(args[1]) {
+		// `app-token help token` is `app-token token -h`.
+		args = []string{args[1], "-h"}
+	}
+	if len(args) == 0 || args[0] == "help" || isHelp(args[0]) {
 		out := env.Stdout
 		if len(args) == 0 {
 			out = env.Stderr
@@ -122,8 +129,7 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 		return ExitOK
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintf(env.Stdout, "app-token %s\n", env.Version)
-		return ExitOK
+		return version(args[1:], env, stderr)
 	}
 	for _, sc := range subcommands {
 		if sc.name != args[0] {
@@ -155,6 +161,22 @@ func Run(ctx context.Context, args []string, env Env) (code int) {
 	fmt.Fprintf(stderr, "app-token: unknown command %s%s: run `app-token help` for the commands\n", secret.Quote(args[0]), hint)
 	return ExitUsage
 }
+
+// version prints the version; it takes no flags but -h.
+func version(args []string, env Env, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprintf(env.Stdout, "app-token %s\n", env.Version)
+		return ExitOK
+	case len(args) == 1 && isHelp(args[0]):
+		fmt.Fprint(env.Stdout, "Usage: app-token version\n\nPrints the release (or the module version `go install` recorded). Takes no flags.\n")
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "app-token version: unexpected argument %s: `app-token version` takes no flags or arguments\n", secret.Quote(args[0]))
+	return ExitUsage
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 func usage() string {
 	var b strings.Builder
@@ -238,12 +260,37 @@ func didYouMean(fs *flag.FlagSet, name string) string {
 			return " (did you mean --permissions '" + spec.Name + ": LEVEL'?)"
 		}
 	}
+	// The action's input name for what a flag sets: --github-api-url.
+	if id, ok := setting.Lookup(name); ok && strings.HasPrefix(id.Flag(), "--") && fs.Lookup(strings.TrimPrefix(id.Flag(), "--")) != nil {
+		return " (did you mean " + id.Flag() + "?)"
+	}
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	// The start of flags, before the nearest spelling: --repo means
+	// --repository, not --ref; --private-key has two ways in.
+	if len(name) >= 3 {
+		var starts []string
+		for _, n := range names {
+			if strings.HasPrefix(n, name) {
+				starts = append(starts, "--"+n)
+			}
+		}
+		if len(starts) > 0 && len(starts) <= 3 {
+			return " (did you mean " + orList(starts) + "?)"
+		}
+	}
 	if near := suggest.Closest(name, names, max(2, len(name)/3)); near != "" {
 		return " (did you mean --" + near + "?)"
 	}
 	return ""
+}
+
+// orList writes "a", "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 func errString(err error) string {

@@ -27,6 +27,15 @@ const (
 	EnvKMSKey = "APP_TOKEN_KMS_KEY"
 )
 
+// What a command's synopsis (-h) writes for the App and its key; both are
+// optional, the environment standing in (appNote).
+const (
+	appSynopsis    = "--client-id ID | --app-id ID"
+	signerSynopsis = "--private-key-file FILE | --private-key-env NAME | --kms-key URI"
+	keySynopsis    = signerSynopsis + " | --jwt-env NAME"
+	appNote        = "\n\nWithout --client-id or --app-id, $" + EnvClientID + " or $" + EnvAppID + " names the App; without a key flag, $" + EnvPrivateKey + " (or $" + EnvKMSKey + ") gives its key."
+)
+
 // settings are a command's flags by setting ID: the config.Source config
 // reads, as it reads the action's inputs. Each flag's name comes from the
 // table in internal/setting.
@@ -48,8 +57,14 @@ func (s *settings) define(fs *flag.FlagSet, id setting.ID, help string) {
 
 // newSettings registers the flags every command that talks to GitHub has.
 func newSettings(c *command, fs *flag.FlagSet) *settings {
-	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Getenv}
+	s := newRetrySettings(c, fs)
 	s.define(fs, setting.APIURL, "GitHub's REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; for GitHub Enterprise Server https://HOST/api/v3)")
+	return s
+}
+
+// newRetrySettings registers the flags that bound each call's tries.
+func newRetrySettings(c *command, fs *flag.FlagSet) *settings {
+	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Getenv}
 	s.define(fs, setting.RetryAttempts, "`N` attempts per API call on transient failures, 1 to 10 (default 4)")
 	s.define(fs, setting.RetrySeconds, "time budget in `SECONDS` for one API call including retries (default 60)")
 	s.define(fs, setting.RequestTimeout, "timeout in `SECONDS` for one HTTP request (default 20)")
@@ -67,13 +82,26 @@ type appFlags struct {
 
 func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 	a := &appFlags{in: newSettings(c, fs)}
+	a.signerFlags(fs)
+	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
+	return a
+}
+
+// newSignerFlags are the flags of a command that signs an App JWT and
+// calls no GitHub endpoint: no API URL, and no JWT signed elsewhere.
+func newSignerFlags(c *command, fs *flag.FlagSet) *appFlags {
+	a := &appFlags{in: newRetrySettings(c, fs)}
+	a.signerFlags(fs)
+	return a
+}
+
+// signerFlags registers who the App is and where its key comes from.
+func (a *appFlags) signerFlags(fs *flag.FlagSet) {
 	a.in.define(fs, setting.ClientID, "the App's client `ID` (default $"+EnvClientID+")")
 	a.in.define(fs, setting.AppID, "the App's numeric `ID`, instead of --client-id (default $"+EnvAppID+")")
 	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
 	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+EnvPrivateKey+")")
 	a.in.define(fs, setting.KMSKey, "sign App JWTs with the App's key in AWS KMS, `URI` awskms:///KEY (key ID, alias/NAME, key or alias ARN); no private key needed (default $"+EnvKMSKey+")")
-	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
-	return a
 }
 
 // readyFlag registers --token-ready-seconds, for commands that mint.
@@ -143,7 +171,7 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 		}
 		v := strings.TrimSpace(c.env.Getenv(a.jwtEnv))
 		if v == "" {
-			return false, usagef("--jwt-env: environment variable %s is empty: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv))
+			return false, usagef("--jwt-env: environment variable %s %s: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv), c.unset(a.jwtEnv))
 		}
 		c.redactor.Add(v)
 		in.values[setting.JWT] = v
@@ -182,17 +210,62 @@ func (a *appFlags) readKey(c *command) (string, error) {
 		defer f.Close()
 		return readSecret(f, "the file "+secret.Quote(a.keyFile), "--private-key-file")
 	}
-	name := a.keyEnv
-	if name == "" {
-		name = EnvPrivateKey
-	} else if err := checkEnvName("--private-key-env", name); err != nil {
-		return "", err
+	// Named as the user named it: the variable --private-key-env gave, or
+	// the default one.
+	name, where := EnvPrivateKey, EnvPrivateKey
+	if a.keyEnv != "" {
+		if err := checkEnvName("--private-key-env", a.keyEnv); err != nil {
+			return "", err
+		}
+		name = a.keyEnv
+		where = "--private-key-env: environment variable " + secret.Quote(name)
 	}
 	key := c.env.Getenv(name)
-	if strings.TrimSpace(key) == "" {
-		return "", usagef("no private key: environment variable %s is empty; pass --private-key-file PATH (- for stdin), or set %s to the App's .pem", secret.Quote(name), EnvPrivateKey)
+	switch {
+	case strings.TrimSpace(key) == "" && a.keyEnv != "":
+		return "", usagef("%s %s: set it to the App's .pem, or pass --private-key-file PATH (- for stdin)", where, c.unset(name))
+	case strings.TrimSpace(key) == "":
+		return "", usagef("no private key: %s %s: set it to the App's .pem, or pass --private-key-file PATH (- for stdin) or --kms-key URI", where, c.unset(name))
+	case looksLikePath(key):
+		// Not quoted: a path says nothing a user needs back, and this
+		// check must never be the one that prints a key.
+		return "", usagef("%s holds a file path, not the key: pass the file as --private-key-file PATH (or put the key itself in the variable: %s=\"$(cat PATH)\")", where, name)
 	}
 	return key, nil
+}
+
+// unset says why the variable name gave nothing: "is not set" or "is empty".
+func (c *command) unset(name string) string {
+	if c.env.LookupEnv != nil {
+		if _, ok := c.env.LookupEnv(name); ok {
+			return "is empty"
+		}
+	}
+	return "is not set"
+}
+
+// looksLikePath tells a file's path given where the key's text belongs
+// (APP_TOKEN_PRIVATE_KEY=~/app.pem). A key in any form the reader takes
+// never matches: a PEM has line breaks (or, \n-escaped, dashes), a line
+// of its body is what secret.Looks knows, and base64 holds no dot.
+func looksLikePath(v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 4096 || strings.ContainsAny(v, "\r\n") || secret.Looks(v) {
+		return false
+	}
+	lower := strings.ToLower(v)
+	for _, ext := range []string{".pem", ".key", ".der", ".txt"} {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	for _, start := range []string{"/", "./", "../", "~/", "~\\", ".\\", "..\\"} {
+		if strings.HasPrefix(v, start) {
+			return true
+		}
+	}
+	// C:\keys\app or C:/keys/app
+	return len(v) > 3 && v[1] == ':' && (v[2] == '\\' || v[2] == '/') && (v[0]|0x20 >= 'a' && v[0]|0x20 <= 'z')
 }
 
 // readSecret reads at most maxKey bytes of a key or token.

@@ -69,8 +69,9 @@ func (w *world) run(stdin string, args ...string) result {
 	defer cancel()
 	code := Run(ctx, args, Env{
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
-		Getenv: func(k string) string { return w.env[k] },
-		Sleep:  func(context.Context, time.Duration) error { return nil },
+		Getenv:    func(k string) string { return w.env[k] },
+		LookupEnv: func(k string) (string, bool) { v, ok := w.env[k]; return v, ok },
+		Sleep:     func(context.Context, time.Duration) error { return nil },
 	})
 	r := result{code, out.String(), errb.String()}
 	w.checkLeaks(r, args)

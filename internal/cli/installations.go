@@ -21,7 +21,7 @@ func runInstallations(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("installations", flag.ContinueOnError)
 	app := newAppFlags(c, fs)
 	asJSON := fs.Bool("json", false, "print a JSON array: id, account, account_type, repository_selection, suspended")
-	if err := c.parse(fs, args, "(--client-id ID | --app-id ID) [--private-key-file FILE] [--json]"); err != nil {
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] [--json]"+appNote); err != nil {
 		return err
 	}
 	if err := app.load(c); err != nil {

@@ -18,17 +18,14 @@ import (
 // endpoint; with --kms-key it makes one KMS call.
 func runJWT(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("jwt", flag.ContinueOnError)
-	app := newAppFlags(c, fs)
-	if err := c.parse(fs, args, "(--client-id ID | --app-id ID) [--private-key-file FILE | --kms-key URI]"); err != nil {
+	app := newSignerFlags(c, fs)
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+signerSynopsis+"]"+appNote); err != nil {
 		return err
-	}
-	if app.jwtEnv != "" {
-		return usagef("--jwt-env gives a JWT signed elsewhere; this command signs one: pass the key (--private-key-file, --private-key-env or --kms-key)")
 	}
 	if err := app.load(c); err != nil {
 		return err
 	}
-	cfg, err := c.readConfig(config.ReadApp(app.in))
+	cfg, err := c.readConfig(config.ReadSigner(app.in))
 	if err != nil {
 		return err
 	}

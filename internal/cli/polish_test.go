@@ -19,6 +19,12 @@ func TestUnknownFlagSuggestsTheNearest(t *testing.T) {
 		{[]string{"dispatch", "--repositories", "octo-org/app", "--event-type", "x"}, `unknown flag "--repositories" (did you mean --repository?)`},
 		{[]string{"token", "--permisions", "contents: read"}, `(did you mean --permissions?)`},
 		{[]string{"revoke", "--token-envv", "X"}, `(did you mean --token-env?)`},
+		// A flag's start before the nearest spelling: --repo is not --ref.
+		{[]string{"dispatch", "--repo", "octo-org/app", "--event-type", "x"}, `unknown flag "--repo" (did you mean --repository?)`},
+		{[]string{"token", "--private-key", "x"}, `(did you mean --private-key-env or --private-key-file?)`},
+		{[]string{"token", "--retry", "3"}, `(did you mean --retry-attempts or --retry-max-seconds?)`},
+		// The action's input name: the flag that sets the same.
+		{[]string{"token", "--github-api-url", "x"}, `(did you mean --api-url?)`},
 	} {
 		r := w.run("", tt.args...)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {

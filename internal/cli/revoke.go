@@ -20,7 +20,7 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
 	in := newSettings(c, fs)
 	tokenEnv := fs.String("token-env", "", "read the token from the environment variable `NAME` instead of stdin")
-	if err := c.parse(fs, args, "[--token-env NAME] < token"); err != nil {
+	if err := c.parse(fs, args, "[--token-env NAME]\n\nReads the token from stdin unless --token-env names a variable that holds it."); err != nil {
 		return err
 	}
 	token, err := c.readToken(*tokenEnv)
@@ -59,7 +59,7 @@ func (c *command) readToken(envName string) (string, error) {
 		}
 		raw = c.env.Getenv(envName)
 		if raw == "" {
-			return "", usagef("--token-env: environment variable %s is empty", secret.Quote(envName))
+			return "", usagef("--token-env: environment variable %s %s: set it to the token `app-token token` printed", secret.Quote(envName), c.unset(envName))
 		}
 	} else {
 		var err error

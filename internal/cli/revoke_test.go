@@ -40,10 +40,12 @@ func TestRevokeBadInput(t *testing.T) {
 		"nothing on stdin": {"", nil, "empty"},
 		"not a token":      {"two words\n", nil, "not an installation token"},
 		"a key":            {appPEM, nil, "not an installation token"},
-		"empty variable":   {"", []string{"--token-env", "NOPE"}, `"NOPE" is empty`},
+		"unset variable":   {"", []string{"--token-env", "NOPE"}, `"NOPE" is not set`},
+		"empty variable":   {"", []string{"--token-env", "EMPTY"}, `"EMPTY" is empty`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld(t)
+			w.env["EMPTY"] = ""
 			w.run(tc.stdin, append([]string{"revoke"}, tc.args...)...).failed(t, ExitUsage, tc.want)
 			if n := len(w.emu.Requests()); n != 0 {
 				t.Errorf("%d requests sent", n)

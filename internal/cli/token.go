@@ -21,7 +21,8 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	app.scopeFlags(fs)
 	app.readyFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
-	if err := c.parse(fs, args, "(--client-id ID | --app-id ID) [--private-key-file FILE] --owner OWNER [--repositories A,B] [--permissions 'contents: read'] [--json]"); err != nil {
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+
+		"\nWithout --owner and --repositories, the token is for the repository $GITHUB_REPOSITORY names (in a GitHub Actions run: step)."); err != nil {
 		return err
 	}
 	if err := app.load(c); err != nil {

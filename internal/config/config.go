@@ -289,6 +289,10 @@ func (c *Config) readIssuer(s Source, required bool, bad *problems) {
 	}
 }
 
+// onePerAccount is the remedy for repositories of several accounts, in
+// each door's words: a step is the action's.
+var onePerAccount = setting.Words{Action: "use one step per account", CLI: "mint one token per account"}
+
 // readScope applies the official action's scope rules:
 // neither owner nor repositories: the current repository; owner only: all of
 // that installation's repositories; repositories only: owner is the current
@@ -317,13 +321,13 @@ func (c *Config) readScope(s Source, bad *problems) {
 			}
 		}
 		if len(other) > 0 {
-			bad.addf("%s names repositories of %s but %s is %s: a token reaches one account's repositories; use one step per account",
-				setting.Input(setting.Repositories), quoteAll(other), setting.Input(setting.Owner), quote(owner))
+			bad.addf("%s names repositories of %s but %s is %s: a token reaches one account's repositories; %s",
+				setting.Input(setting.Repositories), quoteAll(other), setting.Input(setting.Owner), quote(owner), onePerAccount)
 			return
 		}
 	} else if len(owners) > 1 {
-		bad.addf("%s names repositories of several accounts (%s): a token reaches one account's repositories; use one step per account",
-			setting.Input(setting.Repositories), quoteAll(owners))
+		bad.addf("%s names repositories of several accounts (%s): a token reaches one account's repositories; %s",
+			setting.Input(setting.Repositories), quoteAll(owners), onePerAccount)
 		return
 	}
 
@@ -356,8 +360,8 @@ func (c *Config) readScope(s Source, bad *problems) {
 		c.Owner, c.Repositories = repoOwner, []string{repoName}
 	}
 	if len(c.Repositories) > MaxRepositories {
-		bad.addf("%s names %d repositories; GitHub allows at most %d per token: split them over several steps, or set only %s to reach every repository of the installation",
-			setting.Input(setting.Repositories), len(c.Repositories), MaxRepositories, setting.Owner)
+		bad.addf("%s names %d repositories; GitHub allows at most %d per token: split them over several %s, or set only %s to reach every repository of the installation",
+			setting.Input(setting.Repositories), len(c.Repositories), MaxRepositories, setting.Words{Action: "steps", CLI: "tokens"}, setting.Owner)
 	}
 }
 

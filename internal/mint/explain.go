@@ -53,8 +53,8 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 			op, apiErr.Message, setting.Input(setting.JWT), cfg.Issuer).With(err)
 	}
 	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTTime && cfg.JWT != "" {
-		return setting.Errorf("%s: GitHub rejected the time claims of %s (%s): sign it right before this step, with iat 60 seconds in the past and exp at most ten minutes after iat, on a machine whose clock is right",
-			op, setting.Input(setting.JWT), apiErr.Message).With(err)
+		return setting.Errorf("%s: GitHub rejected the time claims of %s (%s): sign it right before %s, with iat 60 seconds in the past and exp at most ten minutes after iat, on a machine whose clock is right",
+			op, setting.Input(setting.JWT), apiErr.Message, setting.Words{Action: "this step", CLI: "this command"}).With(err)
 	}
 	if errors.As(err, &apiErr) && apiErr.Kind == ghapi.JWTUndecodable {
 		return setting.Errorf("%s: GitHub could not verify the App JWT (%s): does the private key belong to App %s? Check that %s and %s come from the same App, and that the key was not regenerated",

@@ -15,7 +15,8 @@
 # Not counted, so the Dockerfile side is understated: on GitHub the build
 # first pulls golang:1.26 (hundreds of MB); here that base is local
 # (make-golang-base.sh). The pull here is from a loopback registry, so the
-# prebuilt side is understated by the network: about 4 MB from GHCR.
+# prebuilt side is understated by the network: the image-pull figure of
+# docs/figures.json from GHCR.
 #
 # Usage: bench-cold.sh REPOSITORY@sha256:DIGEST
 #   (release-e2e.sh runs it against the index it just released)
