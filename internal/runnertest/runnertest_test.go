@@ -89,3 +89,25 @@ func TestLeaksKnowsWhereATokenMayBe(t *testing.T) {
 		t.Errorf("Leaks =\n%q\nwant\n%q", leaks, want)
 	}
 }
+
+// A step node runs (the official action's dist/main.cjs and post.cjs) gets
+// its script as an argument, each phase its own, and the post phase its
+// state, with everything else as for a binary.
+func TestArgsRunAScriptPerPhase(t *testing.T) {
+	t.Parallel()
+	step := &Step{Binary: "/bin/sh", With: map[string]string{"owner": "octo-org"},
+		Args:     []string{"-c", `echo "::notice::main $INPUT_OWNER"; echo "token=t1" >> "$GITHUB_STATE"`},
+		PostArgs: []string{"-c", `echo "::notice::post $STATE_token"`}}
+	main, err := step.Main(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, err := step.Post(context.Background(), main.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if main.ExitCode != 0 || post.ExitCode != 0 || strings.Join(main.Notices, "|") != "main octo-org" || strings.Join(post.Notices, "|") != "post t1" {
+		t.Errorf("main: exit %d, notices %q, stderr %q; post: exit %d, notices %q, stderr %q; want main octo-org, post t1",
+			main.ExitCode, main.Notices, main.Stderr, post.ExitCode, post.Notices, post.Stderr)
+	}
+}
