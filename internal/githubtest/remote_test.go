@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,13 +44,23 @@ func TestRemoteCostsRoundTrips(t *testing.T) {
 	}
 	before := r.Counters()
 	fresh, reused := get(), get()
-	if got := r.Counters().Sub(before); got.Requests != 2 || got.Conns != 1 || got.Up == 0 || got.Down == 0 {
+	if got := r.Counters().Sub(before); got.Requests != 2 || got.Conns != 1 || got.Used != 1 || got.Up == 0 || got.Down == 0 {
 		t.Errorf("two requests on one connection counted as %+v", got)
 	}
 	tr.CloseIdleConnections()
 	again := get()
-	if got := r.Counters().Sub(before); got.Requests != 3 || got.Conns != 2 {
+	if got := r.Counters().Sub(before); got.Requests != 3 || got.Conns != 2 || got.Used != 2 {
 		t.Errorf("a third request on a new connection: counted %+v, want 3 requests on 2 connections", got)
+	}
+	// A connection opened and shaken hands on but never used is opened,
+	// not used.
+	c, err := tls.Dial("tcp", strings.TrimPrefix(r.URL, "https://"), &tls.Config{RootCAs: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if got := r.Counters().Sub(before); got.Requests != 3 || got.Conns != 3 || got.Used != 2 {
+		t.Errorf("after a connection left unused: counted %+v, want 3 requests, 3 connections opened, 2 used", got)
 	}
 	t.Logf("RTT %v: a request on a new connection %v (%.2f RTT), on the same one %v (%.2f RTT), on another new one %v",
 		rtt, fresh, float64(fresh)/float64(rtt), reused, float64(reused)/float64(rtt), again)

@@ -230,6 +230,15 @@ func (s *Step) execute(state map[string]string, launch func(env []string, workdi
 			return nil, err
 		}
 	}
+	// The runner creates the file-command files before a step starts; the
+	// official action's @actions/core refuses to write to a missing one.
+	for _, f := range []string{"output", "state", "env", "path", "step_summary"} {
+		f, err := os.OpenFile(filepath.Join(dir, "file_commands", f), os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+	}
 	env, err := s.env(dir, state)
 	if err != nil {
 		return nil, err
