@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -284,7 +285,7 @@ func tail(s string) string {
 type row struct {
 	rtt                   time.Duration
 	action, phase         string
-	wall, cpu             time.Duration
+	wall, min, cpu        time.Duration
 	requests, conns, used string
 }
 
@@ -304,6 +305,7 @@ func summarise(rtt time.Duration, action, phase string, fs []figure) row {
 		rtt: rtt, action: action, phase: phase,
 		wall:     median(fs, func(f figure) time.Duration { return f.wall }),
 		cpu:      median(fs, func(f figure) time.Duration { return f.cpu }),
+		min:      slices.MinFunc(fs, func(a, b figure) int { return cmp.Compare(a.wall, b.wall) }).wall,
 		requests: pick(func(f figure) int { return f.requests }),
 		conns:    pick(func(f figure) int { return f.conns }),
 		used:     pick(func(f figure) int { return f.used }),
@@ -320,9 +322,29 @@ func median(fs []figure, get func(figure) time.Duration) time.Duration {
 }
 
 func printTable(out io.Writer, rows []row, actions []*subject) {
-	fmt.Fprintf(out, "%-8s %-10s %-5s %9s %9s %8s %5s %5s %6s\n", "RTT", "action", "phase", "wall", "cpu", "requests", "conns", "used", "RTTs")
+	fmt.Fprintf(out, "%-8s %-10s %-5s %9s %9s %9s %8s %5s %5s\n", "RTT", "action", "phase", "wall", "min wall", "cpu", "requests", "conns", "used")
 	for _, r := range rows {
-		fmt.Fprintf(out, "%-8v %-10s %-5s %9s %9s %8s %5s %5s %6s\n", r.rtt, r.action, r.phase, ms(r.wall), ms(r.cpu), r.requests, r.conns, r.used, rtts(r.wall, r.rtt))
+		fmt.Fprintf(out, "%-8v %-10s %-5s %9s %9s %9s %8s %5s %5s\n", r.rtt, r.action, r.phase, ms(r.wall), ms(r.min), ms(r.cpu), r.requests, r.conns, r.used)
+	}
+	// What the round trips cost apart from the process's own time: the rise
+	// of wall time from the first RTT to the last, in round trips of the
+	// difference (issue 25's measure), from the medians and the minimums
+	// (on a busy machine the quickest run is the least disturbed).
+	fmt.Fprintln(out)
+	for _, a := range actions {
+		for _, phase := range []string{"main", "post"} {
+			var own []row
+			for _, r := range rows {
+				if r.action == a.name && r.phase == phase {
+					own = append(own, r)
+				}
+			}
+			first, last := own[0], own[len(own)-1]
+			if span := last.rtt - first.rtt; span > 0 {
+				fmt.Fprintf(out, "%s %s: wall time rises %.1f RTT from %v to %v (minimums: %.1f)\n", a.name, phase, float64(last.wall-first.wall)/float64(span),
+					first.rtt, last.rtt, float64(last.min-first.min)/float64(span))
+			}
+		}
 	}
 	if len(actions) < 2 {
 		return
@@ -342,12 +364,3 @@ func printTable(out io.Writer, rows []row, actions []*subject) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }
-
-// rtts is the wall time in round trips, for the larger RTTs where they
-// dominate it (at 1 ms the process's own time does).
-func rtts(wall, rtt time.Duration) string {
-	if rtt < 10*time.Millisecond {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f", float64(wall)/float64(rtt))
-}

@@ -24,7 +24,7 @@ func build(t *testing.T) string {
 	return bin
 }
 
-var rowRE = regexp.MustCompile(`(?m)^(\S+)\s+(app-token|official)\s+(main|post)\s+([\d.]+)ms\s+([\d.]+)ms\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$`)
+var rowRE = regexp.MustCompile(`(?m)^(\S+)\s+(app-token|official)\s+(main|post)\s+([\d.]+)ms\s+[\d.]+ms\s+[\d.]+ms\s+(\S+)\s+(\S+)\s+(\S+)$`)
 
 // parsed is a printed row: action phase -> RTT -> wall, requests, conns.
 type parsed struct {
@@ -37,9 +37,9 @@ func rows(t *testing.T, out string) map[string]map[string]parsed {
 	got := map[string]map[string]parsed{}
 	for _, m := range rowRE.FindAllStringSubmatch(out, -1) {
 		wall, _ := strconv.ParseFloat(m[4], 64)
-		req, err1 := strconv.Atoi(m[6])
-		conns, err2 := strconv.Atoi(m[7])
-		used, err3 := strconv.Atoi(m[8])
+		req, err1 := strconv.Atoi(m[5])
+		conns, err2 := strconv.Atoi(m[6])
+		used, err3 := strconv.Atoi(m[7])
 		if err1 != nil || err2 != nil || err3 != nil {
 			t.Errorf("row %q: requests or connections vary between runs", m[0])
 		}
