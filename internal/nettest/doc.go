@@ -46,6 +46,6 @@
 //     15.6 MB binary for a 60-line program, to a module that keeps its
 //     test dependencies few.
 //
-// This package is some 250 lines with no dependency beyond the standard
+// This package is under 300 lines with no dependency beyond the standard
 // library.
 package nettest
