@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // build makes this tree's binary as the runner would start it.
@@ -131,6 +133,29 @@ func TestRefusesAnOlderNode(t *testing.T) {
 	for have, want := range map[string]bool{"v24.4.0": false, "v24.22.3": false, "v24.3.9": true, "v20.20.2": true, "v25.0.0": false} {
 		if older(have, "24.4.0") != want {
 			t.Errorf("older(%s, 24.4.0) = %t", have, !want)
+		}
+	}
+}
+
+// A run counts only when main minted exactly the token both actions are
+// asked for and post revoked it: a wider or narrower token, or one left
+// alive, is an error, not a figure.
+func TestRunsAreChecked(t *testing.T) {
+	bin := build(t)
+	key, keyPEM, err := githubtest.NewAppKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := githubtest.StartRemote(t, githubtest.DefaultConfig(&key.PublicKey), time.Millisecond)
+	for change, want := range map[string]string{
+		"permission-contents": "main minted a token for [app infra] with map[contents:read]",
+		"skip-token-revoke":   "post did not revoke the token",
+	} {
+		s := ours(bin, keyPEM)
+		s.point(r, "")
+		s.step.With[change] = map[string]string{"permission-contents": "read", "skip-token-revoke": "true"}[change]
+		if _, _, err := s.once(r); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("with %s changed: %v; want %q", change, err, want)
 		}
 	}
 }
