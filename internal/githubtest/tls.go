@@ -61,9 +61,19 @@ func (ca *PrivateCA) Client() *http.Client {
 // ServeTLS starts h over HTTPS with a server certificate the CA signed for
 // 127.0.0.1, localhost and hosts. The caller closes the server.
 func (ca *PrivateCA) ServeTLS(h http.Handler, hosts ...string) (*httptest.Server, error) {
+	srv := httptest.NewUnstartedServer(h)
+	if err := ca.startTLS(srv, hosts...); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+// startTLS starts srv with a server certificate the CA signed.
+func (ca *PrivateCA) startTLS(srv *httptest.Server, hosts ...string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
@@ -77,10 +87,9 @@ func (ca *PrivateCA) ServeTLS(h http.Handler, hosts ...string) (*httptest.Server
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 	srv.StartTLS()
-	return srv, nil
+	return nil
 }

@@ -42,6 +42,11 @@ type Step struct {
 	// older build's, run for a side-by-side benchmark): the runner does not
 	// pass their defaults, and the step must not set them.
 	Undeclared []string
+	// Args, when set, follow Binary on the main phase's command line, and
+	// PostArgs on the post phase's, which then runs Binary itself: for an
+	// action that node runs (Binary node, Args {"dist/main.cjs"}), such as
+	// the official one measured beside this one.
+	Args, PostArgs []string
 }
 
 // Result is what the runner saw of one phase.
@@ -87,18 +92,21 @@ func Defaults() map[string]string {
 
 // Main runs the main phase.
 func (s *Step) Main(ctx context.Context) (*Result, error) {
-	return s.run(ctx, s.Binary, nil)
+	return s.run(ctx, s.Binary, s.Args, nil)
 }
 
 // Post runs the post phase with the state main saved, as STATE_<name>.
 func (s *Step) Post(ctx context.Context, state map[string]string) (*Result, error) {
+	if s.PostArgs != nil {
+		return s.run(ctx, s.Binary, s.PostArgs, state)
+	}
 	post := s.Binary + "-post"
 	if _, err := os.Stat(post); err != nil {
 		if err := os.Link(s.Binary, post); err != nil {
 			return nil, fmt.Errorf("make the post-phase name: %w", err)
 		}
 	}
-	return s.run(ctx, post, state)
+	return s.run(ctx, post, nil, state)
 }
 
 // env returns the environment a phase starts with: the job's environment,
@@ -150,12 +158,12 @@ func inputVar(name string) string {
 // time is a small C program whose fork leaves the count to the phase itself.
 const gnuTime = "/usr/bin/time"
 
-func (s *Step) run(ctx context.Context, binary string, state map[string]string) (*Result, error) {
+func (s *Step) run(ctx context.Context, binary string, args []string, state map[string]string) (*Result, error) {
 	return s.execute(state, func(env []string, workdir string, res *Result) error {
 		rssFile := filepath.Join(workdir, "..", "tmp", "maxrss")
-		cmd := exec.CommandContext(ctx, binary)
+		cmd := exec.CommandContext(ctx, binary, args...)
 		if _, err := os.Stat(gnuTime); err == nil {
-			cmd = exec.CommandContext(ctx, gnuTime, "-q", "-f", "%M", "-o", rssFile, binary)
+			cmd = exec.CommandContext(ctx, gnuTime, append([]string{"-q", "-f", "%M", "-o", rssFile, binary}, args...)...)
 		}
 		cmd.Env, cmd.Dir = env, workdir
 		var stdout, stderr bytes.Buffer
@@ -221,6 +229,15 @@ func (s *Step) execute(state map[string]string, launch func(env []string, workdi
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
+	}
+	// The runner creates the file-command files before a step starts; the
+	// official action's @actions/core refuses to write to a missing one.
+	for _, f := range []string{"output", "state", "env", "path", "step_summary"} {
+		f, err := os.OpenFile(filepath.Join(dir, "file_commands", f), os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
 	}
 	env, err := s.env(dir, state)
 	if err != nil {

@@ -89,3 +89,29 @@ func TestLeaksKnowsWhereATokenMayBe(t *testing.T) {
 		t.Errorf("Leaks =\n%q\nwant\n%q", leaks, want)
 	}
 }
+
+// A step node runs (the official action's dist/main.cjs and post.cjs) gets
+// its script as an argument, each phase its own, and the post phase its
+// state, with everything else as for a binary; the file-command files
+// exist when it starts, as the runner makes them (@actions/core refuses to
+// write to a missing one).
+func TestArgsRunAScriptPerPhase(t *testing.T) {
+	t.Parallel()
+	const exist = `for f in "$GITHUB_OUTPUT" "$GITHUB_STATE" "$GITHUB_ENV" "$GITHUB_PATH" "$GITHUB_STEP_SUMMARY"; do test -f "$f" || echo "::error::missing $f"; done; `
+	step := &Step{Binary: "/bin/sh", With: map[string]string{"owner": "octo-org"},
+		Args:     []string{"-c", exist + `echo "::notice::main $INPUT_OWNER"; echo "token=t1" >> "$GITHUB_STATE"`},
+		PostArgs: []string{"-c", exist + `echo "::notice::post $STATE_token"`}}
+	main, err := step.Main(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, err := step.Post(context.Background(), main.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if main.ExitCode != 0 || post.ExitCode != 0 || strings.Join(main.Notices, "|") != "main octo-org" || strings.Join(post.Notices, "|") != "post t1" ||
+		len(main.Errors)+len(post.Errors) > 0 {
+		t.Errorf("main: exit %d, notices %q, errors %q; post: exit %d, notices %q, errors %q; want main octo-org, post t1, no error",
+			main.ExitCode, main.Notices, main.Errors, post.ExitCode, post.Notices, post.Errors)
+	}
+}
