@@ -255,3 +255,28 @@ func TestWiderAnswerInterruptedIsRevoked(t *testing.T) {
 		t.Errorf("token %v, error %v, revoked %t", tok, err, c.emu.Tokens()[0].Revoked)
 	}
 }
+
+// RevokeYoung (dispatch's own revocation): through the lag, and what a
+// revocation that failed leaves outstanding.
+func TestRevokeYoung(t *testing.T) {
+	t.Parallel()
+	if got := mint.Interrupt("SIGINT").Error(); got != "SIGINT received" {
+		t.Errorf("Interrupt.Error = %q", got)
+	}
+	l := newLagging(t, func(c *githubtest.Config) { c.TokenLagCalls = 2 })
+	tok := l.mintOne()
+	if err := l.m.RevokeYoung(context.Background(), tok.Token); err != nil || l.emu.Count("DELETE", revokePath) != 3 || !l.emu.Tokens()[0].Revoked {
+		t.Errorf("through the lag: %v after %d tries", err, l.emu.Count("DELETE", revokePath))
+	}
+	if got := l.out.Abandoned(nil).Error(); got != "interrupted again: stopped at once" {
+		t.Errorf("revoked, yet outstanding: %q", got)
+	}
+	tok = l.mintOne()
+	l.emu.AddFault(githubtest.Fault{Method: "DELETE", Path: revokePath, Status: 502, Times: -1})
+	if err := l.m.RevokeYoung(context.Background(), tok.Token); err == nil || l.emu.Count("DELETE", revokePath) != 5 {
+		t.Errorf("502s: %v after %d tries in all, want 2 more (retry-attempts)", err, l.emu.Count("DELETE", revokePath))
+	}
+	if got := l.out.Abandoned(nil).Error(); !strings.HasSuffix(got, tok.ExpiresAt.UTC().Format(time.RFC3339)) {
+		t.Errorf("not revoked, yet not outstanding: %q", got)
+	}
+}
