@@ -42,6 +42,14 @@ func (w *world) cli(stdin string, extraEnv []string, args ...string) (code int, 
 		w.t.Fatal(err)
 	}
 	stdout, stderr = out.String(), errb.String()
+	w.checkCLILeaks(args, stdout, stderr)
+	return cmd.ProcessState.ExitCode(), stdout, stderr
+}
+
+// checkCLILeaks fails the test if the key, an App JWT or a token shows
+// anywhere but the token on stdout.
+func (w *world) checkCLILeaks(args []string, stdout, stderr string) {
+	w.t.Helper()
 	if p := w.leakCheck().In(stdout + "\n" + stderr); p != "" {
 		w.t.Errorf("app-token %s: a piece of a key line or App JWT leaked (%q)\nstdout %q\nstderr %q", strings.Join(args, " "), p, stdout, stderr)
 	}
@@ -52,7 +60,6 @@ func (w *world) cli(stdin string, extraEnv []string, args ...string) (code int, 
 	if p := tokens.In(stderr); p != "" {
 		w.t.Errorf("app-token %s: a piece of a token on stderr (%q): %q", strings.Join(args, " "), p, stderr)
 	}
-	return cmd.ProcessState.ExitCode(), stdout, stderr
 }
 
 // The classic case through the real binary: one command, the emulator

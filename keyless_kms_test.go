@@ -395,19 +395,6 @@ func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
 	}
 }
 
-// nativeEntry is a stand-in for native/entry.js: it starts the binary as
-// `app-token action main` with the runner's environment. bash, not sh:
-// dash drops variables whose names hold a hyphen (INPUT_CLIENT-ID), which
-// node passes on.
-func nativeEntry(t testing.TB) string {
-	t.Helper()
-	entry := filepath.Join(t.TempDir(), "native-entry")
-	if err := os.WriteFile(entry, []byte("#!/bin/bash\nexec '"+binary+"' action main\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return entry
-}
-
 // An answer from KMS is read no further than any GitHub answer
 // (ghtransport.MaxAnswer): a hostile endpoint's endless body fails the
 // step instead of filling memory.

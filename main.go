@@ -26,6 +26,7 @@ import (
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/cli"
 	"github.com/app-token/app-token/internal/ghtext"
+	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -69,15 +70,62 @@ func actionPhase(argv0 string, args []string, underRunner bool) (phase string, o
 
 // runCLI runs the command line with the real world.
 func runCLI(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	env := cli.Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, LookupEnv: os.LookupEnv,
+		Version: buildVersion(), Outstanding: &mint.Outstanding{},
+	}
+	ctx, stop := interruptible(func(cause error) { cli.Abandoned(env, cause) })
 	defer stop()
 	// A closed stdout must be a write error, not death by SIGPIPE (Go's
 	// default for fd 1): `token` then revokes the token it could not deliver.
 	signal.Ignore(syscall.SIGPIPE)
-	return cli.Run(ctx, args, cli.Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, LookupEnv: os.LookupEnv,
-		Version: buildVersion(),
-	})
+	return cli.Run(ctx, args, env)
+}
+
+// interruptible returns the run's context. The first SIGINT (Ctrl-C, the
+// runner cancelling the job) or SIGTERM cancels it with a mint.Interrupt
+// naming the signal: the run stops, revokes within seconds what it minted
+// and not yet handed over, and says it was interrupted. The second ends
+// the process at once, after last has said what stays valid, with the
+// exit code a shell gives a process that signal killed (130, 143). stop
+// restores the signals' default behaviour.
+func interruptible(last func(cause error)) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			case s := <-signals:
+				cause := mint.Interrupt(signalName(s))
+				if n == 0 {
+					cancel(cause)
+					continue
+				}
+				last(cause)
+				code := 130
+				if s == syscall.SIGTERM {
+					code = 143
+				}
+				os.Exit(code)
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel(nil)
+	}
+}
+
+func signalName(s os.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
 }
 
 func buildVersion() string {
@@ -109,10 +157,14 @@ func run(phase func(context.Context, *githubactions.Action, action.Deps) error, 
 			code = 1
 		}
 	}()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	outstanding := &mint.Outstanding{}
+	ctx, stop := interruptible(func(cause error) {
+		a.Errorf("%s", action.Words(outstanding.Abandoned(cause)))
+		_ = out.Flush()
+	})
 	defer stop()
 
-	if err := phase(ctx, a, action.Deps{Redactor: redactor, Environ: os.Environ}); err != nil {
+	if err := phase(ctx, a, action.Deps{Redactor: redactor, Environ: os.Environ, Outstanding: outstanding}); err != nil {
 		a.Errorf("%s", action.Words(err))
 		return 1
 	}

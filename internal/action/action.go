@@ -44,6 +44,10 @@ type Deps struct {
 	// Redactor learns every secret the phase masks, for the log writer that
 	// scrubs them (see secret.Writer); nil means one nobody reads.
 	Redactor *secret.Redactor
+	// Outstanding learns the token from its minting until it is revoked or
+	// handed over, for main's last words on a second signal; nil keeps no
+	// record.
+	Outstanding *mint.Outstanding
 }
 
 func (d Deps) environ() []string {
@@ -104,7 +108,8 @@ func (d *Deps) options(a *githubactions.Action) mint.Options {
 			defer mu.Unlock()
 			a.Infof("%s", secret.OneLine(line))
 		},
-		Mask: d.masker(a, &mu),
+		Mask:        d.masker(a, &mu),
+		Outstanding: d.Outstanding,
 	}
 }
 

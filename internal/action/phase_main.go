@@ -67,6 +67,11 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	if err != nil {
 		return err
 	}
+	// The runner cancelling the job: a token handed over now would be a
+	// success nobody sees, alive for the hour.
+	if err := m.HandOver(ctx, tok.Token, "set the outputs"); err != nil {
+		return err
+	}
 	for _, w := range warnings {
 		a.Warningf("%s", Words(w))
 	}

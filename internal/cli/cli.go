@@ -63,6 +63,17 @@ type Env struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Version is printed by `app-token version`.
 	Version string
+	// Outstanding learns each token from its minting until it is revoked
+	// or handed over, for the last words on a second Ctrl-C (Abandoned);
+	// nil keeps no record.
+	Outstanding *mint.Outstanding
+}
+
+// Abandoned is the last line of a command ended at once by a second
+// interrupt (cause names it): which token, if any, stays valid. No secret
+// is in it.
+func Abandoned(env Env, cause error) {
+	fmt.Fprintf(env.Stderr, "app-token: %s\n", words(env.Outstanding.Abandoned(cause)))
 }
 
 // command is one run of a subcommand: its name, the world, and the
@@ -234,8 +245,9 @@ func words(err error) string { return secret.OneLine(setting.Render(err, setting
 func (c *command) options() mint.Options {
 	return mint.Options{
 		Base: c.env.Base, Getenv: c.env.Getenv, Now: c.env.Now, Sleep: c.env.Sleep,
-		Log:  func(line string) { c.notef("%s", secret.OneLine(line)) },
-		Mask: func(s string) { c.redactor.Add(s) },
+		Log:         func(line string) { c.notef("%s", secret.OneLine(line)) },
+		Mask:        func(s string) { c.redactor.Add(s) },
+		Outstanding: c.env.Outstanding,
 	}
 }
 

@@ -73,10 +73,19 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	owner, repo := got.cfg.Owner, got.cfg.Repositories[0]
+	sending := fmt.Sprintf("send %s to %s/%s", ev.describe, owner, repo)
+	if err := got.m.Abandon(ctx, got.tok.Token, sending); err != nil {
+		return err
+	}
 	sendCtx, cancel := context.WithTimeout(ctx, mint.Deadline(got.cfg.Retry))
 	defer cancel()
 	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
 	if sendErr != nil {
+		// Ctrl-C during the send: revoked within seconds, not after the
+		// whole retry budget (GitHub may have the event all the same).
+		if err := got.m.Abandon(ctx, got.tok.Token, sending+" (GitHub may have received it: check its Actions runs)"); err != nil {
+			return err
+		}
 		uncertain := ghclient.KindOf(sendErr) == ghapi.ServerError
 		sendErr = ev.explain(sendCtx, sendErr, got.cfg, owner, repo)
 		if uncertain {
@@ -89,7 +98,9 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	// timed out must not leave the token alive for want of time.
 	revokeCtx, cancelRevoke := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
 	defer cancelRevoke()
-	revokeErr := got.m.Client().RevokeToken(revokeCtx, got.tok.Token.Token)
+	// Minted seconds ago: GitHub's 401 may be the lag (with the check off,
+	// the send may even have worked on a server that knew it).
+	revokeErr := got.m.RevokeYoung(revokeCtx, got.tok.Token)
 	if mint.AlreadyRevoked(revokeErr) {
 		revokeErr = nil
 	}

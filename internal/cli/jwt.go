@@ -41,6 +41,9 @@ func runJWT(ctx context.Context, c *command, args []string) error {
 	} else {
 		jwt, err = signer.Sign()
 	}
+	if i := mint.Interruption(ctx, "sign the App JWT with the KMS key"); err != nil && i != nil {
+		return i
+	}
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ func runToken(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	tok := got.tok
+	if err := got.m.HandOver(ctx, tok.Token, "print the token"); err != nil {
+		return err
+	}
 	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
 	c.notef("minted an installation token for %s with %s; it expires at %s (revoke it with `app-token revoke`)", tok.Scope.Repositories, tok.Scope.Describe(), expires)
 	if !*asJSON {

@@ -22,10 +22,25 @@ type Policy struct {
 	BaseDelay time.Duration
 	// MaxDelay caps one backoff; 0 means 15s.
 	MaxDelay time.Duration
-	// Unauthorized is how many of the tries may repeat a 401 answer, for a
-	// freshly minted token that has not yet reached every GitHub server;
-	// 0 never retries a 401. MaxTries and MaxElapsed still bound the call.
-	Unauthorized int
+	// Lag retries 401 answers, for a freshly minted token that has not yet
+	// reached every GitHub server; the zero value never retries a 401.
+	Lag Lag
+}
+
+// Lag is the retrying of a new token's 401 answers (GitHub's replication
+// lag), on a bound of its own: those retries count against neither
+// MaxTries nor MaxElapsed, which keep bounding every other failure of the
+// call, so a young token's revocation that meets a 502 is tried
+// retry-attempts times, not as often as the lag allows.
+type Lag struct {
+	// Tries is how many 401 answers may be retried; 0 retries none.
+	Tries int
+	// Within bounds them in time: a 401 is retried only when the wait ends
+	// within Within of the call's start; 0 means MaxElapsed.
+	Within time.Duration
+	// BaseDelay and MaxDelay shape their backoff as Policy's shape the
+	// others' (doubled, capped, jittered); 0 means Policy's.
+	BaseDelay, MaxDelay time.Duration
 }
 
 // withDefaults fills the zero fields with the documented defaults.
@@ -45,19 +60,36 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 15 * time.Second
 	}
-	if p.Unauthorized < 0 {
-		p.Unauthorized = 0
+	if p.Lag.Tries < 0 {
+		p.Lag.Tries = 0
+	}
+	if p.Lag.Within <= 0 {
+		p.Lag.Within = p.MaxElapsed
+	}
+	if p.Lag.BaseDelay <= 0 {
+		p.Lag.BaseDelay = p.BaseDelay
+	}
+	if p.Lag.MaxDelay <= 0 {
+		p.Lag.MaxDelay = p.MaxDelay
 	}
 	return p
 }
 
-// backoff is the jittered delay before try next (2, 3, ...), given a
-// jitter in [0, 1).
-func (p Policy) backoff(next int, jitter float64) time.Duration {
-	d := p.BaseDelay
-	for i := 2; i < next && d < p.MaxDelay; i++ {
+// budget is how long the whole call may run: the longer of the two bounds.
+func (p Policy) budget() time.Duration {
+	if p.Lag.Tries > 0 {
+		return max(p.MaxElapsed, p.Lag.Within)
+	}
+	return p.MaxElapsed
+}
+
+// backoff is the jittered delay before retry n (1, 2, ...) of one kind,
+// given a jitter in [0, 1): base, doubled each retry, capped at most.
+func backoff(base, most time.Duration, n int, jitter float64) time.Duration {
+	d := base
+	for i := 1; i < n && d < most; i++ {
 		d *= 2
 	}
-	d = min(d, p.MaxDelay)
+	d = min(d, most)
 	return time.Duration(jitter * float64(d))
 }

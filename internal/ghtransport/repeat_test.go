@@ -97,7 +97,7 @@ func TestRetryRepeatsAPostGitHubRefused(t *testing.T) {
 	}{
 		{"secondary rate limit", reply(429, "You have exceeded a secondary rate limit", "retry-after", "3"), Policy{}},
 		{"403 secondary rate limit", reply(403, "You have exceeded a secondary rate limit", "retry-after", "3"), Policy{}},
-		{"401 of a new token", reply(401, "Bad credentials"), Policy{Unauthorized: 1}},
+		{"401 of a new token", reply(401, "Bad credentials"), Policy{Lag: Lag{Tries: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -20,9 +20,9 @@ import (
 // gave last (so go-github reports GitHub's own status and message, including
 // a rate limit that would not reset within the budget) or an error that
 // says how many tries were made. 400, 404, 422 and other 4xx answers, and
-// 401 unless Policy.Unauthorized allows it, are returned at once. Once the
-// request's own context is done no further try starts and its error is
-// returned. A request whose body cannot be replayed (no GetBody) is sent
+// 401 unless Policy.Lag allows it, are returned at once. Once the
+// request's own context is done no further try starts, no retry is
+// logged, and its error is returned. A request whose body cannot be replayed (no GetBody) is sent
 // once.
 //
 // What may be sent again depends on whether a second copy could act twice.
@@ -62,11 +62,14 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("ghtransport: Retry.Base is not set")
 	}
 	c := &call{t: t, req: req, p: t.Policy.withDefaults(), start: t.now(), repeatable: repeatable(req)}
-	c.deadline = c.start.Add(c.p.MaxElapsed)
+	c.deadline = c.start.Add(c.p.budget())
+	c.others = c.start.Add(c.p.MaxElapsed)
+	c.lag = c.start.Add(c.p.Lag.Within)
 	// One clock: the request's own deadline is read once, as what is left
 	// of it, and from then on measured on t's clock like the budget.
 	if dl, ok := req.Context().Deadline(); ok {
-		c.deadline = minTime(c.deadline, c.start.Add(time.Until(dl)))
+		own := c.start.Add(time.Until(dl))
+		c.deadline, c.others, c.lag = minTime(c.deadline, own), minTime(c.others, own), minTime(c.lag, own)
 	}
 	return c.run()
 }
@@ -110,11 +113,13 @@ type call struct {
 	req      *http.Request
 	p        Policy
 	start    time.Time
-	deadline time.Time
+	deadline time.Time // the whole call's: the later of others and lag
+	others   time.Time // a retry of anything but a lag 401 ends its wait by then
+	lag      time.Time // a retry of a lag 401 ends its wait by then
 
-	unauthorizedRetries int // 401s retried so far
-	secondaryHits       int // secondary rate limits met so far
-	repeatable          bool
+	lagRetries    int // 401s retried as lag so far
+	secondaryHits int // secondary rate limits met so far
+	repeatable    bool
 }
 
 // next is what to do after one try: wait and try again, or stop.
@@ -126,6 +131,8 @@ type next struct {
 	// uncertain: another try could help, but GitHub may have acted on
 	// this one, and the call must not act twice.
 	uncertain bool
+	// lag: a 401 retried as replication lag, on Policy.Lag's bound.
+	lag bool
 }
 
 func (c *call) run() (*http.Response, error) {
@@ -142,8 +149,14 @@ func (c *call) run() (*http.Response, error) {
 		if !n.retry || !replayable(c.req) {
 			return resp, err
 		}
-		if try >= c.p.MaxTries || n.wait >= c.remaining() {
+		if c.spent(n, try) {
 			return c.giveUp(resp, err, try)
+		}
+		if ctx.Err() != nil {
+			// Interrupted meanwhile: nobody waits for another try, and a
+			// retry line would read as more to come.
+			discard(resp)
+			return nil, c.stopped(try, ctx.Err())
 		}
 		c.log(n, try+1)
 		if err := c.t.sleep(ctx, n.wait); err != nil {
@@ -197,8 +210,8 @@ func (c *call) send(try int) (resp *http.Response, err error, written bool) {
 // judge decides whether the outcome of try is worth another try, and after
 // what wait; written says whether the request went out (see send).
 func (c *call) judge(resp *http.Response, err error, try int, written bool) next {
-	backoff := func(reason string) next {
-		wait := c.p.backoff(try+1, c.t.jitter())
+	again := func(reason string) next {
+		wait := backoff(c.p.BaseDelay, c.p.MaxDelay, try-c.lagRetries, c.t.jitter())
 		return next{retry: true, wait: wait, reason: reason, plan: "retrying in " + forLog(wait)}
 	}
 	if err != nil {
@@ -211,7 +224,7 @@ func (c *call) judge(resp *http.Response, err error, try int, written bool) next
 		if written && !c.repeatable {
 			return next{uncertain: true, reason: reason}
 		}
-		return backoff(reason)
+		return again(reason)
 	}
 	switch code := resp.StatusCode; code {
 	case http.StatusInternalServerError, http.StatusBadGateway,
@@ -219,13 +232,15 @@ func (c *call) judge(resp *http.Response, err error, try int, written bool) next
 		if !c.repeatable {
 			return next{uncertain: true, reason: statusReason(code)}
 		}
-		return backoff(statusReason(code))
+		return again(statusReason(code))
 	case http.StatusUnauthorized:
-		if c.unauthorizedRetries >= c.p.Unauthorized {
+		if c.lagRetries >= c.p.Lag.Tries {
 			return next{}
 		}
-		c.unauthorizedRetries++
-		return backoff(statusReason(code) + " (a new token may not have reached every GitHub server yet)")
+		c.lagRetries++
+		wait := backoff(c.p.Lag.BaseDelay, c.p.Lag.MaxDelay, c.lagRetries, c.t.jitter())
+		return next{retry: true, lag: true, wait: wait, plan: "retrying in " + forLog(wait),
+			reason: statusReason(code) + " (a new token may not have reached every GitHub server yet)"}
 	case http.StatusForbidden, http.StatusTooManyRequests:
 		w, ok := rateLimited(resp, c.t.now(), c.secondaryHits)
 		if !ok {
@@ -257,6 +272,16 @@ func (c *call) remaining() time.Duration {
 	return c.deadline.Sub(c.t.now())
 }
 
+// spent tells whether the retry n wants after try is beyond its kind's
+// bound: a lag 401's (Policy.Lag), or everything else's (MaxTries and
+// MaxElapsed, counting no lag 401).
+func (c *call) spent(n next, try int) bool {
+	if n.lag {
+		return !c.t.now().Add(n.wait).Before(c.lag)
+	}
+	return try-c.lagRetries >= c.p.MaxTries || !c.t.now().Add(n.wait).Before(c.others)
+}
+
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {
 		return b
@@ -285,9 +310,15 @@ func (c *call) stopped(try int, err error) error {
 	return fmt.Errorf("stopped after %d tries in %s: %w", try, c.elapsed(), err)
 }
 
+// log announces try nextTry, out of the most the call can make given
+// the tries of the other kind so far.
 func (c *call) log(n next, nextTry int) {
+	most := c.p.MaxTries + c.lagRetries
+	if n.lag {
+		most = c.p.Lag.Tries + 1 + (nextTry - 1 - c.lagRetries)
+	}
 	c.logf("%s %s: %s; %s (try %d of %d)",
-		c.req.Method, c.req.URL.Path, n.reason, n.plan, nextTry, c.p.MaxTries)
+		c.req.Method, c.req.URL.Path, n.reason, n.plan, nextTry, most)
 }
 
 func (c *call) logf(format string, args ...any) {

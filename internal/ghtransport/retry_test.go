@@ -78,13 +78,12 @@ func TestRetryRandomJitterStaysWithinDoublingBounds(t *testing.T) {
 
 func TestPolicyBackoffDoublesUpToMaxDelay(t *testing.T) {
 	t.Parallel()
-	p := Policy{BaseDelay: time.Second, MaxDelay: 5 * time.Second}.withDefaults()
-	for next, want := range map[int]time.Duration{2: 1, 3: 2, 4: 4, 5: 5, 9: 5} {
-		if got := p.backoff(next, 1); got != want*time.Second {
-			t.Errorf("backoff before try %d with full jitter = %v, want %v", next, got, want*time.Second)
+	for n, want := range map[int]time.Duration{1: 1, 2: 2, 3: 4, 4: 5, 8: 5} {
+		if got := backoff(time.Second, 5*time.Second, n, 1); got != want*time.Second {
+			t.Errorf("backoff before retry %d with full jitter = %v, want %v", n, got, want*time.Second)
 		}
-		if got := p.backoff(next, 0); got != 0 {
-			t.Errorf("backoff before try %d with zero jitter = %v, want 0", next, got)
+		if got := backoff(time.Second, 5*time.Second, n, 0); got != 0 {
+			t.Errorf("backoff before retry %d with zero jitter = %v, want 0", n, got)
 		}
 	}
 }
@@ -259,9 +258,11 @@ func TestRetryUnauthorizedWhenAllowed(t *testing.T) {
 		wantCode int
 		wantHits int
 	}{
-		{"retried twice then given back", Policy{Unauthorized: 2}, []http.HandlerFunc{reply(401, "Bad credentials")}, 401, 3},
-		{"token arrives on the third try", Policy{Unauthorized: 2}, []http.HandlerFunc{reply(401, "Bad credentials"), reply(401, "Bad credentials"), ok()}, 200, 3},
-		{"bounded by MaxTries", Policy{Unauthorized: 5, MaxTries: 2}, []http.HandlerFunc{reply(401, "Bad credentials")}, 401, 2},
+		{"retried twice then given back", Policy{Lag: Lag{Tries: 2}}, []http.HandlerFunc{reply(401, "Bad credentials")}, 401, 3},
+		{"token arrives on the third try", Policy{Lag: Lag{Tries: 2}}, []http.HandlerFunc{reply(401, "Bad credentials"), reply(401, "Bad credentials"), ok()}, 200, 3},
+		{"not bounded by MaxTries", Policy{Lag: Lag{Tries: 5}, MaxTries: 2}, []http.HandlerFunc{reply(401, "Bad credentials")}, 401, 6},
+		{"beyond MaxElapsed, within Within", Policy{MaxElapsed: time.Second, Lag: Lag{Tries: 5, Within: 10 * time.Second, BaseDelay: time.Second, MaxDelay: time.Second}}, []http.HandlerFunc{reply(401, "Bad credentials")}, 401, 6},
+		{"bounded by Within", Policy{Lag: Lag{Tries: 50, Within: 2 * time.Second, BaseDelay: time.Second, MaxDelay: time.Second}}, []http.HandlerFunc{reply(401, "Bad credentials")}, 401, 4},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,6 +279,49 @@ func TestRetryUnauthorizedWhenAllowed(t *testing.T) {
 					t.Errorf("log line %q does not name the 401", l)
 				}
 				assertNoSecret(t, "log line", l)
+			}
+		})
+	}
+}
+
+// A young token's revocation (issue 23): its 401s are retried on the lag's
+// bound, but every other failure keeps MaxTries and MaxElapsed, however
+// wide the lag's bound is; the 401s spend none of them.
+func TestRetryLagKeepsItsOwnBound(t *testing.T) {
+	t.Parallel()
+	lag := Lag{Tries: 19, Within: 10 * time.Second, BaseDelay: 250 * time.Millisecond, MaxDelay: 2 * time.Second}
+	bad, gateway := reply(401, "Bad credentials"), reply(502, "oops")
+	for _, tc := range []struct {
+		name     string
+		policy   Policy
+		answers  []http.HandlerFunc
+		wantCode int
+		wantHits int
+		wantLog  []string
+	}{
+		{"502s stop at MaxTries", Policy{MaxTries: 3, Lag: lag}, []http.HandlerFunc{gateway}, 502, 3,
+			[]string{"502 Bad Gateway; retrying in 500ms (try 2 of 3)", "502 Bad Gateway; retrying in 1s (try 3 of 3)"}},
+		{"502s stop at MaxElapsed", Policy{MaxTries: 9, MaxElapsed: 2 * time.Second, Lag: lag}, []http.HandlerFunc{gateway}, 502, 3, nil},
+		{"401s spend no MaxTries", Policy{MaxTries: 3, Lag: lag}, []http.HandlerFunc{bad, bad, gateway}, 502, 5,
+			[]string{"(try 2 of 20)", "(try 3 of 20)", "502 Bad Gateway; retrying in 500ms (try 4 of 5)", "(try 5 of 5)"}},
+		{"a 502 spends no lag try", Policy{MaxTries: 3, Lag: Lag{Tries: 2}}, []http.HandlerFunc{gateway, bad, bad, bad}, 401, 4, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, script := serve(t, tc.answers...)
+			log := &lines{}
+			rt := newRetry(t, newFakeClock(), log, tc.policy)
+			resp := roundTripClosed(t, rt, request(t, context.Background(), "DELETE", srv.URL+"/installation/token", ""))
+			if resp.StatusCode != tc.wantCode || script.Hits() != tc.wantHits {
+				t.Errorf("status %d after %d requests, want %d after %d", resp.StatusCode, script.Hits(), tc.wantCode, tc.wantHits)
+			}
+			got := log.Lines()
+			if tc.wantLog != nil && len(got) != len(tc.wantLog) {
+				t.Fatalf("log %q, want %d lines", got, len(tc.wantLog))
+			}
+			for i, want := range tc.wantLog {
+				if !strings.Contains(got[i], want) {
+					t.Errorf("log line %d = %q, want %q in it", i+1, got[i], want)
+				}
 			}
 		})
 	}
@@ -348,6 +392,26 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || script.Hits() != 1 || len(clock.Slept()) != 0 {
 			t.Errorf("error %v after %d requests and %d waits, want context.Canceled after 1 and none",
 				err, script.Hits(), len(clock.Slept()))
+		}
+	})
+	t.Run("after an answer worth another try", func(t *testing.T) {
+		// Interrupted while GitHub answered a 503: a retry line would
+		// follow the user's Ctrl-C and read as more to come.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		srv, script := serve(t, reply(503, "busy"))
+		log := &lines{}
+		rt := newRetry(t, newFakeClock(), log, Policy{})
+		base := rt.Base
+		rt.Base = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := base.RoundTrip(r)
+			cancel()
+			return resp, err
+		})
+
+		_, err := rt.RoundTrip(request(t, ctx, "GET", srv.URL+"/app", ""))
+		if !errors.Is(err, context.Canceled) || script.Hits() != 1 || len(log.Lines()) != 0 {
+			t.Errorf("error %v after %d requests, log %q; want context.Canceled after 1, no line", err, script.Hits(), log.Lines())
 		}
 	})
 	t.Run("real sleep returns early", func(t *testing.T) {

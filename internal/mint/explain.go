@@ -15,7 +15,8 @@ import (
 )
 
 // Explain turns a failed call into a sentence that says what to do. Its ctx
-// is the phase's: only its end is the step's deadline. A try that timed out
+// is the phase's: its cancellation is an interruption (*Interrupted), its
+// end the step's deadline. A try that timed out
 // also wraps context.DeadlineExceeded, but is a network failure to report
 // with its own reason.
 func Explain(ctx context.Context, op string, err error, cfg *config.Config) error {
@@ -25,6 +26,11 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		kmsErr *awskms.Error
 	)
 	// The first test that matches says what happened.
+	if interrupted(ctx) {
+		// The user's Ctrl-C or the runner's signal, not the network: no
+		// advice about URLs or proxies.
+		return interruption(ctx, op)
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return setting.Errorf("%s: GitHub did not answer within %s deadline of %s: it may be having an outage (https://www.githubstatus.com); raise %s or retry %s later",
 			op, setting.Words{Action: "the step's", CLI: "the command's"}, Deadline(cfg.Retry), setting.RetrySeconds, setting.Words{Action: "the job", CLI: "the command"})

@@ -34,6 +34,9 @@ func KeylessSigner(ctx context.Context, cfg *config.Config, o Options) (ghtransp
 			Role: cfg.AWSRole, Getenv: o.Getenv, Mask: o.Mask,
 			MaxAttempts: cfg.Retry.Attempts, Timeout: cfg.Retry.RequestTimeout, Now: o.Now,
 		})
+		if i := Interruption(ctx, "get the AWS credentials for the KMS key"); err != nil && i != nil {
+			return nil, i
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -49,5 +52,7 @@ func NewSigned(cfg *config.Config, signer ghtransport.Signer, o Options) *Minter
 	o.Base = o.base() // one connection pool for every stack
 	app, token := Transports(o, Policy(cfg.Retry), maskingSigner{signer, o.mask})
 	_, fresh := Transports(o, freshPolicy(cfg.Retry), nil)
-	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token), fresh: ghclient.New(cfg.APIURL, app, fresh)}
+	_, young := Transports(o, youngPolicy(cfg.Retry), nil)
+	return &Minter{cfg: cfg, opts: o, gh: ghclient.New(cfg.APIURL, app, token),
+		fresh: ghclient.New(cfg.APIURL, app, fresh), young: ghclient.New(cfg.APIURL, app, young)}
 }

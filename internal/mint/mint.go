@@ -52,6 +52,10 @@ type Options struct {
 	// its first use, the token before anything can print it), so the front
 	// door can hide it from its output. It may be called concurrently.
 	Mask func(secret string)
+	// Outstanding learns each token minted until it is revoked or handed
+	// over, so a run ended at once (a second Ctrl-C) can say until when it
+	// stays valid; nil keeps no record.
+	Outstanding *Outstanding
 }
 
 func (o Options) mask(s string) {
@@ -131,13 +135,12 @@ const (
 // expires: within a minute of its minting GitHub may not know it yet, and
 // its 401 is retried as in the token check before the token counts as
 // already revoked (with the check off, the post phase of a short job met
-// the lag, said "nothing to revoke" and left the token valid).
+// the lag, said "nothing to revoke" and left the token valid). Every other
+// failure keeps the retry settings' bounds (youngPolicy).
 func RevokeClient(cfg *config.Config, o Options, expires, now time.Time) *ghclient.Client {
 	p := Policy(cfg.Retry)
 	if now.Sub(expires.Add(-TokenLifetime)) < lagWindow {
-		r := cfg.Retry
-		r.TokenReady = max(r.TokenReady, lagBound)
-		p = freshPolicy(r)
+		p = youngPolicy(cfg.Retry)
 	}
 	return tokenClient(cfg, o, p)
 }
@@ -147,9 +150,11 @@ type Minter struct {
 	cfg  *config.Config
 	opts Options
 	gh   *ghclient.Client
-	// fresh carries the calls made with a token before it is known to
+	// fresh carries the token check, made before the token is known to
 	// work (see Ready): it retries GitHub's 401 within Retry.TokenReady.
 	fresh *ghclient.Client
+	// young revokes a token just minted (youngPolicy).
+	young *ghclient.Client
 }
 
 // New returns a Minter for cfg that signs App JWTs with key.
@@ -218,12 +223,24 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 		return nil, setting.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is %s GitHub's API?", inst.ID, setting.Input(setting.APIURL))
 	}
 	m.opts.mask(tok.Token)
+	m.opts.Outstanding.add(tok)
 	sc, err := m.check(inst, tok)
 	if err != nil {
 		// Just minted: GitHub may not know it everywhere yet.
-		return nil, m.revoke(ctx, m.fresh, tok, err)
+		return nil, m.revoke(ctx, m.young, tok, err)
 	}
 	return &Token{Token: tok, Scope: sc}, nil
+}
+
+// RevokeYoung revokes a token minted moments ago, once a door is done
+// with it (dispatch): its 401 is retried as lag, every other failure
+// within the retry settings (youngPolicy). The door words the outcome.
+func (m *Minter) RevokeYoung(ctx context.Context, tok *ghclient.Token) error {
+	err := m.young.RevokeToken(ctx, tok.Token)
+	if err == nil || AlreadyRevoked(err) {
+		m.opts.Outstanding.Settle(tok)
+	}
+	return err
 }
 
 // Revoke revokes a token that must not be handed out, and returns why,
@@ -234,7 +251,18 @@ func (m *Minter) Revoke(ctx context.Context, tok *ghclient.Token, why error) err
 
 func (m *Minter) revoke(ctx context.Context, gh *ghclient.Client, tok *ghclient.Token, why error) error {
 	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
-	switch err := gh.RevokeToken(ctx, tok.Token); {
+	if interrupted(ctx) {
+		// why still says what went wrong; the revocation is the short,
+		// quiet one of an interrupted run.
+		e := interruption(ctx, "Meanwhile")
+		e.Token = m.revokeBriefly(ctx, tok)
+		return setting.Errorf("%s. %s", why, e)
+	}
+	err := gh.RevokeToken(ctx, tok.Token)
+	if err == nil || AlreadyRevoked(err) {
+		m.opts.Outstanding.Settle(tok)
+	}
+	switch {
 	case AlreadyRevoked(err):
 		return setting.Errorf("%s. GitHub refused to revoke the token too (401 Bad credentials); should it ever work, it expires at %s", why, expires)
 	case err != nil:

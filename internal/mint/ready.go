@@ -25,9 +25,17 @@ const (
 	readyMaxTries = 20
 )
 
-// freshPolicy is for calls made with a token before it is known to work:
-// a 401 is retried with a short backoff within Retry.TokenReady; so is any
-// transient failure. With the check off (TokenReady 0) it is Policy.
+// lagRetries retries a new token's 401 with the check's short backoff
+// within the bound, readyMaxTries tries in all.
+func lagRetries(within time.Duration) ghtransport.Lag {
+	return ghtransport.Lag{Tries: readyMaxTries - 1, Within: within, BaseDelay: readyFirstWait, MaxDelay: readyMaxWait}
+}
+
+// freshPolicy is for the token check, made with a token before it is
+// known to work: a 401 is retried with a short backoff within
+// Retry.TokenReady; so is any transient failure, as the check proves
+// nothing until it gets an answer. With the check off (TokenReady 0) it is
+// Policy.
 func freshPolicy(r config.Retry) ghtransport.Policy {
 	p := Policy(r)
 	if r.TokenReady <= 0 {
@@ -35,7 +43,18 @@ func freshPolicy(r config.Retry) ghtransport.Policy {
 	}
 	p.MaxTries, p.MaxElapsed = readyMaxTries, r.TokenReady
 	p.BaseDelay, p.MaxDelay = readyFirstWait, readyMaxWait
-	p.Unauthorized = readyMaxTries
+	p.Lag = lagRetries(r.TokenReady)
+	return p
+}
+
+// youngPolicy is for revoking a token minted moments ago: its 401 may be
+// the lag, not a revoked token, and is retried as the check retries it,
+// for Retry.TokenReady and at least lagBound (so with the check off too);
+// every other failure keeps the retry settings' bounds (retry-attempts,
+// retry-max-seconds), as for any revocation.
+func youngPolicy(r config.Retry) ghtransport.Policy {
+	p := Policy(r)
+	p.Lag = lagRetries(max(r.TokenReady, lagBound))
 	return p
 }
 
@@ -55,12 +74,15 @@ func (m *Minter) Ready(ctx context.Context, tok *ghclient.Token) (warning, err e
 	switch {
 	case err == nil:
 		return nil, nil
+	case interrupted(ctx):
+		// Ctrl-C, the runner cancelling the job: nobody takes the token
+		// (an unchecked one was handed over with exit 0).
+		return nil, m.abandon(ctx, tok, "check that GitHub accepts the new token")
 	case ctx.Err() != nil:
-		// Cancelled (Ctrl-C, the runner cancelling the job): nobody takes
-		// the token, and an unchecked one was handed over with exit 0.
+		// The step's deadline: the token is of no use either.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Deadline(m.cfg.Retry))
 		defer cancel()
-		return nil, m.revoke(rctx, m.fresh, tok, setting.Errorf("cancelled while checking that GitHub accepts the new token"))
+		return nil, m.revoke(rctx, m.young, tok, setting.Errorf("the deadline ran out while checking that GitHub accepts the new token"))
 	case ghclient.KindOf(err) == ghapi.Unauthorized:
 		why := setting.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and %s allows %s: it may be having trouble (https://www.githubstatus.com); retry %s later, or raise %s",
 			m.opts.now().Sub(start).Round(100*time.Millisecond), setting.Input(setting.TokenReady), bound, setting.Words{Action: "the job", CLI: "the command"}, setting.TokenReady)

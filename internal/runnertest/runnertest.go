@@ -47,6 +47,11 @@ type Step struct {
 	// action that node runs (Binary node, Args {"dist/main.cjs"}), such as
 	// the official one measured beside this one.
 	Args, PostArgs []string
+	// Started, when set, is called with the phase's process once it runs,
+	// so a test can signal it as the runner does when the job is
+	// cancelled; the process then runs without GNU time, which would not
+	// pass a signal on (MaxRSSKiB is then an upper bound).
+	Started func(p *os.Process)
 }
 
 // Result is what the runner saw of one phase.
@@ -162,14 +167,20 @@ func (s *Step) run(ctx context.Context, binary string, args []string, state map[
 	return s.execute(state, func(env []string, workdir string, res *Result) error {
 		rssFile := filepath.Join(workdir, "..", "tmp", "maxrss")
 		cmd := exec.CommandContext(ctx, binary, args...)
-		if _, err := os.Stat(gnuTime); err == nil {
+		if _, err := os.Stat(gnuTime); err == nil && s.Started == nil {
 			cmd = exec.CommandContext(ctx, gnuTime, append([]string{"-q", "-f", "%M", "-o", rssFile, binary}, args...)...)
 		}
 		cmd.Env, cmd.Dir = env, workdir
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		start := time.Now()
-		err := cmd.Run()
+		err := cmd.Start()
+		if err == nil {
+			if s.Started != nil {
+				s.Started(cmd.Process)
+			}
+			err = cmd.Wait()
+		}
 		res.Wall, res.Stdout, res.Stderr = time.Since(start), stdout.String(), stderr.String()
 		var exitErr *exec.ExitError
 		switch {

@@ -1,0 +1,387 @@
+package main
+
+// Ctrl-C and the runner's signals (issue 23, "Tried as a new user would"):
+// the first says "interrupted" in one line and revokes within seconds
+// what was minted and not handed over; the second ends the process at
+// once, saying until when the token stays valid. Each test starts the
+// built binary, signals it at the moment the emulator's request log says,
+// and times the exit from the signal.
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+// running is `app-token ARGS` started, its stderr read line by line as it
+// comes.
+type running struct {
+	w      *world
+	args   []string
+	cmd    *exec.Cmd
+	stdout bytes.Buffer
+	read   chan struct{} // closed once stderr is read to its end
+
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *world) start(args ...string) *running {
+	w.t.Helper()
+	r := &running{w: w, args: args, read: make(chan struct{})}
+	r.cmd = exec.CommandContext(w.ctx(), binary, args...)
+	r.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
+		"APP_TOKEN_PRIVATE_KEY=" + appPEM, "GITHUB_API_URL=" + w.srv.URL}
+	r.cmd.Stdout = &r.stdout
+	stderr, err := r.cmd.StderrPipe()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	go func() {
+		defer close(r.read)
+		for sc := bufio.NewScanner(stderr); sc.Scan(); {
+			r.mu.Lock()
+			r.lines = append(r.lines, sc.Text())
+			r.mu.Unlock()
+		}
+	}()
+	return r
+}
+
+// stderr is what was read of stderr so far, a line an entry.
+func (r *running) stderr() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...)
+}
+
+// signal sends sig and returns when, and how many lines were read by then.
+func (r *running) signal(sig os.Signal) (at time.Time, linesBefore int) {
+	r.w.t.Helper()
+	linesBefore = len(r.stderr())
+	at = time.Now()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.w.t.Fatal(err)
+	}
+	return at, linesBefore
+}
+
+// signalWhen sends sig once cond holds (the emulator's log says the run
+// is where the test wants it); the test fails if it never does.
+func (r *running) signalWhen(sig os.Signal, what string, cond func() bool) (at time.Time, linesBefore int) {
+	r.w.t.Helper()
+	if !waitFor(cond) {
+		r.w.t.Fatalf("never reached: %s", what)
+	}
+	return r.signal(sig)
+}
+
+// since is what stderr said after line n, less the lines written before
+// the signal that may still be on their way to the reader: the note on
+// plain http, a retry line of the token check (the interruption stops the
+// check before it logs another).
+func (r *running) since(n int) []string {
+	var out []string
+	for _, l := range r.stderr()[n:] {
+		if strings.Contains(l, "plain http to a loopback host") || strings.HasPrefix(l, "app-token: GET ") && strings.Contains(l, "(try ") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// wait waits for the exit and returns its code and time; the output is
+// held to the leak checks.
+func (r *running) wait() (code int, at time.Time) {
+	r.w.t.Helper()
+	<-r.read
+	_ = r.cmd.Wait()
+	at = time.Now()
+	r.w.checkCLILeaks(r.args, r.stdout.String(), strings.Join(r.stderr(), "\n"))
+	return r.cmd.ProcessState.ExitCode(), at
+}
+
+// checkRefused keeps the run in its token check, refused (401), until it
+// is signalled; revocationHeld leaves every revocation unanswered.
+var (
+	checkRefused   = githubtest.Fault{Method: "GET", Path: checkPath, Status: 401, Times: -1, Body: `{"message":"Bad credentials"}`}
+	revocationHeld = githubtest.Fault{Method: "DELETE", Path: revokePath, Delay: time.Hour, Times: -1}
+)
+
+// waitFor polls cond until it holds, for at most 10 s; it reports whether it did.
+func waitFor(cond func() bool) bool {
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
+}
+
+func retryLinesIn(lines []string) (n int) {
+	for _, l := range lines {
+		if strings.Contains(l, "(try ") {
+			n++
+		}
+	}
+	return n
+}
+
+// Ctrl-C while dispatch looks the installation up said "could not reach
+// GitHub ... context canceled. Check --api-url and the proxy settings":
+// it blamed the network for the user's own Ctrl-C.
+func TestCtrlCDuringTheLookupSaysInterrupted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Delay: time.Hour})
+	r := w.start("dispatch", "--repository", "octo-org/app", "--event-type", "rebuild")
+	sent, before := r.signalWhen(os.Interrupt, "the lookup at the emulator", func() bool { return w.emu.Count("GET", lookupPath) > 0 })
+	code, exited := r.wait()
+	after := r.since(before)
+	want := "app-token dispatch: find the App's installation on octo-org: interrupted (SIGINT)"
+	if code != 1 || len(after) != 1 || after[0] != want {
+		t.Errorf("exit %d, stderr after the signal %q; want exit 1 and %q", code, after, want)
+	}
+	if said := strings.Join(after, "\n"); strings.Contains(said, "could not reach") || strings.Contains(said, "--api-url") || strings.Contains(said, "proxy") {
+		t.Errorf("the interruption blames the network: %q", said)
+	}
+	if took := exited.Sub(sent); took > 2*time.Second || len(w.emu.Tokens()) != 0 {
+		t.Errorf("exited %v after the signal, %d tokens minted; want within 2s, none", took, len(w.emu.Tokens()))
+	}
+	t.Logf("exited %v after Ctrl-C", exited.Sub(sent).Round(time.Millisecond))
+}
+
+// Ctrl-C while the new token was checked under replication lag took 11 to
+// 15 s, printed a retry line for every try of the revocation (GitHub did
+// not know the token yet either) and could leave the token valid. Now the
+// token is revoked through the lag within seconds, silently, and one line
+// says so.
+func TestCtrlCDuringTheCheckRevokesWithinSeconds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, lagging)
+	r := w.start("token", "--owner", "octo-org", "--repositories", "app")
+	sent, before := r.signalWhen(os.Interrupt, "the check meeting the lag", func() bool { return retryLinesIn(r.stderr()) > 0 })
+	code, exited := r.wait()
+	after := r.since(before)
+	want := "app-token token: check that GitHub accepts the new token: interrupted (SIGINT); the token was revoked"
+	// The revocation, through the lag too, adds no retry line.
+	if code != 1 || r.stdout.Len() != 0 || !w.onlyToken().Revoked || len(after) != 1 || after[0] != want {
+		t.Errorf("exit %d, stdout %d bytes, revoked %t, stderr after the signal %q; want exit 1, the token revoked, and only %q",
+			code, r.stdout.Len(), w.onlyToken().Revoked, after, want)
+	}
+	if took := exited.Sub(sent); took > 4*time.Second {
+		t.Errorf("exited %v after the signal; want within 4s (the emulator's lag is 1.5s)", took)
+	}
+	t.Logf("exited %v after Ctrl-C, %d lines after it", exited.Sub(sent).Round(time.Millisecond), len(after))
+}
+
+// A second Ctrl-C was ignored: the first one's revocation ran its course.
+// Now it ends the process at once, saying until when the token it could
+// not revoke stays valid.
+func TestSecondCtrlCExitsAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.emu.AddFault(checkRefused)
+	w.emu.AddFault(revocationHeld)
+	r := w.start("token", "--owner", "octo-org", "--repositories", "app")
+	r.signalWhen(os.Interrupt, "the check at the emulator", func() bool { return w.emu.Count("GET", checkPath) > 0 })
+	sent, before := r.signalWhen(os.Interrupt, "the first Ctrl-C's revocation at the emulator", func() bool { return w.emu.Count("DELETE", revokePath) > 0 })
+	code, exited := r.wait()
+	after := r.since(before)
+	tok := w.onlyToken()
+	want := "app-token: interrupted again (SIGINT): stopped at once, without revoking the token: it stays valid until it expires at " + tok.ExpiresAt.UTC().Format(time.RFC3339)
+	if code != 130 || len(after) != 1 || after[0] != want || tok.Revoked {
+		t.Errorf("exit %d, stderr after the second signal %q, revoked %t; want exit 130 and %q", code, after, tok.Revoked, want)
+	}
+	if took := exited.Sub(sent); took > time.Second {
+		t.Errorf("exited %v after the second signal; want at once", took)
+	}
+	t.Logf("exited %v after the second Ctrl-C", exited.Sub(sent).Round(time.Millisecond))
+}
+
+// The runner cancels a job with SIGINT, then SIGTERM: the main phase, in
+// the container (the binary as app-token) and through the native action's
+// node entry, revokes the token it minted and has not handed over, and the
+// step says it was interrupted in one ::error:: line.
+func TestRunnerSignalDuringMainRevokes(t *testing.T) {
+	t.Parallel()
+	for _, door := range []struct {
+		name  string
+		entry func(t testing.TB) string
+	}{{"container", nil}, {"native", nativeEntry}} {
+		t.Run(door.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			if door.entry != nil {
+				w.step.Binary = door.entry(t)
+			}
+			w.emu.AddFault(checkRefused)
+			signalled := make(chan time.Time, 1)
+			w.step.Started = func(p *os.Process) {
+				go func() {
+					waitFor(func() bool { return w.emu.Count("GET", checkPath) > 0 })
+					signalled <- time.Now()
+					_ = p.Signal(syscall.SIGTERM)
+				}()
+			}
+			res := w.main()
+			exited, sent := time.Now(), <-signalled
+			failedWith(t, res, "check that GitHub accepts the new token: interrupted (SIGTERM); the token was revoked")
+			if !w.onlyToken().Revoked || res.Outputs["token"] != "" || strings.Contains(res.Log(), "DELETE") {
+				t.Errorf("revoked %t, token output set %t; log:\n%s", w.onlyToken().Revoked, res.Outputs["token"] != "", res.Log())
+			}
+			if took := exited.Sub(sent); took > 3*time.Second {
+				t.Errorf("exited %v after SIGTERM", took)
+			}
+			t.Logf("exited %v after SIGTERM", exited.Sub(sent).Round(time.Millisecond))
+		})
+	}
+}
+
+// The first Ctrl-C's revocation is bounded by seconds, not by the retry
+// settings' budget: against a GitHub that does not answer it, the command
+// ends within about 5 s, saying until when the token stays valid.
+func TestCtrlCRevocationIsBounded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.emu.AddFault(checkRefused)
+	w.emu.AddFault(revocationHeld)
+	r := w.start("token", "--owner", "octo-org", "--repositories", "app")
+	sent, before := r.signalWhen(os.Interrupt, "the check at the emulator", func() bool { return w.emu.Count("GET", checkPath) > 0 })
+	code, exited := r.wait()
+	after := r.since(before)
+	want := "app-token token: check that GitHub accepts the new token: interrupted (SIGINT); revoking the token did not finish within 5s; it stays valid until it expires at " +
+		w.onlyToken().ExpiresAt.UTC().Format(time.RFC3339)
+	if code != 1 || len(after) != 1 || after[0] != want {
+		t.Errorf("exit %d, stderr after the signal %q; want exit 1 and %q", code, after, want)
+	}
+	if took := exited.Sub(sent); took < 4*time.Second || took > 7*time.Second || w.emu.Count("DELETE", revokePath) != 1 {
+		t.Errorf("exited %v after the signal, %d revocations sent; want about 5s, 1", took, w.emu.Count("DELETE", revokePath))
+	}
+	t.Logf("exited %v after Ctrl-C", exited.Sub(sent).Round(time.Millisecond))
+}
+
+// The runner follows its SIGINT with SIGTERM when the step does not stop:
+// the main phase then stops at once, and its one ::error:: line says until
+// when the token it could not revoke stays valid.
+func TestRunnerSecondSignalEndsMainAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.emu.AddFault(checkRefused)
+	w.emu.AddFault(revocationHeld)
+	signalled := make(chan time.Time, 1)
+	w.step.Started = func(p *os.Process) {
+		go func() {
+			waitFor(func() bool { return w.emu.Count("GET", checkPath) > 0 })
+			_ = p.Signal(os.Interrupt)
+			waitFor(func() bool { return w.emu.Count("DELETE", revokePath) > 0 })
+			signalled <- time.Now()
+			_ = p.Signal(syscall.SIGTERM)
+		}()
+	}
+	res := w.main()
+	exited, sent := time.Now(), <-signalled
+	tok := w.onlyToken()
+	want := "interrupted again (SIGTERM): stopped at once, without revoking the token: it stays valid until it expires at " + tok.ExpiresAt.UTC().Format(time.RFC3339)
+	if res.ExitCode != 143 || len(res.Errors) != 1 || res.Errors[0] != want || res.Stderr != "" || tok.Revoked {
+		t.Errorf("exit %d, errors %q, stderr %q, revoked %t; want exit 143 and one error %q", res.ExitCode, res.Errors, res.Stderr, tok.Revoked, want)
+	}
+	if took := exited.Sub(sent); took > time.Second {
+		t.Errorf("exited %v after SIGTERM; want at once", took)
+	}
+	t.Logf("exited %v after the second signal", exited.Sub(sent).Round(time.Millisecond))
+}
+
+// Interrupted after the check passed, while the bot user was looked up:
+// the step went on to set its outputs and succeed, handing a token to a
+// cancelled job. Nothing is handed over once interrupted.
+func TestRunnerSignalBeforeHandOverRevokes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: botPath, Delay: time.Hour})
+	w.step.Started = func(p *os.Process) {
+		go func() {
+			waitFor(func() bool { return w.emu.Count("GET", checkPath) > 0 && w.emu.Count("GET", botPath) > 0 })
+			time.Sleep(200 * time.Millisecond) // the check's answer is on its way
+			_ = p.Signal(syscall.SIGTERM)
+		}()
+	}
+	res := w.main()
+	failedWith(t, res, "interrupted (SIGTERM); the token was revoked")
+	if !w.onlyToken().Revoked || len(res.Outputs) != 0 || len(unexpectedWarnings(res)) != 0 {
+		t.Errorf("revoked %t, outputs %v, warnings %q", w.onlyToken().Revoked, res.Outputs, unexpectedWarnings(res))
+	}
+}
+
+// Ctrl-C while dispatch sends its event: the token is revoked within
+// seconds, and the line says the event may have arrived all the same.
+func TestCtrlCDuringTheDispatchRevokes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const dispatches = "/repos/octo-org/app/dispatches"
+	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: dispatches, Delay: time.Hour})
+	r := w.start("dispatch", "--repository", "octo-org/app", "--event-type", "rebuild")
+	sent, before := r.signalWhen(os.Interrupt, "the event at the emulator", func() bool { return w.emu.Count("POST", dispatches) > 0 })
+	code, exited := r.wait()
+	after := r.since(before)
+	want := `app-token dispatch: send repository_dispatch "rebuild" to octo-org/app (GitHub may have received it: check its Actions runs): interrupted (SIGINT); the token was revoked`
+	if code != 1 || len(after) != 1 || after[0] != want || !w.onlyToken().Revoked {
+		t.Errorf("exit %d, stderr after the signal %q, revoked %t; want exit 1 and %q", code, after, w.onlyToken().Revoked, want)
+	}
+	if took := exited.Sub(sent); took > 2*time.Second {
+		t.Errorf("exited %v after the signal", took)
+	}
+}
+
+// nativeEntry is the native action as the runner starts it: node running
+// native/main.js, which runs bin/app-token-linux-ARCH as `action main` and
+// passes SIGINT and SIGTERM on.
+func nativeEntry(t testing.TB) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node is needed for the native entry")
+		}
+		t.Skip("node is needed for the native entry")
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"entry.js", "main.js"} {
+		src, err := os.ReadFile(filepath.Join("native", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(binary, filepath.Join(dir, "bin", "app-token-linux-"+runtime.GOARCH)); err != nil {
+		t.Fatal(err)
+	}
+	// exec: the signal goes to node itself, as the runner sends it. bash,
+	// not sh: dash drops variables whose names hold a hyphen
+	// (INPUT_CLIENT-ID), which the runner passes on.
+	entry := filepath.Join(dir, "run-main")
+	script := "#!/bin/bash\nexec '" + node + "' '" + filepath.Join(dir, "main.js") + "'\n"
+	if err := os.WriteFile(entry, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return entry
+}
