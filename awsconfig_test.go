@@ -17,23 +17,23 @@ func TestPrivateKeyNeverLoadsAWSConfig(t *testing.T) {
 		"AWS_REGION":      "eu-west-1",
 	}
 
-	w := newWorld(t)
+	w := NewWorld(t)
 	for k, v := range broken {
-		w.step.Env[k] = v
+		w.Step.Env[k] = v
 	}
-	if res := w.main(); res.ExitCode != 0 || res.Outputs["token"] == "" {
+	if res := w.Main(); res.ExitCode != 0 || res.Outputs["token"] == "" {
 		t.Fatalf("private-key step with a broken AWS setup: exit %d, errors %q", res.ExitCode, res.Errors)
 	}
 
-	k := newWorld(t).with("private-key", "", "kms-key", "awskms:///alias/app-token")
+	k := NewWorld(t).With("private-key", "", "kms-key", "awskms:///alias/app-token")
 	for key, v := range broken {
-		k.step.Env[key] = v
+		k.Step.Env[key] = v
 	}
-	res := k.main()
+	res := k.Main()
 	if res.ExitCode == 0 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0], "cannot read the AWS configuration") {
 		t.Fatalf("kms-key step with a broken AWS setup: exit %d, errors %q; want the AWS configuration refused", res.ExitCode, res.Errors)
 	}
-	if calls := k.calls(); len(calls) != 0 {
+	if calls := k.Calls(); len(calls) != 0 {
 		t.Errorf("kms-key step called GitHub before its AWS configuration was read: %v", calls)
 	}
 }

@@ -31,31 +31,31 @@ var floodPage = sync.OnceValue(func() string {
 
 // floodInstallations makes every page of GET /app/installations a full
 // flood page, so the listing reads pages until its bound.
-func floodInstallations(w *world) {
-	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/app/installations", Times: -1, Status: http.StatusOK, Body: floodPage()})
+func floodInstallations(w *World) {
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/app/installations", Times: -1, Status: http.StatusOK, Body: floodPage()})
 }
 
 // cliMeasured runs the built binary as a command line under GNU time and
 // returns its exit code, stdout and peak resident memory in KiB.
-func (w *world) cliMeasured(args ...string) (code int, stdout string, peakKiB int64) {
-	w.t.Helper()
+func (w *World) cliMeasured(args ...string) (code int, stdout string, peakKiB int64) {
+	w.T.Helper()
 	if _, err := os.Stat("/usr/bin/time"); err != nil {
-		w.t.Skip("GNU time (/usr/bin/time) measures the peak; apt-get install time")
+		w.T.Skip("GNU time (/usr/bin/time) measures the peak; apt-get install time")
 	}
-	rss := filepath.Join(w.t.TempDir(), "maxrss")
-	cmd := exec.CommandContext(w.ctx(), "/usr/bin/time", append([]string{"-q", "-f", "%M", "-o", rss, binary}, args...)...)
+	rss := filepath.Join(w.T.TempDir(), "maxrss")
+	cmd := exec.CommandContext(w.Ctx(), "/usr/bin/time", append([]string{"-q", "-f", "%M", "-o", rss, Binary}, args...)...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
-		"APP_TOKEN_PRIVATE_KEY=" + appPEM,
-		"GITHUB_API_URL=" + w.srv.URL,
+		"APP_TOKEN_PRIVATE_KEY=" + AppPEM,
+		"GITHUB_API_URL=" + w.Srv.URL,
 	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	_ = cmd.Run()
 	kib, err := os.ReadFile(rss)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	peakKiB, _ = strconv.ParseInt(strings.TrimSpace(string(kib)), 10, 64)
 	return cmd.ProcessState.ExitCode(), out.String(), peakKiB
@@ -68,7 +68,7 @@ func (w *world) cliMeasured(args ...string) (code int, stdout string, peakKiB in
 //
 //	go test -run '^$' -bench InstallationsFlood -benchtime 3x .
 func BenchmarkInstallationsFlood(b *testing.B) {
-	w := newWorld(b)
+	w := NewWorld(b)
 	floodInstallations(w)
 	var peakKiB int64
 	for b.Loop() {

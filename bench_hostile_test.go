@@ -17,18 +17,18 @@ import (
 func BenchmarkHostileAnswers(b *testing.B) {
 	cases := append([]struct {
 		name  string
-		call  faultCall
+		call  FaultCall
 		fault func() githubtest.Fault
-	}{{"clean run", faultCall{}, nil}}, hostileAnswers...)
+	}{{"clean run", FaultCall{}, nil}}, hostileAnswers...)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			w := newWorld(b).with("retry-attempts", "1")
+			w := NewWorld(b).With("retry-attempts", "1")
 			var wallNs, peakKiB int64
 			for b.Loop() {
 				if c.fault != nil {
-					w.emu.AddFault(c.fault())
+					w.Emu.AddFault(c.fault())
 				}
-				res := w.main()
+				res := w.Main()
 				if wantExit := map[bool]int{true: 0, false: 1}[c.fault == nil]; res.ExitCode != wantExit {
 					b.Fatalf("exit %d, errors %q", res.ExitCode, res.Errors)
 				}

@@ -31,7 +31,7 @@ const (
 //
 //	go test -run '^$' -bench MainPhase -benchtime 50x .
 func BenchmarkMainPhase(b *testing.B) {
-	bin, undeclared := binary, []string(nil)
+	bin, undeclared := Binary, []string(nil)
 	if other := os.Getenv(BenchEnv); other != "" {
 		bin = other
 		if u := os.Getenv(BenchUndeclaredEnv); u != "" {
@@ -57,10 +57,10 @@ func BenchmarkMainPhase(b *testing.B) {
 			if !c.contract {
 				contract.Off(b)
 			}
-			emu := githubtest.New(githubtest.DefaultConfig(&appKey.PublicKey))
+			emu := githubtest.New(githubtest.DefaultConfig(&AppKey.PublicKey))
 			srv := httptest.NewServer(emu)
 			defer srv.Close()
-			with := map[string]string{"client-id": githubtest.DefaultClientID, "private-key": appPEM}
+			with := map[string]string{"client-id": githubtest.DefaultClientID, "private-key": AppPEM}
 			for k, v := range c.with {
 				if !slices.Contains(undeclared, k) {
 					with[k] = v

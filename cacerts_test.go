@@ -13,16 +13,16 @@ import (
 // privateCAWorld is a world whose GitHub Enterprise Server answers over
 // HTTPS with a certificate from a private CA that no system trusts, and
 // the step's ca-certificates input, until a test changes it, holds that CA.
-func privateCAWorld(t *testing.T) (*world, *githubtest.PrivateCA) {
+func privateCAWorld(t *testing.T) (*World, *githubtest.PrivateCA) {
 	t.Helper()
-	w := newWorld(t)
+	w := NewWorld(t)
 	ca := newCA(t)
-	srv, err := ca.ServeTLS(w.emu, ghesHost)
+	srv, err := ca.ServeTLS(w.Emu, GHESHost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	w.with("github-api-url", srv.URL, "ca-certificates", string(ca.CertPEM))
+	w.With("github-api-url", srv.URL, "ca-certificates", string(ca.CertPEM))
 	return w, ca
 }
 
@@ -49,14 +49,14 @@ func TestCACertificatesTrustAPrivateCA(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w, ca := privateCAWorld(t)
-			w.with("ca-certificates", tt.value(ca.CertPEM, newCA(t).CertPEM))
-			res := w.main()
-			succeeded(t, res)
-			succeeded(t, w.post(res.State))
-			if !w.onlyToken().Revoked {
+			w.With("ca-certificates", tt.value(ca.CertPEM, newCA(t).CertPEM))
+			res := w.Main()
+			Succeeded(t, res)
+			Succeeded(t, w.Post(res.State))
+			if !w.OnlyToken().Revoked {
 				t.Error("post did not revoke the token over the private CA")
 			}
-			assertEnterprisePaths(t, w)
+			AssertEnterprisePaths(t, w)
 		})
 	}
 }
@@ -68,24 +68,24 @@ func TestUntrustedCASaysWhatToDo(t *testing.T) {
 	const hint = "certificate signed by unknown authority: for a server behind a private CA, pass its certificate in `ca-certificates`"
 	t.Run("no ca-certificates", func(t *testing.T) {
 		w, _ := privateCAWorld(t)
-		w.with("ca-certificates", "")
-		failedWith(t, w.main(), hint)
-		if n := len(w.emu.Requests()); n != 0 {
+		w.With("ca-certificates", "")
+		FailedWith(t, w.Main(), hint)
+		if n := len(w.Emu.Requests()); n != 0 {
 			t.Errorf("the server answered %d requests without a trusted handshake", n)
 		}
 	})
 	t.Run("another CA", func(t *testing.T) {
 		w, _ := privateCAWorld(t)
-		w.with("ca-certificates", string(newCA(t).CertPEM))
-		failedWith(t, w.main(), hint, "do not sign it")
+		w.With("ca-certificates", string(newCA(t).CertPEM))
+		FailedWith(t, w.Main(), hint, "do not sign it")
 	})
 	t.Run("post warns", func(t *testing.T) {
 		w, _ := privateCAWorld(t)
-		res := w.main()
-		succeeded(t, res)
-		w.with("ca-certificates", "")
-		post := w.post(res.State)
-		succeeded(t, post)
+		res := w.Main()
+		Succeeded(t, res)
+		w.With("ca-certificates", "")
+		post := w.Post(res.State)
+		Succeeded(t, post)
 		warned(t, post, hint)
 	})
 }
@@ -95,15 +95,15 @@ func TestUntrustedCASaysWhatToDo(t *testing.T) {
 func TestCACertificatesThroughAProxy(t *testing.T) {
 	t.Parallel()
 	w, _ := privateCAWorld(t)
-	srv := w.step.With["github-api-url"]
-	proxy := startProxy(t, map[string]string{ghesHost + ":443": strings.TrimPrefix(srv, "https://")})
-	w.with("github-api-url", "https://"+ghesHost)
-	w.step.Env["HTTPS_PROXY"] = proxy.url("")
-	res := w.main()
-	succeeded(t, res)
-	tunnelled(t, proxy)
-	succeeded(t, w.post(res.State))
-	if !w.onlyToken().Revoked {
+	srv := w.Step.With["github-api-url"]
+	proxy := StartProxy(t, map[string]string{GHESHost + ":443": strings.TrimPrefix(srv, "https://")})
+	w.With("github-api-url", "https://"+GHESHost)
+	w.Step.Env["HTTPS_PROXY"] = proxy.URL("")
+	res := w.Main()
+	Succeeded(t, res)
+	Tunnelled(t, proxy)
+	Succeeded(t, w.Post(res.State))
+	if !w.OnlyToken().Revoked {
 		t.Error("token not revoked through the proxy")
 	}
 }
@@ -112,7 +112,7 @@ func TestCACertificatesThroughAProxy(t *testing.T) {
 // input and never quoting what was pasted.
 func TestCACertificatesRefusesOtherText(t *testing.T) {
 	t.Parallel()
-	keyBlock := strings.TrimSpace(appPEM)
+	keyBlock := strings.TrimSpace(AppPEM)
 	for _, tt := range []struct {
 		name, value, want string
 		hidden            []string
@@ -124,15 +124,15 @@ func TestCACertificatesRefusesOtherText(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w, _ := privateCAWorld(t)
-			w.with("ca-certificates", tt.value)
-			res := w.main()
-			failedWith(t, res, tt.want)
+			w.With("ca-certificates", tt.value)
+			res := w.Main()
+			FailedWith(t, res, tt.want)
 			for _, h := range tt.hidden {
 				if strings.Contains(res.Stdout, h) {
 					t.Errorf("the log quotes %q", h)
 				}
 			}
-			if n := len(w.emu.Requests()); n != 0 {
+			if n := len(w.Emu.Requests()); n != 0 {
 				t.Errorf("GitHub saw %d requests", n)
 			}
 		})
@@ -153,22 +153,22 @@ func TestCACertificatesAddToTheSystemRoots(t *testing.T) {
 		if err := os.WriteFile(system, ca.CertPEM, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		w.step.Env["SSL_CERT_FILE"], w.step.Env["SSL_CERT_DIR"] = system, filepath.Join(dir, "none")
-		w.with("ca-certificates", string(newCA(t).CertPEM))
-		res := w.main()
-		succeeded(t, res)
-		succeeded(t, w.post(res.State))
-		if !w.onlyToken().Revoked {
+		w.Step.Env["SSL_CERT_FILE"], w.Step.Env["SSL_CERT_DIR"] = system, filepath.Join(dir, "none")
+		w.With("ca-certificates", string(newCA(t).CertPEM))
+		res := w.Main()
+		Succeeded(t, res)
+		Succeeded(t, w.Post(res.State))
+		if !w.OnlyToken().Revoked {
 			t.Error("post did not revoke the token")
 		}
 	})
 	t.Run("no system pool", func(t *testing.T) {
 		t.Parallel()
 		w, _ := privateCAWorld(t)
-		w.step.Env["SSL_CERT_FILE"], w.step.Env["SSL_CERT_DIR"] = filepath.Join(dir, "missing.pem"), filepath.Join(dir, "none")
-		res := w.main()
-		succeeded(t, res)
-		w.with("ca-certificates", "")
-		failedWith(t, w.main(), "certificate signed by unknown authority")
+		w.Step.Env["SSL_CERT_FILE"], w.Step.Env["SSL_CERT_DIR"] = filepath.Join(dir, "missing.pem"), filepath.Join(dir, "none")
+		res := w.Main()
+		Succeeded(t, res)
+		w.With("ca-certificates", "")
+		FailedWith(t, w.Main(), "certificate signed by unknown authority")
 	})
 }

@@ -21,16 +21,16 @@ func TestClockFarAheadIsNotFollowed(t *testing.T) {
 	for _, door := range []string{"action", "command line"} {
 		t.Run(door, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
-			w.emu.SetClockOffset(year)
+			w := NewWorld(t)
+			w.Emu.SetClockOffset(year)
 			start := time.Now()
 			var msg string
 			if door == "action" {
-				res := w.main()
-				failedWith(t, res, "365 days ahead of the runner's", "runner's clock")
+				res := w.Main()
+				FailedWith(t, res, "365 days ahead of the runner's", "runner's clock")
 				msg = res.Errors[0]
 			} else {
-				code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org")
+				code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octo-org")
 				if code != 1 || stdout != "" || !strings.Contains(stderr, "365 days ahead of this machine's") || strings.Contains(stderr, "runner") {
 					t.Fatalf("exit %d, stdout %q, stderr %q; want exit 1 naming the clock", code, stdout, stderr)
 				}
@@ -39,7 +39,7 @@ func TestClockFarAheadIsNotFollowed(t *testing.T) {
 			if !strings.Contains(msg, "more than the 10m0s") {
 				t.Errorf("message %q does not give the bound", msg)
 			}
-			jwts := w.emu.JWTs()
+			jwts := w.Emu.JWTs()
 			if len(jwts) == 0 {
 				t.Fatal("no App JWT reached the server")
 			}
@@ -50,7 +50,7 @@ func TestClockFarAheadIsNotFollowed(t *testing.T) {
 					t.Errorf("a JWT expiring at %s was sent; now is %s", exp.UTC(), start.UTC())
 				}
 			}
-			if len(w.emu.Tokens()) != 0 {
+			if len(w.Emu.Tokens()) != 0 {
 				t.Error("a token was minted")
 			}
 		})

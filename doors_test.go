@@ -14,14 +14,14 @@ import (
 // keyShapes are key text a hurried user may pipe where a token belongs:
 // base64 of the PEM (wrapped and not) and each of its body lines.
 func keyShapes() []string {
-	b64 := base64.StdEncoding.EncodeToString([]byte(appPEM))
-	wrapped := base64.StdEncoding.EncodeToString([]byte(appPEM))
+	b64 := base64.StdEncoding.EncodeToString([]byte(AppPEM))
+	wrapped := base64.StdEncoding.EncodeToString([]byte(AppPEM))
 	var lines []string
 	for i := 0; i < len(wrapped); i += 76 {
 		lines = append(lines, wrapped[i:min(i+76, len(wrapped))])
 	}
-	shapes := []string{b64, strings.Join(lines, "\n"), lines[0], base64.RawURLEncoding.EncodeToString([]byte(appPEM))}
-	for _, line := range strings.Split(appPEM, "\n") {
+	shapes := []string{b64, strings.Join(lines, "\n"), lines[0], base64.RawURLEncoding.EncodeToString([]byte(AppPEM))}
+	for _, line := range strings.Split(AppPEM, "\n") {
 		if line != "" && !strings.HasPrefix(line, "-----") {
 			shapes = append(shapes, line)
 		}
@@ -33,7 +33,7 @@ func keyShapes() []string {
 // named by --token-env, is refused before any request.
 func TestCLIRevokeSendsOnlyTokens(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	notTokens := append(keyShapes(),
 		"ghs_"+strings.Repeat("a", 35),     // one short of the classic form
 		"ghs_"+strings.Repeat("a", 35)+"-", // outside GitHub's alphabet
@@ -42,16 +42,16 @@ func TestCLIRevokeSendsOnlyTokens(t *testing.T) {
 		"ghs_"+strings.Repeat("a", 5000),   // longer than any token
 	)
 	for i, s := range notTokens {
-		code, stdout, stderr := w.cli(s, nil, "revoke")
+		code, stdout, stderr := w.CLI(s, nil, "revoke")
 		if code != 2 || stdout != "" || !strings.Contains(stderr, "not an installation token") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("shape %d piped: exit %d, stdout %q, stderr %q; want exit 2 and one line", i, code, stdout, stderr)
 		}
-		code, _, stderr = w.cli("", []string{"PASTED=" + s}, "revoke", "--token-env", "PASTED")
+		code, _, stderr = w.CLI("", []string{"PASTED=" + s}, "revoke", "--token-env", "PASTED")
 		if code != 2 || !strings.Contains(stderr, "not an installation token") {
 			t.Errorf("shape %d by --token-env: exit %d, stderr %q", i, code, stderr)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
@@ -60,16 +60,16 @@ func TestCLIRevokeSendsOnlyTokens(t *testing.T) {
 func TestCLIRevokesBothTokenForms(t *testing.T) {
 	t.Parallel()
 	for _, long := range []bool{false, true} {
-		w := newWorld(t, func(c *githubtest.Config) { c.LongTokens = long })
-		code, token, stderr := w.cli("", nil, "token", "--owner", "octocat")
+		w := NewWorld(t, func(c *githubtest.Config) { c.LongTokens = long })
+		code, token, stderr := w.CLI("", nil, "token", "--owner", "octocat")
 		if code != 0 {
 			t.Fatalf("token: exit %d, stderr %q", code, stderr)
 		}
 		if long && len(token) < 400 {
 			t.Fatalf("long token is %d characters", len(token))
 		}
-		if code, _, stderr := w.cli(token, nil, "revoke"); code != 0 || !w.onlyToken().Revoked {
-			t.Errorf("long %t: revoke exit %d, stderr %q, revoked %t", long, code, stderr, w.onlyToken().Revoked)
+		if code, _, stderr := w.CLI(token, nil, "revoke"); code != 0 || !w.OnlyToken().Revoked {
+			t.Errorf("long %t: revoke exit %d, stderr %q, revoked %t", long, code, stderr, w.OnlyToken().Revoked)
 		}
 	}
 }
@@ -77,14 +77,14 @@ func TestCLIRevokesBothTokenForms(t *testing.T) {
 // The post phase sends only a token's shape too, whatever the saved state holds.
 func TestPostSendsOnlyTokens(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	for _, s := range keyShapes()[2:4] {
-		res := w.post(map[string]string{"token": s})
+		res := w.Post(map[string]string{"token": s})
 		if res.ExitCode != 0 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "nothing was sent") {
 			t.Errorf("post with %.10q…: exit %d, warnings %q", s, res.ExitCode, res.Warnings)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
@@ -99,10 +99,10 @@ func keyFragments() map[string]bool {
 			frags[s[i:i+20]] = true
 		}
 	}
-	for _, b64 := range []string{base64.StdEncoding.EncodeToString([]byte(appPEM)), base64.RawURLEncoding.EncodeToString([]byte(appPEM))} {
+	for _, b64 := range []string{base64.StdEncoding.EncodeToString([]byte(AppPEM)), base64.RawURLEncoding.EncodeToString([]byte(AppPEM))} {
 		add(b64[48 : len(b64)-48])
 	}
-	for _, line := range strings.Split(appPEM, "\n") {
+	for _, line := range strings.Split(AppPEM, "\n") {
 		if !strings.HasPrefix(line, "-----") {
 			add(line)
 		}
@@ -125,7 +125,7 @@ func leakedFragment(frags map[string]bool, out string) string {
 // flag package, config, the command) complains about it.
 func TestCLINeverEchoesKeyText(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	frags := keyFragments()
 	shapes := keyShapes()
 	var cases [][]string
@@ -166,7 +166,7 @@ func TestCLINeverEchoesKeyText(t *testing.T) {
 		}
 	}
 	for _, args := range cases {
-		code, stdout, stderr := w.cli("", nil, args...)
+		code, stdout, stderr := w.CLI("", nil, args...)
 		// An event type or workflow name may be any text: only there may it work.
 		if code == 0 && args[0] != "dispatch" {
 			t.Errorf("app-token %.60q: exit 0, want a refusal", args)
@@ -184,7 +184,7 @@ func TestCLINeverEchoesKeyText(t *testing.T) {
 // the action refuses empty inputs, and sends nothing.
 func TestCLIRefusesEmptyFlags(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -206,12 +206,12 @@ func TestCLIRefusesEmptyFlags(t *testing.T) {
 		{[]string{"dispatch", "--repository", "octo-org/docs", "--event-type", "x", "--payload", ""}, "--payload is empty"},
 		{[]string{"dispatch", "--repository", "octo-org/docs", "--workflow", "ci.yml", "--ref", ""}, "--ref is empty"},
 	} {
-		code, stdout, stderr := w.cli("", nil, tc.args...)
+		code, stdout, stderr := w.CLI("", nil, tc.args...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("app-token %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, stdout, stderr, tc.want)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
@@ -242,16 +242,16 @@ func TestCLIRevokesUndeliveredToken(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
+			w := NewWorld(t)
 			for _, args := range [][]string{{"token", "--owner", "octocat"}, {"token", "--owner", "octocat", "--json"}} {
 				out := tc.stdout(t)
-				cmd := exec.CommandContext(w.ctx(), binary, args...)
-				cmd.Env = []string{"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID, "APP_TOKEN_PRIVATE_KEY=" + appPEM, "GITHUB_API_URL=" + w.srv.URL}
+				cmd := exec.CommandContext(w.Ctx(), Binary, args...)
+				cmd.Env = []string{"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID, "APP_TOKEN_PRIVATE_KEY=" + AppPEM, "GITHUB_API_URL=" + w.Srv.URL}
 				var stderr strings.Builder
 				cmd.Stdout, cmd.Stderr = out, &stderr
 				err := cmd.Run()
 				out.Close()
-				toks := w.emu.Tokens()
+				toks := w.Emu.Tokens()
 				tok := toks[len(toks)-1]
 				lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
 				last := lines[len(lines)-1]
@@ -277,18 +277,18 @@ func withModels(c *githubtest.Config) {
 }
 
 // mintedPermissions is the permissions object of the emulator's one mint request.
-func (w *world) mintedPermissions() map[string]string {
-	w.t.Helper()
-	for _, r := range w.emu.Requests() {
+func (w *World) mintedPermissions() map[string]string {
+	w.T.Helper()
+	for _, r := range w.Emu.Requests() {
 		if r.Method == "POST" && strings.HasSuffix(r.Path, "/access_tokens") {
 			var body struct{ Permissions map[string]string }
 			if err := json.Unmarshal(r.Body, &body); err != nil {
-				w.t.Fatal(err)
+				w.T.Fatal(err)
 			}
 			return body.Permissions
 		}
 	}
-	w.t.Fatalf("no mint request in %v", w.calls())
+	w.T.Fatalf("no mint request in %v", w.Calls())
 	return nil
 }
 
@@ -298,9 +298,9 @@ func TestModelsPermissionReachesGitHub(t *testing.T) {
 	t.Parallel()
 	t.Run("action", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, withModels).with("owner", "octocat", "permission-models", "read")
-		res := w.main()
-		succeeded(t, res)
+		w := NewWorld(t, withModels).With("owner", "octocat", "permission-models", "read")
+		res := w.Main()
+		Succeeded(t, res)
 		if p := w.mintedPermissions(); p["models"] != "read" || len(p) != 1 {
 			t.Errorf("mint request permissions %v, want models:read", p)
 		}
@@ -310,8 +310,8 @@ func TestModelsPermissionReachesGitHub(t *testing.T) {
 	})
 	t.Run("cli", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, withModels)
-		code, _, stderr := w.cli("", nil, "token", "--owner", "octocat", "--permissions", "models:read")
+		w := NewWorld(t, withModels)
+		code, _, stderr := w.CLI("", nil, "token", "--owner", "octocat", "--permissions", "models:read")
 		if code != 0 || !strings.Contains(stderr, "permission models is not in") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
@@ -325,28 +325,28 @@ func TestModelsPermissionReachesGitHub(t *testing.T) {
 // before it writes any line, whether it revokes it or finds it expired.
 func TestPostMasksTheTokenAgainFirst(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t).with("owner", "octocat")
-	res := w.main()
-	succeeded(t, res)
-	tok := w.onlyToken().Token
+	w := NewWorld(t).With("owner", "octocat")
+	res := w.Main()
+	Succeeded(t, res)
+	tok := w.OnlyToken().Token
 	expired := map[string]string{"token": tok, "expires-at": "2000-01-01T00:00:00Z"}
 	for name, state := range map[string]map[string]string{"revoked": res.State, "expired": expired} {
-		post := w.post(state)
+		post := w.Post(state)
 		first, _, _ := strings.Cut(post.Stdout, "\n")
 		if first != "::add-mask::"+tok || post.ExitCode != 0 {
 			t.Errorf("%s: post's first line is %.40q, want the token's mask; exit %d", name, first, post.ExitCode)
 		}
 	}
-	if !w.onlyToken().Revoked {
+	if !w.OnlyToken().Revoked {
 		t.Errorf("the token was not revoked")
 	}
 }
 
 // valueFlags lists every flag of a command that takes a value, as its -h
 // shows them: a flag added later is covered without touching the tests.
-func valueFlags(t *testing.T, w *world, command string) (flags, nameFlags []string) {
+func valueFlags(t *testing.T, w *World, command string) (flags, nameFlags []string) {
 	t.Helper()
-	_, help, _ := w.cli("", nil, command, "-h")
+	_, help, _ := w.CLI("", nil, command, "-h")
 	for _, line := range strings.Split(help, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 2 && strings.HasPrefix(f[0], "--") {
@@ -367,13 +367,13 @@ func valueFlags(t *testing.T, w *world, command string) (flags, nameFlags []stri
 // without printing a piece of it.
 func TestCLIEveryFlag(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	frags := keyFragments()
 	b64 := keyShapes()[0]
 	for _, command := range []string{"token", "revoke", "installations", "dispatch"} {
 		flags, nameFlags := valueFlags(t, w, command)
 		for _, f := range flags {
-			code, _, stderr := w.cli("", nil, command, f, "")
+			code, _, stderr := w.CLI("", nil, command, f, "")
 			if code != 2 || !strings.Contains(stderr, f+" is empty") {
 				t.Errorf("%s %s '': exit %d, stderr %q", command, f, code, stderr)
 			}
@@ -383,7 +383,7 @@ func TestCLIEveryFlag(t *testing.T) {
 			if command == "dispatch" {
 				args = append(args, "--repository", "octo-org/docs", "--event-type", "x")
 			}
-			code, stdout, stderr := w.cli("", nil, args...)
+			code, stdout, stderr := w.CLI("", nil, args...)
 			if code != 2 || !strings.Contains(stderr, "takes the NAME of an environment variable") {
 				t.Errorf("%s %s <key>: exit %d, stderr %q", command, f, code, stderr)
 			}
@@ -392,7 +392,7 @@ func TestCLIEveryFlag(t *testing.T) {
 			}
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }

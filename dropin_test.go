@@ -9,7 +9,7 @@ import (
 )
 
 // grant adds permissions to the octo-org installation (1001).
-func grant(perms map[string]string) worldOption {
+func grant(perms map[string]string) Option {
 	return func(c *githubtest.Config) {
 		for k, v := range perms {
 			c.Installations[0].Permissions[k] = v
@@ -22,10 +22,10 @@ func grant(perms map[string]string) worldOption {
 // migrating workflow keeps the permission instead of silently losing it.
 func TestTeamDiscussionsIsNotDropped(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, grant(map[string]string{"team_discussions": "write"})).with("permission-team-discussions", "read")
-	res := w.main()
-	succeeded(t, res)
-	if got, want := w.onlyToken().Permissions, map[string]string{"team_discussions": "read"}; !reflect.DeepEqual(got, want) {
+	w := NewWorld(t, grant(map[string]string{"team_discussions": "write"})).With("permission-team-discussions", "read")
+	res := w.Main()
+	Succeeded(t, res)
+	if got, want := w.OnlyToken().Permissions, map[string]string{"team_discussions": "read"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("token permissions = %v, want %v", got, want)
 	}
 	for _, n := range res.Notices {
@@ -33,9 +33,9 @@ func TestTeamDiscussionsIsNotDropped(t *testing.T) {
 	}
 
 	// Not granted: refused before minting, naming it.
-	w = newWorld(t).with("permission-team-discussions", "read")
-	failedWith(t, w.main(), "team_discussions")
-	if len(w.emu.Tokens()) != 0 {
+	w = NewWorld(t).With("permission-team-discussions", "read")
+	FailedWith(t, w.Main(), "team_discussions")
+	if len(w.Emu.Tokens()) != 0 {
 		t.Error("a token was minted without the permission")
 	}
 }
@@ -50,16 +50,16 @@ func TestEveryOfficialInputIsAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t)
+	w := NewWorld(t)
 	for _, in := range official {
-		if _, set := w.step.With[in.Name]; !set {
-			w.step.With[in.Name] = "" // passed, empty: as the runner passes an unset input
+		if _, set := w.Step.With[in.Name]; !set {
+			w.Step.With[in.Name] = "" // passed, empty: as the runner passes an unset input
 		}
 	}
-	w.step.With["permission-contents"] = "read"
-	res := w.main()
-	succeeded(t, res)
-	if got := w.onlyToken().Permissions; !reflect.DeepEqual(got, map[string]string{"contents": "read"}) {
+	w.Step.With["permission-contents"] = "read"
+	res := w.Main()
+	Succeeded(t, res)
+	if got := w.OnlyToken().Permissions; !reflect.DeepEqual(got, map[string]string{"contents": "read"}) {
 		t.Errorf("token permissions = %v", got)
 	}
 }

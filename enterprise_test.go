@@ -13,7 +13,7 @@ const octoEnterprise = "octo-enterprise"
 
 // withEnterprise installs the App on the enterprise octoEnterprise as
 // installation 1004, granted perms.
-func withEnterprise(perms map[string]string) worldOption {
+func withEnterprise(perms map[string]string) Option {
 	return func(c *githubtest.Config) {
 		c.Installations = append(c.Installations, githubtest.Installation{
 			ID: 1004, Account: octoEnterprise, AccountType: githubtest.AccountEnterprise,
@@ -42,18 +42,18 @@ func TestEnterpriseToken(t *testing.T) {
 		{"everything the installation has", nil, enterprisePerms},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise).with(tt.with...)
-			res := w.main()
-			succeeded(t, res)
-			if got, want := w.calls(), []string{
+			w := NewWorld(t, withEnterprise(enterprisePerms)).With("enterprise", octoEnterprise).With(tt.with...)
+			res := w.Main()
+			Succeeded(t, res)
+			if got, want := w.Calls(), []string{
 				"GET /enterprises/" + octoEnterprise + "/installation",
 				"POST /app/installations/1004/access_tokens",
-				checkCall,
+				CheckCall,
 				"GET /users/release-bot[bot]",
 			}; !reflect.DeepEqual(got, want) {
 				t.Errorf("calls = %q, want %q", got, want)
 			}
-			tok := w.onlyToken()
+			tok := w.OnlyToken()
 			if !reflect.DeepEqual(tok.Permissions, tt.wantPerms) || tok.Repositories != nil {
 				t.Errorf("token has %v on %v, want %v and no repository list", tok.Permissions, tok.Repositories, tt.wantPerms)
 			}
@@ -66,8 +66,8 @@ func TestEnterpriseToken(t *testing.T) {
 			if !strings.Contains(res.Summary, "| Installation | 1004 on "+octoEnterprise+" |") {
 				t.Errorf("summary:\n%s", res.Summary)
 			}
-			succeeded(t, w.post(res.State))
-			if !w.onlyToken().Revoked {
+			Succeeded(t, w.Post(res.State))
+			if !w.OnlyToken().Revoked {
 				t.Error("post did not revoke the enterprise token")
 			}
 		})
@@ -85,10 +85,10 @@ func TestEnterpriseRefusesAccountScope(t *testing.T) {
 		{"installation-id", "1004"},
 	} {
 		t.Run(strings.Join(with, "="), func(t *testing.T) {
-			w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise).with(with...)
-			res := w.main()
-			failedWith(t, res, "input enterprise cannot be combined with "+with[0], "use one step for the enterprise")
-			if n := len(w.emu.Requests()); n != 0 {
+			w := NewWorld(t, withEnterprise(enterprisePerms)).With("enterprise", octoEnterprise).With(with...)
+			res := w.Main()
+			FailedWith(t, res, "input enterprise cannot be combined with "+with[0], "use one step for the enterprise")
+			if n := len(w.Emu.Requests()); n != 0 {
 				t.Errorf("GitHub saw %d requests", n)
 			}
 		})
@@ -98,24 +98,24 @@ func TestEnterpriseRefusesAccountScope(t *testing.T) {
 // An App not installed on the enterprise says so, and what to do.
 func TestEnterpriseNotInstalled(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", "other-enterprise")
-	failedWith(t, w.main(), "is not installed on the enterprise other-enterprise", "install it on the enterprise account")
-	if len(w.emu.Tokens()) != 0 {
+	w := NewWorld(t, withEnterprise(enterprisePerms)).With("enterprise", "other-enterprise")
+	FailedWith(t, w.Main(), "is not installed on the enterprise other-enterprise", "install it on the enterprise account")
+	if len(w.Emu.Tokens()) != 0 {
 		t.Error("a token was minted")
 	}
 	// An account installation is not an enterprise one, and the other way round.
-	w = newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", "octo-org")
-	failedWith(t, w.main(), "is not installed on the enterprise octo-org")
-	w = newWorld(t, withEnterprise(enterprisePerms)).with("owner", octoEnterprise)
-	failedWith(t, w.main(), "is not installed on "+octoEnterprise)
+	w = NewWorld(t, withEnterprise(enterprisePerms)).With("enterprise", "octo-org")
+	FailedWith(t, w.Main(), "is not installed on the enterprise octo-org")
+	w = NewWorld(t, withEnterprise(enterprisePerms)).With("owner", octoEnterprise)
+	FailedWith(t, w.Main(), "is not installed on "+octoEnterprise)
 }
 
 // Permissions the enterprise did not grant are refused before minting.
 func TestEnterprisePermissionsNotGranted(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise, "permission-enterprise-administration", "write")
-	failedWith(t, w.main(), "enterprise installation cannot grant", "enterprise_administration")
-	if len(w.emu.Tokens()) != 0 {
+	w := NewWorld(t, withEnterprise(enterprisePerms)).With("enterprise", octoEnterprise, "permission-enterprise-administration", "write")
+	FailedWith(t, w.Main(), "enterprise installation cannot grant", "enterprise_administration")
+	if len(w.Emu.Tokens()) != 0 {
 		t.Error("a token was minted")
 	}
 }
@@ -127,15 +127,15 @@ func TestEnterprisePermissionsNotGranted(t *testing.T) {
 func TestEnterpriseOnGHES(t *testing.T) {
 	t.Parallel()
 	onGHES := func(c *githubtest.Config) { c.Platform = githubtest.PlatformGHES }
-	w := newWorld(t, withEnterprise(enterprisePerms), onGHES).with("enterprise", octoEnterprise)
-	failedWith(t, w.main(), "is not installed on the enterprise "+octoEnterprise)
-	if got, want := w.calls(), []string{"GET /enterprises/" + octoEnterprise + "/installation"}; !reflect.DeepEqual(got, want) {
+	w := NewWorld(t, withEnterprise(enterprisePerms), onGHES).With("enterprise", octoEnterprise)
+	FailedWith(t, w.Main(), "is not installed on the enterprise "+octoEnterprise)
+	if got, want := w.Calls(), []string{"GET /enterprises/" + octoEnterprise + "/installation"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
-	if reqs := w.emu.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].FullPath, "/api/v3/") {
+	if reqs := w.Emu.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].FullPath, "/api/v3/") {
 		t.Errorf("requests %+v, want one under /api/v3", reqs)
 	}
-	if len(w.emu.Tokens()) != 0 {
+	if len(w.Emu.Tokens()) != 0 {
 		t.Error("a token was minted")
 	}
 }

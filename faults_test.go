@@ -26,11 +26,11 @@ import (
 
 // The calls of one token's life, as the emulator records their paths.
 const (
-	lookupPath = "/repos/octo-org/app/installation"
-	mintPath   = "/app/installations/1001/access_tokens"
-	botPath    = "/users/release-bot[bot]"
-	revokePath = "/installation/token"
-	checkPath  = "/installation/repositories"
+	LookupPath = "/repos/octo-org/app/installation"
+	MintPath   = "/app/installations/1001/access_tokens"
+	BotPath    = "/users/release-bot[bot]"
+	RevokePath = "/installation/token"
+	CheckPath  = "/installation/repositories"
 )
 
 // faultClock is the runner's clock and sleeper in fault tests: real time
@@ -72,14 +72,14 @@ func (c *faultClock) takeWaits() []time.Duration {
 // faultWorld is a world whose emulated GitHub shares the fake clock, with
 // phases run in this process.
 type faultWorld struct {
-	*world
+	*World
 	clock *faultClock
 }
 
 func newFaultWorld(t *testing.T) *faultWorld {
 	t.Helper()
 	clk := &faultClock{}
-	return &faultWorld{world: newWorld(t, func(c *githubtest.Config) { c.Now = clk.Now }), clock: clk}
+	return &faultWorld{World: NewWorld(t, func(c *githubtest.Config) { c.Now = clk.Now }), clock: clk}
 }
 
 // deps are the fake clock and sleeper over a transport that opens a new
@@ -93,21 +93,21 @@ func (f *faultWorld) deps() action.Deps {
 }
 
 func (f *faultWorld) runMain() *runnertest.Result {
-	f.t.Helper()
-	return f.inProcess(action.Main, f.deps(), nil)
+	f.T.Helper()
+	return f.InProcess(action.Main, f.deps(), nil)
 }
 
 func (f *faultWorld) runPost(state map[string]string) *runnertest.Result {
-	f.t.Helper()
-	return f.inProcess(action.Post, f.deps(), state)
+	f.T.Helper()
+	return f.InProcess(action.Post, f.deps(), state)
 }
 
 // minted runs a clean main phase and returns the state it saved for post,
 // forgetting its waits.
 func (f *faultWorld) minted() map[string]string {
-	f.t.Helper()
+	f.T.Helper()
 	res := f.runMain()
-	succeeded(f.t, res)
+	Succeeded(f.T, res)
 	// The job's other steps run before post: past the minute after
 	// minting in which post retries a 401 as replication lag.
 	_ = f.clock.Sleep(context.Background(), 2*time.Minute)
@@ -115,8 +115,8 @@ func (f *faultWorld) minted() map[string]string {
 	return res.State
 }
 
-// retryLines returns the log lines that announce another try of method path.
-func retryLines(res *runnertest.Result, method, path string) []string {
+// RetryLines returns the log lines that announce another try of method path.
+func RetryLines(res *runnertest.Result, method, path string) []string {
 	var out []string
 	for _, line := range strings.Split(res.Log(), "\n") {
 		if strings.HasPrefix(line, method+" ") && strings.Contains(line, path+": ") && strings.Contains(line, "(try ") {
@@ -126,31 +126,31 @@ func retryLines(res *runnertest.Result, method, path string) []string {
 	return out
 }
 
-// faultCall is one of the action's calls to GitHub, and how its failure shows.
-type faultCall struct {
-	name, method, path string
-	post               bool   // made by the post phase
-	fatal              bool   // its failure fails the step (otherwise: a warning)
-	failure            string // what the error or warning says when retries run out
+// FaultCall is one of the action's calls to GitHub, and how its failure shows.
+type FaultCall struct {
+	Name, Method, Path string
+	Post               bool   // made by the post phase
+	Fatal              bool   // its failure fails the step (otherwise: a warning)
+	Failure            string // what the error or warning says when retries run out
 }
 
-var faultCalls = []faultCall{
-	{"installation lookup", "GET", lookupPath, false, true, "find the App's installation on octo-org"},
-	{"token mint", "POST", mintPath, false, true, "mint a token for installation 1001"},
-	{"bot lookup", "GET", botPath, false, false, "could not look up the App's bot user release-bot[bot]"},
-	{"revocation", "DELETE", revokePath, true, false, "could not revoke the token"},
+var FaultCalls = []FaultCall{
+	{"installation lookup", "GET", LookupPath, false, true, "find the App's installation on octo-org"},
+	{"token mint", "POST", MintPath, false, true, "mint a token for installation 1001"},
+	{"bot lookup", "GET", BotPath, false, false, "could not look up the App's bot user release-bot[bot]"},
+	{"revocation", "DELETE", RevokePath, true, false, "could not revoke the token"},
 }
 
 // run runs the phase that makes c, after a clean main when c is post's.
-func (f *faultWorld) run(c faultCall, fault githubtest.Fault) *runnertest.Result {
-	f.t.Helper()
-	fault.Method, fault.Path = c.method, c.path
-	if !c.post {
-		f.emu.AddFault(fault)
+func (f *faultWorld) run(c FaultCall, fault githubtest.Fault) *runnertest.Result {
+	f.T.Helper()
+	fault.Method, fault.Path = c.Method, c.Path
+	if !c.Post {
+		f.Emu.AddFault(fault)
 		return f.runMain()
 	}
 	state := f.minted()
-	f.emu.AddFault(fault)
+	f.Emu.AddFault(fault)
 	return f.runPost(state)
 }
 
@@ -173,29 +173,29 @@ var transientFaults = []struct {
 // succeeds as if nothing happened.
 func TestTransientFaultsAreRetried(t *testing.T) {
 	t.Parallel()
-	for _, c := range faultCalls {
+	for _, c := range FaultCalls {
 		for _, tf := range transientFaults {
-			t.Run(c.name+"/"+tf.name, func(t *testing.T) {
+			t.Run(c.Name+"/"+tf.name, func(t *testing.T) {
 				f := newFaultWorld(t)
 				fault := tf.fault
 				fault.Times = 2
 				res := f.run(c, fault)
-				succeeded(t, res)
-				if w := unexpectedWarnings(res); len(w) > 0 {
+				Succeeded(t, res)
+				if w := UnexpectedWarnings(res); len(w) > 0 {
 					t.Errorf("warnings = %q", w)
 				}
-				if got := f.emu.Count(c.method, c.path); got != 3 {
-					t.Errorf("GitHub saw %d tries of %s %s, want 3", got, c.method, c.path)
+				if got := f.Emu.Count(c.Method, c.Path); got != 3 {
+					t.Errorf("GitHub saw %d tries of %s %s, want 3", got, c.Method, c.Path)
 				}
-				lines := retryLines(res, c.method, c.path)
+				lines := RetryLines(res, c.Method, c.Path)
 				if len(lines) != 2 || !strings.Contains(lines[0], tf.reason) || !strings.Contains(lines[0], "(try 2 of 4)") || !strings.Contains(lines[1], "(try 3 of 4)") {
 					t.Errorf("retry log lines = %q, want two naming %q", lines, tf.reason)
 				}
 				assertBackoff(t, f.clock.takeWaits(), 2)
-				if c.post && !f.onlyToken().Revoked {
+				if c.Post && !f.OnlyToken().Revoked {
 					t.Error("token not revoked after the retries")
 				}
-				if !c.post && (res.Outputs["token"] != f.onlyToken().Token || res.Outputs["bot-user-id"] == "") {
+				if !c.Post && (res.Outputs["token"] != f.OnlyToken().Token || res.Outputs["bot-user-id"] == "") {
 					t.Errorf("outputs = %v", res.Outputs)
 				}
 			})
@@ -222,32 +222,32 @@ func assertBackoff(t *testing.T, waits []time.Duration, n int) {
 // lookup, post). The post phase keeps its own bound of 4 tries.
 func TestTransientFaultsStopAtTheBound(t *testing.T) {
 	t.Parallel()
-	for _, c := range faultCalls {
+	for _, c := range FaultCalls {
 		for _, tt := range []struct {
 			attempts  string
 			wantTries int
 		}{{"", 4}, {"2", 2}, {"6", 6}, {"1", 1}} {
-			if c.post && tt.attempts != "" {
+			if c.Post && tt.attempts != "" {
 				continue
 			}
-			t.Run(fmt.Sprintf("%s/retry-attempts=%q", c.name, tt.attempts), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/retry-attempts=%q", c.Name, tt.attempts), func(t *testing.T) {
 				f := newFaultWorld(t)
-				f.with("retry-attempts", tt.attempts)
+				f.With("retry-attempts", tt.attempts)
 				res := f.run(c, githubtest.Fault{Status: 502, Times: -1})
-				if got := f.emu.Count(c.method, c.path); got != tt.wantTries {
+				if got := f.Emu.Count(c.Method, c.Path); got != tt.wantTries {
 					t.Errorf("GitHub saw %d tries, want %d", got, tt.wantTries)
 				}
-				if got := len(retryLines(res, c.method, c.path)); got != tt.wantTries-1 {
+				if got := len(RetryLines(res, c.Method, c.Path)); got != tt.wantTries-1 {
 					t.Errorf("%d retry log lines, want %d", got, tt.wantTries-1)
 				}
 				assertBackoff(t, f.clock.takeWaits(), tt.wantTries-1)
-				if c.fatal {
-					failedWith(t, res, c.failure, "502 Bad Gateway")
+				if c.Fatal {
+					FailedWith(t, res, c.Failure, "502 Bad Gateway")
 					return
 				}
-				succeeded(t, res)
-				if !slices.ContainsFunc(res.Warnings, func(w string) bool { return containsAll(w, c.failure, "502 Bad Gateway") }) {
-					t.Errorf("warnings = %q, want one with %q", res.Warnings, c.failure)
+				Succeeded(t, res)
+				if !slices.ContainsFunc(res.Warnings, func(w string) bool { return ContainsAll(w, c.Failure, "502 Bad Gateway") }) {
+					t.Errorf("warnings = %q, want one with %q", res.Warnings, c.Failure)
 				}
 			})
 		}
@@ -259,13 +259,13 @@ func TestTransientFaultsStopAtTheBound(t *testing.T) {
 func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
 	t.Parallel()
 	f := newFaultWorld(t)
-	f.emu.AddFault(githubtest.Fault{Method: "POST", Path: mintPath, Times: -1, Drop: true})
+	f.Emu.AddFault(githubtest.Fault{Method: "POST", Path: MintPath, Times: -1, Drop: true})
 	res := f.runMain()
-	failedWith(t, res, "mint a token for installation 1001", "could not reach GitHub", "gave up after 4 tries", "EOF")
-	if got := f.emu.Count("POST", mintPath); got != 4 {
+	FailedWith(t, res, "mint a token for installation 1001", "could not reach GitHub", "gave up after 4 tries", "EOF")
+	if got := f.Emu.Count("POST", MintPath); got != 4 {
 		t.Errorf("GitHub saw %d tries, want 4", got)
 	}
-	if len(f.emu.Tokens()) != 0 || len(res.State) != 0 {
+	if len(f.Emu.Tokens()) != 0 || len(res.State) != 0 {
 		t.Error("nothing may be minted or saved")
 	}
 }
@@ -275,10 +275,10 @@ func TestDroppedConnectionsStopAtTheBound(t *testing.T) {
 func TestRetryBudgetBoundsTheWaits(t *testing.T) {
 	t.Parallel()
 	f := newFaultWorld(t)
-	f.with("retry-attempts", "10", "retry-max-seconds", "3")
-	f.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 503})
+	f.With("retry-attempts", "10", "retry-max-seconds", "3")
+	f.Emu.AddFault(githubtest.Fault{Method: "GET", Path: LookupPath, Times: -1, Status: 503})
 	res := f.runMain()
-	failedWith(t, res, "find the App's installation on octo-org", "503 Service Unavailable")
+	FailedWith(t, res, "find the App's installation on octo-org", "503 Service Unavailable")
 	var total time.Duration
 	for _, w := range f.clock.takeWaits() {
 		total += w
@@ -286,7 +286,7 @@ func TestRetryBudgetBoundsTheWaits(t *testing.T) {
 	if total >= 3*time.Second {
 		t.Errorf("waited %v in all, beyond the 3s budget", total)
 	}
-	if got := f.emu.Count("GET", lookupPath); got < 1 || got >= 10 {
+	if got := f.Emu.Count("GET", LookupPath); got < 1 || got >= 10 {
 		t.Errorf("GitHub saw %d tries; the budget must end the call before 10", got)
 	}
 }
@@ -315,66 +315,66 @@ func TestRateLimits(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name     string
-		call     faultCall
+		call     FaultCall
 		with     []string
 		fault    func(now time.Time) githubtest.Fault
 		wantWait [2]time.Duration // the one wait, between these; zero when the step fails at once
 		wantLog  string
 		wantErr  func(now time.Time) []string
 	}{
-		{name: "secondary 403 with retry-after", call: faultCalls[0],
+		{name: "secondary 403 with retry-after", call: FaultCalls[0],
 			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(403, "7") },
 			wantWait: [2]time.Duration{7 * time.Second, 7 * time.Second}, wantLog: "secondary rate limit; GitHub asks to wait 7s"},
-		{name: "secondary 429 with retry-after", call: faultCalls[1],
+		{name: "secondary 429 with retry-after", call: FaultCalls[1],
 			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(429, "3") },
 			wantWait: [2]time.Duration{3 * time.Second, 3 * time.Second}, wantLog: "secondary rate limit; GitHub asks to wait 3s"},
-		{name: "secondary on the bot lookup", call: faultCalls[2],
+		{name: "secondary on the bot lookup", call: FaultCalls[2],
 			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(429, "2") },
 			wantWait: [2]time.Duration{2 * time.Second, 2 * time.Second}, wantLog: "GitHub asks to wait 2s"},
-		{name: "secondary on the revocation", call: faultCalls[3],
+		{name: "secondary on the revocation", call: FaultCalls[3],
 			fault:    func(time.Time) githubtest.Fault { return secondaryLimit(403, "5") },
 			wantWait: [2]time.Duration{5 * time.Second, 5 * time.Second}, wantLog: "GitHub asks to wait 5s"},
-		{name: "primary 403 resets within the budget", call: faultCalls[0],
+		{name: "primary 403 resets within the budget", call: FaultCalls[0],
 			fault:    func(now time.Time) githubtest.Fault { return primaryLimit(403, now.Add(20*time.Second)) },
 			wantWait: [2]time.Duration{19 * time.Second, 22 * time.Second}, wantLog: "rate limit exhausted; waiting"},
-		{name: "primary 429 resets within the budget", call: faultCalls[1],
+		{name: "primary 429 resets within the budget", call: FaultCalls[1],
 			fault:    func(now time.Time) githubtest.Fault { return primaryLimit(429, now.Add(10*time.Second)) },
 			wantWait: [2]time.Duration{9 * time.Second, 12 * time.Second}, wantLog: "rate limit exhausted; waiting"},
-		{name: "primary resets after the budget", call: faultCalls[0],
+		{name: "primary resets after the budget", call: FaultCalls[0],
 			fault: func(now time.Time) githubtest.Fault { return primaryLimit(403, now.Add(10*time.Minute)) },
 			wantErr: func(now time.Time) []string {
 				reset := time.Unix(now.Add(10*time.Minute).Unix(), 0).UTC()
 				return []string{"rate limit for this App is exhausted", "retry after " + reset.Format("15:04:05") + " UTC"}
 			}},
-		{name: "retry-after beyond the budget", call: faultCalls[0],
+		{name: "retry-after beyond the budget", call: FaultCalls[0],
 			fault:   func(time.Time) githubtest.Fault { return secondaryLimit(403, "120") },
 			wantErr: func(time.Time) []string { return []string{"rate limit for this App is exhausted", "retry in 2m0s"} }},
-		{name: "plain 429 with retry-after beyond the budget", call: faultCalls[1],
+		{name: "plain 429 with retry-after beyond the budget", call: FaultCalls[1],
 			fault: func(time.Time) githubtest.Fault {
 				return githubtest.Fault{Status: 429, Header: http.Header{"Retry-After": {"120"}}, Body: `{"message":"Too many requests"}`}
 			},
 			wantErr: func(time.Time) []string { return []string{"rate limit for this App is exhausted", "retry in 2m0s"} }},
-		{name: "retry-after beyond a configured budget", call: faultCalls[1], with: []string{"retry-max-seconds", "5"},
+		{name: "retry-after beyond a configured budget", call: FaultCalls[1], with: []string{"retry-max-seconds", "5"},
 			fault:   func(time.Time) githubtest.Fault { return secondaryLimit(403, "7") },
 			wantErr: func(time.Time) []string { return []string{"mint a token for installation 1001", "retry in 7s"} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFaultWorld(t)
-			f.with(tt.with...)
+			f.With(tt.with...)
 			fault := tt.fault(f.clock.Now())
 			fault.Times = 1
 			now := f.clock.Now()
 			res := f.run(tt.call, fault)
-			tries := f.emu.Count(tt.call.method, tt.call.path)
+			tries := f.Emu.Count(tt.call.Method, tt.call.Path)
 			waits := f.clock.takeWaits()
 			if tt.wantErr != nil {
-				failedWith(t, res, tt.wantErr(now)...)
+				FailedWith(t, res, tt.wantErr(now)...)
 				if tries != 1 || len(waits) != 0 {
 					t.Errorf("%d tries and waits %v; a wait beyond the budget must not be started", tries, waits)
 				}
 				return
 			}
-			succeeded(t, res)
+			Succeeded(t, res)
 			lo, hi := tt.wantWait[0], tt.wantWait[1]
 			if len(waits) != 1 || waits[0] < lo || waits[0] > hi {
 				t.Errorf("waits = %v, want one in [%v, %v]", waits, lo, hi)
@@ -382,10 +382,10 @@ func TestRateLimits(t *testing.T) {
 			if tries != 2 {
 				t.Errorf("GitHub saw %d tries, want 2: the wait must end in a real retry", tries)
 			}
-			if lines := retryLines(res, tt.call.method, tt.call.path); len(lines) != 1 || !strings.Contains(lines[0], tt.wantLog) {
+			if lines := RetryLines(res, tt.call.Method, tt.call.Path); len(lines) != 1 || !strings.Contains(lines[0], tt.wantLog) {
 				t.Errorf("retry log lines = %q, want one with %q", lines, tt.wantLog)
 			}
-			if tt.call.post && !f.onlyToken().Revoked {
+			if tt.call.Post && !f.OnlyToken().Revoked {
 				t.Error("token not revoked")
 			}
 		})
@@ -401,68 +401,68 @@ func TestPermanentAnswersAreNotRetried(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name  string
-		call  faultCall
+		call  FaultCall
 		with  []string
 		fault githubtest.Fault
 		want  []string // in the error, or in a warning when the step succeeds
 	}{
-		{"401 undecodable JWT on the lookup", faultCalls[0], nil, status(401, "A JSON web token could not be decoded"),
+		{"401 undecodable JWT on the lookup", FaultCalls[0], nil, status(401, "A JSON web token could not be decoded"),
 			[]string{"could not verify the App JWT", "does the private key belong to App Iv23liEmuLaToR0000?"}},
-		{"401 bad credentials on the lookup", faultCalls[0], nil, status(401, "Bad credentials"),
+		{"401 bad credentials on the lookup", FaultCalls[0], nil, status(401, "Bad credentials"),
 			[]string{"find the App's installation on octo-org: GitHub answered 401 Unauthorized: Bad credentials"}},
-		{"404 on the lookup", faultCalls[0], nil, status(404, "Not Found"),
+		{"404 on the lookup", FaultCalls[0], nil, status(404, "Not Found"),
 			[]string{"installation 1001 on octo-org cannot reach repository octo-org/app"}},
-		{"401 on the mint", faultCalls[1], nil, status(401, "Bad credentials"),
+		{"401 on the mint", FaultCalls[1], nil, status(401, "Bad credentials"),
 			[]string{"mint a token for installation 1001: GitHub answered 401 Unauthorized: Bad credentials"}},
-		{"404 on the mint with installation-id", faultCalls[1], []string{"installation-id", "1001"}, status(404, "Not Found"),
+		{"404 on the mint with installation-id", FaultCalls[1], []string{"installation-id", "1001"}, status(404, "Not Found"),
 			[]string{"mint a token for installation 1001: GitHub answered 404 Not Found"}},
-		{"422 permissions on the mint", faultCalls[1], []string{"permissions", "issues: write"},
+		{"422 permissions on the mint", FaultCalls[1], []string{"permissions", "issues: write"},
 			status(422, "The permissions requested are not granted to this installation."),
 			[]string{"GitHub refused the permissions (issues:write)"}},
-		{"422 repositories on the mint", faultCalls[1], nil,
+		{"422 repositories on the mint", FaultCalls[1], nil,
 			status(422, "There is at least one repository that does not exist or is not accessible to the parent installation."),
 			[]string{"installation 1001 cannot reach"}},
-		{"403 suspended on the mint", faultCalls[1], nil, status(403, "This installation has been suspended"),
+		{"403 suspended on the mint", FaultCalls[1], nil, status(403, "This installation has been suspended"),
 			[]string{"installation 1001 on octo-org is suspended"}},
-		{"403 forbidden on the mint", faultCalls[1], nil, status(403, "Resource not accessible by integration"),
+		{"403 forbidden on the mint", FaultCalls[1], nil, status(403, "Resource not accessible by integration"),
 			[]string{"GitHub answered 403 Forbidden: Resource not accessible by integration"}},
-		{"404 on the bot lookup", faultCalls[2], nil, status(404, "Not Found"),
+		{"404 on the bot lookup", FaultCalls[2], nil, status(404, "Not Found"),
 			[]string{"could not look up the App's bot user", "404 Not Found"}},
-		{"404 on the revocation", faultCalls[3], nil, status(404, "Not Found"),
+		{"404 on the revocation", FaultCalls[3], nil, status(404, "Not Found"),
 			[]string{"could not revoke the token", "404 Not Found"}},
-		{"422 on the revocation", faultCalls[3], nil, status(422, "Validation Failed"),
+		{"422 on the revocation", FaultCalls[3], nil, status(422, "Validation Failed"),
 			[]string{"could not revoke the token", "422 Unprocessable Entity"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFaultWorld(t)
-			f.with(tt.with...)
+			f.With(tt.with...)
 			fault := tt.fault
 			fault.Times = -1
 			res := f.run(tt.call, fault)
-			if got := f.emu.Count(tt.call.method, tt.call.path); got != 1 {
-				t.Errorf("GitHub saw %d tries of %s %s, want exactly 1", got, tt.call.method, tt.call.path)
+			if got := f.Emu.Count(tt.call.Method, tt.call.Path); got != 1 {
+				t.Errorf("GitHub saw %d tries of %s %s, want exactly 1", got, tt.call.Method, tt.call.Path)
 			}
 			if waits := f.clock.takeWaits(); len(waits) != 0 {
 				t.Errorf("waited %v before a retry that must not happen", waits)
 			}
-			if lines := retryLines(res, tt.call.method, tt.call.path); len(lines) != 0 {
+			if lines := RetryLines(res, tt.call.Method, tt.call.Path); len(lines) != 0 {
 				t.Errorf("retry log lines %q", lines)
 			}
-			if tt.call.fatal {
-				failedWith(t, res, tt.want...)
+			if tt.call.Fatal {
+				FailedWith(t, res, tt.want...)
 				return
 			}
-			succeeded(t, res)
-			if !slices.ContainsFunc(res.Warnings, func(w string) bool { return containsAll(w, tt.want...) }) {
+			Succeeded(t, res)
+			if !slices.ContainsFunc(res.Warnings, func(w string) bool { return ContainsAll(w, tt.want...) }) {
 				t.Errorf("warnings = %q, want one with %q", res.Warnings, tt.want)
 			}
 		})
 	}
 }
 
-// unexpectedWarnings are the warnings other than the one every run here
+// UnexpectedWarnings are the warnings other than the one every run here
 // gets for its plain-http loopback emulator.
-func unexpectedWarnings(res *runnertest.Result) []string {
+func UnexpectedWarnings(res *runnertest.Result) []string {
 	var out []string
 	for _, w := range res.Warnings {
 		if !strings.Contains(w, "plain http to a loopback host") {
@@ -472,7 +472,7 @@ func unexpectedWarnings(res *runnertest.Result) []string {
 	return out
 }
 
-func containsAll(s string, subs ...string) bool {
+func ContainsAll(s string, subs ...string) bool {
 	for _, sub := range subs {
 		if !strings.Contains(s, sub) {
 			return false
@@ -481,8 +481,8 @@ func containsAll(s string, subs ...string) bool {
 	return true
 }
 
-// clockLine matches AppJWT's log line about a corrected clock.
-var clockLine = regexp.MustCompile(`local clock is (\S+) (behind|ahead of) GitHub's; signed a new App JWT with GitHub's time`)
+// ClockLine matches AppJWT's log line about a corrected clock.
+var ClockLine = regexp.MustCompile(`local clock is (\S+) (behind|ahead of) GitHub's; signed a new App JWT with GitHub's time`)
 
 // A runner clock that disagrees with GitHub's: within GitHub's tolerance
 // (iat is back-dated a minute, exp 9 minutes ahead, GitHub allows 10) nothing
@@ -505,25 +505,25 @@ func TestClockSkew(t *testing.T) {
 	} {
 		for _, mode := range []string{"binary", "in-process"} {
 			t.Run(tt.name+"/"+mode, func(t *testing.T) {
-				w := newWorld(t)
-				w.emu.SetClockOffset(tt.offset)
+				w := NewWorld(t)
+				w.Emu.SetClockOffset(tt.offset)
 				var res *runnertest.Result
 				if mode == "binary" {
-					res = w.main()
+					res = w.Main()
 				} else {
-					res = w.inProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
+					res = w.InProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
 				}
-				succeeded(t, res)
+				Succeeded(t, res)
 				jwtCalls := 0
-				for _, r := range w.emu.Requests() {
+				for _, r := range w.Emu.Requests() {
 					if r.Auth == "jwt" {
 						jwtCalls++
 					}
 				}
 				if want := 2 + tt.wantExtra; jwtCalls != want {
-					t.Errorf("%d App JWT requests (%q), want %d", jwtCalls, w.calls(), want)
+					t.Errorf("%d App JWT requests (%q), want %d", jwtCalls, w.Calls(), want)
 				}
-				m := clockLine.FindStringSubmatch(res.Log())
+				m := ClockLine.FindStringSubmatch(res.Log())
 				switch {
 				case tt.wantExtra == 0 && m != nil:
 					t.Errorf("log claims a clock correction within GitHub's tolerance: %q", m[0])
@@ -535,8 +535,8 @@ func TestClockSkew(t *testing.T) {
 						t.Errorf("log says %q, want about %v %s", m[0], tt.offset.Abs(), tt.wantSide)
 					}
 				}
-				succeeded(t, w.post(res.State))
-				if !w.onlyToken().Revoked {
+				Succeeded(t, w.Post(res.State))
+				if !w.OnlyToken().Revoked {
 					t.Error("token not revoked")
 				}
 			})
@@ -557,11 +557,11 @@ func noSleep(t *testing.T) func(context.Context, time.Duration) error {
 func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
 	t.Parallel()
 	f := newFaultWorld(t)
-	f.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 401,
+	f.Emu.AddFault(githubtest.Fault{Method: "GET", Path: LookupPath, Times: -1, Status: 401,
 		Body: `{"message":"'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."}`})
 	res := f.runMain()
-	failedWith(t, res, "rejected the App JWT's time even after correcting for its clock", "check the runner's clock")
-	if got := f.emu.Count("GET", lookupPath); got != 2 {
+	FailedWith(t, res, "rejected the App JWT's time even after correcting for its clock", "check the runner's clock")
+	if got := f.Emu.Count("GET", LookupPath); got != 2 {
 		t.Errorf("GitHub saw %d tries, want 2 (the first and one re-signed)", got)
 	}
 }
@@ -573,36 +573,36 @@ func TestClockSkewCorrectedOnlyOnce(t *testing.T) {
 // they run in parallel.
 func TestSlowGitHub(t *testing.T) {
 	t.Parallel()
-	hang := githubtest.Fault{Method: "GET", Path: lookupPath, Delay: time.Hour}
+	hang := githubtest.Fault{Method: "GET", Path: LookupPath, Delay: time.Hour}
 	t.Run("one slow answer is retried", func(t *testing.T) {
 		t.Parallel()
 		f := newFaultWorld(t)
-		f.with("request-timeout-seconds", "1")
+		f.With("request-timeout-seconds", "1")
 		hang := hang
 		hang.Times = 1
-		f.emu.AddFault(hang)
+		f.Emu.AddFault(hang)
 		res := f.runMain()
-		succeeded(t, res)
-		if got := f.emu.Count("GET", lookupPath); got != 2 {
+		Succeeded(t, res)
+		if got := f.Emu.Count("GET", LookupPath); got != 2 {
 			t.Errorf("GitHub saw %d tries, want 2", got)
 		}
-		if lines := retryLines(res, "GET", lookupPath); len(lines) != 1 || !strings.Contains(lines[0], "no answer within 1s") {
+		if lines := RetryLines(res, "GET", LookupPath); len(lines) != 1 || !strings.Contains(lines[0], "no answer within 1s") {
 			t.Errorf("retry log lines = %q", lines)
 		}
 	})
 	t.Run("hanging on every try fails within the bound", func(t *testing.T) {
 		t.Parallel()
 		f := newFaultWorld(t)
-		f.with("request-timeout-seconds", "1", "retry-attempts", "2")
+		f.With("request-timeout-seconds", "1", "retry-attempts", "2")
 		hang := hang
 		hang.Times = -1
-		f.emu.AddFault(hang)
+		f.Emu.AddFault(hang)
 		res := f.runMain()
-		failedWith(t, res, "find the App's installation on octo-org", "could not reach GitHub", "gave up after 2 tries", "no answer within 1s")
+		FailedWith(t, res, "find the App's installation on octo-org", "could not reach GitHub", "gave up after 2 tries", "no answer within 1s")
 		if strings.Contains(res.Errors[0], "deadline of") {
 			t.Errorf("error blames the step's deadline, but each try timed out: %q", res.Errors[0])
 		}
-		if got := f.emu.Count("GET", lookupPath); got != 2 {
+		if got := f.Emu.Count("GET", LookupPath); got != 2 {
 			t.Errorf("GitHub saw %d tries, want 2", got)
 		}
 		if res.Wall > 5*time.Second {
@@ -611,12 +611,12 @@ func TestSlowGitHub(t *testing.T) {
 	})
 	t.Run("the binary does not hang either", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t).with("request-timeout-seconds", "1", "retry-attempts", "1")
+		w := NewWorld(t).With("request-timeout-seconds", "1", "retry-attempts", "1")
 		hang := hang
 		hang.Times = -1
-		w.emu.AddFault(hang)
-		res := w.main()
-		failedWith(t, res, "could not reach GitHub", "no answer within 1s")
+		w.Emu.AddFault(hang)
+		res := w.Main()
+		FailedWith(t, res, "could not reach GitHub", "no answer within 1s")
 		if res.Wall > 5*time.Second {
 			t.Errorf("took %v", res.Wall)
 		}
@@ -631,20 +631,20 @@ func TestSlowGitHub(t *testing.T) {
 // token was checked): it means already revoked, at once.
 func TestReplicationLag(t *testing.T) {
 	t.Parallel()
-	badCredentials := githubtest.Fault{Method: "GET", Path: checkPath, Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
+	badCredentials := githubtest.Fault{Method: "GET", Path: CheckPath, Status: 401, Body: `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`}
 	for _, times := range []int{1, 3, 6} { // 6 waits stay below 10s whatever the jitter
 		t.Run(fmt.Sprintf("check refused %d times", times), func(t *testing.T) {
 			t.Parallel()
 			f := newFaultWorld(t)
 			fault := badCredentials
 			fault.Times = times
-			f.emu.AddFault(fault)
+			f.Emu.AddFault(fault)
 			res := f.runMain()
-			succeeded(t, res)
-			if got := f.emu.Count("GET", checkPath); got != times+1 {
+			Succeeded(t, res)
+			if got := f.Emu.Count("GET", CheckPath); got != times+1 {
 				t.Errorf("GitHub saw %d checks, want %d", got, times+1)
 			}
-			lines := retryLines(res, "GET", checkPath)
+			lines := RetryLines(res, "GET", CheckPath)
 			if len(lines) != times || !strings.Contains(lines[0], "401 Unauthorized (a new token may not have reached every GitHub server yet)") {
 				t.Errorf("retry log lines = %q", lines)
 			}
@@ -658,49 +658,49 @@ func TestReplicationLag(t *testing.T) {
 			if total >= 10*time.Second {
 				t.Errorf("waited %v, beyond token-ready-seconds", total)
 			}
-			if res.Outputs["token"] != f.onlyToken().Token || f.onlyToken().Revoked || len(unexpectedWarnings(res)) > 0 {
-				t.Errorf("outputs %v, revoked %v, warnings %q", res.Outputs, f.onlyToken().Revoked, res.Warnings)
+			if res.Outputs["token"] != f.OnlyToken().Token || f.OnlyToken().Revoked || len(UnexpectedWarnings(res)) > 0 {
+				t.Errorf("outputs %v, revoked %v, warnings %q", res.Outputs, f.OnlyToken().Revoked, res.Warnings)
 			}
 		})
 	}
 	t.Run("refused for the whole bound", func(t *testing.T) {
 		t.Parallel()
 		f := newFaultWorld(t)
-		f.with("token-ready-seconds", "3")
+		f.With("token-ready-seconds", "3")
 		fault := badCredentials
 		fault.Times = -1
-		f.emu.AddFault(fault)
+		f.Emu.AddFault(fault)
 		res := f.runMain()
-		failedWith(t, res, "GitHub minted the token but kept refusing it (401 Bad credentials)", "token-ready-seconds allows 3s", "The token was revoked at once")
+		FailedWith(t, res, "GitHub minted the token but kept refusing it (401 Bad credentials)", "token-ready-seconds allows 3s", "The token was revoked at once")
 		var total time.Duration
 		for _, w := range f.clock.takeWaits() {
 			total += w
 		}
-		if total >= 3*time.Second || f.emu.Count("GET", checkPath) < 3 {
-			t.Errorf("waited %v over %d checks; want several within 3s", total, f.emu.Count("GET", checkPath))
+		if total >= 3*time.Second || f.Emu.Count("GET", CheckPath) < 3 {
+			t.Errorf("waited %v over %d checks; want several within 3s", total, f.Emu.Count("GET", CheckPath))
 		}
-		if !f.onlyToken().Revoked || res.Outputs["token"] != "" {
-			t.Errorf("the useless token: revoked %v, output %v", f.onlyToken().Revoked, res.Outputs["token"] != "")
+		if !f.OnlyToken().Revoked || res.Outputs["token"] != "" {
+			t.Errorf("the useless token: revoked %v, output %v", f.OnlyToken().Revoked, res.Outputs["token"] != "")
 		}
 	})
 	t.Run("check off", func(t *testing.T) {
 		t.Parallel()
 		f := newFaultWorld(t)
-		f.with("token-ready-seconds", "0")
+		f.With("token-ready-seconds", "0")
 		res := f.runMain()
-		succeeded(t, res)
-		if got := f.emu.Count("GET", checkPath); got != 0 {
+		Succeeded(t, res)
+		if got := f.Emu.Count("GET", CheckPath); got != 0 {
 			t.Errorf("GitHub saw %d checks with token-ready-seconds 0", got)
 		}
 	})
 	t.Run("check cannot finish", func(t *testing.T) {
 		t.Parallel()
 		f := newFaultWorld(t)
-		f.emu.AddFault(githubtest.Fault{Method: "GET", Path: checkPath, Status: 502, Times: -1})
+		f.Emu.AddFault(githubtest.Fault{Method: "GET", Path: CheckPath, Status: 502, Times: -1})
 		res := f.runMain()
-		succeeded(t, res)
-		if res.Outputs["token"] != f.onlyToken().Token || !slices.ContainsFunc(res.Warnings, func(w string) bool {
-			return containsAll(w, "could not check that GitHub accepts the new token, so it is handed over unchecked", "502 Bad Gateway")
+		Succeeded(t, res)
+		if res.Outputs["token"] != f.OnlyToken().Token || !slices.ContainsFunc(res.Warnings, func(w string) bool {
+			return ContainsAll(w, "could not check that GitHub accepts the new token, so it is handed over unchecked", "502 Bad Gateway")
 		}) {
 			t.Errorf("outputs %v, warnings %q", res.Outputs, res.Warnings)
 		}
@@ -710,18 +710,18 @@ func TestReplicationLag(t *testing.T) {
 			t.Parallel()
 			f := newFaultWorld(t)
 			fault := badCredentials
-			fault.Path, fault.Times = botPath, times
-			f.emu.AddFault(fault)
+			fault.Path, fault.Times = BotPath, times
+			f.Emu.AddFault(fault)
 			res := f.runMain()
-			succeeded(t, res)
-			if got := f.emu.Count("GET", botPath); got != 2 {
+			Succeeded(t, res)
+			if got := f.Emu.Count("GET", BotPath); got != 2 {
 				t.Errorf("GitHub saw %d bot lookups, want 2 (asked again once the check passed)", got)
 			}
 			recovered := times == 1
 			if recovered != (res.Outputs["bot-user-id"] == "41898283") {
 				t.Errorf("bot-user-id = %q after %d refusals", res.Outputs["bot-user-id"], times)
 			}
-			if !recovered && !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, faultCalls[2].failure) }) {
+			if !recovered && !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, FaultCalls[2].Failure) }) {
 				t.Errorf("warnings = %q", res.Warnings)
 			}
 		})
@@ -731,11 +731,11 @@ func TestReplicationLag(t *testing.T) {
 		f := newFaultWorld(t)
 		state := f.minted()
 		fault := badCredentials
-		fault.Method, fault.Path = "DELETE", revokePath
-		f.emu.AddFault(fault)
+		fault.Method, fault.Path = "DELETE", RevokePath
+		f.Emu.AddFault(fault)
 		res := f.runPost(state)
-		succeeded(t, res)
-		if got := f.emu.Count("DELETE", revokePath); got != 1 || !strings.Contains(res.Log(), "GitHub no longer accepts the token") || len(unexpectedWarnings(res)) > 0 {
+		Succeeded(t, res)
+		if got := f.Emu.Count("DELETE", RevokePath); got != 1 || !strings.Contains(res.Log(), "GitHub no longer accepts the token") || len(UnexpectedWarnings(res)) > 0 {
 			t.Errorf("GitHub saw %d revocations, want 1; warnings %q; log:\n%s", got, res.Warnings, res.Log())
 		}
 	})
@@ -794,13 +794,13 @@ func TestHostileInputsStayInTheirPlace(t *testing.T) {
 		for i, p := range hostilePayloads {
 			t.Run(fmt.Sprintf("%s/%d", in.name, i), func(t *testing.T) {
 				f := newFaultWorld(t)
-				f.step.Dir = t.TempDir()
-				f.with(in.with(p)...)
+				f.Step.Dir = t.TempDir()
+				f.With(in.with(p)...)
 				res := f.runMain()
 				if !(res.ExitCode == 0 && len(res.Errors) == 0) && !(res.ExitCode == 1 && len(res.Errors) == 1) {
 					t.Errorf("exit %d with errors %q", res.ExitCode, res.Errors)
 				}
-				checkNoForgedCommands(t, res, f.secrets, f.emu.Tokens())
+				CheckNoForgedCommands(t, res, f.Secrets, f.Emu.Tokens())
 				for _, msg := range append(res.Errors, res.Warnings...) {
 					if strings.ContainsAny(msg, "\r\n") {
 						t.Errorf("annotation of more than one line: %q", msg)
@@ -817,7 +817,7 @@ func TestHostileInputsStayInTheirPlace(t *testing.T) {
 					}
 				}
 				for _, name := range []string{"env", "path"} {
-					if data, _ := os.ReadFile(filepath.Join(f.step.Dir, "file_commands", name)); len(data) > 0 {
+					if data, _ := os.ReadFile(filepath.Join(f.Step.Dir, "file_commands", name)); len(data) > 0 {
 						t.Errorf("GITHUB_%s written: %q", strings.ToUpper(name), data)
 					}
 				}
@@ -826,12 +826,12 @@ func TestHostileInputsStayInTheirPlace(t *testing.T) {
 	}
 }
 
-// checkNoForgedCommands fails unless every workflow command in stdout is an
+// CheckNoForgedCommands fails unless every workflow command in stdout is an
 // ::add-mask:: of a real secret (the key, a token, an App JWT), an ::error::,
 // a ::warning:: or a ::notice::. (The runner
 // unescapes %0A only inside a command, so a payload's text elsewhere in a
 // line is inert.)
-func checkNoForgedCommands(t *testing.T, res *runnertest.Result, secrets []string, tokens []githubtest.IssuedToken) {
+func CheckNoForgedCommands(t *testing.T, res *runnertest.Result, secrets []string, tokens []githubtest.IssuedToken) {
 	t.Helper()
 	known := map[string]bool{}
 	for _, s := range secrets {
@@ -843,7 +843,7 @@ func checkNoForgedCommands(t *testing.T, res *runnertest.Result, secrets []strin
 	for _, line := range strings.Split(res.Stdout, "\n") {
 		switch {
 		case strings.HasPrefix(line, "::add-mask::"):
-			if v := strings.TrimPrefix(line, "::add-mask::"); !known[v] && !isJWT(v) {
+			if v := strings.TrimPrefix(line, "::add-mask::"); !known[v] && !IsJWT(v) {
 				t.Errorf("masks a value that is no secret: %q", line)
 			}
 		case strings.HasPrefix(line, "::error::"), strings.HasPrefix(line, "::warning::"), strings.HasPrefix(line, "::notice::"):
@@ -869,19 +869,19 @@ func TestHostileRepositoryEnvironmentIsRefused(t *testing.T) {
 		for i, p := range hostilePayloads[:4] {
 			t.Run(fmt.Sprintf("%s/%d", tt.env, i), func(t *testing.T) {
 				f := newFaultWorld(t)
-				f.with(tt.with...)
-				f.step.Env[tt.env] = "octo-org/" + p
+				f.With(tt.with...)
+				f.Step.Env[tt.env] = "octo-org/" + p
 				if tt.env == "GITHUB_REPOSITORY_OWNER" {
-					f.step.Env[tt.env] = "octo-org" + p
+					f.Step.Env[tt.env] = "octo-org" + p
 				}
 				res := f.runMain()
 				if len(res.Errors) != 1 || !strings.Contains(res.Errors[0], tt.env+" is") {
 					t.Fatalf("errors %q, want one naming %s\n%s", res.Errors, tt.env, res.Stdout)
 				}
-				if n := len(f.emu.Requests()); n != 0 {
+				if n := len(f.Emu.Requests()); n != 0 {
 					t.Errorf("GitHub saw %d requests; a malformed %s must be refused first", n, tt.env)
 				}
-				checkNoForgedCommands(t, res, f.secrets, f.emu.Tokens())
+				CheckNoForgedCommands(t, res, f.Secrets, f.Emu.Tokens())
 				if len(res.Outputs) != 0 || len(res.State) != 0 {
 					t.Errorf("outputs %v, state %v", res.Outputs, res.State)
 				}

@@ -47,8 +47,8 @@ func TestFloodedInputsGiveShortErrors(t *testing.T) {
 	for _, tc := range floodInputs {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t).with("owner", "octocat", tc.input, tc.value)
-			res := w.main()
+			w := NewWorld(t).With("owner", "octocat", tc.input, tc.value)
+			res := w.Main()
 			out := res.Stdout + res.Stderr
 			if res.ExitCode != 1 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0], " more") {
 				t.Errorf("action: exit %d, errors %.300q; want one error that counts the rest", res.ExitCode, res.Errors)
@@ -57,14 +57,14 @@ func TestFloodedInputsGiveShortErrors(t *testing.T) {
 				t.Errorf("action: longest line %d bytes, %d lines; want at most %d bytes and a few lines", n, strings.Count(out, "\n"), maxLine)
 			}
 
-			code, stdout, stderr := w.cli("", nil, "token", "--owner", "octocat", tc.flag, tc.value)
+			code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octocat", tc.flag, tc.value)
 			if code == 0 || stdout != "" || !strings.Contains(stderr, " more") {
 				t.Errorf("cli: exit %d, stderr %.300q; want an error that counts the rest", code, stderr)
 			}
 			if n := longestLine(stderr); n > maxLine || strings.Count(stderr, "\n") > 10 {
 				t.Errorf("cli: longest line %d bytes, %d lines; want at most %d bytes and a few lines", n, strings.Count(stderr, "\n"), maxLine)
 			}
-			if calls := w.calls(); strings.Contains(strings.Join(calls, " "), "access_tokens") {
+			if calls := w.Calls(); strings.Contains(strings.Join(calls, " "), "access_tokens") {
 				t.Errorf("a token was minted: %v", calls)
 			}
 		})
@@ -79,11 +79,11 @@ func TestFloodedInputsGiveShortErrors(t *testing.T) {
 func BenchmarkFloodedInputs(b *testing.B) {
 	for _, tc := range floodInputs {
 		b.Run(strings.ReplaceAll(tc.name, " ", "-"), func(b *testing.B) {
-			w := newWorld(b).with("owner", "octocat", tc.input, tc.value)
+			w := NewWorld(b).With("owner", "octocat", tc.input, tc.value)
 			var longest int
 			var peakKiB int64
 			for b.Loop() {
-				res := w.main()
+				res := w.Main()
 				longest = max(longest, longestLine(res.Stdout+res.Stderr))
 				peakKiB = max(peakKiB, res.MaxRSSKiB)
 			}

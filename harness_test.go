@@ -19,14 +19,14 @@ import (
 	"github.com/sethvargo/go-githubactions"
 )
 
-// binary is the action built once for every scenario, as the image holds it.
-var binary string
+// Binary is the action built once for every scenario, as the image holds it.
+var Binary string
 
-// appKey is the App's key pair for the whole test binary (2048-bit keys take
+// AppKey is the App's key pair for the whole test binary (2048-bit keys take
 // a while to generate).
 var (
-	appKey *rsa.PrivateKey
-	appPEM string
+	AppKey *rsa.PrivateKey
+	AppPEM string
 )
 
 func TestMain(m *testing.M) {
@@ -40,67 +40,67 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "app-token")
+	Binary = filepath.Join(dir, "app-token")
 	// Built as the Dockerfile builds it, so benchmarks measure what ships.
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", Binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build the action:", err)
 		return 1
 	}
-	if appKey, appPEM, err = githubtest.NewAppKey(); err != nil {
+	if AppKey, AppPEM, err = githubtest.NewAppKey(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return contract.Main(m)
 }
 
-// world is one job: an emulated GitHub and a step that uses the action.
-type world struct {
-	t    testing.TB
-	emu  *githubtest.Server
-	srv  *httptest.Server
-	step *runnertest.Step
-	// secrets are scanned for in every phase's output, with every token the
+// World is one job: an emulated GitHub and a step that uses the action.
+type World struct {
+	T    testing.TB
+	Emu  *githubtest.Server
+	Srv  *httptest.Server
+	Step *runnertest.Step
+	// Secrets are scanned for in every phase's output, with every token the
 	// emulator issued and every App JWT it or a watched server was sent.
-	secrets []string
-	watched []jwtSource
+	Secrets []string
+	watched []JWTSource
 }
 
-// jwtSource is a server that keeps the App JWTs it was sent: the emulator,
+// JWTSource is a server that keeps the App JWTs it was sent: the emulator,
 // a redirect target, a hostile API.
-type jwtSource interface{ JWTs() []string }
+type JWTSource interface{ JWTs() []string }
 
-// watch adds a server whose JWTs the leak check looks for too.
-func (w *world) watch(src jwtSource) { w.watched = append(w.watched, src) }
+// Watch adds a server whose JWTs the leak check looks for too.
+func (w *World) Watch(src JWTSource) { w.watched = append(w.watched, src) }
 
-type worldOption func(*githubtest.Config)
+type Option func(*githubtest.Config)
 
-func newWorld(t testing.TB, opts ...worldOption) *world {
+func NewWorld(t testing.TB, opts ...Option) *World {
 	t.Helper()
-	cfg := githubtest.DefaultConfig(&appKey.PublicKey)
+	cfg := githubtest.DefaultConfig(&AppKey.PublicKey)
 	for _, o := range opts {
 		o(&cfg)
 	}
 	emu, srv := githubtest.Start(t, cfg)
-	w := &world{t: t, emu: emu, srv: srv}
-	w.step = &runnertest.Step{
-		Binary: binary,
-		With:   map[string]string{"client-id": githubtest.DefaultClientID, "private-key": appPEM},
+	w := &World{T: t, Emu: emu, Srv: srv}
+	w.Step = &runnertest.Step{
+		Binary: Binary,
+		With:   map[string]string{"client-id": githubtest.DefaultClientID, "private-key": AppPEM},
 		Env:    map[string]string{"GITHUB_API_URL": srv.URL},
 	}
-	for _, line := range strings.Split(appPEM, "\n") {
+	for _, line := range strings.Split(AppPEM, "\n") {
 		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
-			w.secrets = append(w.secrets, line)
+			w.Secrets = append(w.Secrets, line)
 		}
 	}
 	return w
 }
 
-// with sets step inputs; "" removes one.
-func (w *world) with(kv ...string) *world {
-	setPairs(w.step.With, kv)
+// With sets step inputs; "" removes one.
+func (w *World) With(kv ...string) *World {
+	setPairs(w.Step.With, kv)
 	return w
 }
 
@@ -115,67 +115,67 @@ func setPairs(m map[string]string, kv []string) {
 	}
 }
 
-func (w *world) ctx() context.Context {
+func (w *World) Ctx() context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	w.t.Cleanup(cancel)
+	w.T.Cleanup(cancel)
 	return ctx
 }
 
-// main runs the main phase as a process and checks that nothing leaked.
-func (w *world) main() *runnertest.Result {
-	w.t.Helper()
-	res, err := w.step.Main(w.ctx())
+// Main runs the Main phase as a process and checks that nothing leaked.
+func (w *World) Main() *runnertest.Result {
+	w.T.Helper()
+	res, err := w.Step.Main(w.Ctx())
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	w.checkLeaks(res)
+	w.CheckLeaks(res)
 	return res
 }
 
-// post runs the post phase as a process with main's saved state.
-func (w *world) post(state map[string]string) *runnertest.Result {
-	w.t.Helper()
-	res, err := w.step.Post(w.ctx(), state)
+// Post runs the Post phase as a process with main's saved state.
+func (w *World) Post(state map[string]string) *runnertest.Result {
+	w.T.Helper()
+	res, err := w.Step.Post(w.Ctx(), state)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	w.checkLeaks(res)
+	w.CheckLeaks(res)
 	return res
 }
 
-// inProcess runs a phase in this process with injected deps (a fake sleeper
+// InProcess runs a phase in this process with injected deps (a fake sleeper
 // and clock), so retry tests take no real time.
-func (w *world) inProcess(phase func(context.Context, *githubactions.Action, action.Deps) error, d action.Deps, state map[string]string) *runnertest.Result {
-	w.t.Helper()
-	res, err := w.step.InProcess(w.ctx(), func(ctx context.Context, a *githubactions.Action) error { return phase(ctx, a, d) }, state)
+func (w *World) InProcess(phase func(context.Context, *githubactions.Action, action.Deps) error, d action.Deps, state map[string]string) *runnertest.Result {
+	w.T.Helper()
+	res, err := w.Step.InProcess(w.Ctx(), func(ctx context.Context, a *githubactions.Action) error { return phase(ctx, a, d) }, state)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	w.checkLeaks(res)
+	w.CheckLeaks(res)
 	return res
 }
 
-// checkLeaks fails the test if the key, a token or an App JWT shows where
+// CheckLeaks fails the test if the key, a token or an App JWT shows where
 // a user or a later step could read it (runnertest.Result.Leaks says where
 // a token may be).
-func (w *world) checkLeaks(res *runnertest.Result) {
-	w.t.Helper()
+func (w *World) CheckLeaks(res *runnertest.Result) {
+	w.T.Helper()
 	var tokens []string
-	for _, tok := range w.emu.Tokens() {
+	for _, tok := range w.Emu.Tokens() {
 		tokens = append(tokens, tok.Token)
 	}
-	if leaks := res.LeaksOf(runnertest.NewSecrets(tokens...), w.leakCheck()); len(leaks) > 0 {
-		w.t.Errorf("secret leaked in: %s", strings.Join(leaks, "; "))
+	if leaks := res.LeaksOf(runnertest.NewSecrets(tokens...), w.LeakCheck()); len(leaks) > 0 {
+		w.T.Errorf("secret leaked in: %s", strings.Join(leaks, "; "))
 	}
 }
 
-// leakCheck is what no user may see: any 20-character piece of a key line,
+// LeakCheck is what no user may see: any 20-character piece of a key line,
 // of w.secrets, or of the signature of an App JWT the emulator or a watched
 // server was sent. Not of the JWT's header: every RS256 JWT shares it,
 // GitHub's long tokens included.
-func (w *world) leakCheck() *runnertest.Secrets {
-	s := runnertest.NewSecrets(w.secrets...)
-	for _, src := range append([]jwtSource{w.emu}, w.watched...) {
+func (w *World) LeakCheck() *runnertest.Secrets {
+	s := runnertest.NewSecrets(w.Secrets...)
+	for _, src := range append([]JWTSource{w.Emu}, w.watched...) {
 		for _, jwt := range src.JWTs() {
 			s.Add(runnertest.JWTSignature(jwt))
 		}
@@ -183,45 +183,45 @@ func (w *world) leakCheck() *runnertest.Secrets {
 	return s
 }
 
-// checkCall is the main phase's check that GitHub accepts the new token.
-const checkCall = "GET /installation/repositories"
+// CheckCall is the main phase's check that GitHub accepts the new token.
+const CheckCall = "GET /installation/repositories"
 
-// calls lists the emulator's requests as "METHOD /path". The token check
+// Calls lists the emulator's requests as "METHOD /path". The token check
 // and the bot lookup are made at the same time: they are listed in one
 // order, the check first.
-func (w *world) calls() []string {
+func (w *World) Calls() []string {
 	var out []string
-	for _, r := range w.emu.Requests() {
+	for _, r := range w.Emu.Requests() {
 		out = append(out, r.Method+" "+r.Path)
 	}
 	for i := 0; i+1 < len(out); i++ {
-		if strings.HasPrefix(out[i], "GET /users/") && strings.HasSuffix(out[i], "[bot]") && out[i+1] == checkCall {
+		if strings.HasPrefix(out[i], "GET /users/") && strings.HasSuffix(out[i], "[bot]") && out[i+1] == CheckCall {
 			out[i], out[i+1] = out[i+1], out[i]
 		}
 	}
 	return out
 }
 
-func (w *world) onlyToken() githubtest.IssuedToken {
-	w.t.Helper()
-	toks := w.emu.Tokens()
+func (w *World) OnlyToken() githubtest.IssuedToken {
+	w.T.Helper()
+	toks := w.Emu.Tokens()
 	if len(toks) != 1 {
-		w.t.Fatalf("emulator issued %d tokens, want 1", len(toks))
+		w.T.Fatalf("emulator issued %d tokens, want 1", len(toks))
 	}
 	return toks[0]
 }
 
-// succeeded fails the test unless the phase exited 0 without an error annotation.
-func succeeded(t testing.TB, res *runnertest.Result) {
+// Succeeded fails the test unless the phase exited 0 without an error annotation.
+func Succeeded(t testing.TB, res *runnertest.Result) {
 	t.Helper()
 	if res.ExitCode != 0 || len(res.Errors) > 0 {
 		t.Fatalf("exit %d, errors %q\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)
 	}
 }
 
-// failedWith fails the test unless the phase failed with exactly one error
+// FailedWith fails the test unless the phase failed with exactly one error
 // annotation containing every want.
-func failedWith(t *testing.T, res *runnertest.Result, want ...string) {
+func FailedWith(t *testing.T, res *runnertest.Result, want ...string) {
 	t.Helper()
 	if res.ExitCode != 1 || len(res.Errors) != 1 {
 		t.Fatalf("exit %d with errors %q, want exit 1 with one error\nlog:\n%s\nstderr:\n%s", res.ExitCode, res.Errors, res.Log(), res.Stderr)

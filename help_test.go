@@ -20,9 +20,9 @@ var commands = []string{"token", "revoke", "installations", "jwt", "dispatch"}
 
 // helpOf runs `app-token COMMAND -h` and returns its synopsis (the Usage
 // line, without "Usage: app-token COMMAND") and the flags it lists.
-func helpOf(t *testing.T, w *world, command string) (synopsis string, flags []string) {
+func helpOf(t *testing.T, w *World, command string) (synopsis string, flags []string) {
 	t.Helper()
-	code, help, stderr := w.cli("", nil, command, "-h")
+	code, help, stderr := w.CLI("", nil, command, "-h")
 	first, _, _ := strings.Cut(help, "\n")
 	synopsis, ok := strings.CutPrefix(first, "Usage: app-token "+command)
 	if code != 0 || !ok {
@@ -48,12 +48,12 @@ type flagUse struct {
 	// valid gives the flag a value the command must take: it does what it
 	// does (exit 0), or for a flag that needs what this machine lacks
 	// (AWS), fails for that and not because of the flag (exit 1).
-	valid func(w *world, command string) call
+	valid func(w *World, command string) call
 	// bad gives it a value the command must refuse, naming the flag:
 	// proof that the command reads it.
-	bad func(w *world, command string) call
+	bad func(w *World, command string) call
 	// used, when bad cannot show it, checks the valid run's effect.
-	used func(t *testing.T, w *world, command string, before int, stdout, stderr string)
+	used func(t *testing.T, w *World, command string, before int, stdout, stderr string)
 	// failsWithoutAWS: the valid run may exit 1 for want of AWS.
 	failsWithoutAWS bool
 }
@@ -72,26 +72,26 @@ var base = map[string][]string{
 // counts as done (GitHub no longer accepts it).
 var aToken = "ghs_" + strings.Repeat("A", 36)
 
-func flagArgs(args ...string) func(*world, string) call {
-	return func(*world, string) call { return call{args: args} }
+func flagArgs(args ...string) func(*World, string) call {
+	return func(*World, string) call { return call{args: args} }
 }
 
 // flagUses covers every flag any command lists, by name.
 func flagUses(t *testing.T) map[string]flagUse {
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(AppPEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	signed := signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute)
+	signed := SignedJWT(t, AppKey, githubtest.DefaultClientID, 9*time.Minute)
 	return map[string]flagUse{
 		"--api-url": {
 			// GITHUB_API_URL points where nothing answers: only a command
 			// that calls GitHub at the flag's URL reaches the emulator.
-			valid: func(w *world, _ string) call {
-				return call{args: []string{"--api-url", w.srv.URL}, env: []string{"GITHUB_API_URL=http://127.0.0.1:9"}}
+			valid: func(w *World, _ string) call {
+				return call{args: []string{"--api-url", w.Srv.URL}, env: []string{"GITHUB_API_URL=http://127.0.0.1:9"}}
 			},
-			used: func(t *testing.T, w *world, command string, before int, _, _ string) {
-				if len(w.calls()) == before {
+			used: func(t *testing.T, w *World, command string, before int, _, _ string) {
+				if len(w.Calls()) == before {
 					t.Errorf("%s --api-url: the emulator at that URL received nothing: the command does not call GitHub", command)
 				}
 			},
@@ -101,35 +101,35 @@ func flagUses(t *testing.T) map[string]flagUse {
 		"--request-timeout-seconds": {valid: flagArgs("--request-timeout-seconds", "10"), bad: flagArgs("--request-timeout-seconds", "0")},
 		"--token-ready-seconds":     {valid: flagArgs("--token-ready-seconds", "5"), bad: flagArgs("--token-ready-seconds", "500")},
 		"--client-id": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--client-id", githubtest.DefaultClientID}, env: []string{"APP_TOKEN_CLIENT_ID"}}
 			},
 			bad: flagArgs("--client-id", "not a client id!"),
 		},
 		"--app-id": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--app-id", strconv.FormatInt(githubtest.DefaultAppID, 10)}, env: []string{"APP_TOKEN_CLIENT_ID"}}
 			},
-			bad: func(*world, string) call {
+			bad: func(*World, string) call {
 				return call{args: []string{"--app-id", "12ab"}, env: []string{"APP_TOKEN_CLIENT_ID"}}
 			},
 		},
 		"--private-key-file": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--private-key-file", keyFile}, env: []string{"APP_TOKEN_PRIVATE_KEY"}}
 			},
 			bad: flagArgs("--private-key-file", keyFile+".missing"),
 		},
 		"--private-key-env": {
-			valid: func(*world, string) call {
-				return call{args: []string{"--private-key-env", "MY_KEY"}, env: []string{"APP_TOKEN_PRIVATE_KEY", "MY_KEY=" + appPEM}}
+			valid: func(*World, string) call {
+				return call{args: []string{"--private-key-env", "MY_KEY"}, env: []string{"APP_TOKEN_PRIVATE_KEY", "MY_KEY=" + AppPEM}}
 			},
 			bad: flagArgs("--private-key-env", "NOPE"),
 		},
 		"--kms-key": {
 			// A URI the command takes; signing then fails for want of AWS
 			// credentials here (TestKeylessCLI signs with local-kms).
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--kms-key", "awskms:///alias/github-app"},
 					env: []string{"APP_TOKEN_PRIVATE_KEY", "AWS_REGION=eu-west-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL_KMS=http://127.0.0.1:9"}}
 			},
@@ -137,14 +137,14 @@ func flagUses(t *testing.T) map[string]flagUse {
 			failsWithoutAWS: true,
 		},
 		"--jwt-env": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--jwt-env", "SIGNED"}, env: []string{"APP_TOKEN_PRIVATE_KEY", "APP_TOKEN_CLIENT_ID", "SIGNED=" + signed}}
 			},
 			bad: flagArgs("--jwt-env", "NOPE"),
 		},
 		"--quiet": {
 			valid: flagArgs("--quiet"),
-			used: func(t *testing.T, _ *world, command string, _ int, _, stderr string) {
+			used: func(t *testing.T, _ *World, command string, _ int, _, stderr string) {
 				if stderr != "" {
 					t.Errorf("%s --quiet: stderr %q, want nothing", command, stderr)
 				}
@@ -152,18 +152,18 @@ func flagUses(t *testing.T) map[string]flagUse {
 		},
 		"--json": {
 			valid: flagArgs("--json"),
-			used: func(t *testing.T, _ *world, command string, _ int, stdout, _ string) {
+			used: func(t *testing.T, _ *World, command string, _ int, stdout, _ string) {
 				if !json.Valid([]byte(stdout)) || !strings.ContainsAny(stdout[:1], "[{") {
 					t.Errorf("%s --json: stdout %q is not JSON", command, stdout)
 				}
 			},
 		},
 		"--owner": {
-			valid: func(*world, string) call { return call{args: []string{"--owner", "octocat"}, replace: true} },
-			bad:   func(*world, string) call { return call{args: []string{"--owner", "not an owner!"}, replace: true} },
+			valid: func(*World, string) call { return call{args: []string{"--owner", "octocat"}, replace: true} },
+			bad:   func(*World, string) call { return call{args: []string{"--owner", "not an owner!"}, replace: true} },
 		},
 		"--repositories": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--repositories", "octo-org/app"}, replace: true}
 			},
 			bad: flagArgs("--repositories", "app!"),
@@ -171,43 +171,43 @@ func flagUses(t *testing.T) map[string]flagUse {
 		"--permissions":     {valid: flagArgs("--permissions", "contents: read"), bad: flagArgs("--permissions", "contents: wrte")},
 		"--installation-id": {valid: flagArgs("--installation-id", "1001"), bad: flagArgs("--installation-id", "12ab")},
 		"--token-env": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--token-env", "TOK"}, env: []string{"TOK=" + aToken}}
 			},
 			bad: flagArgs("--token-env", "NOPE"),
 		},
 		"--repository": {
 			valid: flagArgs(),
-			bad: func(*world, string) call {
+			bad: func(*World, string) call {
 				return call{args: []string{"--repository", "docs", "--event-type", "rebuild"}, replace: true}
 			},
 		},
 		"--event-type": {
 			valid: flagArgs(),
-			bad: func(*world, string) call {
+			bad: func(*World, string) call {
 				return call{args: []string{"--repository", "octo-org/docs", "--event-type", strings.Repeat("x", 101)}, replace: true}
 			},
 		},
 		"--payload": {valid: flagArgs("--payload", `{"page": "home"}`), bad: flagArgs("--payload", "[]")},
 		"--workflow": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--repository", "octo-org/docs", "--workflow", "release.yml", "--ref", "main"}, replace: true}
 			},
-			bad: func(*world, string) call {
+			bad: func(*World, string) call {
 				return call{args: []string{"--repository", "octo-org/docs", "--workflow", ".github/workflows/release.yml", "--ref", "main"}, replace: true}
 			},
 		},
 		"--ref": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--repository", "octo-org/docs", "--workflow", "release.yml", "--ref", "v1"}, replace: true}
 			},
 			bad: flagArgs("--ref", "main"), // beside --event-type: workflow_dispatch's
 		},
 		"--inputs": {
-			valid: func(*world, string) call {
+			valid: func(*World, string) call {
 				return call{args: []string{"--repository", "octo-org/docs", "--workflow", "release.yml", "--ref", "main", "--inputs", `{"v": "1"}`}, replace: true}
 			},
-			bad: func(*world, string) call {
+			bad: func(*World, string) call {
 				return call{args: []string{"--repository", "octo-org/docs", "--workflow", "release.yml", "--ref", "main", "--inputs", "[]"}, replace: true}
 			},
 		},
@@ -215,8 +215,8 @@ func flagUses(t *testing.T) map[string]flagUse {
 }
 
 // run runs command with c applied to its base call.
-func (w *world) run(command string, c call) (code int, stdout, stderr string) {
-	w.t.Helper()
+func (w *World) run(command string, c call) (code int, stdout, stderr string) {
+	w.T.Helper()
 	args := append([]string{command}, base[command]...)
 	if c.replace {
 		args = []string{command}
@@ -225,7 +225,7 @@ func (w *world) run(command string, c call) (code int, stdout, stderr string) {
 	if command == "revoke" && !slices.Contains(c.args, "--token-env") {
 		stdin = aToken
 	}
-	return w.cli(stdin, c.env, append(args, c.args...)...)
+	return w.CLI(stdin, c.env, append(args, c.args...)...)
 }
 
 // Each command's -h lists exactly the flags it uses: every flag listed is
@@ -239,7 +239,7 @@ func TestCLIHelpListsWhatEachCommandUses(t *testing.T) {
 	for _, command := range commands {
 		t.Run(command, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
+			w := NewWorld(t)
 			if code, _, stderr := w.run(command, call{}); code != 0 {
 				t.Fatalf("%s %q: exit %d, stderr %q", command, base[command], code, stderr)
 			}
@@ -251,7 +251,7 @@ func TestCLIHelpListsWhatEachCommandUses(t *testing.T) {
 					continue
 				}
 				valid := use.valid(w, command)
-				before := len(w.calls())
+				before := len(w.Calls())
 				code, stdout, stderr := w.run(command, valid)
 				switch {
 				case use.failsWithoutAWS && code == 1 && strings.Contains(stderr, "AWS"):
@@ -279,9 +279,9 @@ func TestCLIHelpListsWhatEachCommandUses(t *testing.T) {
 // elsewhere).
 func TestCLIJWTIgnoresGitHubsURL(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	for _, url := range []string{w.srv.URL, "http://ghes.example.com/api/v3", "not a URL"} {
-		code, stdout, stderr := w.cli("", []string{"GITHUB_API_URL=" + url}, "jwt")
+	w := NewWorld(t)
+	for _, url := range []string{w.Srv.URL, "http://ghes.example.com/api/v3", "not a URL"} {
+		code, stdout, stderr := w.CLI("", []string{"GITHUB_API_URL=" + url}, "jwt")
 		if code != 0 || strings.Count(stdout, ".") != 2 {
 			t.Errorf("GITHUB_API_URL=%s jwt: exit %d, stdout %q, stderr %q", url, code, stdout, stderr)
 		}
@@ -289,7 +289,7 @@ func TestCLIJWTIgnoresGitHubsURL(t *testing.T) {
 			t.Errorf("GITHUB_API_URL=%s jwt: stderr %q speaks of an API it never calls", url, stderr)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Errorf("jwt called GitHub: %v", calls)
 	}
 }
@@ -298,22 +298,22 @@ func TestCLIJWTIgnoresGitHubsURL(t *testing.T) {
 // the command's -h.
 func TestCLIVersionAndHelpCommand(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	for _, arg := range []string{"-h", "--help", "-help"} {
-		code, stdout, stderr := w.cli("", nil, "version", arg)
+		code, stdout, stderr := w.CLI("", nil, "version", arg)
 		if code != 0 || !strings.HasPrefix(stdout, "Usage: app-token version\n") || strings.Contains(stdout, "(devel)") {
 			t.Errorf("version %s: exit %d, stdout %q, stderr %q; want its usage, not the version", arg, code, stdout, stderr)
 		}
 	}
-	if code, stdout, stderr := w.cli("", nil, "version"); code != 0 || !strings.HasPrefix(stdout, "app-token ") {
+	if code, stdout, stderr := w.CLI("", nil, "version"); code != 0 || !strings.HasPrefix(stdout, "app-token ") {
 		t.Errorf("version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if code, stdout, stderr := w.cli("", nil, "version", "--json"); code != 2 || stdout != "" || !strings.Contains(stderr, "takes no flags") {
+	if code, stdout, stderr := w.CLI("", nil, "version", "--json"); code != 2 || stdout != "" || !strings.Contains(stderr, "takes no flags") {
 		t.Errorf("version --json: exit %d, stdout %q, stderr %q; want a usage error", code, stdout, stderr)
 	}
 	for _, command := range commands {
-		_, viaHelp, _ := w.cli("", nil, "help", command)
-		_, viaFlag, _ := w.cli("", nil, command, "-h")
+		_, viaHelp, _ := w.CLI("", nil, "help", command)
+		_, viaFlag, _ := w.CLI("", nil, command, "-h")
 		if viaHelp != viaFlag || viaHelp == "" {
 			t.Errorf("help %s prints %q, %s -h %q", command, viaHelp, command, viaFlag)
 		}
@@ -411,7 +411,7 @@ func TestCLIHelpSynopsisMatchesTheRules(t *testing.T) {
 	for _, command := range commands {
 		// A world each: jwt prints the JWT another command sent in the
 		// same second, which the leak check would take for a leak.
-		w := newWorld(t)
+		w := NewWorld(t)
 		synopsis, listed := helpOf(t, w, command)
 		forms := synopsisForms(t, synopsis, true)
 		named := map[string]bool{}
@@ -434,7 +434,7 @@ func TestCLIHelpSynopsisMatchesTheRules(t *testing.T) {
 			if !allowed {
 				t.Errorf("%s %q works, but the synopsis %q does not allow it", command, args, synopsis)
 			}
-			if code, _, stderr := w.cli(aToken, nil, append([]string{command}, args...)...); code != 0 {
+			if code, _, stderr := w.CLI(aToken, nil, append([]string{command}, args...)...); code != 0 {
 				t.Errorf("%s %q: exit %d, stderr %q", command, args, code, stderr)
 			}
 		}
@@ -447,7 +447,7 @@ func TestCLIHelpSynopsisMatchesTheRules(t *testing.T) {
 				}
 				args = append(args, name, v)
 			}
-			if code, _, stderr := w.cli(aToken, nil, args...); code != 0 {
+			if code, _, stderr := w.CLI(aToken, nil, args...); code != 0 {
 				t.Errorf("%s: the synopsis %q allows %q, which fails: exit %d, stderr %q", command, synopsis, args, code, stderr)
 			}
 		}

@@ -13,9 +13,9 @@ import (
 // to GitHub, and never echoes the key.
 func TestCLIHintsForNewcomers(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(AppPEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -31,7 +31,7 @@ func TestCLIHintsForNewcomers(t *testing.T) {
 			[]string{"token", "--repo", "octo-org/docs"},
 			[]string{`unknown flag "--repo" (did you mean --repositories?)`}, nil},
 		{"--private-key points at the two ways to pass a key, without echoing it", nil,
-			[]string{"token", "--owner", "octo-org", "--private-key", appPEM},
+			[]string{"token", "--owner", "octo-org", "--private-key", AppPEM},
 			[]string{`unknown flag "--private-key"`, "--private-key-file", "--private-key-env"}, nil},
 		{"the action's input name gets its flag", nil,
 			[]string{"token", "--owner", "octo-org", "--github-api-url", "https://api.github.com"},
@@ -70,7 +70,7 @@ func TestCLIHintsForNewcomers(t *testing.T) {
 			[]string{"token", "--owner", "octo-org", "--repositories", "octocat/blog"},
 			[]string{"mint one token per account"}, []string{"step"}},
 	} {
-		code, stdout, stderr := w.cli("", tc.env, tc.args...)
+		code, stdout, stderr := w.CLI("", tc.env, tc.args...)
 		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and one line", tc.name, code, stdout, stderr)
 		}
@@ -85,11 +85,11 @@ func TestCLIHintsForNewcomers(t *testing.T) {
 			}
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 	// The remedy the hint gives works.
-	if code, stdout, stderr := w.cli("", []string{"APP_TOKEN_PRIVATE_KEY"}, "token", "--owner", "octo-org", "--private-key-file", keyFile); code != 0 || !strings.HasPrefix(stdout, "ghs_") {
+	if code, stdout, stderr := w.CLI("", []string{"APP_TOKEN_PRIVATE_KEY"}, "token", "--owner", "octo-org", "--private-key-file", keyFile); code != 0 || !strings.HasPrefix(stdout, "ghs_") {
 		t.Errorf("--private-key-file %s: exit %d, stderr %q", keyFile, code, stderr)
 	}
 }
@@ -98,9 +98,9 @@ func TestCLIHintsForNewcomers(t *testing.T) {
 // (and every line of it) in APP_TOKEN_PRIVATE_KEY is read as key text.
 func TestCLIKeyIsNeverTakenForAPath(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	for i, shape := range keyShapes() {
-		_, _, stderr := w.cli("", []string{"APP_TOKEN_PRIVATE_KEY=" + shape}, "installations", "--quiet")
+		_, _, stderr := w.CLI("", []string{"APP_TOKEN_PRIVATE_KEY=" + shape}, "installations", "--quiet")
 		if strings.Contains(stderr, "file path") {
 			t.Errorf("key shape %d was taken for a path: %q", i, stderr)
 		}

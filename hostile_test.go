@@ -25,11 +25,11 @@ import (
 const maxErrorLine = 1536
 
 // recorder starts a redirect target whose JWTs the leak check looks for.
-func (w *world) recorder() (*githubtest.Recorder, *httptest.Server) {
+func (w *World) recorder() (*githubtest.Recorder, *httptest.Server) {
 	rec := &githubtest.Recorder{}
 	srv := httptest.NewServer(rec)
-	w.t.Cleanup(srv.Close)
-	w.watch(rec)
+	w.T.Cleanup(srv.Close)
+	w.Watch(rec)
 	return rec, srv
 }
 
@@ -50,7 +50,7 @@ func shortLines(t *testing.T, res *runnertest.Result) {
 
 func warned(t *testing.T, res *runnertest.Result, want ...string) {
 	t.Helper()
-	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return containsAll(w, want...) }) {
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return ContainsAll(w, want...) }) {
 		t.Errorf("warnings = %q, want one with %q", res.Warnings, want)
 	}
 }
@@ -63,41 +63,41 @@ func TestRedirectsOffTheAPIAreRefused(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name   string
-		call   faultCall
+		call   FaultCall
 		status int
-		target func(w *world, rec *httptest.Server) (api, target string)
+		target func(w *World, rec *httptest.Server) (api, target string)
 	}{
-		{"lookup to another host", faultCalls[0], 302, func(w *world, rec *httptest.Server) (string, string) {
-			return w.srv.URL, strings.Replace(rec.URL, "127.0.0.1", "localhost", 1)
+		{"lookup to another host", FaultCalls[0], 302, func(w *World, rec *httptest.Server) (string, string) {
+			return w.Srv.URL, strings.Replace(rec.URL, "127.0.0.1", "localhost", 1)
 		}},
-		{"lookup to another port", faultCalls[0], 301, func(w *world, rec *httptest.Server) (string, string) {
-			return w.srv.URL, rec.URL
+		{"lookup to another port", FaultCalls[0], 301, func(w *World, rec *httptest.Server) (string, string) {
+			return w.Srv.URL, rec.URL
 		}},
-		{"lookup from https to http", faultCalls[0], 301, func(w *world, rec *httptest.Server) (string, string) {
-			gh := serveTLS(t, w)
-			w.step.Env["SSL_CERT_FILE"] = gh.certFile
-			return gh.srv.URL, rec.URL
+		{"lookup from https to http", FaultCalls[0], 301, func(w *World, rec *httptest.Server) (string, string) {
+			gh := ServeTLS(t, w)
+			w.Step.Env["SSL_CERT_FILE"] = gh.CertFile
+			return gh.Srv.URL, rec.URL
 		}},
-		{"mint to another port", faultCalls[1], 307, func(w *world, rec *httptest.Server) (string, string) {
-			return w.srv.URL, rec.URL
+		{"mint to another port", FaultCalls[1], 307, func(w *World, rec *httptest.Server) (string, string) {
+			return w.Srv.URL, rec.URL
 		}},
-		{"token call to another port", faultCalls[2], 308, func(w *world, rec *httptest.Server) (string, string) {
-			return w.srv.URL, rec.URL
+		{"token call to another port", FaultCalls[2], 308, func(w *World, rec *httptest.Server) (string, string) {
+			return w.Srv.URL, rec.URL
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t)
+			w := NewWorld(t)
 			rec, recSrv := w.recorder()
 			api, target := tt.target(w, recSrv)
-			w.with("github-api-url", api)
-			w.emu.AddFault(redirect(tt.call.method, tt.call.path, tt.status, target+"/collect?steal=1"))
-			res := w.main()
+			w.With("github-api-url", api)
+			w.Emu.AddFault(redirect(tt.call.Method, tt.call.Path, tt.status, target+"/collect?steal=1"))
+			res := w.Main()
 			shortLines(t, res)
-			if tt.call.fatal {
-				failedWith(t, res, tt.call.failure, "redirect", target+"/collect", "only follows redirects within the API's origin", "github-api-url")
+			if tt.call.Fatal {
+				FailedWith(t, res, tt.call.Failure, "redirect", target+"/collect", "only follows redirects within the API's origin", "github-api-url")
 			} else {
-				succeeded(t, res)
-				warned(t, res, tt.call.failure, "redirect", target+"/collect")
+				Succeeded(t, res)
+				warned(t, res, tt.call.Failure, "redirect", target+"/collect")
 			}
 			if got := strings.Join(slices.Concat(res.Errors, res.Warnings), " "); strings.Contains(got, "steal=1") {
 				t.Errorf("the redirect's query reached the log: %q", got)
@@ -105,7 +105,7 @@ func TestRedirectsOffTheAPIAreRefused(t *testing.T) {
 			if n := len(rec.Requests()); n != 0 {
 				t.Errorf("the redirect target got %d requests, with %q", n, rec.Authorizations())
 			}
-			if tt.call.path == lookupPath && len(w.emu.Tokens()) != 0 {
+			if tt.call.Path == LookupPath && len(w.Emu.Tokens()) != 0 {
 				t.Error("a token was minted after the lookup was refused")
 			}
 		})
@@ -119,59 +119,59 @@ func TestRedirectsOffTheAPIAreRefused(t *testing.T) {
 func TestRedirectsWithinTheAPI(t *testing.T) {
 	t.Parallel()
 	t.Run("301 on the lookup is followed", func(t *testing.T) {
-		w := newWorld(t)
-		w.emu.AddFault(redirect("GET", lookupPath, 301, w.srv.URL+lookupPath+"?renamed=1"))
-		succeeded(t, w.main())
-		if got := w.emu.Count("GET", lookupPath); got != 2 {
+		w := NewWorld(t)
+		w.Emu.AddFault(redirect("GET", LookupPath, 301, w.Srv.URL+LookupPath+"?renamed=1"))
+		Succeeded(t, w.Main())
+		if got := w.Emu.Count("GET", LookupPath); got != 2 {
 			t.Errorf("GitHub saw %d lookups, want 2", got)
 		}
-		w.onlyToken()
+		w.OnlyToken()
 	})
 	t.Run("307 on the mint is followed with its body", func(t *testing.T) {
-		w := newWorld(t).with("permissions", "contents: read")
-		w.emu.AddFault(redirect("POST", mintPath, 307, mintPath))
-		res := w.main()
-		succeeded(t, res)
+		w := NewWorld(t).With("permissions", "contents: read")
+		w.Emu.AddFault(redirect("POST", MintPath, 307, MintPath))
+		res := w.Main()
+		Succeeded(t, res)
 		var bodies []string
-		for _, r := range w.emu.Requests() {
-			if r.Path == mintPath {
+		for _, r := range w.Emu.Requests() {
+			if r.Path == MintPath {
 				bodies = append(bodies, r.Method+" "+string(r.Body))
 			}
 		}
 		if len(bodies) != 2 || bodies[0] != bodies[1] || !strings.Contains(bodies[1], `"contents":"read"`) {
 			t.Errorf("mint requests %q, want the same POST twice", bodies)
 		}
-		if tok := w.onlyToken(); tok.Permissions["contents"] != "read" || res.Outputs["token"] != tok.Token {
+		if tok := w.OnlyToken(); tok.Permissions["contents"] != "read" || res.Outputs["token"] != tok.Token {
 			t.Errorf("token %+v", tok)
 		}
 	})
 	t.Run("301 on a token call is followed", func(t *testing.T) {
-		w := newWorld(t)
-		w.emu.AddFault(redirect("GET", botPath, 301, botPath))
-		res := w.main()
-		succeeded(t, res)
+		w := NewWorld(t)
+		w.Emu.AddFault(redirect("GET", BotPath, 301, BotPath))
+		res := w.Main()
+		Succeeded(t, res)
 		if res.Outputs["bot-user-id"] != fmt.Sprint(githubtest.DefaultBotUserID) {
 			t.Errorf("bot-user-id = %q", res.Outputs["bot-user-id"])
 		}
 	})
 	t.Run("302 on the mint is refused", func(t *testing.T) {
-		w := newWorld(t)
-		w.emu.AddFault(redirect("POST", mintPath, 302, mintPath))
-		res := w.main()
-		failedWith(t, res, "mint a token for installation 1001", "was a 302 redirect", "only 307 and 308")
+		w := NewWorld(t)
+		w.Emu.AddFault(redirect("POST", MintPath, 302, MintPath))
+		res := w.Main()
+		FailedWith(t, res, "mint a token for installation 1001", "was a 302 redirect", "only 307 and 308")
 		shortLines(t, res)
-		if got := w.emu.Count("GET", mintPath); got != 0 || len(w.emu.Tokens()) != 0 {
-			t.Errorf("GitHub saw %d GETs of the mint path, issued %d tokens", got, len(w.emu.Tokens()))
+		if got := w.Emu.Count("GET", MintPath); got != 0 || len(w.Emu.Tokens()) != 0 {
+			t.Errorf("GitHub saw %d GETs of the mint path, issued %d tokens", got, len(w.Emu.Tokens()))
 		}
 	})
 	t.Run("a fourth redirect is refused", func(t *testing.T) {
-		w := newWorld(t)
-		f := redirect("GET", lookupPath, 301, lookupPath)
+		w := NewWorld(t)
+		f := redirect("GET", LookupPath, 301, LookupPath)
 		f.Times = -1
-		w.emu.AddFault(f)
-		res := w.main()
-		failedWith(t, res, "find the App's installation on octo-org", "redirected more than 3 times")
-		if got := w.emu.Count("GET", lookupPath); got != 4 {
+		w.Emu.AddFault(f)
+		res := w.Main()
+		FailedWith(t, res, "find the App's installation on octo-org", "redirected more than 3 times")
+		if got := w.Emu.Count("GET", LookupPath); got != 4 {
 			t.Errorf("GitHub saw %d lookups, want 4 (3 redirects followed)", got)
 		}
 	})
@@ -187,32 +187,32 @@ func TestEchoedCredentialsStayHidden(t *testing.T) {
 		"json":  `{"message":"Bad credentials: ` + githubtest.AuthPlaceholder + `","documentation_url":"https://docs.github.com/rest"}`,
 		"plain": "you sent " + githubtest.AuthPlaceholder + "\n::error::forged",
 	}
-	for _, c := range faultCalls[:3] {
+	for _, c := range FaultCalls[:3] {
 		for _, status := range []int{401, 403, 422, 500} {
 			for kind, body := range bodies {
 				for _, long := range []bool{false, true} {
-					if long && c.path != botPath {
+					if long && c.Path != BotPath {
 						continue
 					}
-					name := fmt.Sprintf("%s/%d/%s", c.name, status, kind)
+					name := fmt.Sprintf("%s/%d/%s", c.Name, status, kind)
 					if long {
 						name += "/long token"
 					}
 					t.Run(name, func(t *testing.T) {
-						w := newWorld(t, func(cfg *githubtest.Config) { cfg.LongTokens = long }).with("retry-attempts", "1")
-						w.emu.AddFault(githubtest.Fault{Method: c.method, Path: c.path, Times: -1, Status: status, Body: body})
-						res := w.main()
-						if len(w.emu.JWTs()) == 0 {
+						w := NewWorld(t, func(cfg *githubtest.Config) { cfg.LongTokens = long }).With("retry-attempts", "1")
+						w.Emu.AddFault(githubtest.Fault{Method: c.Method, Path: c.Path, Times: -1, Status: status, Body: body})
+						res := w.Main()
+						if len(w.Emu.JWTs()) == 0 {
 							t.Fatal("no App JWT reached the emulator")
 						}
 						shortLines(t, res)
-						if c.fatal {
-							failedWith(t, res, c.failure, fmt.Sprint(status))
+						if c.Fatal {
+							FailedWith(t, res, c.Failure, fmt.Sprint(status))
 						} else {
-							succeeded(t, res)
-							warned(t, res, c.failure, fmt.Sprint(status))
+							Succeeded(t, res)
+							warned(t, res, c.Failure, fmt.Sprint(status))
 						}
-						checkNoForgedCommands(t, res, w.secrets, w.emu.Tokens())
+						CheckNoForgedCommands(t, res, w.Secrets, w.Emu.Tokens())
 					})
 				}
 			}
@@ -230,18 +230,18 @@ func TestMalformedStatusLineKeepsTheCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(api.Close)
-	w := newWorld(t).with("github-api-url", api.URL(), "retry-attempts", "2")
-	w.watch(api)
-	res := w.main()
-	failedWith(t, res, "find the App's installation on octo-org", "malformed HTTP status code")
+	w := NewWorld(t).With("github-api-url", api.URL(), "retry-attempts", "2")
+	w.Watch(api)
+	res := w.Main()
+	FailedWith(t, res, "find the App's installation on octo-org", "malformed HTTP status code")
 	shortLines(t, res)
-	if len(retryLines(res, "GET", lookupPath)) != 1 || len(api.JWTs()) == 0 {
+	if len(RetryLines(res, "GET", LookupPath)) != 1 || len(api.JWTs()) == 0 {
 		t.Errorf("want one retry, with a JWT sent; log:\n%s", res.Log())
 	}
 	const token = "ghs_0123456789abcdefghijklmnopqrstuvwxyzAB"
-	w.secrets = append(w.secrets, token)
-	post := w.post(map[string]string{"token": token, "expires-at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
-	succeeded(t, post)
+	w.Secrets = append(w.Secrets, token)
+	post := w.Post(map[string]string{"token": token, "expires-at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	Succeeded(t, post)
 	warned(t, post, "could not revoke the token", "malformed HTTP status code")
 	shortLines(t, post)
 }
@@ -259,10 +259,10 @@ func TestOversizedAnswersAreRefused(t *testing.T) {
 	t.Parallel()
 	for _, tt := range hostileAnswers {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with("retry-attempts", "1")
-			w.emu.AddFault(tt.fault())
-			res := w.main()
-			failedWith(t, res, tt.call.failure, "GitHub's answer to "+tt.call.method+" "+tt.call.path+" is larger than 1 MiB once decompressed")
+			w := NewWorld(t).With("retry-attempts", "1")
+			w.Emu.AddFault(tt.fault())
+			res := w.Main()
+			FailedWith(t, res, tt.call.Failure, "GitHub's answer to "+tt.call.Method+" "+tt.call.Path+" is larger than 1 MiB once decompressed")
 			shortLines(t, res)
 			if res.Wall > 10*time.Second {
 				t.Errorf("took %v", res.Wall)
@@ -274,20 +274,20 @@ func TestOversizedAnswersAreRefused(t *testing.T) {
 // hostileAnswers are the oversized answers, shared with the benchmark.
 var hostileAnswers = []struct {
 	name  string
-	call  faultCall
+	call  FaultCall
 	fault func() githubtest.Fault
 }{
-	{"gzip bomb on a success", faultCalls[0], func() githubtest.Fault {
-		return githubtest.Fault{Method: "GET", Path: lookupPath, Status: 200, GzipBomb: true}
+	{"gzip bomb on a success", FaultCalls[0], func() githubtest.Fault {
+		return githubtest.Fault{Method: "GET", Path: LookupPath, Status: 200, GzipBomb: true}
 	}},
-	{"gzip bomb on an error", faultCalls[1], func() githubtest.Fault {
-		return githubtest.Fault{Method: "POST", Path: mintPath, Status: 422, GzipBomb: true}
+	{"gzip bomb on an error", FaultCalls[1], func() githubtest.Fault {
+		return githubtest.Fault{Method: "POST", Path: MintPath, Status: 422, GzipBomb: true}
 	}},
-	{"1 GiB plain error body", faultCalls[0], func() githubtest.Fault {
-		return githubtest.Fault{Method: "GET", Path: lookupPath, Status: 502, Body: "<html>Bad gateway</html>\n", BodyBytes: 1 << 30}
+	{"1 GiB plain error body", FaultCalls[0], func() githubtest.Fault {
+		return githubtest.Fault{Method: "GET", Path: LookupPath, Status: 502, Body: "<html>Bad gateway</html>\n", BodyBytes: 1 << 30}
 	}},
-	{"8 MiB JSON error message", faultCalls[1], func() githubtest.Fault {
-		return githubtest.Fault{Method: "POST", Path: mintPath, Status: 403, Body: hugeMessage()}
+	{"8 MiB JSON error message", FaultCalls[1], func() githubtest.Fault {
+		return githubtest.Fault{Method: "POST", Path: MintPath, Status: 403, Body: hugeMessage()}
 	}},
 }
 
@@ -296,33 +296,33 @@ var hostileAnswers = []struct {
 // both phases speak HTTP/1.1, succeed, and stderr stays empty.
 func TestHTTP2DebugPrintsNoCredentials(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	var mu sync.Mutex
 	protos := map[string]int{}
-	gh := serveTLSWith(t, w, func(srv *httptest.Server) {
+	gh := ServeTLSWith(t, w, func(srv *httptest.Server) {
 		srv.EnableHTTP2 = true
 		srv.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			protos[r.Proto]++
 			mu.Unlock()
-			w.emu.ServeHTTP(rw, r)
+			w.Emu.ServeHTTP(rw, r)
 		})
 	})
 	// The server really offers HTTP/2: a client that takes it gets it.
-	if resp, err := gh.srv.Client().Get(gh.srv.URL + "/app"); err != nil || resp.ProtoMajor != 2 {
+	if resp, err := gh.Srv.Client().Get(gh.Srv.URL + "/app"); err != nil || resp.ProtoMajor != 2 {
 		t.Fatalf("the emulator does not offer HTTP/2: %v", err)
 	} else {
 		resp.Body.Close()
 	}
-	w.with("github-api-url", gh.srv.URL)
-	w.step.Env["SSL_CERT_FILE"] = gh.certFile
+	w.With("github-api-url", gh.Srv.URL)
+	w.Step.Env["SSL_CERT_FILE"] = gh.CertFile
 	for _, v := range []string{"http2debug=2", "http2debug=1,http2client=1"} {
 		t.Run(v, func(t *testing.T) {
-			w.step.Env["GODEBUG"] = v
-			res := w.main()
-			succeeded(t, res)
-			post := w.post(res.State)
-			succeeded(t, post)
+			w.Step.Env["GODEBUG"] = v
+			res := w.Main()
+			Succeeded(t, res)
+			post := w.Post(res.State)
+			Succeeded(t, post)
 			for _, r := range []*runnertest.Result{res, post} {
 				if r.Stderr != "" {
 					t.Errorf("stderr is not empty: %.500q", r.Stderr)

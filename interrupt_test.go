@@ -26,7 +26,7 @@ import (
 // running is `app-token ARGS` started, its stderr read line by line as it
 // comes.
 type running struct {
-	w      *world
+	w      *World
 	args   []string
 	cmd    *exec.Cmd
 	stdout bytes.Buffer
@@ -36,19 +36,19 @@ type running struct {
 	lines []string
 }
 
-func (w *world) start(args ...string) *running {
-	w.t.Helper()
+func (w *World) start(args ...string) *running {
+	w.T.Helper()
 	r := &running{w: w, args: args, read: make(chan struct{})}
-	r.cmd = exec.CommandContext(w.ctx(), binary, args...)
+	r.cmd = exec.CommandContext(w.Ctx(), Binary, args...)
 	r.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
-		"APP_TOKEN_PRIVATE_KEY=" + appPEM, "GITHUB_API_URL=" + w.srv.URL}
+		"APP_TOKEN_PRIVATE_KEY=" + AppPEM, "GITHUB_API_URL=" + w.Srv.URL}
 	r.cmd.Stdout = &r.stdout
 	stderr, err := r.cmd.StderrPipe()
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	if err := r.cmd.Start(); err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	go func() {
 		defer close(r.read)
@@ -70,11 +70,11 @@ func (r *running) stderr() []string {
 
 // signal sends sig and returns when, and how many lines were read by then.
 func (r *running) signal(sig os.Signal) (at time.Time, linesBefore int) {
-	r.w.t.Helper()
+	r.w.T.Helper()
 	linesBefore = len(r.stderr())
 	at = time.Now()
 	if err := r.cmd.Process.Signal(sig); err != nil {
-		r.w.t.Fatal(err)
+		r.w.T.Fatal(err)
 	}
 	return at, linesBefore
 }
@@ -82,9 +82,9 @@ func (r *running) signal(sig os.Signal) (at time.Time, linesBefore int) {
 // signalWhen sends sig once cond holds (the emulator's log says the run
 // is where the test wants it); the test fails if it never does.
 func (r *running) signalWhen(sig os.Signal, what string, cond func() bool) (at time.Time, linesBefore int) {
-	r.w.t.Helper()
+	r.w.T.Helper()
 	if !waitFor(cond) {
-		r.w.t.Fatalf("never reached: %s", what)
+		r.w.T.Fatalf("never reached: %s", what)
 	}
 	return r.signal(sig)
 }
@@ -107,19 +107,19 @@ func (r *running) since(n int) []string {
 // wait waits for the exit and returns its code and time; the output is
 // held to the leak checks.
 func (r *running) wait() (code int, at time.Time) {
-	r.w.t.Helper()
+	r.w.T.Helper()
 	<-r.read
 	_ = r.cmd.Wait()
 	at = time.Now()
-	r.w.checkCLILeaks(r.args, r.stdout.String(), strings.Join(r.stderr(), "\n"))
+	r.w.CheckCLILeaks(r.args, r.stdout.String(), strings.Join(r.stderr(), "\n"))
 	return r.cmd.ProcessState.ExitCode(), at
 }
 
 // checkRefused keeps the run in its token check, refused (401), until it
 // is signalled; revocationHeld leaves every revocation unanswered.
 var (
-	checkRefused   = githubtest.Fault{Method: "GET", Path: checkPath, Status: 401, Times: -1, Body: `{"message":"Bad credentials"}`}
-	revocationHeld = githubtest.Fault{Method: "DELETE", Path: revokePath, Delay: time.Hour, Times: -1}
+	checkRefused   = githubtest.Fault{Method: "GET", Path: CheckPath, Status: 401, Times: -1, Body: `{"message":"Bad credentials"}`}
+	revocationHeld = githubtest.Fault{Method: "DELETE", Path: RevokePath, Delay: time.Hour, Times: -1}
 )
 
 // waitFor polls cond until it holds, for at most 10 s; it reports whether it did.
@@ -146,10 +146,10 @@ func retryLinesIn(lines []string) (n int) {
 // it blamed the network for the user's own Ctrl-C.
 func TestCtrlCDuringTheLookupSaysInterrupted(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Delay: time.Hour})
+	w := NewWorld(t)
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: LookupPath, Delay: time.Hour})
 	r := w.start("dispatch", "--repository", "octo-org/app", "--event-type", "rebuild")
-	sent, before := r.signalWhen(os.Interrupt, "the lookup at the emulator", func() bool { return w.emu.Count("GET", lookupPath) > 0 })
+	sent, before := r.signalWhen(os.Interrupt, "the lookup at the emulator", func() bool { return w.Emu.Count("GET", LookupPath) > 0 })
 	code, exited := r.wait()
 	after := r.since(before)
 	want := "app-token dispatch: find the App's installation on octo-org: interrupted (SIGINT)"
@@ -159,8 +159,8 @@ func TestCtrlCDuringTheLookupSaysInterrupted(t *testing.T) {
 	if said := strings.Join(after, "\n"); strings.Contains(said, "could not reach") || strings.Contains(said, "--api-url") || strings.Contains(said, "proxy") {
 		t.Errorf("the interruption blames the network: %q", said)
 	}
-	if took := exited.Sub(sent); took > 2*time.Second || len(w.emu.Tokens()) != 0 {
-		t.Errorf("exited %v after the signal, %d tokens minted; want within 2s, none", took, len(w.emu.Tokens()))
+	if took := exited.Sub(sent); took > 2*time.Second || len(w.Emu.Tokens()) != 0 {
+		t.Errorf("exited %v after the signal, %d tokens minted; want within 2s, none", took, len(w.Emu.Tokens()))
 	}
 	t.Logf("exited %v after Ctrl-C", exited.Sub(sent).Round(time.Millisecond))
 }
@@ -172,16 +172,16 @@ func TestCtrlCDuringTheLookupSaysInterrupted(t *testing.T) {
 // says so.
 func TestCtrlCDuringTheCheckRevokesWithinSeconds(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, lagging)
+	w := NewWorld(t, lagging)
 	r := w.start("token", "--owner", "octo-org", "--repositories", "app")
 	sent, before := r.signalWhen(os.Interrupt, "the check meeting the lag", func() bool { return retryLinesIn(r.stderr()) > 0 })
 	code, exited := r.wait()
 	after := r.since(before)
 	want := "app-token token: check that GitHub accepts the new token: interrupted (SIGINT); the token was revoked"
 	// The revocation, through the lag too, adds no retry line.
-	if code != 1 || r.stdout.Len() != 0 || !w.onlyToken().Revoked || len(after) != 1 || after[0] != want {
+	if code != 1 || r.stdout.Len() != 0 || !w.OnlyToken().Revoked || len(after) != 1 || after[0] != want {
 		t.Errorf("exit %d, stdout %d bytes, revoked %t, stderr after the signal %q; want exit 1, the token revoked, and only %q",
-			code, r.stdout.Len(), w.onlyToken().Revoked, after, want)
+			code, r.stdout.Len(), w.OnlyToken().Revoked, after, want)
 	}
 	if took := exited.Sub(sent); took > 4*time.Second {
 		t.Errorf("exited %v after the signal; want within 4s (the emulator's lag is 1.5s)", took)
@@ -194,15 +194,15 @@ func TestCtrlCDuringTheCheckRevokesWithinSeconds(t *testing.T) {
 // not revoke stays valid.
 func TestSecondCtrlCExitsAtOnce(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(checkRefused)
-	w.emu.AddFault(revocationHeld)
+	w := NewWorld(t)
+	w.Emu.AddFault(checkRefused)
+	w.Emu.AddFault(revocationHeld)
 	r := w.start("token", "--owner", "octo-org", "--repositories", "app")
-	r.signalWhen(os.Interrupt, "the check at the emulator", func() bool { return w.emu.Count("GET", checkPath) > 0 })
-	sent, before := r.signalWhen(os.Interrupt, "the first Ctrl-C's revocation at the emulator", func() bool { return w.emu.Count("DELETE", revokePath) > 0 })
+	r.signalWhen(os.Interrupt, "the check at the emulator", func() bool { return w.Emu.Count("GET", CheckPath) > 0 })
+	sent, before := r.signalWhen(os.Interrupt, "the first Ctrl-C's revocation at the emulator", func() bool { return w.Emu.Count("DELETE", RevokePath) > 0 })
 	code, exited := r.wait()
 	after := r.since(before)
-	tok := w.onlyToken()
+	tok := w.OnlyToken()
 	want := "app-token: interrupted again (SIGINT): stopped at once, without revoking the token: it stays valid until it expires at " + tok.ExpiresAt.UTC().Format(time.RFC3339)
 	if code != 130 || len(after) != 1 || after[0] != want || tok.Revoked {
 		t.Errorf("exit %d, stderr after the second signal %q, revoked %t; want exit 130 and %q", code, after, tok.Revoked, want)
@@ -225,24 +225,24 @@ func TestRunnerSignalDuringMainRevokes(t *testing.T) {
 	}{{"container", nil}, {"native", nativeEntry}} {
 		t.Run(door.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
+			w := NewWorld(t)
 			if door.entry != nil {
-				w.step.Binary = door.entry(t)
+				w.Step.Binary = door.entry(t)
 			}
-			w.emu.AddFault(checkRefused)
+			w.Emu.AddFault(checkRefused)
 			signalled := make(chan time.Time, 1)
-			w.step.Started = func(p *os.Process) {
+			w.Step.Started = func(p *os.Process) {
 				go func() {
-					waitFor(func() bool { return w.emu.Count("GET", checkPath) > 0 })
+					waitFor(func() bool { return w.Emu.Count("GET", CheckPath) > 0 })
 					signalled <- time.Now()
 					_ = p.Signal(syscall.SIGTERM)
 				}()
 			}
-			res := w.main()
+			res := w.Main()
 			exited, sent := time.Now(), <-signalled
-			failedWith(t, res, "check that GitHub accepts the new token: interrupted (SIGTERM); the token was revoked")
-			if !w.onlyToken().Revoked || res.Outputs["token"] != "" || strings.Contains(res.Log(), "DELETE") {
-				t.Errorf("revoked %t, token output set %t; log:\n%s", w.onlyToken().Revoked, res.Outputs["token"] != "", res.Log())
+			FailedWith(t, res, "check that GitHub accepts the new token: interrupted (SIGTERM); the token was revoked")
+			if !w.OnlyToken().Revoked || res.Outputs["token"] != "" || strings.Contains(res.Log(), "DELETE") {
+				t.Errorf("revoked %t, token output set %t; log:\n%s", w.OnlyToken().Revoked, res.Outputs["token"] != "", res.Log())
 			}
 			if took := exited.Sub(sent); took > 3*time.Second {
 				t.Errorf("exited %v after SIGTERM", took)
@@ -257,20 +257,20 @@ func TestRunnerSignalDuringMainRevokes(t *testing.T) {
 // ends within about 5 s, saying until when the token stays valid.
 func TestCtrlCRevocationIsBounded(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(checkRefused)
-	w.emu.AddFault(revocationHeld)
+	w := NewWorld(t)
+	w.Emu.AddFault(checkRefused)
+	w.Emu.AddFault(revocationHeld)
 	r := w.start("token", "--owner", "octo-org", "--repositories", "app")
-	sent, before := r.signalWhen(os.Interrupt, "the check at the emulator", func() bool { return w.emu.Count("GET", checkPath) > 0 })
+	sent, before := r.signalWhen(os.Interrupt, "the check at the emulator", func() bool { return w.Emu.Count("GET", CheckPath) > 0 })
 	code, exited := r.wait()
 	after := r.since(before)
 	want := "app-token token: check that GitHub accepts the new token: interrupted (SIGINT); revoking the token did not finish within 5s; it stays valid until it expires at " +
-		w.onlyToken().ExpiresAt.UTC().Format(time.RFC3339)
+		w.OnlyToken().ExpiresAt.UTC().Format(time.RFC3339)
 	if code != 1 || len(after) != 1 || after[0] != want {
 		t.Errorf("exit %d, stderr after the signal %q; want exit 1 and %q", code, after, want)
 	}
-	if took := exited.Sub(sent); took < 4*time.Second || took > 7*time.Second || w.emu.Count("DELETE", revokePath) != 1 {
-		t.Errorf("exited %v after the signal, %d revocations sent; want about 5s, 1", took, w.emu.Count("DELETE", revokePath))
+	if took := exited.Sub(sent); took < 4*time.Second || took > 7*time.Second || w.Emu.Count("DELETE", RevokePath) != 1 {
+		t.Errorf("exited %v after the signal, %d revocations sent; want about 5s, 1", took, w.Emu.Count("DELETE", RevokePath))
 	}
 	t.Logf("exited %v after Ctrl-C", exited.Sub(sent).Round(time.Millisecond))
 }
@@ -280,22 +280,22 @@ func TestCtrlCRevocationIsBounded(t *testing.T) {
 // when the token it could not revoke stays valid.
 func TestRunnerSecondSignalEndsMainAtOnce(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(checkRefused)
-	w.emu.AddFault(revocationHeld)
+	w := NewWorld(t)
+	w.Emu.AddFault(checkRefused)
+	w.Emu.AddFault(revocationHeld)
 	signalled := make(chan time.Time, 1)
-	w.step.Started = func(p *os.Process) {
+	w.Step.Started = func(p *os.Process) {
 		go func() {
-			waitFor(func() bool { return w.emu.Count("GET", checkPath) > 0 })
+			waitFor(func() bool { return w.Emu.Count("GET", CheckPath) > 0 })
 			_ = p.Signal(os.Interrupt)
-			waitFor(func() bool { return w.emu.Count("DELETE", revokePath) > 0 })
+			waitFor(func() bool { return w.Emu.Count("DELETE", RevokePath) > 0 })
 			signalled <- time.Now()
 			_ = p.Signal(syscall.SIGTERM)
 		}()
 	}
-	res := w.main()
+	res := w.Main()
 	exited, sent := time.Now(), <-signalled
-	tok := w.onlyToken()
+	tok := w.OnlyToken()
 	want := "interrupted again (SIGTERM): stopped at once, without revoking the token: it stays valid until it expires at " + tok.ExpiresAt.UTC().Format(time.RFC3339)
 	if res.ExitCode != 143 || len(res.Errors) != 1 || res.Errors[0] != want || res.Stderr != "" || tok.Revoked {
 		t.Errorf("exit %d, errors %q, stderr %q, revoked %t; want exit 143 and one error %q", res.ExitCode, res.Errors, res.Stderr, tok.Revoked, want)
@@ -311,19 +311,19 @@ func TestRunnerSecondSignalEndsMainAtOnce(t *testing.T) {
 // cancelled job. Nothing is handed over once interrupted.
 func TestRunnerSignalBeforeHandOverRevokes(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: botPath, Delay: time.Hour})
-	w.step.Started = func(p *os.Process) {
+	w := NewWorld(t)
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: BotPath, Delay: time.Hour})
+	w.Step.Started = func(p *os.Process) {
 		go func() {
-			waitFor(func() bool { return w.emu.Count("GET", checkPath) > 0 && w.emu.Count("GET", botPath) > 0 })
+			waitFor(func() bool { return w.Emu.Count("GET", CheckPath) > 0 && w.Emu.Count("GET", BotPath) > 0 })
 			time.Sleep(200 * time.Millisecond) // the check's answer is on its way
 			_ = p.Signal(syscall.SIGTERM)
 		}()
 	}
-	res := w.main()
-	failedWith(t, res, "interrupted (SIGTERM); the token was revoked")
-	if !w.onlyToken().Revoked || len(res.Outputs) != 0 || len(unexpectedWarnings(res)) != 0 {
-		t.Errorf("revoked %t, outputs %v, warnings %q", w.onlyToken().Revoked, res.Outputs, unexpectedWarnings(res))
+	res := w.Main()
+	FailedWith(t, res, "interrupted (SIGTERM); the token was revoked")
+	if !w.OnlyToken().Revoked || len(res.Outputs) != 0 || len(UnexpectedWarnings(res)) != 0 {
+		t.Errorf("revoked %t, outputs %v, warnings %q", w.OnlyToken().Revoked, res.Outputs, UnexpectedWarnings(res))
 	}
 }
 
@@ -331,16 +331,16 @@ func TestRunnerSignalBeforeHandOverRevokes(t *testing.T) {
 // seconds, and the line says the event may have arrived all the same.
 func TestCtrlCDuringTheDispatchRevokes(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	const dispatches = "/repos/octo-org/app/dispatches"
-	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: dispatches, Delay: time.Hour})
+	w.Emu.AddFault(githubtest.Fault{Method: "POST", Path: dispatches, Delay: time.Hour})
 	r := w.start("dispatch", "--repository", "octo-org/app", "--event-type", "rebuild")
-	sent, before := r.signalWhen(os.Interrupt, "the event at the emulator", func() bool { return w.emu.Count("POST", dispatches) > 0 })
+	sent, before := r.signalWhen(os.Interrupt, "the event at the emulator", func() bool { return w.Emu.Count("POST", dispatches) > 0 })
 	code, exited := r.wait()
 	after := r.since(before)
 	want := `app-token dispatch: send repository_dispatch "rebuild" to octo-org/app (GitHub may have received it: check its Actions runs): interrupted (SIGINT); the token was revoked`
-	if code != 1 || len(after) != 1 || after[0] != want || !w.onlyToken().Revoked {
-		t.Errorf("exit %d, stderr after the signal %q, revoked %t; want exit 1 and %q", code, after, w.onlyToken().Revoked, want)
+	if code != 1 || len(after) != 1 || after[0] != want || !w.OnlyToken().Revoked {
+		t.Errorf("exit %d, stderr after the signal %q, revoked %t; want exit 1 and %q", code, after, w.OnlyToken().Revoked, want)
 	}
 	if took := exited.Sub(sent); took > 2*time.Second {
 		t.Errorf("exited %v after the signal", took)
@@ -372,7 +372,7 @@ func nativeEntry(t testing.TB) string {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(binary, filepath.Join(dir, "bin", "app-token-linux-"+runtime.GOARCH)); err != nil {
+	if err := os.Symlink(Binary, filepath.Join(dir, "bin", "app-token-linux-"+runtime.GOARCH)); err != nil {
 		t.Fatal(err)
 	}
 	// exec: the signal goes to node itself, as the runner sends it. bash,

@@ -24,18 +24,18 @@ func BenchmarkMainPhaseKMS(b *testing.B) {
 			name = "kms-key+aws-role-to-assume"
 		}
 		b.Run(name, func(b *testing.B) {
-			w := newKMSWorld(b, "awskms:///"+kmsAlias)
+			w := NewKMSWorld(b, "awskms:///"+KMSAlias)
 			setup := func() (int, int) { return 0, 0 }
 			if role {
-				rw, ids, sts := roleWorld(b, "arn:aws:iam::111122223333:role/app-token-signer")
+				rw, ids, sts := RoleWorld(b, "arn:aws:iam::111122223333:role/app-token-signer")
 				w = rw
 				setup = func() (int, int) { return len(ids.Requests()), len(sts.Calls()) }
 			}
-			w.with("repositories", "app, infra", "permissions", "contents: write")
+			w.With("repositories", "app, infra", "permissions", "contents: write")
 			var wallNs int64
 			b.ResetTimer()
 			for b.Loop() {
-				res, err := w.step.Main(context.Background())
+				res, err := w.Step.Main(context.Background())
 				if err != nil || res.ExitCode != 0 {
 					b.Fatalf("run failed: %v %q", err, res.Errors)
 				}
@@ -44,9 +44,9 @@ func BenchmarkMainPhaseKMS(b *testing.B) {
 			oidc, sts := setup()
 			n := float64(b.N)
 			b.ReportMetric(float64(wallNs)/n/1e6, "ms/run")
-			b.ReportMetric(float64(w.jwtCalls())/n, "app-jwt-calls/run")
-			b.ReportMetric(float64(w.signs())/n, "kms-sign/run")
-			b.ReportMetric(float64(w.signs())/float64(w.jwtCalls()), "kms-sign/app-call")
+			b.ReportMetric(float64(w.JWTCalls())/n, "app-jwt-calls/run")
+			b.ReportMetric(float64(w.Signs())/n, "kms-sign/run")
+			b.ReportMetric(float64(w.Signs())/float64(w.JWTCalls()), "kms-sign/app-call")
 			b.ReportMetric(float64(oidc+sts)/n, "oidc+sts/run")
 		})
 	}
@@ -67,22 +67,22 @@ func BenchmarkKeylessHeaderFlood(b *testing.B) {
 			name = target
 		}
 		b.Run(name, func(b *testing.B) {
-			w, ids, sts := roleWorld(b, signerRole)
-			handlers := map[string]http.Handler{"AWS_ENDPOINT_URL_KMS": w.proxy, "AWS_ENDPOINT_URL_STS": sts, "ACTIONS_ID_TOKEN_REQUEST_URL": ids}
+			w, ids, sts := RoleWorld(b, signerRole)
+			handlers := map[string]http.Handler{"AWS_ENDPOINT_URL_KMS": w.Proxy, "AWS_ENDPOINT_URL_STS": sts, "ACTIONS_ID_TOKEN_REQUEST_URL": ids}
 			if h := handlers[target]; h != nil {
 				srv := httptest.NewServer(githubtest.FloodHeaders(h, floodHeaderBytes))
 				b.Cleanup(srv.Close)
 				// The same URL on the flooding server: only the origin changes.
-				u, err := url.Parse(w.step.Env[target])
+				u, err := url.Parse(w.Step.Env[target])
 				if err != nil {
 					b.Fatal(err)
 				}
 				u.Host = srv.Listener.Addr().String()
-				w.env(target, u.String())
+				w.Env(target, u.String())
 			}
 			var wallNs, peakKiB int64
 			for b.Loop() {
-				res, err := w.step.Main(context.Background())
+				res, err := w.Step.Main(context.Background())
 				if err != nil {
 					b.Fatal(err)
 				}

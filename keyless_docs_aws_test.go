@@ -88,7 +88,7 @@ func newAWSDocRun(t *testing.T, cli, endpoint string) *awsDocRun {
 		"HOME=" + dir, // no ~/.aws of the machine's
 		"KMS_ENDPOINT=" + endpoint,
 		"AWS_ACCESS_KEY_ID=AKIAEMULATEDSTATIC01",
-		"AWS_SECRET_ACCESS_KEY=" + randomSecret(t),
+		"AWS_SECRET_ACCESS_KEY=" + RandomSecret(t),
 		"AWS_DEFAULT_REGION=" + githubtest.KMSRegion,
 		"AWS_REGION=" + githubtest.KMSRegion,
 		"AWS_PAGER=",
@@ -201,8 +201,8 @@ func TestKeylessDocImportAWS(t *testing.T) {
 	}
 
 	const imported = "4a7c1e2d-9b3f-4c5e-8d6f-7a8b9c0d1e2f"
-	w := kmsWorldOn(t, kmsKey, githubtest.StartLocalKMS(t, githubtest.KMSKey{ID: imported, RSA: appKey}))
-	a := newAWSDocRun(t, cli, w.step.Env["AWS_ENDPOINT_URL_KMS"])
+	w := KMSWorldOn(t, kmsKey, githubtest.StartLocalKMS(t, githubtest.KMSKey{ID: imported, RSA: AppKey}))
+	a := newAWSDocRun(t, cli, w.Step.Env["AWS_ENDPOINT_URL_KMS"])
 
 	_, stderr, err := a.run(createKey)
 	if err == nil {
@@ -211,7 +211,7 @@ func TestKeylessDocImportAWS(t *testing.T) {
 	if !strings.Contains(stderr, "(ValidationException) when calling the CreateKey operation: KeySpec RSA_2048 is not supported for Origin EXTERNAL") {
 		t.Fatalf("create-key failed other than by local-kms refusing an asymmetric import: %v\n%s", err, stderr)
 	}
-	wantFields(t, "CreateKey", lastRequest(t, w.proxy, "CreateKey"), map[string]string{
+	wantFields(t, "CreateKey", lastRequest(t, w.Proxy, "CreateKey"), map[string]string{
 		"Origin": "EXTERNAL", "KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY", "Description": "GitHub App release-bot"})
 	noOrigin := strings.Replace(createKey, " --origin EXTERNAL", "", 1)
 	if stdout, stderr, err := a.run(noOrigin + `
@@ -222,13 +222,13 @@ printf '%s' "$key_id"`); err != nil || !regexp.MustCompile(`^[0-9a-f-]{36}$`).Ma
 	if _, stderr, err := a.run("key_id=" + imported + "\n" + createAlias); err != nil {
 		t.Fatalf("create-alias: %v\n%s", err, stderr)
 	}
-	wantFields(t, "CreateAlias", lastRequest(t, w.proxy, "CreateAlias"), map[string]string{"AliasName": alias, "TargetKeyId": imported})
+	wantFields(t, "CreateAlias", lastRequest(t, w.Proxy, "CreateAlias"), map[string]string{"AliasName": alias, "TargetKeyId": imported})
 
 	_, stderr, err = a.run("key_id=" + imported + "\n" + params)
 	if err == nil || !strings.Contains(stderr, "Value 'RSA_AES_KEY_WRAP_SHA_256' at 'wrappingAlgorithm' failed to satisfy constraint") {
 		t.Fatalf("get-parameters-for-import failed other than by local-kms refusing RSA_AES_KEY_WRAP_SHA_256: %v\n%s", err, stderr)
 	}
-	wantFields(t, "GetParametersForImport", lastRequest(t, w.proxy, "GetParametersForImport"), map[string]string{
+	wantFields(t, "GetParametersForImport", lastRequest(t, w.Proxy, "GetParametersForImport"), map[string]string{
 		"KeyId": imported, "WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256", "WrappingKeySpec": "RSA_4096"})
 
 	// The answer's decoding and the import, with the wrapping local-kms has.
@@ -250,14 +250,14 @@ printf '%s' "$key_id"`); err != nil || !regexp.MustCompile(`^[0-9a-f-]{36}$`).Ma
 	} else if k, ok := pub.(*rsa.PublicKey); !ok || k.N.BitLen() != 2048 {
 		t.Fatalf("wrapping-key.der holds %T, want local-kms's RSA_2048 wrapping key", pub)
 	}
-	if err := os.WriteFile(filepath.Join(a.dir, "app.private-key.pem"), []byte(appPEM), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(a.dir, "app.private-key.pem"), []byte(AppPEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, stderr, err = a.run(paragraphs[1] + "\nkey_id=" + symmetric + "\n" + importKey)
 	if err == nil || strings.Contains(stderr, "InvalidImportToken") || !strings.Contains(stderr, "(InvalidCiphertextException) when calling the ImportKeyMaterial operation") {
 		t.Fatalf("import-key-material: want local-kms to take the import token and fail to RSA-decrypt the AES-wrapped material; %v\n%s", err, stderr)
 	}
-	sent := lastRequest(t, w.proxy, "ImportKeyMaterial")
+	sent := lastRequest(t, w.Proxy, "ImportKeyMaterial")
 	wantFields(t, "ImportKeyMaterial", sent, map[string]string{"KeyId": symmetric, "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"})
 	for field, file := range map[string]string{"ImportToken": "import-token.bin", "EncryptedKeyMaterial": "key-material.bin"} {
 		b, err := os.ReadFile(filepath.Join(a.dir, file))
@@ -272,12 +272,12 @@ printf '%s' "$key_id"`); err != nil || !regexp.MustCompile(`^[0-9a-f-]{36}$`).Ma
 	}
 
 	// The page's kms-key, through the alias create-alias made.
-	res := w.main()
-	succeeded(t, res)
-	if w.signs() == 0 {
+	res := w.Main()
+	Succeeded(t, res)
+	if w.Signs() == 0 {
 		t.Fatal("no KMS Sign call")
 	}
-	for _, c := range w.proxy.Calls() {
+	for _, c := range w.Proxy.Calls() {
 		if c.Operation == "Sign" && c.KeyID != strings.TrimPrefix(kmsKey, "awskms:///") {
 			t.Errorf("Sign of %q, want the page's kms-key", c.KeyID)
 		}

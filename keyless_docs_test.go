@@ -93,7 +93,7 @@ func recipe(t *testing.T, cloud string) string {
 func TestKeylessDocRecipes(t *testing.T) {
 	t.Parallel()
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(AppPEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	step := docBlockOf(t, "<!-- workflow-step -->", "yaml")
@@ -128,9 +128,9 @@ func TestKeylessDocRecipes(t *testing.T) {
 				t.Errorf("recipe %s does not mask the JWT before use: stdout %q", cloud, stdout)
 			}
 			verifyAppJWT(t, token)
-			w := jwtWorld(t, token)
-			succeeded(t, w.main())
-			if got := w.emu.JWTs(); len(got) != 1 || got[0] != token {
+			w := JWTWorld(t, token)
+			Succeeded(t, w.Main())
+			if got := w.Emu.JWTs(); len(got) != 1 || got[0] != token {
 				t.Errorf("GitHub did not receive the recipe's JWT")
 			}
 		})
@@ -229,7 +229,7 @@ func TestKeylessDocImportWrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for name, data := range map[string][]byte{"wrapping-key.der": pub, "app.private-key.pem": []byte(appPEM)} {
+	for name, data := range map[string][]byte{"wrapping-key.der": pub, "app.private-key.pem": []byte(AppPEM)} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +256,7 @@ func TestKeylessDocImportWrap(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unwrap: %v", err)
 	}
-	want, err := x509.MarshalPKCS8PrivateKey(appKey)
+	want, err := x509.MarshalPKCS8PrivateKey(AppKey)
 	if err != nil {
 		t.Fatal(err)
 	}

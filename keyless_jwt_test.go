@@ -11,9 +11,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// signedJWT is an App JWT as another system would sign it: iat a minute
+// SignedJWT is an App JWT as another system would sign it: iat a minute
 // back, exp life after now, iss as given.
-func signedJWT(t testing.TB, key *rsa.PrivateKey, iss any, life time.Duration, edit ...func(jwt.MapClaims, *jwt.Token)) string {
+func SignedJWT(t testing.TB, key *rsa.PrivateKey, iss any, life time.Duration, edit ...func(jwt.MapClaims, *jwt.Token)) string {
 	t.Helper()
 	now := time.Now()
 	claims := jwt.MapClaims{"iss": iss, "iat": now.Add(-time.Minute).Unix(), "exp": now.Add(life).Unix()}
@@ -28,11 +28,11 @@ func signedJWT(t testing.TB, key *rsa.PrivateKey, iss any, life time.Duration, e
 	return s
 }
 
-// jwtWorld is a step that passes jwt instead of private-key. The given JWT
+// JWTWorld is a step that passes jwt instead of private-key. The given JWT
 // is a secret the leak check looks for everywhere.
-func jwtWorld(t *testing.T, token string) *world {
-	w := newWorld(t).with("private-key", "", "jwt", token)
-	w.secrets = append(w.secrets, token)
+func JWTWorld(t *testing.T, token string) *World {
+	w := NewWorld(t).With("private-key", "", "jwt", token)
+	w.Secrets = append(w.Secrets, token)
 	return w
 }
 
@@ -40,17 +40,17 @@ func jwtWorld(t *testing.T, token string) *world {
 // and is what GitHub receives on every App call.
 func TestKeylessJWTMints(t *testing.T) {
 	t.Parallel()
-	token := signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute)
-	w := jwtWorld(t, token)
-	res := w.main()
-	succeeded(t, res)
-	if w.onlyToken().Repositories[0] != "app" {
-		t.Errorf("token scope %v", w.onlyToken().Repositories)
+	token := SignedJWT(t, AppKey, githubtest.DefaultClientID, 9*time.Minute)
+	w := JWTWorld(t, token)
+	res := w.Main()
+	Succeeded(t, res)
+	if w.OnlyToken().Repositories[0] != "app" {
+		t.Errorf("token scope %v", w.OnlyToken().Repositories)
 	}
 	if first, _, _ := strings.Cut(res.Stdout, "\n"); first != "::add-mask::"+token {
 		t.Errorf("the jwt input is not masked before anything else is printed; first line %q", strings.ReplaceAll(first, token, "<JWT>"))
 	}
-	if got := w.emu.JWTs(); len(got) == 0 || slices.ContainsFunc(got, func(s string) bool { return s != token }) {
+	if got := w.Emu.JWTs(); len(got) == 0 || slices.ContainsFunc(got, func(s string) bool { return s != token }) {
 		t.Errorf("GitHub received %d App JWTs, not only the given one", len(got))
 	}
 }
@@ -59,11 +59,11 @@ func TestKeylessJWTMints(t *testing.T) {
 // iss must be that App ID.
 func TestKeylessJWTIssuer(t *testing.T) {
 	t.Parallel()
-	w := jwtWorld(t, signedJWT(t, appKey, githubtest.DefaultClientID, 5*time.Minute)).with("client-id", "")
-	succeeded(t, w.main())
+	w := JWTWorld(t, SignedJWT(t, AppKey, githubtest.DefaultClientID, 5*time.Minute)).With("client-id", "")
+	Succeeded(t, w.Main())
 
-	w = jwtWorld(t, signedJWT(t, appKey, githubtest.DefaultAppID, 5*time.Minute)).with("client-id", "", "app-id", "123456")
-	succeeded(t, w.main())
+	w = JWTWorld(t, SignedJWT(t, AppKey, githubtest.DefaultAppID, 5*time.Minute)).With("client-id", "", "app-id", "123456")
+	Succeeded(t, w.Main())
 }
 
 // Every check the jwt input gets happens before any call, and its error
@@ -74,41 +74,41 @@ func TestKeylessJWTRefusedBeforeAnyCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := signedJWT(t, appKey, githubtest.DefaultClientID, 5*time.Minute)
+	good := SignedJWT(t, AppKey, githubtest.DefaultClientID, 5*time.Minute)
 	for _, tc := range []struct {
 		name  string
 		with  []string
 		token string
 		want  []string
 	}{
-		{"both private-key and jwt", []string{"private-key", appPEM}, good, []string{"private-key and jwt", "keep one"}},
+		{"both private-key and jwt", []string{"private-key", AppPEM}, good, []string{"private-key and jwt", "keep one"}},
 		{"both kms-key and jwt", []string{"kms-key", "awskms:///alias/app"}, good, []string{"jwt and kms-key", "keep one"}},
 		{"two parts", nil, good[:strings.LastIndex(good, ".")], []string{"input jwt", "three base64url parts"}},
 		{"not base64url", nil, good + "!", []string{"input jwt", "part 3 of 3"}},
 		{"HS256", nil, signedHS256(t), []string{"input jwt", `alg must be "RS256"`}},
-		{"expired", nil, signedJWT(t, appKey, githubtest.DefaultClientID, -time.Minute), []string{"input jwt expired"}},
-		{"lives too long", nil, signedJWT(t, appKey, githubtest.DefaultClientID, time.Hour), []string{"input jwt expires", "ten minutes"}},
-		{"issued in the future", nil, signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute, func(c jwt.MapClaims, _ *jwt.Token) {
+		{"expired", nil, SignedJWT(t, AppKey, githubtest.DefaultClientID, -time.Minute), []string{"input jwt expired"}},
+		{"lives too long", nil, SignedJWT(t, AppKey, githubtest.DefaultClientID, time.Hour), []string{"input jwt expires", "ten minutes"}},
+		{"issued in the future", nil, SignedJWT(t, AppKey, githubtest.DefaultClientID, 9*time.Minute, func(c jwt.MapClaims, _ *jwt.Token) {
 			c["iat"] = time.Now().Add(5 * time.Minute).Unix()
 		}), []string{"input jwt is issued", "in the future"}},
-		{"no iat", nil, signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute, func(c jwt.MapClaims, _ *jwt.Token) { delete(c, "iat") }), []string{"no numeric iat"}},
-		{"another App's iss", nil, signedJWT(t, appKey, "Iv23liSomeoneElse", 5*time.Minute), []string{"input jwt is issued for \"Iv23liSomeoneElse\"", "client-id is \"" + githubtest.DefaultClientID + "\""}},
+		{"no iat", nil, SignedJWT(t, AppKey, githubtest.DefaultClientID, 9*time.Minute, func(c jwt.MapClaims, _ *jwt.Token) { delete(c, "iat") }), []string{"no numeric iat"}},
+		{"another App's iss", nil, SignedJWT(t, AppKey, "Iv23liSomeoneElse", 5*time.Minute), []string{"input jwt is issued for \"Iv23liSomeoneElse\"", "client-id is \"" + githubtest.DefaultClientID + "\""}},
 		{"role without kms-key", []string{"aws-role-to-assume", "arn:aws:iam::123456789012:role/app"}, good, []string{"aws-role-to-assume is set but kms-key is not"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := jwtWorld(t, tc.token).with(tc.with...)
-			res := w.main()
-			failedWith(t, res, tc.want...)
-			if calls := w.calls(); len(calls) > 0 {
+			w := JWTWorld(t, tc.token).With(tc.with...)
+			res := w.Main()
+			FailedWith(t, res, tc.want...)
+			if calls := w.Calls(); len(calls) > 0 {
 				t.Errorf("calls were made: %q", calls)
 			}
 		})
 	}
 	t.Run("signed by another key", func(t *testing.T) {
 		t.Parallel()
-		w := jwtWorld(t, signedJWT(t, other, githubtest.DefaultClientID, 5*time.Minute))
-		failedWith(t, w.main(), "input jwt was not signed with the private key of App "+githubtest.DefaultClientID)
+		w := JWTWorld(t, SignedJWT(t, other, githubtest.DefaultClientID, 5*time.Minute))
+		FailedWith(t, w.Main(), "input jwt was not signed with the private key of App "+githubtest.DefaultClientID)
 	})
 }
 
@@ -129,11 +129,11 @@ func TestKeylessJWTMaskedAsUsed(t *testing.T) {
 	t.Parallel()
 	t.Run("trailing line break", func(t *testing.T) {
 		t.Parallel()
-		token := signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute)
-		w := jwtWorld(t, token+"\n")
-		w.secrets = append(w.secrets, token)
-		res := w.main()
-		succeeded(t, res)
+		token := SignedJWT(t, AppKey, githubtest.DefaultClientID, 9*time.Minute)
+		w := JWTWorld(t, token+"\n")
+		w.Secrets = append(w.Secrets, token)
+		res := w.Main()
+		Succeeded(t, res)
 		if len(res.Masks) == 0 || res.Masks[0] != token {
 			t.Errorf("first mask is not the JWT as used: %d masks", len(res.Masks))
 		}
@@ -141,8 +141,8 @@ func TestKeylessJWTMaskedAsUsed(t *testing.T) {
 	t.Run("far too long", func(t *testing.T) {
 		t.Parallel()
 		huge := strings.Repeat("eyJ", 40<<10)
-		res := jwtWorld(t, huge).main()
-		failedWith(t, res, "input jwt is far longer than an App JWT")
+		res := JWTWorld(t, huge).Main()
+		FailedWith(t, res, "input jwt is far longer than an App JWT")
 		for _, line := range strings.Split(res.Stdout+res.Stderr, "\n") {
 			if len(line) > 4<<10 {
 				t.Fatalf("a line of %d bytes was printed: %.60q", len(line), line)

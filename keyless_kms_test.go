@@ -27,11 +27,11 @@ import (
 // The keys local-kms holds: the App's own (imported, as docs/keyless.md
 // shows), another App's, an EC key and an RSA key for encryption.
 const (
-	kmsAppKeyID   = "8f5e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+	KMSAppKeyID   = "8f5e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 	kmsOtherKeyID = "1b2c3d4e-5f60-4718-9a0b-c1d2e3f40516"
 	kmsECKeyID    = "2c3d4e5f-6071-4829-8b1c-d2e3f4051627"
 	kmsEncKeyID   = "3d4e5f60-7182-4930-9c2d-e3f405162738"
-	kmsAlias      = "alias/github-app"
+	KMSAlias      = "alias/github-app"
 )
 
 var (
@@ -58,7 +58,7 @@ func localKMSKeys(t testing.TB) []githubtest.KMSKey {
 			t.Fatal(err)
 		}
 		kmsKeys = []githubtest.KMSKey{
-			{ID: kmsAppKeyID, Alias: kmsAlias, RSA: appKey},
+			{ID: KMSAppKeyID, Alias: KMSAlias, RSA: AppKey},
 			{ID: kmsOtherKeyID, Alias: "alias/other-app", RSA: other},
 			{ID: kmsECKeyID, Alias: "alias/ec", ECDSAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))},
 			{ID: kmsEncKeyID, Alias: "alias/encrypt", RSA: enc, Usage: "ENCRYPT_DECRYPT"},
@@ -67,44 +67,44 @@ func localKMSKeys(t testing.TB) []githubtest.KMSKey {
 	return kmsKeys
 }
 
-// kmsWorld is a job whose App key lives in local-kms, reached through a
+// KMSWorld is a job whose App key lives in local-kms, reached through a
 // recording proxy as AWS_ENDPOINT_URL_KMS, with static AWS credentials in
 // the environment (as configure-aws-credentials leaves them).
-type kmsWorld struct {
-	*world
-	kms   *githubtest.LocalKMS
-	proxy *githubtest.KMSProxy
-	// awsSecret is the AWS secret access key in the job's environment.
-	awsSecret string
+type KMSWorld struct {
+	*World
+	KMS   *githubtest.LocalKMS
+	Proxy *githubtest.KMSProxy
+	// AWSSecret is the AWS secret access key in the job's environment.
+	AWSSecret string
 }
 
-func newKMSWorld(t testing.TB, uri string, opts ...worldOption) *kmsWorld {
+func NewKMSWorld(t testing.TB, uri string, opts ...Option) *KMSWorld {
 	t.Helper()
-	return kmsWorldOn(t, uri, githubtest.StartLocalKMS(t, localKMSKeys(t)...), opts...)
+	return KMSWorldOn(t, uri, githubtest.StartLocalKMS(t, localKMSKeys(t)...), opts...)
 }
 
-// kmsWorldOn is newKMSWorld on a local-kms of the caller's.
-func kmsWorldOn(t testing.TB, uri string, lk *githubtest.LocalKMS, opts ...worldOption) *kmsWorld {
+// KMSWorldOn is newKMSWorld on a local-kms of the caller's.
+func KMSWorldOn(t testing.TB, uri string, lk *githubtest.LocalKMS, opts ...Option) *KMSWorld {
 	t.Helper()
 	proxy := githubtest.NewKMSProxy(lk.URL)
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
-	w := &kmsWorld{world: newWorld(t, opts...).with("private-key", "", "kms-key", uri), kms: lk, proxy: proxy, awsSecret: randomSecret(t)}
-	w.step.Dir = t.TempDir()
+	w := &KMSWorld{World: NewWorld(t, opts...).With("private-key", "", "kms-key", uri), KMS: lk, Proxy: proxy, AWSSecret: RandomSecret(t)}
+	w.Step.Dir = t.TempDir()
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_KMS":      srv.URL,
 		"AWS_REGION":                githubtest.KMSRegion,
-		"AWS_ACCESS_KEY_ID":         staticAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":     w.awsSecret,
+		"AWS_ACCESS_KEY_ID":         StaticAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":     w.AWSSecret,
 		"AWS_EC2_METADATA_DISABLED": "true", // never probe a cloud's metadata address from a test
 	} {
-		w.step.Env[k] = v
+		w.Step.Env[k] = v
 	}
-	w.secrets = append(w.secrets, staticAccessKeyID, w.awsSecret)
+	w.Secrets = append(w.Secrets, StaticAccessKeyID, w.AWSSecret)
 	return w
 }
 
-func randomSecret(t testing.TB) string {
+func RandomSecret(t testing.TB) string {
 	b := make([]byte, 30)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
@@ -112,17 +112,17 @@ func randomSecret(t testing.TB) string {
 	return strings.NewReplacer("+", "x", "/", "y", "=", "").Replace(base64.StdEncoding.EncodeToString(b))
 }
 
-// env sets (or with "" removes) variables of the job's environment.
-func (w *kmsWorld) env(kv ...string) *kmsWorld {
-	setPairs(w.step.Env, kv)
+// Env sets (or with "" removes) variables of the job's environment.
+func (w *KMSWorld) Env(kv ...string) *KMSWorld {
+	setPairs(w.Step.Env, kv)
 	return w
 }
 
-// signs counts the KMS Sign calls, and jwtCalls the GitHub calls made as
+// Signs counts the KMS Sign calls, and jwtCalls the GitHub calls made as
 // the App.
-func (w *kmsWorld) signs() int {
+func (w *KMSWorld) Signs() int {
 	n := 0
-	for _, c := range w.proxy.Calls() {
+	for _, c := range w.Proxy.Calls() {
 		if c.Operation == "Sign" {
 			n++
 		}
@@ -130,9 +130,9 @@ func (w *kmsWorld) signs() int {
 	return n
 }
 
-func (w *world) jwtCalls() int {
+func (w *World) JWTCalls() int {
 	n := 0
-	for _, r := range w.emu.Requests() {
+	for _, r := range w.Emu.Requests() {
 		if r.Auth == "jwt" {
 			n++
 		}
@@ -140,9 +140,9 @@ func (w *world) jwtCalls() int {
 	return n
 }
 
-// githubEnv is what the step appended to GITHUB_ENV: nothing should be.
-func (w *kmsWorld) githubEnv() string {
-	b, _ := os.ReadFile(filepath.Join(w.step.Dir, "file_commands", "env"))
+// GitHubEnv is what the step appended to GITHUB_ENV: nothing should be.
+func (w *KMSWorld) GitHubEnv() string {
+	b, _ := os.ReadFile(filepath.Join(w.Step.Dir, "file_commands", "env"))
 	return string(b)
 }
 
@@ -151,46 +151,46 @@ func (w *kmsWorld) githubEnv() string {
 // installation, mint) share one JWT: one Sign call, one round trip to AWS.
 func TestKeylessKMSAlias(t *testing.T) {
 	t.Parallel()
-	w := newKMSWorld(t, "awskms:///"+kmsAlias)
-	res := w.main()
-	succeeded(t, res)
-	w.onlyToken()
-	calls := w.proxy.Calls()
-	if len(calls) == 0 || w.signs() != len(calls) {
+	w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+	res := w.Main()
+	Succeeded(t, res)
+	w.OnlyToken()
+	calls := w.Proxy.Calls()
+	if len(calls) == 0 || w.Signs() != len(calls) {
 		t.Fatalf("KMS calls %+v, want only Sign", calls)
 	}
 	for _, c := range calls {
-		if c.KeyID != kmsAlias || c.AccessKeyID != staticAccessKeyID || c.SessionToken {
-			t.Errorf("KMS call %+v, want Sign of %s with the job's static credentials", c, kmsAlias)
+		if c.KeyID != KMSAlias || c.AccessKeyID != StaticAccessKeyID || c.SessionToken {
+			t.Errorf("KMS call %+v, want Sign of %s with the job's static credentials", c, KMSAlias)
 		}
 	}
-	if w.signs() != 1 || w.jwtCalls() < 2 || len(w.emu.JWTs()) != 1 {
-		t.Errorf("%d KMS Sign calls for %d App calls with %d JWTs: want one JWT, signed once, for every call", w.signs(), w.jwtCalls(), len(w.emu.JWTs()))
+	if w.Signs() != 1 || w.JWTCalls() < 2 || len(w.Emu.JWTs()) != 1 {
+		t.Errorf("%d KMS Sign calls for %d App calls with %d JWTs: want one JWT, signed once, for every call", w.Signs(), w.JWTCalls(), len(w.Emu.JWTs()))
 	}
-	for _, jwt := range w.emu.JWTs() {
+	for _, jwt := range w.Emu.JWTs() {
 		if n := len(slices.DeleteFunc(slices.Clone(res.Masks), func(m string) bool { return m != jwt })); n != 1 {
 			t.Errorf("the KMS-signed JWT was masked %d times, want once", n)
 		}
 	}
-	for _, s := range []string{staticAccessKeyID, w.awsSecret} {
+	for _, s := range []string{StaticAccessKeyID, w.AWSSecret} {
 		if !slices.Contains(res.Masks, s) {
 			t.Errorf("a part of the static credentials (%d characters) is not masked", len(s))
 		}
 	}
-	if got := w.githubEnv(); got != "" {
+	if got := w.GitHubEnv(); got != "" {
 		t.Errorf("GITHUB_ENV written: %q", got)
 	}
-	succeeded(t, w.post(res.State))
+	Succeeded(t, w.Post(res.State))
 }
 
 // A key ARN carries its region: no AWS_REGION needed.
 func TestKeylessKMSKeyARNRegion(t *testing.T) {
 	t.Parallel()
-	w := newKMSWorld(t, "")
-	w.with("kms-key", "awskms:///"+w.kms.KeyARN(kmsAppKeyID))
-	w.env("AWS_REGION", "", "AWS_DEFAULT_REGION", "")
-	succeeded(t, w.main())
-	if c := w.proxy.Calls(); len(c) == 0 || c[0].KeyID != w.kms.KeyARN(kmsAppKeyID) {
+	w := NewKMSWorld(t, "")
+	w.With("kms-key", "awskms:///"+w.KMS.KeyARN(KMSAppKeyID))
+	w.Env("AWS_REGION", "", "AWS_DEFAULT_REGION", "")
+	Succeeded(t, w.Main())
+	if c := w.Proxy.Calls(); len(c) == 0 || c[0].KeyID != w.KMS.KeyARN(KMSAppKeyID) {
 		t.Errorf("KMS calls %+v", c)
 	}
 }
@@ -207,9 +207,9 @@ func (f secretsOf) JWTs() []string { return f() }
 func TestKeylessKMSAssumeRole(t *testing.T) {
 	t.Parallel()
 	const role = "arn:aws:iam::111122223333:role/app-token-signer"
-	w, ids, sts := roleWorld(t, role)
-	res := w.main()
-	succeeded(t, res)
+	w, ids, sts := RoleWorld(t, role)
+	res := w.Main()
+	Succeeded(t, res)
 	if r := ids.Requests(); len(r) != 1 || r[0].Audience != "sts.amazonaws.com" || !r[0].Authorized {
 		t.Fatalf("OIDC token requests %+v, want one for sts.amazonaws.com with the request token", r)
 	}
@@ -217,20 +217,20 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 	if len(calls) != 1 || calls[0].RoleARN != role || calls[0].WebIdentityToken != ids.Issued()[0] || calls[0].SessionName != "app-token-1" {
 		t.Fatalf("STS calls %+v", calls)
 	}
-	for _, c := range w.proxy.Calls() {
+	for _, c := range w.Proxy.Calls() {
 		if c.AccessKeyID != calls[0].AccessKeyID || !c.SessionToken {
 			t.Errorf("KMS call %+v not signed with the role's credentials %s", c, calls[0].AccessKeyID)
 		}
 	}
-	if w.signs() != 1 || w.jwtCalls() < 2 {
-		t.Errorf("%d KMS Sign calls for %d App calls, want 1", w.signs(), w.jwtCalls())
+	if w.Signs() != 1 || w.JWTCalls() < 2 {
+		t.Errorf("%d KMS Sign calls for %d App calls, want 1", w.Signs(), w.JWTCalls())
 	}
 	for _, s := range []string{ids.Issued()[0], calls[0].AccessKeyID, calls[0].SecretAccessKey, calls[0].SessionToken, ids.RequestToken} {
 		if !slices.Contains(res.Masks, s) {
 			t.Errorf("a credential (%d characters) is not masked", len(s))
 		}
 	}
-	if got := w.githubEnv(); got != "" {
+	if got := w.GitHubEnv(); got != "" {
 		t.Errorf("GITHUB_ENV written: %q", got)
 	}
 	for _, v := range res.Outputs {
@@ -240,22 +240,22 @@ func TestKeylessKMSAssumeRole(t *testing.T) {
 	}
 }
 
-// roleWorld is a kmsWorld without static credentials, whose runner hands
+// RoleWorld is a kmsWorld without static credentials, whose runner hands
 // out OIDC tokens and whose STS admits role.
-func roleWorld(t testing.TB, role string) (*kmsWorld, *githubtest.IDTokens, *githubtest.STS) {
-	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+func RoleWorld(t testing.TB, role string) (*KMSWorld, *githubtest.IDTokens, *githubtest.STS) {
+	w := NewKMSWorld(t, "awskms:///"+KMSAlias)
 	ids := githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main")
 	sts := &githubtest.STS{Role: role, Tokens: ids}
 	idSrv, stsSrv := httptest.NewServer(ids), httptest.NewServer(sts)
 	t.Cleanup(idSrv.Close)
 	t.Cleanup(stsSrv.Close)
-	w.env("AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", "",
+	w.Env("AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", "",
 		"ACTIONS_ID_TOKEN_REQUEST_URL", idSrv.URL+"/_apis/distributedtask/token?api-version=2.0",
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN", ids.RequestToken,
 		"AWS_ENDPOINT_URL_STS", stsSrv.URL)
-	w.with("aws-role-to-assume", role)
-	w.secrets = append(w.secrets, ids.RequestToken)
-	w.watch(secretsOf(func() []string { return append(ids.Issued(), sts.Secrets()...) }))
+	w.With("aws-role-to-assume", role)
+	w.Secrets = append(w.Secrets, ids.RequestToken)
+	w.Watch(secretsOf(func() []string { return append(ids.Issued(), sts.Secrets()...) }))
 	return w, ids, sts
 }
 
@@ -266,71 +266,71 @@ func TestKeylessKMSErrors(t *testing.T) {
 	const role = "arn:aws:iam::111122223333:role/app-token-signer"
 	for _, tc := range []struct {
 		name  string
-		setup func(t *testing.T) *kmsWorld
+		setup func(t *testing.T) *KMSWorld
 		want  []string
 		// githubCalls tells whether GitHub is reached: only a key that is
 		// not the App's gets that far.
 		githubCalls bool
 	}{
-		{"no credentials", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "awskms:///"+kmsAlias).env("AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", "")
+		{"no credentials", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "awskms:///"+KMSAlias).Env("AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", "")
 		}, []string{"kms-key: no AWS credentials found", "configure-aws-credentials", "aws-role-to-assume"}, false},
-		{"key not found", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "awskms:///alias/no-such-key")
+		{"key not found", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "awskms:///alias/no-such-key")
 		}, []string{"kms-key awskms:///alias/no-such-key", "no such key in region " + githubtest.KMSRegion}, false},
-		{"access denied", func(t *testing.T) *kmsWorld {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			w.proxy.FailNext("AccessDeniedException")
+		{"access denied", func(t *testing.T) *KMSWorld {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			w.Proxy.FailNext("AccessDeniedException")
 			return w
-		}, []string{"kms-key awskms:///" + kmsAlias, "kms:Sign"}, false},
-		{"EC key", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "awskms:///alias/ec")
+		}, []string{"kms-key awskms:///" + KMSAlias, "kms:Sign"}, false},
+		{"EC key", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "awskms:///alias/ec")
 		}, []string{"kms-key awskms:///alias/ec cannot sign RS256", "SIGN_VERIFY"}, false},
-		{"encryption key", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "awskms:///alias/encrypt")
+		{"encryption key", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "awskms:///alias/encrypt")
 		}, []string{"kms-key awskms:///alias/encrypt cannot sign RS256", "SIGN_VERIFY"}, false},
-		{"another App's key", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "awskms:///alias/other-app")
+		{"another App's key", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "awskms:///alias/other-app")
 		}, []string{"kms-key awskms:///alias/other-app does not belong to the App named by client-id " + githubtest.DefaultClientID}, true},
-		{"throttled on every try", func(t *testing.T) *kmsWorld {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			w.with("retry-attempts", "2")
-			w.proxy.FailNext("ThrottlingException", "ThrottlingException", "ThrottlingException")
+		{"throttled on every try", func(t *testing.T) *KMSWorld {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			w.With("retry-attempts", "2")
+			w.Proxy.FailNext("ThrottlingException", "ThrottlingException", "ThrottlingException")
 			return w
-		}, []string{"kms-key awskms:///" + kmsAlias, "kept throttling"}, false},
-		{"no region", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "awskms:///"+kmsAlias).env("AWS_REGION", "")
+		}, []string{"kms-key awskms:///" + KMSAlias, "kept throttling"}, false},
+		{"no region", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "awskms:///"+KMSAlias).Env("AWS_REGION", "")
 		}, []string{"kms-key names no region", "AWS_REGION"}, false},
-		{"no id-token permission", func(t *testing.T) *kmsWorld {
-			w, _, _ := roleWorld(t, role)
-			return w.env("ACTIONS_ID_TOKEN_REQUEST_URL", "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
+		{"no id-token permission", func(t *testing.T) *KMSWorld {
+			w, _, _ := RoleWorld(t, role)
+			return w.Env("ACTIONS_ID_TOKEN_REQUEST_URL", "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
 		}, []string{"aws-role-to-assume", "permissions: id-token: write"}, false},
-		{"role refused", func(t *testing.T) *kmsWorld {
-			w, _, _ := roleWorld(t, role)
-			w.with("aws-role-to-assume", "arn:aws:iam::111122223333:role/someone-else")
+		{"role refused", func(t *testing.T) *KMSWorld {
+			w, _, _ := RoleWorld(t, role)
+			w.With("aws-role-to-assume", "arn:aws:iam::111122223333:role/someone-else")
 			return w
 		}, []string{"aws-role-to-assume", "STS refused", "role/someone-else", "trust policy"}, false},
-		{"not a key URI", func(t *testing.T) *kmsWorld {
-			return newKMSWorld(t, "arn:aws:kms:eu-west-1:111122223333:alias/github-app")
+		{"not a key URI", func(t *testing.T) *KMSWorld {
+			return NewKMSWorld(t, "arn:aws:kms:eu-west-1:111122223333:alias/github-app")
 		}, []string{"input kms-key: must start with awskms://"}, false},
-		{"no client-id", func(t *testing.T) *kmsWorld {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			w.with("client-id", "")
+		{"no client-id", func(t *testing.T) *KMSWorld {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			w.With("client-id", "")
 			return w
 		}, []string{"neither client-id nor app-id"}, false},
-		{"kms-key and private-key", func(t *testing.T) *kmsWorld {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			w.with("private-key", appPEM)
+		{"kms-key and private-key", func(t *testing.T) *KMSWorld {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			w.With("private-key", AppPEM)
 			return w
 		}, []string{"private-key and kms-key", "keep one"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := tc.setup(t)
-			res := w.main()
-			failedWith(t, res, tc.want...)
-			if got := len(w.calls()) > 0; got != tc.githubCalls {
-				t.Errorf("GitHub called: %v, want %v (%q)", got, tc.githubCalls, w.calls())
+			res := w.Main()
+			FailedWith(t, res, tc.want...)
+			if got := len(w.Calls()) > 0; got != tc.githubCalls {
+				t.Errorf("GitHub called: %v, want %v (%q)", got, tc.githubCalls, w.Calls())
 			}
 			if strings.Contains(res.Errors[0], "AKIA") || strings.Contains(res.Errors[0], "ASIA") {
 				t.Errorf("error shows an access key ID: %q", res.Errors[0])
@@ -346,10 +346,10 @@ func TestKeylessKMSErrors(t *testing.T) {
 // third try signs.
 func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 	t.Parallel()
-	w := newKMSWorld(t, "awskms:///"+kmsAlias)
-	w.proxy.FailNext("ThrottlingException", "ThrottlingException")
-	succeeded(t, w.main())
-	if got := w.signs(); got != 3 {
+	w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+	w.Proxy.FailNext("ThrottlingException", "ThrottlingException")
+	Succeeded(t, w.Main())
+	if got := w.Signs(); got != 3 {
 		t.Errorf("%d Sign calls, want 3 (the run's one JWT after the two throttled)", got)
 	}
 }
@@ -359,12 +359,12 @@ func TestKeylessKMSThrottledThenSigns(t *testing.T) {
 // there too.
 func TestKeylessKMSNativeEntry(t *testing.T) {
 	t.Parallel()
-	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	w := NewKMSWorld(t, "awskms:///"+KMSAlias)
 	w.native()
-	succeeded(t, w.main())
-	w.onlyToken()
-	if w.signs() != 1 || w.jwtCalls() < 2 {
-		t.Errorf("%d KMS Sign calls for %d App calls, want 1", w.signs(), w.jwtCalls())
+	Succeeded(t, w.Main())
+	w.OnlyToken()
+	if w.Signs() != 1 || w.JWTCalls() < 2 {
+		t.Errorf("%d KMS Sign calls for %d App calls, want 1", w.Signs(), w.JWTCalls())
 	}
 }
 
@@ -375,16 +375,16 @@ func TestKeylessKMSNativeEntry(t *testing.T) {
 func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
 	t.Parallel()
 	const role = "arn:aws:iam::111122223333:role/app-token-signer"
-	w, ids, sts := roleWorld(t, role)
+	w, ids, sts := RoleWorld(t, role)
 	elsewhere := httptest.NewServer(ids) // the same host name, another origin
 	t.Cleanup(elsewhere.Close)
 	hop := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, elsewhere.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(hop.Close)
-	w.env("ACTIONS_ID_TOKEN_REQUEST_URL", hop.URL+"/_apis/distributedtask/token?api-version=2.0")
-	res := w.main()
-	failedWith(t, res, "aws-role-to-assume", "redirected")
+	w.Env("ACTIONS_ID_TOKEN_REQUEST_URL", hop.URL+"/_apis/distributedtask/token?api-version=2.0")
+	res := w.Main()
+	FailedWith(t, res, "aws-role-to-assume", "redirected")
 	for _, r := range ids.Requests() {
 		if r.Authorized {
 			t.Errorf("the request token followed a redirect to %s", elsewhere.URL)
@@ -400,7 +400,7 @@ func TestKeylessKMSOIDCRedirectKeepsBearer(t *testing.T) {
 // step instead of filling memory.
 func TestKeylessKMSAnswerIsBounded(t *testing.T) {
 	t.Parallel()
-	w := newKMSWorld(t, "awskms:///"+kmsAlias)
+	w := NewKMSWorld(t, "awskms:///"+KMSAlias)
 	huge := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		_, _ = rw.Write([]byte(`{"KeyId":"k","SigningAlgorithm":"RSASSA_PKCS1_V1_5_SHA_256","Signature":"`))
@@ -408,9 +408,9 @@ func TestKeylessKMSAnswerIsBounded(t *testing.T) {
 		_, _ = rw.Write([]byte(`"}`))
 	}))
 	t.Cleanup(huge.Close)
-	w.env("AWS_ENDPOINT_URL_KMS", huge.URL)
-	res := w.main()
-	failedWith(t, res, "kms-key", "larger than")
+	w.Env("AWS_ENDPOINT_URL_KMS", huge.URL)
+	res := w.Main()
+	FailedWith(t, res, "kms-key", "larger than")
 }
 
 // A custom CA bundle (AWS_CA_BUNDLE, as behind a TLS-inspecting proxy or
@@ -419,8 +419,8 @@ func TestKeylessKMSAnswerIsBounded(t *testing.T) {
 // the command line alike; without the bundle the same endpoint fails.
 func TestKeylessKMSCustomCABundle(t *testing.T) {
 	t.Parallel()
-	w := newKMSWorld(t, "awskms:///"+kmsAlias)
-	tlsSrv := httptest.NewUnstartedServer(w.proxy)
+	w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+	tlsSrv := httptest.NewUnstartedServer(w.Proxy)
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
@@ -428,26 +428,26 @@ func TestKeylessKMSCustomCABundle(t *testing.T) {
 	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w.env("AWS_ENDPOINT_URL_KMS", tlsSrv.URL)
+	w.Env("AWS_ENDPOINT_URL_KMS", tlsSrv.URL)
 
-	failedWith(t, w.main(), "kms-key", "could not reach AWS KMS", "not trusted", "AWS_CA_BUNDLE")
-	if w.signs() != 0 {
-		t.Fatalf("%d Sign calls reached KMS without the CA bundle", w.signs())
+	FailedWith(t, w.Main(), "kms-key", "could not reach AWS KMS", "not trusted", "AWS_CA_BUNDLE")
+	if w.Signs() != 0 {
+		t.Fatalf("%d Sign calls reached KMS without the CA bundle", w.Signs())
 	}
 
-	w.env("AWS_CA_BUNDLE", filepath.Join(t.TempDir(), "no-such-bundle.pem"))
-	failedWith(t, w.main(), "kms-key", "cannot read the AWS configuration", "AWS_CA_BUNDLE")
+	w.Env("AWS_CA_BUNDLE", filepath.Join(t.TempDir(), "no-such-bundle.pem"))
+	FailedWith(t, w.Main(), "kms-key", "cannot read the AWS configuration", "AWS_CA_BUNDLE")
 
-	w.env("AWS_CA_BUNDLE", bundle)
-	res := w.main()
-	succeeded(t, res)
-	if w.signs() == 0 {
+	w.Env("AWS_CA_BUNDLE", bundle)
+	res := w.Main()
+	Succeeded(t, res)
+	if w.Signs() == 0 {
 		t.Fatal("no KMS Sign call over TLS")
 	}
-	succeeded(t, w.post(res.State))
-	before := w.signs()
-	code, stdout, stderr := w.cli("", w.awsEnv(), "token", "--kms-key", "awskms:///"+kmsAlias, "--owner", "octo-org", "--repositories", "app")
-	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || w.signs() == before {
+	Succeeded(t, w.Post(res.State))
+	before := w.Signs()
+	code, stdout, stderr := w.CLI("", w.AWSEnv(), "token", "--kms-key", "awskms:///"+KMSAlias, "--owner", "octo-org", "--repositories", "app")
+	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || w.Signs() == before {
 		t.Fatalf("token --kms-key with AWS_CA_BUNDLE: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -457,19 +457,19 @@ func TestKeylessKMSCustomCABundle(t *testing.T) {
 // KMS.
 func TestKeylessKMSRoleAnswerIsBounded(t *testing.T) {
 	t.Parallel()
-	w, _, _ := roleWorld(t, "arn:aws:iam::111122223333:role/app-token-signer")
+	w, _, _ := RoleWorld(t, "arn:aws:iam::111122223333:role/app-token-signer")
 	huge := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/xml")
 		_, _ = rw.Write([]byte(`<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><SecretAccessKey>`))
 		_, _ = rw.Write([]byte(strings.Repeat("A", ghtransport.MaxAnswer+1)))
 	}))
 	t.Cleanup(huge.Close)
-	w.env("AWS_ENDPOINT_URL_STS", huge.URL)
-	failedWith(t, w.main(), "aws-role-to-assume", "larger than")
+	w.Env("AWS_ENDPOINT_URL_STS", huge.URL)
+	FailedWith(t, w.Main(), "aws-role-to-assume", "larger than")
 }
 
-// staticAccessKeyID is the AWS access key ID in a kmsWorld's environment.
-const staticAccessKeyID = "AKIAEMULATEDSTATIC01"
+// StaticAccessKeyID is the AWS access key ID in a kmsWorld's environment.
+const StaticAccessKeyID = "AKIAEMULATEDSTATIC01"
 
 // Every part of the AWS credentials is masked, the access key ID too: an
 // AWS error that names it (some of AWS's messages do; KMSProxy's faults
@@ -486,14 +486,14 @@ func TestKeylessKMSAccessKeyIDMasked(t *testing.T) {
 		for _, door := range doors {
 			t.Run(name+" through the "+door.name, func(t *testing.T) {
 				t.Parallel()
-				w := newKMSWorld(t, "awskms:///"+kmsAlias)
-				keyID := func() string { return staticAccessKeyID }
+				w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+				keyID := func() string { return StaticAccessKeyID }
 				if role {
 					var sts *githubtest.STS
-					w, _, sts = roleWorld(t, signerRole)
+					w, _, sts = RoleWorld(t, signerRole)
 					keyID = func() string { return sts.Calls()[0].AccessKeyID }
 				}
-				w.proxy.FailNext("AccessDeniedException")
+				w.Proxy.FailNext("AccessDeniedException")
 				msg := door.run(t, w, nil)
 				if !strings.Contains(msg, "kms:Sign") || !strings.Contains(msg, "(access key ***)") {
 					t.Errorf("error %q: want AWS's message with the access key ID masked", msg)
@@ -524,7 +524,7 @@ func TestKeylessKMSRoleCredentialsTooShort(t *testing.T) {
 		for _, door := range []keylessDoor{actionDoor, nativeDoor} {
 			t.Run(tc.name+" through the "+door.name, func(t *testing.T) {
 				t.Parallel()
-				w, ids, sts := roleWorld(t, signerRole)
+				w, ids, sts := RoleWorld(t, signerRole)
 				sts.SetLifetime(tc.life)
 				msg := door.run(t, w, nil)
 				t.Logf("%d OIDC requests, %d STS calls: %s", len(ids.Requests()), len(sts.Calls()), msg)
@@ -539,8 +539,8 @@ func TestKeylessKMSRoleCredentialsTooShort(t *testing.T) {
 						t.Errorf("error %q lacks %q", msg, want)
 					}
 				}
-				if w.signs() != 0 {
-					t.Errorf("%d KMS Sign calls with the short-lived credentials", w.signs())
+				if w.Signs() != 0 {
+					t.Errorf("%d KMS Sign calls with the short-lived credentials", w.Signs())
 				}
 			})
 		}

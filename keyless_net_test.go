@@ -26,25 +26,25 @@ const signerRole = "arn:aws:iam::111122223333:role/app-token-signer"
 // test on anything but one short line.
 type keylessDoor struct {
 	name string
-	run  func(t *testing.T, w *kmsWorld, cliArgs []string) string
+	run  func(t *testing.T, w *KMSWorld, cliArgs []string) string
 }
 
 var (
-	actionDoor = keylessDoor{"action", func(t *testing.T, w *kmsWorld, _ []string) string {
+	actionDoor = keylessDoor{"action", func(t *testing.T, w *KMSWorld, _ []string) string {
 		t.Helper()
-		return oneError(t, w.main())
+		return oneError(t, w.Main())
 	}}
-	nativeDoor = keylessDoor{"native entry", func(t *testing.T, w *kmsWorld, _ []string) string {
+	nativeDoor = keylessDoor{"native entry", func(t *testing.T, w *KMSWorld, _ []string) string {
 		t.Helper()
-		w.step.Binary = nativeEntry(t)
-		return oneError(t, w.main())
+		w.Step.Binary = nativeEntry(t)
+		return oneError(t, w.Main())
 	}}
-	cliDoor = keylessDoor{"command line", func(t *testing.T, w *kmsWorld, args []string) string {
+	cliDoor = keylessDoor{"command line", func(t *testing.T, w *KMSWorld, args []string) string {
 		t.Helper()
 		if args == nil {
-			args = []string{"token", "--kms-key", "awskms:///" + kmsAlias, "--owner", "octo-org", "--repositories", "app"}
+			args = []string{"token", "--kms-key", "awskms:///" + KMSAlias, "--owner", "octo-org", "--repositories", "app"}
 		}
-		code, stdout, stderr := w.cli("", w.cliEnv(), args...)
+		code, stdout, stderr := w.CLI("", w.CLIEnv(), args...)
 		if code == 0 {
 			if !strings.HasPrefix(stdout, "ghs_") {
 				t.Fatalf("exit 0 without a token: stdout %q, stderr %q", stdout, stderr)
@@ -79,31 +79,31 @@ func oneError(t *testing.T, res *runnertest.Result) string {
 	return res.Errors[0]
 }
 
-// cliEnv is the step's AWS, runner and proxy environment, for the
+// CLIEnv is the step's AWS, runner and proxy environment, for the
 // command line.
-func (w *kmsWorld) cliEnv() []string {
-	env := w.awsEnv()
-	if p := w.step.Env["HTTP_PROXY"]; p != "" {
+func (w *KMSWorld) CLIEnv() []string {
+	env := w.AWSEnv()
+	if p := w.Step.Env["HTTP_PROXY"]; p != "" {
 		env = append(env, "HTTP_PROXY="+p)
 	}
 	return env
 }
 
-// plainProxy makes the world's HTTP_PROXY a recording proxy that passes
+// PlainProxy makes the world's HTTP_PROXY a recording proxy that passes
 // names that are not loopback on to the world's own servers.
-func (w *kmsWorld) plainProxy(t *testing.T) *githubtest.PlainProxy {
+func (w *KMSWorld) PlainProxy(t *testing.T) *githubtest.PlainProxy {
 	p := &githubtest.PlainProxy{}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	w.env("HTTP_PROXY", srv.URL)
+	w.Env("HTTP_PROXY", srv.URL)
 	return p
 }
 
 // issueIDToken asks the world's runner for an OIDC token for STS, as a
 // job would before writing it to AWS_WEB_IDENTITY_TOKEN_FILE.
-func issueIDToken(t *testing.T, w *kmsWorld, ids *githubtest.IDTokens) string {
+func issueIDToken(t *testing.T, w *KMSWorld, ids *githubtest.IDTokens) string {
 	t.Helper()
-	req, err := http.NewRequest("GET", w.step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"]+"&audience=sts.amazonaws.com", nil)
+	req, err := http.NewRequest("GET", w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"]+"&audience=sts.amazonaws.com", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,14 +121,14 @@ func issueIDToken(t *testing.T, w *kmsWorld, ids *githubtest.IDTokens) string {
 // chain assumes the role (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, as
 // some setups leave them), with no aws-role-to-assume: the door the
 // command line has to STS.
-func webIdentityChain(t *testing.T, w *kmsWorld, ids *githubtest.IDTokens) {
+func webIdentityChain(t *testing.T, w *KMSWorld, ids *githubtest.IDTokens) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "web-identity-token")
 	if err := os.WriteFile(file, []byte(issueIDToken(t, w, ids)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w.with("aws-role-to-assume", "")
-	w.env("AWS_ROLE_ARN", signerRole, "AWS_WEB_IDENTITY_TOKEN_FILE", file, "AWS_ROLE_SESSION_NAME", "app-token-test")
+	w.With("aws-role-to-assume", "")
+	w.Env("AWS_ROLE_ARN", signerRole, "AWS_WEB_IDENTITY_TOKEN_FILE", file, "AWS_ROLE_SESSION_NAME", "app-token-test")
 }
 
 // A credential never crosses the network in clear text: plain http to a
@@ -149,46 +149,46 @@ func TestKeylessPlainHTTPRefused(t *testing.T) {
 		doors []keylessDoor
 		// setup points one endpoint at a name through p; reached counts
 		// what got to the real server behind it.
-		setup func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (w *kmsWorld, reached func() int, cliArgs []string)
+		setup func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (w *KMSWorld, reached func() int, cliArgs []string)
 		want  []string
 	}{
-		{"the runner's OIDC endpoint", action, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w, ids, sts := roleWorld(t, signerRole)
-			w.env("ACTIONS_ID_TOKEN_REQUEST_URL", p(w).Rename(w.step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"], "127.0.0.1.nip.io"))
+		{"the runner's OIDC endpoint", action, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w, ids, sts := RoleWorld(t, signerRole)
+			w.Env("ACTIONS_ID_TOKEN_REQUEST_URL", p(w).Rename(w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"], "127.0.0.1.nip.io"))
 			return w, func() int { return len(ids.Requests()) + len(sts.Calls()) }, nil
 		}, []string{"aws-role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "https"}},
-		{"STS by AWS_ENDPOINT_URL_STS", action, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w, _, sts := roleWorld(t, signerRole)
-			w.env("AWS_ENDPOINT_URL_STS", p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_STS"], "sts.example.com"))
+		{"STS by AWS_ENDPOINT_URL_STS", action, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w, _, sts := RoleWorld(t, signerRole)
+			w.Env("AWS_ENDPOINT_URL_STS", p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_STS"], "sts.example.com"))
 			return w, func() int { return len(sts.Calls()) }, nil
 		}, []string{"aws-role-to-assume", "(from AWS_ENDPOINT_URL_STS)", "https"}},
-		{"STS by AWS_ENDPOINT_URL", action, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w, _, sts := roleWorld(t, signerRole)
-			w.env("AWS_ENDPOINT_URL", p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_STS"], "aws.example.com"), "AWS_ENDPOINT_URL_STS", "")
+		{"STS by AWS_ENDPOINT_URL", action, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w, _, sts := RoleWorld(t, signerRole)
+			w.Env("AWS_ENDPOINT_URL", p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_STS"], "aws.example.com"), "AWS_ENDPOINT_URL_STS", "")
 			return w, func() int { return len(sts.Calls()) }, nil
 		}, []string{"aws-role-to-assume", "(from AWS_ENDPOINT_URL)", "https"}},
-		{"STS by a profile's endpoint_url", action, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w, _, sts := roleWorld(t, signerRole)
+		{"STS by a profile's endpoint_url", action, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w, _, sts := RoleWorld(t, signerRole)
 			config := filepath.Join(t.TempDir(), "config")
-			profile := "[default]\nendpoint_url = " + p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_STS"], "sts.example.com") + "\n"
+			profile := "[default]\nendpoint_url = " + p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_STS"], "sts.example.com") + "\n"
 			if err := os.WriteFile(config, []byte(profile), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			w.env("AWS_CONFIG_FILE", config, "AWS_ENDPOINT_URL_STS", "")
+			w.Env("AWS_CONFIG_FILE", config, "AWS_ENDPOINT_URL_STS", "")
 			return w, func() int { return len(sts.Calls()) }, nil
 		}, []string{"aws-role-to-assume", "endpoint_url", "https"}},
-		{"STS called by the SDK's own chain", all, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w, ids, sts := roleWorld(t, signerRole)
+		{"STS called by the SDK's own chain", all, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w, ids, sts := RoleWorld(t, signerRole)
 			webIdentityChain(t, w, ids)
-			w.env("AWS_ENDPOINT_URL_STS", p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_STS"], "sts.example.com"))
+			w.Env("AWS_ENDPOINT_URL_STS", p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_STS"], "sts.example.com"))
 			return w, func() int { return len(sts.Calls()) }, nil
 		}, []string{"kms-key", "(from AWS_ENDPOINT_URL_STS)", "https"}},
-		{"KMS with static credentials", all, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			w.env("AWS_ENDPOINT_URL_KMS", p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_KMS"], "kms.example.com"))
-			return w, w.signs, nil
+		{"KMS with static credentials", all, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			w.Env("AWS_ENDPOINT_URL_KMS", p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_KMS"], "kms.example.com"))
+			return w, w.Signs, nil
 		}, []string{"kms-key", "(from AWS_ENDPOINT_URL_KMS)", "https"}},
-		{"KMS with a custom CA bundle", all, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
+		{"KMS with a custom CA bundle", all, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
 			// The SDK copies the transport to add AWS_CA_BUNDLE's roots:
 			// the copy keeps the refusal.
 			ca, err := githubtest.NewPrivateCA("corporate proxy CA")
@@ -199,29 +199,29 @@ func TestKeylessPlainHTTPRefused(t *testing.T) {
 			if err := os.WriteFile(bundle, ca.CertPEM, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			w.env("AWS_ENDPOINT_URL_KMS", p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_KMS"], "kms.example.com"), "AWS_CA_BUNDLE", bundle)
-			return w, w.signs, nil
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			w.Env("AWS_ENDPOINT_URL_KMS", p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_KMS"], "kms.example.com"), "AWS_CA_BUNDLE", bundle)
+			return w, w.Signs, nil
 		}, []string{"kms-key", "(from AWS_ENDPOINT_URL_KMS)", "https"}},
-		{"KMS with the role's credentials", action, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w, _, _ := roleWorld(t, signerRole)
-			w.env("AWS_ENDPOINT_URL_KMS", p(w).Rename(w.step.Env["AWS_ENDPOINT_URL_KMS"], "kms.example.com"))
-			return w, w.signs, nil
+		{"KMS with the role's credentials", action, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w, _, _ := RoleWorld(t, signerRole)
+			w.Env("AWS_ENDPOINT_URL_KMS", p(w).Rename(w.Step.Env["AWS_ENDPOINT_URL_KMS"], "kms.example.com"))
+			return w, w.Signs, nil
 		}, []string{"kms-key", "(from AWS_ENDPOINT_URL_KMS)", "https"}},
-		{"the GitHub API", all, func(t *testing.T, p func(*kmsWorld) *githubtest.PlainProxy) (*kmsWorld, func() int, []string) {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			api := p(w).Rename(w.srv.URL, "127.0.0.1.nip.io")
-			w.with("github-api-url", api)
-			return w, func() int { return len(w.emu.Requests()) + w.signs() },
-				[]string{"token", "--kms-key", "awskms:///" + kmsAlias, "--owner", "octo-org", "--api-url", api}
+		{"the GitHub API", all, func(t *testing.T, p func(*KMSWorld) *githubtest.PlainProxy) (*KMSWorld, func() int, []string) {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			api := p(w).Rename(w.Srv.URL, "127.0.0.1.nip.io")
+			w.With("github-api-url", api)
+			return w, func() int { return len(w.Emu.Requests()) + w.Signs() },
+				[]string{"token", "--kms-key", "awskms:///" + KMSAlias, "--owner", "octo-org", "--api-url", api}
 		}, []string{"api-url", "plain http", "use https"}},
 	} {
 		for _, door := range tc.doors {
 			t.Run(tc.name+" through the "+door.name, func(t *testing.T) {
 				t.Parallel()
 				var proxy *githubtest.PlainProxy
-				w, reached, args := tc.setup(t, func(w *kmsWorld) *githubtest.PlainProxy {
-					proxy = w.plainProxy(t)
+				w, reached, args := tc.setup(t, func(w *KMSWorld) *githubtest.PlainProxy {
+					proxy = w.PlainProxy(t)
 					return proxy
 				})
 				msg := door.run(t, w, args)
@@ -240,7 +240,7 @@ func TestKeylessPlainHTTPRefused(t *testing.T) {
 						t.Errorf("error %q lacks %q", msg, want)
 					}
 				}
-				if toks := w.emu.Tokens(); len(toks) > 0 {
+				if toks := w.Emu.Tokens(); len(toks) > 0 {
 					t.Errorf("%d tokens minted", len(toks))
 				}
 			})
@@ -268,25 +268,25 @@ func TestKeylessAnswerHeadersAreBounded(t *testing.T) {
 		name  string
 		doors []keylessDoor
 		// setup floods one endpoint; tries counts the requests it got.
-		setup func(t *testing.T) (w *kmsWorld, tries func() int)
+		setup func(t *testing.T) (w *KMSWorld, tries func() int)
 		want  string
 	}{
-		{"KMS", []keylessDoor{actionDoor, nativeDoor, cliDoor}, func(t *testing.T) (*kmsWorld, func() int) {
-			w := newKMSWorld(t, "awskms:///"+kmsAlias)
-			return w.env("AWS_ENDPOINT_URL_KMS", flood(t, w.proxy)), w.signs
+		{"KMS", []keylessDoor{actionDoor, nativeDoor, cliDoor}, func(t *testing.T) (*KMSWorld, func() int) {
+			w := NewKMSWorld(t, "awskms:///"+KMSAlias)
+			return w.Env("AWS_ENDPOINT_URL_KMS", flood(t, w.Proxy)), w.Signs
 		}, "kms-key"},
-		{"STS", []keylessDoor{actionDoor, nativeDoor}, func(t *testing.T) (*kmsWorld, func() int) {
-			w, _, sts := roleWorld(t, signerRole)
-			return w.env("AWS_ENDPOINT_URL_STS", flood(t, sts)), func() int { return len(sts.Calls()) }
+		{"STS", []keylessDoor{actionDoor, nativeDoor}, func(t *testing.T) (*KMSWorld, func() int) {
+			w, _, sts := RoleWorld(t, signerRole)
+			return w.Env("AWS_ENDPOINT_URL_STS", flood(t, sts)), func() int { return len(sts.Calls()) }
 		}, "aws-role-to-assume"},
-		{"STS called by the SDK's own chain", []keylessDoor{actionDoor, cliDoor}, func(t *testing.T) (*kmsWorld, func() int) {
-			w, ids, sts := roleWorld(t, signerRole)
+		{"STS called by the SDK's own chain", []keylessDoor{actionDoor, cliDoor}, func(t *testing.T) (*KMSWorld, func() int) {
+			w, ids, sts := RoleWorld(t, signerRole)
 			webIdentityChain(t, w, ids)
-			return w.env("AWS_ENDPOINT_URL_STS", flood(t, sts)), func() int { return len(sts.Calls()) }
+			return w.Env("AWS_ENDPOINT_URL_STS", flood(t, sts)), func() int { return len(sts.Calls()) }
 		}, "kms-key"},
-		{"the runner's OIDC endpoint", []keylessDoor{actionDoor, nativeDoor}, func(t *testing.T) (*kmsWorld, func() int) {
-			w, ids, _ := roleWorld(t, signerRole)
-			return w.env("ACTIONS_ID_TOKEN_REQUEST_URL", flood(t, ids)+"/_apis/distributedtask/token?api-version=2.0"),
+		{"the runner's OIDC endpoint", []keylessDoor{actionDoor, nativeDoor}, func(t *testing.T) (*KMSWorld, func() int) {
+			w, ids, _ := RoleWorld(t, signerRole)
+			return w.Env("ACTIONS_ID_TOKEN_REQUEST_URL", flood(t, ids)+"/_apis/distributedtask/token?api-version=2.0"),
 				func() int { return len(ids.Requests()) }
 		}, "aws-role-to-assume"},
 	} {
@@ -307,7 +307,7 @@ func TestKeylessAnswerHeadersAreBounded(t *testing.T) {
 				if n := tries(); n != 1 {
 					t.Errorf("%d tries, want 1", n)
 				}
-				if toks := w.emu.Tokens(); len(toks) > 0 {
+				if toks := w.Emu.Tokens(); len(toks) > 0 {
 					t.Errorf("%d tokens minted", len(toks))
 				}
 			})

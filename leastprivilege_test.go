@@ -35,11 +35,11 @@ func TestMisspeltInputsFailBeforeAnyCall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with(tt.with...)
-			res := w.main()
-			failedWith(t, res, tt.want...)
-			if n := len(w.emu.Requests()); n != 0 {
-				t.Errorf("GitHub saw %d requests (%q); a misspelt input must fail first", n, w.calls())
+			w := NewWorld(t).With(tt.with...)
+			res := w.Main()
+			FailedWith(t, res, tt.want...)
+			if n := len(w.Emu.Requests()); n != 0 {
+				t.Errorf("GitHub saw %d requests (%q); a misspelt input must fail first", n, w.Calls())
 			}
 		})
 	}
@@ -51,10 +51,10 @@ func TestMisspeltInputsFailBeforeAnyCall(t *testing.T) {
 func TestNewPermissionsAreForwarded(t *testing.T) {
 	t.Parallel()
 	grant := func(c *githubtest.Config) { c.Installations[0].Permissions["quantum_leaps"] = "write" }
-	w := newWorld(t, grant).with("permission-quantum-leaps", "write", "permissions", "contents: read")
-	res := w.main()
-	succeeded(t, res)
-	if got := w.onlyToken().Permissions; got["quantum_leaps"] != "write" || got["contents"] != "read" || len(got) != 2 {
+	w := NewWorld(t, grant).With("permission-quantum-leaps", "write", "permissions", "contents: read")
+	res := w.Main()
+	Succeeded(t, res)
+	if got := w.OnlyToken().Permissions; got["quantum_leaps"] != "write" || got["contents"] != "read" || len(got) != 2 {
 		t.Errorf("token permissions = %v", got)
 	}
 	if !slices.ContainsFunc(res.Notices, func(n string) bool {
@@ -63,9 +63,9 @@ func TestNewPermissionsAreForwarded(t *testing.T) {
 		t.Errorf("notices = %q", res.Notices)
 	}
 
-	w = newWorld(t).with("permission-quantum-leaps", "write")
-	failedWith(t, w.main(), "quantum_leaps:write is not granted to the installation on octo-org")
-	if len(w.emu.Tokens()) != 0 {
+	w = NewWorld(t).With("permission-quantum-leaps", "write")
+	FailedWith(t, w.Main(), "quantum_leaps:write is not granted to the installation on octo-org")
+	if len(w.Emu.Tokens()) != 0 {
 		t.Error("minted although the installation lacks the permission")
 	}
 }
@@ -76,10 +76,10 @@ func TestKeyInTheWrongInputIsNotEchoed(t *testing.T) {
 	t.Parallel()
 	for _, input := range []string{"permissions", "repositories", "owner", "client-id"} {
 		t.Run(input, func(t *testing.T) {
-			w := newWorld(t).with(input, appPEM)
-			res := w.main()
-			failedWith(t, res, "input "+input+" holds what looks like a private key or token (not shown)")
-			if len(w.emu.Requests()) != 0 {
+			w := NewWorld(t).With(input, AppPEM)
+			res := w.Main()
+			FailedWith(t, res, "input "+input+" holds what looks like a private key or token (not shown)")
+			if len(w.Emu.Requests()) != 0 {
 				t.Error("GitHub was called")
 			}
 		})
@@ -90,11 +90,11 @@ func TestKeyInTheWrongInputIsNotEchoed(t *testing.T) {
 // it is revoked at once and the step fails.
 func TestUnsavedTokenIsRevoked(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.step.Env["GITHUB_STATE"] = filepath.Join(t.TempDir(), "missing", "state")
-	res := w.main()
-	failedWith(t, res, "save the token for the post phase", "The token was revoked at once")
-	if !w.onlyToken().Revoked {
+	w := NewWorld(t)
+	w.Step.Env["GITHUB_STATE"] = filepath.Join(t.TempDir(), "missing", "state")
+	res := w.Main()
+	FailedWith(t, res, "save the token for the post phase", "The token was revoked at once")
+	if !w.OnlyToken().Revoked {
 		t.Error("the unsaved token is still alive")
 	}
 	if res.Outputs["token"] != "" {
@@ -126,11 +126,11 @@ func TestHostileSlugIsNotPassedOn(t *testing.T) {
 		"bot\r\n::add-mask::INJECTED",
 	} {
 		t.Run(slug, func(t *testing.T) {
-			w := newWorld(t)
-			w.emu.AddFault(hostileInstallation(slug))
-			res := w.main()
-			succeeded(t, res)
-			checkNoForgedCommands(t, res, w.secrets, w.emu.Tokens())
+			w := NewWorld(t)
+			w.Emu.AddFault(hostileInstallation(slug))
+			res := w.Main()
+			Succeeded(t, res)
+			CheckNoForgedCommands(t, res, w.Secrets, w.Emu.Tokens())
 			for _, k := range []string{"app-slug", "git-user-name", "git-user-email", "bot-user-id"} {
 				if res.Outputs[k] != "" {
 					t.Errorf("output %s = %q", k, res.Outputs[k])
@@ -163,15 +163,15 @@ func mintAnswer(t *testing.T, answer map[string]any) githubtest.Fault {
 // workflow command is forged.
 func TestHostilePermissionNamesAreNotShown(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t).with("token-ready-seconds", "0") // a token GitHub never minted
-	w.emu.AddFault(mintAnswer(t, map[string]any{
+	w := NewWorld(t).With("token-ready-seconds", "0") // a token GitHub never minted
+	w.Emu.AddFault(mintAnswer(t, map[string]any{
 		"permissions":          map[string]string{"contents\n::error::INJECTED": "write", "issues": "read\n::stop-commands::INJECTED"},
 		"repository_selection": "selected",
 		"repositories":         []map[string]string{{"name": "app", "full_name": "octo-org/app"}},
 	}))
-	res := w.main()
-	succeeded(t, res)
-	checkNoForgedCommands(t, res, append(w.secrets, "ghs_"+strings.Repeat("Q", 36)), nil)
+	res := w.Main()
+	Succeeded(t, res)
+	CheckNoForgedCommands(t, res, append(w.Secrets, "ghs_"+strings.Repeat("Q", 36)), nil)
 	if res.Outputs["permissions"] != "" || strings.Contains(res.Stdout+res.Summary, "INJECTED") {
 		t.Errorf("permissions output %q; log:\n%s", res.Outputs["permissions"], res.Log())
 	}
@@ -205,12 +205,12 @@ func TestWiderAnswerIsRevoked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with("permissions", "contents: write", "token-ready-seconds", "0")
-			w.emu.AddFault(mintAnswer(t, tt.answer))
-			res := w.main()
-			failedWith(t, res, "GitHub's answer grants the token "+tt.want+", beyond what was asked")
-			if !slices.Contains(w.calls(), "DELETE /installation/token") {
-				t.Errorf("the wider token was not revoked; calls %q", w.calls())
+			w := NewWorld(t).With("permissions", "contents: write", "token-ready-seconds", "0")
+			w.Emu.AddFault(mintAnswer(t, tt.answer))
+			res := w.Main()
+			FailedWith(t, res, "GitHub's answer grants the token "+tt.want+", beyond what was asked")
+			if !slices.Contains(w.Calls(), "DELETE /installation/token") {
+				t.Errorf("the wider token was not revoked; calls %q", w.Calls())
 			}
 			if res.Outputs["token"] != "" || res.State["token"] != "" {
 				t.Error("the wider token was handed out")

@@ -49,8 +49,8 @@ func TestMangledEchoesStayHidden(t *testing.T) {
 		for _, door := range []string{"action", "command line"} {
 			t.Run(name+"/"+door, func(t *testing.T) {
 				t.Parallel()
-				w := newWorld(t)
-				w.emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/*", Times: -1, Status: http.StatusUnprocessableEntity,
+				w := NewWorld(t)
+				w.Emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/*", Times: -1, Status: http.StatusUnprocessableEntity,
 					Body: `{"message":"Invalid request from {{authorization}} (echoed)"}`,
 					Echo: func(auth string) string {
 						quoted, _ := json.Marshal(mangle(auth))
@@ -58,11 +58,11 @@ func TestMangledEchoesStayHidden(t *testing.T) {
 					}})
 				var shown string
 				if door == "action" {
-					res := w.main() // with the leak check
-					failedWith(t, res, "Invalid request from")
+					res := w.Main() // with the leak check
+					FailedWith(t, res, "Invalid request from")
 					shown = res.Stdout + res.Stderr
 				} else {
-					code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org")
+					code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octo-org")
 					if code != 1 || !strings.Contains(stderr, "Invalid request from") {
 						t.Fatalf("exit %d, stderr %q; want exit 1 with GitHub's message", code, stderr)
 					}
@@ -72,7 +72,7 @@ func TestMangledEchoesStayHidden(t *testing.T) {
 					t.Errorf("nothing was hidden: %q", shown)
 				}
 				mangled := runnertest.NewSecrets()
-				for _, jwt := range w.emu.JWTs() {
+				for _, jwt := range w.Emu.JWTs() {
 					mangled.Add(runnertest.JWTSignature(jwt), mangle(runnertest.JWTSignature(jwt)))
 					if name == "base64" { // base64 of the whole header value, at its own alignment
 						mangled.Add(mangle("Bearer " + jwt)[len(mangle("Bearer "+jwt[:29])):])

@@ -34,9 +34,9 @@ const (
 	officialRepo       = "create-github-app-token"
 )
 
-func officialWorld(t *testing.T, opts ...worldOption) *world {
+func officialWorld(t *testing.T, opts ...Option) *World {
 	t.Helper()
-	opts = append([]worldOption{func(c *githubtest.Config) {
+	opts = append([]Option{func(c *githubtest.Config) {
 		c.App.Slug = officialSlug
 		c.Repositories["actions"] = []string{officialRepo, "toolkit", "checkout", "failed-repo"}
 		c.Repositories["smockle"] = []string{"dotfiles"}
@@ -47,9 +47,9 @@ func officialWorld(t *testing.T, opts ...worldOption) *world {
 				Permissions: map[string]string{"contents": "read", "metadata": "read"}},
 		)
 	}}, opts...)
-	w := newWorld(t, opts...)
-	w.step.Env["GITHUB_REPOSITORY"] = "actions/" + officialRepo
-	w.step.Env["GITHUB_REPOSITORY_OWNER"] = "actions"
+	w := NewWorld(t, opts...)
+	w.Step.Env["GITHUB_REPOSITORY"] = "actions/" + officialRepo
+	w.Step.Env["GITHUB_REPOSITORY_OWNER"] = "actions"
 	return w
 }
 
@@ -57,11 +57,11 @@ func officialWorld(t *testing.T, opts ...worldOption) *world {
 // token masked before it is output, the outputs token, installation-id and
 // app-slug, the token saved for post with its expiry, the lookup called
 // first, and the token's repositories (nil: all) and permissions (nil: all).
-func minted(t *testing.T, w *world, res *runnertest.Result, lookup string, inst int64, repos []string, perms map[string]string) {
+func minted(t *testing.T, w *World, res *runnertest.Result, lookup string, inst int64, repos []string, perms map[string]string) {
 	t.Helper()
-	succeeded(t, res)
-	tok := w.onlyToken()
-	if calls := w.calls(); len(calls) < 3 || calls[0] != lookup || calls[len(calls)-3] != "POST /app/installations/"+strconv.FormatInt(inst, 10)+"/access_tokens" || calls[len(calls)-2] != checkCall {
+	Succeeded(t, res)
+	tok := w.OnlyToken()
+	if calls := w.Calls(); len(calls) < 3 || calls[0] != lookup || calls[len(calls)-3] != "POST /app/installations/"+strconv.FormatInt(inst, 10)+"/access_tokens" || calls[len(calls)-2] != CheckCall {
 		t.Errorf("calls = %q, want %s first and the mint for %d", calls, lookup, inst)
 	}
 	if tok.InstallationID != inst || !reflect.DeepEqual(tok.Repositories, repos) {
@@ -82,10 +82,10 @@ func minted(t *testing.T, w *world, res *runnertest.Result, lookup string, inst 
 }
 
 // issuers lists the iss claim of every App JWT the emulator was sent.
-func issuers(t *testing.T, w *world) []string {
+func issuers(t *testing.T, w *World) []string {
 	t.Helper()
 	var out []string
-	for _, jwt := range w.emu.JWTs() {
+	for _, jwt := range w.Emu.JWTs() {
 		parts := strings.Split(jwt, ".")
 		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 		var claims struct {
@@ -145,61 +145,61 @@ var all []string
 var officialCases = map[string]func(t *testing.T){
 	"main-token-get-owner-unset-repo-unset": func(t *testing.T) {
 		w := officialWorld(t)
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 	},
 	"main-token-get-owner-unset-repo-set": func(t *testing.T) {
-		w := officialWorld(t).with("repositories", officialRepo)
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		w := officialWorld(t).With("repositories", officialRepo)
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 	},
 	"main-token-get-owner-set-repo-set-to-one": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "actions", "repositories", officialRepo)
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		w := officialWorld(t).With("owner", "actions", "repositories", officialRepo)
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 	},
 	"main-token-get-owner-set-repo-set-to-many": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "actions", "repositories", officialRepo+",toolkit,checkout")
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo, "toolkit", "checkout"}, nil)
+		w := officialWorld(t).With("owner", "actions", "repositories", officialRepo+",toolkit,checkout")
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo, "toolkit", "checkout"}, nil)
 	},
 	"main-token-get-owner-set-repo-set-to-many-newline": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "actions", "repositories", officialRepo+"\ntoolkit\ncheckout\n")
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo, "toolkit", "checkout"}, nil)
+		w := officialWorld(t).With("owner", "actions", "repositories", officialRepo+"\ntoolkit\ncheckout\n")
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo, "toolkit", "checkout"}, nil)
 	},
 	"main-token-get-owner-set-repo-unset": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "actions")
-		minted(t, w, w.main(), actionsLookup, officialInst, all, nil)
+		w := officialWorld(t).With("owner", "actions")
+		minted(t, w, w.Main(), actionsLookup, officialInst, all, nil)
 	},
 	"main-token-get-owner-set-to-org-repo-unset": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "actions")
-		minted(t, w, w.main(), actionsLookup, officialInst, all, nil)
+		w := officialWorld(t).With("owner", "actions")
+		minted(t, w, w.Main(), actionsLookup, officialInst, all, nil)
 	},
 	"main-token-get-owner-set-to-user-repo-unset": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "smockle")
-		minted(t, w, w.main(), smockleLookup, officialUser, all, nil)
+		w := officialWorld(t).With("owner", "smockle")
+		minted(t, w, w.Main(), smockleLookup, officialUser, all, nil)
 	},
 	// The same case under its older and its newer name.
 	"main-token-get-owner-set-fail-response":         userLookupFailsOnce,
 	"main-token-get-owner-set-to-user-fail-response": userLookupFailsOnce,
 	"main-token-get-owner-set-repo-fail-response": func(t *testing.T) {
-		w := officialWorld(t).with("owner", "actions", "repositories", "failed-repo")
-		w.emu.AddFault(failOnce("GET", "/repos/actions/failed-repo/installation"))
-		res := w.main()
+		w := officialWorld(t).With("owner", "actions", "repositories", "failed-repo")
+		w.Emu.AddFault(failOnce("GET", "/repos/actions/failed-repo/installation"))
+		res := w.Main()
 		minted(t, w, res, "GET /repos/actions/failed-repo/installation", officialInst, []string{"failed-repo"}, nil)
 		retried(t, res, "GET /repos/actions/failed-repo/installation")
 	},
 	"main-token-permissions-set": func(t *testing.T) {
 		// As the official test sets them: INPUT_PERMISSION_ISSUES, _PULL_REQUESTS.
-		w := officialWorld(t).with("permission_issues", "write", "permission_pull_requests", "read")
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, map[string]string{"issues": "write", "pull_requests": "read"})
+		w := officialWorld(t).With("permission_issues", "write", "permission_pull_requests", "read")
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, map[string]string{"issues": "write", "pull_requests": "read"})
 	},
 	"main-client-id": func(t *testing.T) {
 		w := officialWorld(t)
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 		if got := issuers(t, w); !reflect.DeepEqual(got, []string{githubtest.DefaultClientID}) {
 			t.Errorf("JWT issuers = %q, want the client ID", got)
 		}
 	},
 	"main-client-id-precedence": func(t *testing.T) {
-		w := officialWorld(t).with("app-id", strconv.FormatInt(githubtest.DefaultAppID, 10))
-		res := w.main()
+		w := officialWorld(t).With("app-id", strconv.FormatInt(githubtest.DefaultAppID, 10))
+		res := w.Main()
 		minted(t, w, res, currentLookup, officialInst, []string{officialRepo}, nil)
 		if got := issuers(t, w); !reflect.DeepEqual(got, []string{githubtest.DefaultClientID}) {
 			t.Errorf("JWT issuers = %q, want the client ID", got)
@@ -209,122 +209,122 @@ var officialCases = map[string]func(t *testing.T){
 		}
 	},
 	"main-app-id-fallback": func(t *testing.T) {
-		w := officialWorld(t).with("client-id", "", "app-id", strconv.FormatInt(githubtest.DefaultAppID, 10))
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		w := officialWorld(t).With("client-id", "", "app-id", strconv.FormatInt(githubtest.DefaultAppID, 10))
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 		if got := issuers(t, w); !reflect.DeepEqual(got, []string{strconv.FormatInt(githubtest.DefaultAppID, 10)}) {
 			t.Errorf("JWT issuers = %q, want the App ID", got)
 		}
 	},
 	"main-missing-client-and-app-id": func(t *testing.T) {
-		w := officialWorld(t).with("client-id", "")
+		w := officialWorld(t).With("client-id", "")
 		failedBeforeAnyCall(t, w, "neither client-id nor app-id is set")
 	},
 	"main-missing-app-id": func(t *testing.T) {
-		w := officialWorld(t).with("client-id", "")
+		w := officialWorld(t).With("client-id", "")
 		failedBeforeAnyCall(t, w, "neither client-id nor app-id is set")
 	},
 	"main-missing-private-key": func(t *testing.T) {
-		w := officialWorld(t).with("private-key", "")
+		w := officialWorld(t).With("private-key", "")
 		failedBeforeAnyCall(t, w, "input private-key is empty")
 	},
 	"main-missing-repository": func(t *testing.T) {
 		w := officialWorld(t)
-		w.step.Env["GITHUB_REPOSITORY"] = ""
+		w.Step.Env["GITHUB_REPOSITORY"] = ""
 		failedBeforeAnyCall(t, w, "GITHUB_REPOSITORY is not set")
 		// Differs: with owner set, the current repository is not needed.
-		w = officialWorld(t).with("owner", "actions")
-		w.step.Env["GITHUB_REPOSITORY"] = ""
-		minted(t, w, w.main(), actionsLookup, officialInst, all, nil)
+		w = officialWorld(t).With("owner", "actions")
+		w.Step.Env["GITHUB_REPOSITORY"] = ""
+		minted(t, w, w.Main(), actionsLookup, officialInst, all, nil)
 	},
 	"main-missing-owner": func(t *testing.T) {
-		w := officialWorld(t).with("repositories", officialRepo)
-		w.step.Env["GITHUB_REPOSITORY_OWNER"] = ""
+		w := officialWorld(t).With("repositories", officialRepo)
+		w.Step.Env["GITHUB_REPOSITORY_OWNER"] = ""
 		failedBeforeAnyCall(t, w, "GITHUB_REPOSITORY_OWNER is not set")
 		// Differs: the current repository names its owner.
 		w = officialWorld(t)
-		w.step.Env["GITHUB_REPOSITORY_OWNER"] = ""
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		w.Step.Env["GITHUB_REPOSITORY_OWNER"] = ""
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 	},
 	"main-private-key-with-escaped-newlines": func(t *testing.T) {
-		w := officialWorld(t).with("private-key", strings.ReplaceAll(strings.TrimSpace(appPEM), "\n", `\n`))
-		minted(t, w, w.main(), currentLookup, officialInst, []string{officialRepo}, nil)
+		w := officialWorld(t).With("private-key", strings.ReplaceAll(strings.TrimSpace(AppPEM), "\n", `\n`))
+		minted(t, w, w.Main(), currentLookup, officialInst, []string{officialRepo}, nil)
 	},
 	"main-custom-github-api-url": func(t *testing.T) {
 		// A GitHub Enterprise Server at HOST/api/v3, over HTTPS from a private CA.
 		w := officialWorld(t)
 		ca := newCA(t)
-		srv, err := ca.ServeTLS(w.emu)
+		srv, err := ca.ServeTLS(w.Emu)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(srv.Close)
-		w.with("github-api-url", srv.URL+"/api/v3", "ca-certificates", string(ca.CertPEM))
-		res := w.main()
+		w.With("github-api-url", srv.URL+"/api/v3", "ca-certificates", string(ca.CertPEM))
+		res := w.Main()
 		minted(t, w, res, currentLookup, officialInst, []string{officialRepo}, nil)
-		succeeded(t, w.post(res.State))
-		assertEnterprisePaths(t, w)
+		Succeeded(t, w.Post(res.State))
+		AssertEnterprisePaths(t, w)
 	},
 	"main-repo-skew": func(t *testing.T) {
 		// The runner's clock so far behind GitHub's that GitHub refuses the
 		// first JWT ('iat' claim); the official test fakes 30 s from a
 		// clock at 0, ours 9m30s: beyond what GitHub tolerates of a JWT
 		// back-dated a minute, within the 10 minutes the action corrects.
-		w := officialWorld(t).with("owner", "actions", "repositories", "failed-repo")
-		w.emu.SetClockOffset(9*time.Minute + 30*time.Second)
-		res := w.main()
+		w := officialWorld(t).With("owner", "actions", "repositories", "failed-repo")
+		w.Emu.SetClockOffset(9*time.Minute + 30*time.Second)
+		res := w.Main()
 		minted(t, w, res, "GET /repos/actions/failed-repo/installation", officialInst, []string{"failed-repo"}, nil)
-		if !clockLine.MatchString(res.Log()) {
+		if !ClockLine.MatchString(res.Log()) {
 			t.Errorf("log lacks the clock correction:\n%s", res.Log())
 		}
 	},
 	"main-proxy-requires-native-support": func(t *testing.T) {
 		// Differs: Go honours HTTPS_PROXY itself; the official v3 fails
 		// unless Node's native proxy support is switched on.
-		w, _, proxy := proxiedWorld(t)
-		w.step.Env["HTTPS_PROXY"] = proxy.url("")
-		res := w.main()
-		succeeded(t, res)
-		tunnelled(t, proxy)
+		w, _, proxy := ProxiedWorld(t)
+		w.Step.Env["HTTPS_PROXY"] = proxy.URL("")
+		res := w.Main()
+		Succeeded(t, res)
+		Tunnelled(t, proxy)
 	},
 	"post-proxy-requires-native-support": func(t *testing.T) {
-		w, _, proxy := proxiedWorld(t)
-		w.step.Env["HTTPS_PROXY"] = proxy.url("")
-		res := w.main()
-		succeeded(t, res)
-		before, _ := proxy.seen()
-		succeeded(t, w.post(res.State))
-		if after, _ := proxy.seen(); len(after) == len(before) {
+		w, _, proxy := ProxiedWorld(t)
+		w.Step.Env["HTTPS_PROXY"] = proxy.URL("")
+		res := w.Main()
+		Succeeded(t, res)
+		before, _ := proxy.Seen()
+		Succeeded(t, w.Post(res.State))
+		if after, _ := proxy.Seen(); len(after) == len(before) {
 			t.Error("post did not go through the proxy")
 		}
-		if !w.onlyToken().Revoked {
+		if !w.OnlyToken().Revoked {
 			t.Error("not revoked through the proxy")
 		}
 	},
 	"post-token-set": func(t *testing.T) {
 		w := officialWorld(t)
-		res := w.main()
-		post := w.post(res.State)
-		succeeded(t, post)
+		res := w.Main()
+		post := w.Post(res.State)
+		Succeeded(t, post)
 		lastCall(t, w, "DELETE /installation/token")
-		if !w.onlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") {
+		if !w.OnlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") {
 			t.Errorf("not revoked:\n%s", post.Log())
 		}
 	},
 	"post-token-unset": func(t *testing.T) {
 		w := officialWorld(t)
-		post := w.post(nil)
-		succeeded(t, post)
-		if len(w.emu.Requests()) != 0 || !strings.Contains(post.Log(), "No token to revoke") {
-			t.Errorf("calls %q, log:\n%s", w.calls(), post.Log())
+		post := w.Post(nil)
+		Succeeded(t, post)
+		if len(w.Emu.Requests()) != 0 || !strings.Contains(post.Log(), "No token to revoke") {
+			t.Errorf("calls %q, log:\n%s", w.Calls(), post.Log())
 		}
 	},
 	"post-token-skipped": func(t *testing.T) {
-		w := officialWorld(t).with("skip-token-revoke", "true")
-		notRevoked(t, w, w.main().State, "skip-token-revoke is set")
+		w := officialWorld(t).With("skip-token-revoke", "true")
+		notRevoked(t, w, w.Main().State, "skip-token-revoke is set")
 	},
 	"post-token-expired": func(t *testing.T) {
 		w := officialWorld(t)
-		state := w.main().State
+		state := w.Main().State
 		state["expires-at"] = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 		notRevoked(t, w, state, "nothing to revoke")
 	},
@@ -332,81 +332,81 @@ var officialCases = map[string]func(t *testing.T){
 		// Differs: a 401 means the token is already dead, so there is
 		// nothing to warn about; any other failure warns, as there.
 		w := officialWorld(t)
-		res := w.main()
-		w.emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Status: 401, Times: -1, Body: `{"message":"Bad credentials"}`})
-		post := w.post(res.State)
-		succeeded(t, post)
+		res := w.Main()
+		w.Emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Status: 401, Times: -1, Body: `{"message":"Bad credentials"}`})
+		post := w.Post(res.State)
+		Succeeded(t, post)
 		if len(post.Warnings) != 0 || !strings.Contains(post.Log(), "no longer accepts the token") {
 			t.Errorf("warnings %q, log:\n%s", post.Warnings, post.Log())
 		}
 		w = officialWorld(t)
-		res = w.main()
-		w.emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Status: 422, Body: `{"message":"Unprocessable"}`})
-		post = w.post(res.State)
-		succeeded(t, post)
+		res = w.Main()
+		w.Emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Status: 422, Body: `{"message":"Unprocessable"}`})
+		post = w.Post(res.State)
+		Succeeded(t, post)
 		warned(t, post, "could not revoke the token")
 	},
 	"main-enterprise-token-success": func(t *testing.T) {
-		w := officialWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise)
-		minted(t, w, w.main(), "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, enterprisePerms)
+		w := officialWorld(t, withEnterprise(enterprisePerms)).With("enterprise", octoEnterprise)
+		minted(t, w, w.Main(), "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, enterprisePerms)
 	},
 	"main-enterprise-only-success": func(t *testing.T) {
-		w := officialWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise)
-		minted(t, w, w.main(), "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, enterprisePerms)
+		w := officialWorld(t, withEnterprise(enterprisePerms)).With("enterprise", octoEnterprise)
+		minted(t, w, w.Main(), "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, enterprisePerms)
 	},
 	"main-enterprise-token-with-permissions": func(t *testing.T) {
 		// Names the official test uses, newer than GitHub's table here:
 		// forwarded as written, with a notice.
 		asked := map[string]string{"enterprise_organizations": "read", "enterprise_people": "write"}
 		w := officialWorld(t, withEnterprise(map[string]string{"enterprise_organizations": "write", "enterprise_people": "write"})).
-			with("enterprise", octoEnterprise, "permission-enterprise-organizations", "read", "permission-enterprise-people", "write")
-		res := w.main()
+			With("enterprise", octoEnterprise, "permission-enterprise-organizations", "read", "permission-enterprise-people", "write")
+		res := w.Main()
 		minted(t, w, res, "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, asked)
 		if len(res.Notices) != 1 || !strings.Contains(res.Notices[0], "permissions enterprise_organizations, enterprise_people are not in") {
 			t.Errorf("notices = %q, want one naming both forwarded permissions", res.Notices)
 		}
 	},
 	"main-enterprise-fail-response": func(t *testing.T) {
-		w := officialWorld(t, withEnterprise(enterprisePerms)).with("enterprise", octoEnterprise)
-		w.emu.AddFault(failOnce("GET", "/enterprises/"+octoEnterprise+"/installation"))
-		res := w.main()
+		w := officialWorld(t, withEnterprise(enterprisePerms)).With("enterprise", octoEnterprise)
+		w.Emu.AddFault(failOnce("GET", "/enterprises/"+octoEnterprise+"/installation"))
+		res := w.Main()
 		minted(t, w, res, "GET /enterprises/"+octoEnterprise+"/installation", 1004, all, nil)
 		retried(t, res, "GET /enterprises/"+octoEnterprise+"/installation")
 	},
 	"main-enterprise-installation-not-found": func(t *testing.T) {
-		w := officialWorld(t).with("enterprise", "test-enterprise")
-		failedWith(t, w.main(), "is not installed on the enterprise test-enterprise")
-		if len(w.emu.Tokens()) != 0 {
+		w := officialWorld(t).With("enterprise", "test-enterprise")
+		FailedWith(t, w.Main(), "is not installed on the enterprise test-enterprise")
+		if len(w.Emu.Tokens()) != 0 {
 			t.Error("minted")
 		}
 	},
 	"main-enterprise-mutual-exclusivity-owner": func(t *testing.T) {
-		failedBeforeAnyCall(t, officialWorld(t).with("enterprise", "test-enterprise", "owner", "test-owner"), "cannot be combined with owner")
+		failedBeforeAnyCall(t, officialWorld(t).With("enterprise", "test-enterprise", "owner", "test-owner"), "cannot be combined with owner")
 	},
 	"main-enterprise-mutual-exclusivity-repositories": func(t *testing.T) {
-		failedBeforeAnyCall(t, officialWorld(t).with("enterprise", "test-enterprise", "repositories", "repo1"), "cannot be combined with repositories")
+		failedBeforeAnyCall(t, officialWorld(t).With("enterprise", "test-enterprise", "repositories", "repo1"), "cannot be combined with repositories")
 	},
 	"main-enterprise-mutual-exclusivity-both": func(t *testing.T) {
-		failedBeforeAnyCall(t, officialWorld(t).with("enterprise", "test-enterprise", "owner", "test-owner", "repositories", "repo1"), "cannot be combined with owner or repositories")
+		failedBeforeAnyCall(t, officialWorld(t).With("enterprise", "test-enterprise", "owner", "test-owner", "repositories", "repo1"), "cannot be combined with owner or repositories")
 	},
 }
 
 // userLookupFailsOnce: the user's installation lookup answers 500 once.
 func userLookupFailsOnce(t *testing.T) {
-	w := officialWorld(t).with("owner", "smockle")
-	w.emu.AddFault(failOnce("GET", "/users/smockle/installation"))
-	res := w.main()
+	w := officialWorld(t).With("owner", "smockle")
+	w.Emu.AddFault(failOnce("GET", "/users/smockle/installation"))
+	res := w.Main()
 	minted(t, w, res, smockleLookup, officialUser, nil, nil)
 	retried(t, res, smockleLookup)
 }
 
 // failedBeforeAnyCall runs main and checks it failed with want before
 // GitHub saw a request.
-func failedBeforeAnyCall(t *testing.T, w *world, want ...string) {
+func failedBeforeAnyCall(t *testing.T, w *World, want ...string) {
 	t.Helper()
-	failedWith(t, w.main(), want...)
-	if n := len(w.emu.Requests()); n != 0 {
-		t.Errorf("GitHub saw %d requests (%q)", n, w.calls())
+	FailedWith(t, w.Main(), want...)
+	if n := len(w.Emu.Requests()); n != 0 {
+		t.Errorf("GitHub saw %d requests (%q)", n, w.Calls())
 	}
 }
 
@@ -414,25 +414,25 @@ func failedBeforeAnyCall(t *testing.T, w *world, want ...string) {
 func retried(t *testing.T, res *runnertest.Result, call string) {
 	t.Helper()
 	method, path, _ := strings.Cut(call, " ")
-	if lines := retryLines(res, method, path); len(lines) == 0 {
+	if lines := RetryLines(res, method, path); len(lines) == 0 {
 		t.Errorf("log shows no retry of %s:\n%s", call, res.Log())
 	}
 }
 
-func lastCall(t *testing.T, w *world, want string) {
+func lastCall(t *testing.T, w *World, want string) {
 	t.Helper()
-	if calls := w.calls(); len(calls) == 0 || calls[len(calls)-1] != want {
+	if calls := w.Calls(); len(calls) == 0 || calls[len(calls)-1] != want {
 		t.Errorf("last call of %q, want %s", calls, want)
 	}
 }
 
 // notRevoked runs post with state and checks it succeeded, said why, and
 // left the token alone.
-func notRevoked(t *testing.T, w *world, state map[string]string, why string) {
+func notRevoked(t *testing.T, w *World, state map[string]string, why string) {
 	t.Helper()
-	post := w.post(state)
-	succeeded(t, post)
-	if w.onlyToken().Revoked || !strings.Contains(post.Log(), why) {
-		t.Errorf("revoked %v, log:\n%s", w.onlyToken().Revoked, post.Log())
+	post := w.Post(state)
+	Succeeded(t, post)
+	if w.OnlyToken().Revoked || !strings.Contains(post.Log(), why) {
+		t.Errorf("revoked %v, log:\n%s", w.OnlyToken().Revoked, post.Log())
 	}
 }

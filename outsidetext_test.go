@@ -79,9 +79,9 @@ func actionOutputs(res *runnertest.Result) []string {
 
 // native makes the step start as the native action's node entry starts
 // the binary: `app-token action main` under GITHUB_ACTIONS=true.
-func (w *world) native() *world {
-	w.t.Helper()
-	w.step.Binary = nativeEntry(w.t)
+func (w *World) native() *World {
+	w.T.Helper()
+	w.Step.Binary = nativeEntry(w.T)
 	return w
 }
 
@@ -95,28 +95,28 @@ func TestHostileIssuerIsQuotedAtEveryDoor(t *testing.T) {
 	for _, h := range hostileTexts {
 		t.Run(h.name, func(t *testing.T) {
 			t.Parallel()
-			token := signedJWT(t, appKey, h.text, 5*time.Minute)
+			token := SignedJWT(t, AppKey, h.text, 5*time.Minute)
 			for _, door := range []string{"action", "native"} {
-				w := jwtWorld(t, token).with("client-id", "")
+				w := JWTWorld(t, token).With("client-id", "")
 				if door == "native" {
 					w.native()
 				}
-				res := w.main()
-				failedWith(t, res, "input jwt", "iss claim")
+				res := w.Main()
+				FailedWith(t, res, "input jwt", "iss claim")
 				outsideTextSafe(t, door, actionOutputs(res)...)
-				if calls := w.calls(); len(calls) > 0 {
+				if calls := w.Calls(); len(calls) > 0 {
 					t.Errorf("%s: calls were made with the JWT: %q", door, calls)
 				}
 			}
-			w := newWorld(t)
-			w.secrets = append(w.secrets, token)
-			code, stdout, stderr := w.cli("", []string{"APP_TOKEN_CLIENT_ID=", "APP_TOKEN_PRIVATE_KEY=", "SIGNED_JWT=" + token},
+			w := NewWorld(t)
+			w.Secrets = append(w.Secrets, token)
+			code, stdout, stderr := w.CLI("", []string{"APP_TOKEN_CLIENT_ID=", "APP_TOKEN_PRIVATE_KEY=", "SIGNED_JWT=" + token},
 				"token", "--jwt-env", "SIGNED_JWT", "--owner", "octo-org")
 			if code != 2 || stdout != "" || !strings.Contains(stderr, "iss claim") {
 				t.Errorf("token --jwt-env: exit %d, stdout %q, stderr %.300q", code, stdout, stderr)
 			}
 			outsideTextSafe(t, "command line", stdout, stderr)
-			if calls := w.calls(); len(calls) > 0 {
+			if calls := w.Calls(); len(calls) > 0 {
 				t.Errorf("command line: calls were made with the JWT: %q", calls)
 			}
 		})
@@ -130,25 +130,25 @@ func TestHostileIssuerIsQuotedAtEveryDoor(t *testing.T) {
 func TestOutsideTextIsQuotedEverywhere(t *testing.T) {
 	t.Parallel()
 	hostile := `Bad credentials \u001b]52;c;ZWNobyBwd25lZA==\u0007 \u001b[2J \u009b31m \u202egnp.exe\u2066 \u3164`
-	serverMessage := func(w *world) {
-		w.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: 401,
+	serverMessage := func(w *World) {
+		w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: LookupPath, Times: -1, Status: 401,
 			Body: `{"message":"` + hostile + `","documentation_url":"https://docs.github.com/rest"}`})
 	}
 	t.Run("server message", func(t *testing.T) {
 		t.Parallel()
 		for _, door := range []string{"action", "native"} {
-			w := newWorld(t)
+			w := NewWorld(t)
 			serverMessage(w)
 			if door == "native" {
 				w.native()
 			}
-			res := w.main()
-			failedWith(t, res, "find the App's installation on octo-org", "401", "Bad credentials")
+			res := w.Main()
+			FailedWith(t, res, "find the App's installation on octo-org", "401", "Bad credentials")
 			outsideTextSafe(t, door, actionOutputs(res)...)
 		}
-		w := newWorld(t)
+		w := NewWorld(t)
 		serverMessage(w)
-		code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--repositories", "app")
+		code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octo-org", "--repositories", "app")
 		if code != 1 || !strings.Contains(stderr, "Bad credentials") {
 			t.Errorf("token: exit %d, stderr %q", code, stderr)
 		}
@@ -158,16 +158,16 @@ func TestOutsideTextIsQuotedEverywhere(t *testing.T) {
 	t.Run("owner input", func(t *testing.T) {
 		t.Parallel()
 		for _, door := range []string{"action", "native"} {
-			w := newWorld(t).with("owner", owner)
+			w := NewWorld(t).With("owner", owner)
 			if door == "native" {
 				w.native()
 			}
-			res := w.main()
-			failedWith(t, res, "input owner is \"octo", "which is not a GitHub account name")
+			res := w.Main()
+			FailedWith(t, res, "input owner is \"octo", "which is not a GitHub account name")
 			outsideTextSafe(t, door, actionOutputs(res)...)
 		}
-		w := newWorld(t)
-		code, stdout, stderr := w.cli("", nil, "token", "--owner", owner)
+		w := NewWorld(t)
+		code, stdout, stderr := w.CLI("", nil, "token", "--owner", owner)
 		if code != 2 || !strings.Contains(stderr, "--owner is \"octo") {
 			t.Errorf("token: exit %d, stderr %q", code, stderr)
 		}
@@ -175,9 +175,9 @@ func TestOutsideTextIsQuotedEverywhere(t *testing.T) {
 	})
 	t.Run("input name beside a key", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t).with("\u202ekey-\u3164", appPEM)
-		res := w.main()
-		failedWith(t, res, "holds what looks like a private key or token (not shown)")
+		w := NewWorld(t).With("\u202ekey-\u3164", AppPEM)
+		res := w.Main()
+		FailedWith(t, res, "holds what looks like a private key or token (not shown)")
 		outsideTextSafe(t, "action", actionOutputs(res)...)
 	})
 }
@@ -186,13 +186,13 @@ func TestOutsideTextIsQuotedEverywhere(t *testing.T) {
 // messages as they are) is refused, quoted by the rule, before any call.
 func TestAPIURLWithInvisibleCharactersIsRefused(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	for _, url := range []string{w.srv.URL + "/\u202eapi", strings.Replace(w.srv.URL, "127.0.0.1", "127.0.0.1\u2066", 1)} {
-		res := w.with("github-api-url", url).main()
-		failedWith(t, res, "input github-api-url", "is not an API URL")
+	w := NewWorld(t)
+	for _, url := range []string{w.Srv.URL + "/\u202eapi", strings.Replace(w.Srv.URL, "127.0.0.1", "127.0.0.1\u2066", 1)} {
+		res := w.With("github-api-url", url).Main()
+		FailedWith(t, res, "input github-api-url", "is not an API URL")
 		outsideTextSafe(t, "action", actionOutputs(res)...)
 	}
-	if calls := w.calls(); len(calls) > 0 {
+	if calls := w.Calls(); len(calls) > 0 {
 		t.Errorf("calls were made: %q", calls)
 	}
 }

@@ -50,13 +50,13 @@ func (m requestMarker) RoundTrip(r *http.Request) (*http.Response, error) {
 // keep clean anyway.
 func TestEveryAppJWTIsMaskedBeforeItsFirstUse(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.SetClockOffset(9*time.Minute + 30*time.Second) // one JWT refused, one re-signed
-	res := w.inProcess(func(ctx context.Context, a *githubactions.Action, d action.Deps) error {
+	w := NewWorld(t)
+	w.Emu.SetClockOffset(9*time.Minute + 30*time.Second) // one JWT refused, one re-signed
+	res := w.InProcess(func(ctx context.Context, a *githubactions.Action, d action.Deps) error {
 		d.Base = requestMarker{a, ghtransport.NewBase(nil)}
 		return action.Main(ctx, a, d)
 	}, action.Deps{}, nil)
-	succeeded(t, res)
+	Succeeded(t, res)
 	masked := map[string]bool{}
 	sent := 0
 	for _, line := range strings.Split(res.Stdout, "\n") {
@@ -70,7 +70,7 @@ func TestEveryAppJWTIsMaskedBeforeItsFirstUse(t *testing.T) {
 			}
 		}
 	}
-	if jwts := w.emu.JWTs(); sent < 3 || len(jwts) < 2 {
+	if jwts := w.Emu.JWTs(); sent < 3 || len(jwts) < 2 {
 		t.Errorf("%d requests with %d distinct JWTs: want the refused JWT, its re-signed one, and a later call", sent, len(jwts))
 	}
 }
@@ -84,11 +84,11 @@ func TestEveryAppJWTIsMaskedBeforeItsFirstUse(t *testing.T) {
 func TestOneAppJWTPerRun(t *testing.T) {
 	t.Parallel()
 	scoped := []string{"repositories", "app, infra", "permissions", "contents: write"}
-	check := func(t *testing.T, w *world, res *runnertest.Result) {
+	check := func(t *testing.T, w *World, res *runnertest.Result) {
 		t.Helper()
-		succeeded(t, res)
-		appCalls := w.jwtCalls()
-		jwts := w.emu.JWTs()
+		Succeeded(t, res)
+		appCalls := w.JWTCalls()
+		jwts := w.Emu.JWTs()
 		if len(jwts) != 1 || appCalls < 2 {
 			t.Fatalf("%d App calls with %d JWTs, want one JWT for every call", appCalls, len(jwts))
 		}
@@ -104,7 +104,7 @@ func TestOneAppJWTPerRun(t *testing.T) {
 	}
 	t.Run("in process", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t).with(scoped...)
+		w := NewWorld(t).With(scoped...)
 		var mu sync.Mutex
 		clock := time.Now()
 		tick := func() time.Time {
@@ -113,15 +113,15 @@ func TestOneAppJWTPerRun(t *testing.T) {
 			clock = clock.Add(time.Second)
 			return clock
 		}
-		check(t, w, w.inProcess(action.Main, action.Deps{Now: tick}, nil))
+		check(t, w, w.InProcess(action.Main, action.Deps{Now: tick}, nil))
 	})
 	t.Run("built binary", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t).with(scoped...)
+		w := NewWorld(t).With(scoped...)
 		// The lookup's answer takes past the next second, so a JWT signed
 		// for the mint would carry another iat, and differ.
-		w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/octo-org/app/installation", Delay: 1100 * time.Millisecond})
-		check(t, w, w.main())
+		w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/octo-org/app/installation", Delay: 1100 * time.Millisecond})
+		check(t, w, w.Main())
 	})
 }
 
@@ -129,11 +129,11 @@ func TestOneAppJWTPerRun(t *testing.T) {
 // registered with ::add-mask::.
 func TestEveryAppJWTIsMaskedByTheBinary(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.SetClockOffset(-3 * time.Minute)
-	res := w.main()
-	succeeded(t, res)
-	jwts := w.emu.JWTs()
+	w := NewWorld(t)
+	w.Emu.SetClockOffset(-3 * time.Minute)
+	res := w.Main()
+	Succeeded(t, res)
+	jwts := w.Emu.JWTs()
 	if len(jwts) < 2 {
 		t.Fatalf("%d JWTs, want the refused and the re-signed one", len(jwts))
 	}
@@ -150,14 +150,14 @@ func TestEveryAppJWTIsMaskedByTheBinary(t *testing.T) {
 // given and the action registered no mask of its own for a clean PEM.
 func TestKeyBodyLinesReachTheScrubber(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	r := &secret.Redactor{}
-	res := w.inProcess(action.Main, action.Deps{Redactor: r}, nil)
-	succeeded(t, res)
-	if len(w.secrets) < 20 {
-		t.Fatalf("%d key lines", len(w.secrets))
+	res := w.InProcess(action.Main, action.Deps{Redactor: r}, nil)
+	Succeeded(t, res)
+	if len(w.Secrets) < 20 {
+		t.Fatalf("%d key lines", len(w.Secrets))
 	}
-	for _, line := range w.secrets {
+	for _, line := range w.Secrets {
 		if slices.Contains(res.Masks, line) {
 			t.Fatalf("a clean PEM's line was masked: this test needs the scrubber alone")
 		}
@@ -176,12 +176,12 @@ func TestKeyBodyLinesReachTheScrubber(t *testing.T) {
 // 3 × retry-max-seconds, saying so, instead of hanging the job.
 func TestWholePhaseDeadline(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t).with("retry-attempts", "10", "retry-max-seconds", "1", "request-timeout-seconds", "1", "token-ready-seconds", "0")
-	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: lookupPath, Times: -1, Status: http.StatusTooManyRequests,
+	w := NewWorld(t).With("retry-attempts", "10", "retry-max-seconds", "1", "request-timeout-seconds", "1", "token-ready-seconds", "0")
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: LookupPath, Times: -1, Status: http.StatusTooManyRequests,
 		Header: http.Header{"Retry-After": {"0"}}, Body: `{"message":"You have exceeded a secondary rate limit"}`})
 	frozen := time.Now()
 	start := time.Now()
-	res := w.inProcess(action.Main, action.Deps{
+	res := w.InProcess(action.Main, action.Deps{
 		Now: func() time.Time { return frozen },
 		// Each wait takes 600ms of real time: ten tries would take 5.4s.
 		Sleep: func(ctx context.Context, _ time.Duration) error {
@@ -193,7 +193,7 @@ func TestWholePhaseDeadline(t *testing.T) {
 			}
 		},
 	}, nil)
-	failedWith(t, res, "did not answer within the step's deadline of 3s")
+	FailedWith(t, res, "did not answer within the step's deadline of 3s")
 	if took := time.Since(start); took < 2500*time.Millisecond {
 		t.Errorf("the phase ended after %v, before its deadline of 3s", took)
 	}

@@ -32,28 +32,28 @@ import (
 	"github.com/app-token/app-token/internal/ghtransport"
 )
 
-// ghesHost is the GitHub Enterprise Server the TLS tests reach. The .invalid
+// GHESHost is the GitHub Enterprise Server the TLS tests reach. The .invalid
 // top-level domain never resolves, so a direct dial cannot leave the
 // machine, whatever its DNS; only a proxy or a test's dialer gets there.
-const ghesHost = "ghes.invalid"
+const GHESHost = "ghes.invalid"
 
-// tlsGitHub serves a world's emulator over TLS with a certificate for
+// TLSGitHub serves a world's emulator over TLS with a certificate for
 // ghesHost and 127.0.0.1, as a GitHub Enterprise Server would.
-type tlsGitHub struct {
-	srv *httptest.Server
-	// certFile holds the certificate in PEM, for the binary's SSL_CERT_FILE.
-	certFile string
+type TLSGitHub struct {
+	Srv *httptest.Server
+	// CertFile holds the certificate in PEM, for the binary's SSL_CERT_FILE.
+	CertFile string
 	roots    *x509.CertPool
 }
 
-func serveTLS(t *testing.T, w *world) *tlsGitHub {
+func ServeTLS(t *testing.T, w *World) *TLSGitHub {
 	t.Helper()
-	return serveTLSWith(t, w, nil)
+	return ServeTLSWith(t, w, nil)
 }
 
-// serveTLSWith is serveTLS with a chance to change the server (offer
+// ServeTLSWith is serveTLS with a chance to change the server (offer
 // HTTP/2, wrap its handler) before it starts.
-func serveTLSWith(t *testing.T, w *world, edit func(*httptest.Server)) *tlsGitHub {
+func ServeTLSWith(t *testing.T, w *World, edit func(*httptest.Server)) *TLSGitHub {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -61,8 +61,8 @@ func serveTLSWith(t *testing.T, w *world, edit func(*httptest.Server)) *tlsGitHu
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: ghesHost},
-		DNSNames:              []string{ghesHost},
+		Subject:               pkix.Name{CommonName: GHESHost},
+		DNSNames:              []string{GHESHost},
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(time.Hour),
@@ -83,7 +83,7 @@ func serveTLSWith(t *testing.T, w *world, edit func(*httptest.Server)) *tlsGitHu
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(w.emu)
+	srv := httptest.NewUnstartedServer(w.Emu)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 	if edit != nil {
 		edit(srv)
@@ -92,33 +92,33 @@ func serveTLSWith(t *testing.T, w *world, edit func(*httptest.Server)) *tlsGitHu
 	t.Cleanup(srv.Close)
 	roots := x509.NewCertPool()
 	roots.AddCert(cert)
-	return &tlsGitHub{srv: srv, certFile: certFile, roots: roots}
+	return &TLSGitHub{Srv: srv, CertFile: certFile, roots: roots}
 }
 
-// addr is where the TLS emulator listens.
-func (g *tlsGitHub) addr() string { return g.srv.Listener.Addr().String() }
+// Addr is where the TLS emulator listens.
+func (g *TLSGitHub) Addr() string { return g.Srv.Listener.Addr().String() }
 
-// base is the action's own innermost transport for getenv, trusting the
+// Base is the action's own innermost transport for getenv, trusting the
 // emulator's certificate and dialling it for ghesHost:port. It counts
 // those direct dials.
-func (g *tlsGitHub) base(getenv func(string) string, port string, direct *atomic.Int32) *http.Transport {
+func (g *TLSGitHub) Base(getenv func(string) string, port string, direct *atomic.Int32) *http.Transport {
 	base := ghtransport.NewBase(getenv)
 	base.TLSClientConfig = &tls.Config{RootCAs: g.roots}
 	dial := base.DialContext
 	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if addr == net.JoinHostPort(ghesHost, port) {
+		if addr == net.JoinHostPort(GHESHost, port) {
 			direct.Add(1)
-			addr = g.addr()
+			addr = g.Addr()
 		}
 		return dial(ctx, network, addr)
 	}
 	return base
 }
 
-// connectProxy is an HTTPS proxy as corporate networks run one: it answers
+// ConnectProxy is an HTTPS proxy as corporate networks run one: it answers
 // CONNECT host:port with a tunnel to where routes say that host lives, and
 // 403 to anything else, and records what it was asked.
-type connectProxy struct {
+type ConnectProxy struct {
 	ln     net.Listener
 	routes map[string]string
 	wg     sync.WaitGroup
@@ -129,28 +129,28 @@ type connectProxy struct {
 	conns []net.Conn
 }
 
-func startProxy(t *testing.T, routes map[string]string) *connectProxy {
+func StartProxy(t *testing.T, routes map[string]string) *ConnectProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &connectProxy{ln: ln, routes: routes}
+	p := &ConnectProxy{ln: ln, routes: routes}
 	p.wg.Add(1)
 	go p.serve()
 	t.Cleanup(p.close)
 	return p
 }
 
-// url is the proxy's address as HTTPS_PROXY names it, with optional user info.
-func (p *connectProxy) url(userinfo string) string {
+// URL is the proxy's address as HTTPS_PROXY names it, with optional user info.
+func (p *ConnectProxy) URL(userinfo string) string {
 	if userinfo != "" {
 		userinfo += "@"
 	}
 	return "http://" + userinfo + p.ln.Addr().String()
 }
 
-func (p *connectProxy) serve() {
+func (p *ConnectProxy) serve() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
@@ -166,7 +166,7 @@ func (p *connectProxy) serve() {
 	}
 }
 
-func (p *connectProxy) handle(client net.Conn) {
+func (p *ConnectProxy) handle(client net.Conn) {
 	defer client.Close()
 	br := bufio.NewReader(client)
 	req, err := http.ReadRequest(br)
@@ -199,14 +199,14 @@ func (p *connectProxy) handle(client net.Conn) {
 	_, _ = io.Copy(client, upstream)
 }
 
-func (p *connectProxy) track(c net.Conn) {
+func (p *ConnectProxy) track(c net.Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.conns = append(p.conns, c)
 }
 
 // close stops the proxy and ends every tunnel.
-func (p *connectProxy) close() {
+func (p *ConnectProxy) close() {
 	p.ln.Close()
 	p.mu.Lock()
 	for _, c := range p.conns {
@@ -216,36 +216,36 @@ func (p *connectProxy) close() {
 	p.wg.Wait()
 }
 
-// seen returns the CONNECT targets and Proxy-Authorization values so far.
-func (p *connectProxy) seen() (asked, auth []string) {
+// Seen returns the CONNECT targets and Proxy-Authorization values so far.
+func (p *ConnectProxy) Seen() (asked, auth []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.asked...), append([]string(nil), p.auth...)
 }
 
-// tunnelled fails the test unless every CONNECT asked for ghesHost:443 and
+// Tunnelled fails the test unless every CONNECT asked for ghesHost:443 and
 // there was at least one.
-func tunnelled(t *testing.T, p *connectProxy) {
+func Tunnelled(t *testing.T, p *ConnectProxy) {
 	t.Helper()
-	asked, _ := p.seen()
+	asked, _ := p.Seen()
 	if len(asked) == 0 {
 		t.Fatal("the proxy saw no CONNECT")
 	}
 	for _, a := range asked {
-		if a != ghesHost+":443" {
-			t.Errorf("proxy asked for %q, want %s:443", a, ghesHost)
+		if a != GHESHost+":443" {
+			t.Errorf("proxy asked for %q, want %s:443", a, GHESHost)
 		}
 	}
 }
 
-// proxiedWorld is a world whose GitHub is ghesHost over TLS, reachable for
+// ProxiedWorld is a world whose GitHub is ghesHost over TLS, reachable for
 // the built binary only through an HTTPS proxy that trusts nothing else.
-func proxiedWorld(t *testing.T) (*world, *tlsGitHub, *connectProxy) {
+func ProxiedWorld(t *testing.T) (*World, *TLSGitHub, *ConnectProxy) {
 	t.Helper()
-	w := newWorld(t).with("github-api-url", "https://"+ghesHost)
-	gh := serveTLS(t, w)
-	proxy := startProxy(t, map[string]string{ghesHost + ":443": gh.addr()})
-	w.step.Env["SSL_CERT_FILE"] = gh.certFile
+	w := NewWorld(t).With("github-api-url", "https://"+GHESHost)
+	gh := ServeTLS(t, w)
+	proxy := StartProxy(t, map[string]string{GHESHost + ":443": gh.Addr()})
+	w.Step.Env["SSL_CERT_FILE"] = gh.CertFile
 	return w, gh, proxy
 }
 
@@ -263,33 +263,33 @@ func TestHTTPSProxyCarriesEveryCall(t *testing.T) {
 		{"with credentials", "HTTPS_PROXY", "builder:" + password},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w, _, proxy := proxiedWorld(t)
-			w.step.Env[tt.env] = proxy.url(tt.userinfo)
-			w.secrets = append(w.secrets, password)
-			res := w.main()
-			succeeded(t, res)
+			w, _, proxy := ProxiedWorld(t)
+			w.Step.Env[tt.env] = proxy.URL(tt.userinfo)
+			w.Secrets = append(w.Secrets, password)
+			res := w.Main()
+			Succeeded(t, res)
 			if len(res.Warnings) != 0 {
 				t.Errorf("warnings over https: %q", res.Warnings)
 			}
-			tunnelled(t, proxy)
-			asked, _ := proxy.seen()
-			succeeded(t, w.post(res.State))
-			if now, _ := proxy.seen(); len(now) == len(asked) {
+			Tunnelled(t, proxy)
+			asked, _ := proxy.Seen()
+			Succeeded(t, w.Post(res.State))
+			if now, _ := proxy.Seen(); len(now) == len(asked) {
 				t.Error("the post phase did not go through the proxy")
 			}
-			tunnelled(t, proxy)
-			tok := w.onlyToken()
+			Tunnelled(t, proxy)
+			tok := w.OnlyToken()
 			if res.Outputs["token"] != tok.Token || !tok.Revoked {
 				t.Errorf("token minted %v, revoked %v", res.Outputs["token"] == tok.Token, tok.Revoked)
 			}
-			for _, r := range w.emu.Requests() {
+			for _, r := range w.Emu.Requests() {
 				if !strings.HasPrefix(r.FullPath, "/api/v3/") {
 					t.Errorf("request to %s, want under /api/v3/", r.FullPath)
 				}
 			}
 			if tt.userinfo != "" {
 				want := "Basic " + base64.StdEncoding.EncodeToString([]byte(tt.userinfo))
-				if _, auth := proxy.seen(); auth[0] != want {
+				if _, auth := proxy.Seen(); auth[0] != want {
 					t.Errorf("Proxy-Authorization = %q, want the credentials from HTTPS_PROXY", auth[0])
 				}
 			}
@@ -302,20 +302,20 @@ func TestHTTPSProxyCarriesEveryCall(t *testing.T) {
 // clear could-not-reach error, and the proxy saw nothing.
 func TestNoProxyGoesDirect(t *testing.T) {
 	t.Parallel()
-	for _, noProxy := range []string{ghesHost, ".invalid", "*"} {
+	for _, noProxy := range []string{GHESHost, ".invalid", "*"} {
 		t.Run(noProxy, func(t *testing.T) {
-			w, _, proxy := proxiedWorld(t)
+			w, _, proxy := ProxiedWorld(t)
 			// One try: a machine without DNS at all makes the lookup a
 			// temporary error, which would be retried for real.
-			w.with("retry-attempts", "1")
-			w.step.Env["HTTPS_PROXY"] = proxy.url("")
-			w.step.Env["NO_PROXY"] = noProxy
-			res := w.main()
-			failedWith(t, res, "could not reach GitHub at https://"+ghesHost+"/api/v3/", "HTTPS_PROXY, NO_PROXY")
-			if asked, _ := proxy.seen(); len(asked) != 0 {
+			w.With("retry-attempts", "1")
+			w.Step.Env["HTTPS_PROXY"] = proxy.URL("")
+			w.Step.Env["NO_PROXY"] = noProxy
+			res := w.Main()
+			FailedWith(t, res, "could not reach GitHub at https://"+GHESHost+"/api/v3/", "HTTPS_PROXY, NO_PROXY")
+			if asked, _ := proxy.Seen(); len(asked) != 0 {
 				t.Errorf("proxy saw %q despite NO_PROXY", asked)
 			}
-			if n := len(w.emu.Requests()); n != 0 {
+			if n := len(w.Emu.Requests()); n != 0 {
 				t.Errorf("GitHub saw %d requests", n)
 			}
 		})
@@ -327,13 +327,13 @@ func TestNoProxyGoesDirect(t *testing.T) {
 func TestRefusingProxyKeepsItsCredentials(t *testing.T) {
 	t.Parallel()
 	const password = "pr0xy-pa55word"
-	w := newWorld(t).with("github-api-url", "https://"+ghesHost, "retry-attempts", "1")
-	proxy := startProxy(t, nil)
-	w.step.Env["HTTPS_PROXY"] = proxy.url("builder:" + password)
-	w.secrets = append(w.secrets, password)
-	res := w.main()
-	failedWith(t, res, "could not reach GitHub at https://"+ghesHost+"/api/v3/", "Forbidden")
-	if asked, auth := proxy.seen(); len(asked) != 1 || !strings.HasPrefix(auth[0], "Basic ") {
+	w := NewWorld(t).With("github-api-url", "https://"+GHESHost, "retry-attempts", "1")
+	proxy := StartProxy(t, nil)
+	w.Step.Env["HTTPS_PROXY"] = proxy.URL("builder:" + password)
+	w.Secrets = append(w.Secrets, password)
+	res := w.Main()
+	FailedWith(t, res, "could not reach GitHub at https://"+GHESHost+"/api/v3/", "Forbidden")
+	if asked, auth := proxy.Seen(); len(asked) != 1 || !strings.HasPrefix(auth[0], "Basic ") {
 		t.Errorf("proxy saw CONNECT %q with authorization %v, want one with credentials", asked, len(auth) > 0 && auth[0] != "")
 	}
 }
@@ -354,33 +354,33 @@ func TestProxyEnvironmentAsGoReadsIt(t *testing.T) {
 		{"https_proxy", map[string]string{"https_proxy": viaProxy}, true},
 		{"lower case wins", map[string]string{"https_proxy": viaProxy, "HTTPS_PROXY": "http://127.0.0.1:1"}, true},
 		{"NO_PROXY elsewhere", map[string]string{"HTTPS_PROXY": viaProxy, "NO_PROXY": "github.com,10.0.0.0/8"}, true},
-		{"NO_PROXY names the host", map[string]string{"HTTPS_PROXY": viaProxy, "NO_PROXY": ghesHost}, false},
-		{"no_proxy with the port", map[string]string{"HTTPS_PROXY": viaProxy, "no_proxy": ghesHost + ":443"}, false},
+		{"NO_PROXY names the host", map[string]string{"HTTPS_PROXY": viaProxy, "NO_PROXY": GHESHost}, false},
+		{"no_proxy with the port", map[string]string{"HTTPS_PROXY": viaProxy, "no_proxy": GHESHost + ":443"}, false},
 		{"NO_PROXY parent domain", map[string]string{"HTTPS_PROXY": viaProxy, "NO_PROXY": "invalid"}, false},
 		{"NO_PROXY star", map[string]string{"HTTPS_PROXY": viaProxy, "NO_PROXY": "*"}, false},
 		{"HTTP_PROXY is for http only", map[string]string{"HTTP_PROXY": viaProxy}, false},
 		{"ALL_PROXY is not Go's", map[string]string{"ALL_PROXY": viaProxy}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with("github-api-url", "https://"+ghesHost)
-			gh := serveTLS(t, w)
-			proxy := startProxy(t, map[string]string{ghesHost + ":443": gh.addr()})
+			w := NewWorld(t).With("github-api-url", "https://"+GHESHost)
+			gh := ServeTLS(t, w)
+			proxy := StartProxy(t, map[string]string{GHESHost + ":443": gh.Addr()})
 			env := map[string]string{}
 			for k, v := range tt.env {
-				env[k] = strings.ReplaceAll(v, viaProxy, proxy.url(""))
-				w.step.Env[k] = env[k]
+				env[k] = strings.ReplaceAll(v, viaProxy, proxy.URL(""))
+				w.Step.Env[k] = env[k]
 			}
 			var direct atomic.Int32
-			base := gh.base(func(k string) string { return env[k] }, "443", &direct)
+			base := gh.Base(func(k string) string { return env[k] }, "443", &direct)
 			t.Cleanup(base.CloseIdleConnections)
-			res := w.inProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
-			succeeded(t, res)
-			if res.Outputs["token"] != w.onlyToken().Token {
+			res := w.InProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
+			Succeeded(t, res)
+			if res.Outputs["token"] != w.OnlyToken().Token {
 				t.Error("no token minted")
 			}
-			asked, _ := proxy.seen()
+			asked, _ := proxy.Seen()
 			if tt.proxied {
-				tunnelled(t, proxy)
+				Tunnelled(t, proxy)
 				if direct.Load() != 0 {
 					t.Errorf("%d direct dials besides the proxy", direct.Load())
 				}
@@ -401,42 +401,42 @@ func TestEnterpriseServerOverTLS(t *testing.T) {
 	t.Parallel()
 	for _, suffix := range []string{"", "/", "/api/v3", "/api/v3/"} {
 		t.Run("binary"+suffix, func(t *testing.T) {
-			w := newWorld(t)
-			gh := serveTLS(t, w)
-			w.with("github-api-url", gh.srv.URL+suffix)
-			w.step.Env["SSL_CERT_FILE"] = gh.certFile
-			res := w.main()
-			succeeded(t, res)
+			w := NewWorld(t)
+			gh := ServeTLS(t, w)
+			w.With("github-api-url", gh.Srv.URL+suffix)
+			w.Step.Env["SSL_CERT_FILE"] = gh.CertFile
+			res := w.Main()
+			Succeeded(t, res)
 			if len(res.Warnings) != 0 {
 				t.Errorf("warnings over https: %q", res.Warnings)
 			}
-			succeeded(t, w.post(res.State))
-			assertEnterprisePaths(t, w)
+			Succeeded(t, w.Post(res.State))
+			AssertEnterprisePaths(t, w)
 		})
 		t.Run("by name"+suffix, func(t *testing.T) {
-			w := newWorld(t).with("github-api-url", "https://"+ghesHost+":8443"+suffix)
-			gh := serveTLS(t, w)
+			w := NewWorld(t).With("github-api-url", "https://"+GHESHost+":8443"+suffix)
+			gh := ServeTLS(t, w)
 			var direct atomic.Int32
-			base := gh.base(nil, "8443", &direct)
+			base := gh.Base(nil, "8443", &direct)
 			t.Cleanup(base.CloseIdleConnections)
-			res := w.inProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
-			succeeded(t, res)
-			succeeded(t, w.inProcess(action.Post, action.Deps{Base: base, Sleep: noSleep(t)}, res.State))
+			res := w.InProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
+			Succeeded(t, res)
+			Succeeded(t, w.InProcess(action.Post, action.Deps{Base: base, Sleep: noSleep(t)}, res.State))
 			if direct.Load() == 0 {
-				t.Errorf("nothing dialled %s:8443", ghesHost)
+				t.Errorf("nothing dialled %s:8443", GHESHost)
 			}
-			assertEnterprisePaths(t, w)
+			AssertEnterprisePaths(t, w)
 		})
 	}
 }
 
-// assertEnterprisePaths checks a whole token life reached GitHub, under /api/v3/.
-func assertEnterprisePaths(t *testing.T, w *world) {
+// AssertEnterprisePaths checks a whole token life reached GitHub, under /api/v3/.
+func AssertEnterprisePaths(t *testing.T, w *World) {
 	t.Helper()
-	if !w.onlyToken().Revoked {
+	if !w.OnlyToken().Revoked {
 		t.Error("token not revoked")
 	}
-	for _, r := range w.emu.Requests() {
+	for _, r := range w.Emu.Requests() {
 		if !strings.HasPrefix(r.FullPath, "/api/v3/") {
 			t.Errorf("request to %s, want under /api/v3/", r.FullPath)
 		}
@@ -455,25 +455,25 @@ func TestPlainHTTPOnlyForLoopback(t *testing.T) {
 	}{
 		{"127.0.0.1", func(port string) string { return "http://127.0.0.1:" + port }, true},
 		{"localhost", func(port string) string { return "http://localhost:" + port + "/api/v3" }, true},
-		{"remote host", func(string) string { return "http://" + ghesHost + "/api/v3" }, false},
+		{"remote host", func(string) string { return "http://" + GHESHost + "/api/v3" }, false},
 		{"loopback-looking name", func(port string) string { return "http://127.0.0.1.nip.io:" + port }, false},
-		{"localhost as a subdomain", func(port string) string { return "http://localhost." + ghesHost + ":" + port }, false},
+		{"localhost as a subdomain", func(port string) string { return "http://localhost." + GHESHost + ":" + port }, false},
 		{"IPv4-mapped loopback", func(port string) string { return "http://[::ffff:127.0.0.1]:" + port }, true},
 		{"localhost with the root's dot", func(port string) string { return "http://localhost.:" + port }, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t)
-			_, port, _ := net.SplitHostPort(w.srv.Listener.Addr().String())
-			w.with("github-api-url", tt.url(port))
-			res := w.inProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
+			w := NewWorld(t)
+			_, port, _ := net.SplitHostPort(w.Srv.Listener.Addr().String())
+			w.With("github-api-url", tt.url(port))
+			res := w.InProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
 			if !tt.ok {
-				failedWith(t, res, "uses plain http", "use https")
-				if n := len(w.emu.Requests()); n != 0 {
+				FailedWith(t, res, "uses plain http", "use https")
+				if n := len(w.Emu.Requests()); n != 0 {
 					t.Errorf("GitHub saw %d requests over plain http", n)
 				}
 				return
 			}
-			succeeded(t, res)
+			Succeeded(t, res)
 			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "plain http to a loopback host") {
 				t.Errorf("warnings = %q, want the plain-http warning", res.Warnings)
 			}

@@ -18,19 +18,19 @@ import (
 // minted for b, `--repositories x --repositories y` for y alone.
 func TestCLIFlagGivenTwiceIsRefused(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	for _, args := range [][]string{
 		{"token", "--owner", "octo-org", "--owner", "octocat"},
 		{"token", "--owner", "octo-org", "--repositories", "app", "--repositories", "infra"},
 		{"token", "--repositories", "octo-org/app", "--permissions", "contents: read", "--permissions", "issues: write"},
 		{"token", "--repositories", "octo-org/app", "--permissions=contents: read", "--permissions=contents: write"},
 	} {
-		code, stdout, stderr := w.cli("", nil, args...)
+		code, stdout, stderr := w.CLI("", nil, args...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, "is given more than once") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line", args, code, stdout, stderr)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
@@ -40,21 +40,21 @@ func TestCLIFlagGivenTwiceIsRefused(t *testing.T) {
 // URL, key text and all.
 func TestKeyInAPIURLIsNotEchoedWithoutAKey(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	keyLine := aKeyLine()
 	url := "https://ghes.invalid/" + keyLine
 	token := "ghs_" + strings.Repeat("a", 36)
-	code, _, stderr := w.cli(token, []string{"APP_TOKEN_PRIVATE_KEY="}, "revoke", "--api-url", url)
+	code, _, stderr := w.CLI(token, []string{"APP_TOKEN_PRIVATE_KEY="}, "revoke", "--api-url", url)
 	if code != 2 || strings.Contains(stderr, keyLine[:20]) || !strings.Contains(stderr, "--api-url holds what looks like") {
 		t.Errorf("revoke: exit %d, stderr %q", code, strings.ReplaceAll(stderr, keyLine, "<KEY LINE>"))
 	}
 	// The post phase: no key is given to it, so only the shape check can
 	// hide the line; w.post's leak check fails on any 20-character piece.
-	res := w.with("private-key", "", "github-api-url", url).post(map[string]string{"token": token, "expires-at": "2030-01-01T00:00:00Z"})
+	res := w.With("private-key", "", "github-api-url", url).Post(map[string]string{"token": token, "expires-at": "2030-01-01T00:00:00Z"})
 	if !strings.Contains(strings.Join(res.Warnings, " "), "github-api-url holds what looks like") {
 		t.Errorf("post: warnings %q", res.Warnings)
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
@@ -73,9 +73,9 @@ func TestWhitespaceScopeInputsAreRefused(t *testing.T) {
 		{"permission-contents", " "},
 		{"permission_issues", "\t"},
 	} {
-		w := newWorld(t).with(with...)
-		failedWith(t, w.main(), "input "+with[len(with)-2], "only whitespace")
-		if calls := w.calls(); len(calls) != 0 {
+		w := NewWorld(t).With(with...)
+		FailedWith(t, w.Main(), "input "+with[len(with)-2], "only whitespace")
+		if calls := w.Calls(); len(calls) != 0 {
 			t.Errorf("%q: the emulator received %v, want nothing", with, calls)
 		}
 	}
@@ -85,12 +85,12 @@ func TestWhitespaceScopeInputsAreRefused(t *testing.T) {
 // skips line breaks) and failed later as "could not reach GitHub".
 func TestJWTWithALineBreakIsRefusedBeforeAnyCall(t *testing.T) {
 	t.Parallel()
-	token := signedJWT(t, appKey, githubtest.DefaultClientID, 5*time.Minute)
+	token := SignedJWT(t, AppKey, githubtest.DefaultClientID, 5*time.Minute)
 	for _, at := range []int{10, len(token) / 2, len(token) - 10} {
 		for _, brk := range []string{"\n", "\r\n"} {
-			w := jwtWorld(t, token[:at]+brk+token[at:])
-			failedWith(t, w.main(), "input jwt", "base64url")
-			if calls := w.calls(); len(calls) != 0 {
+			w := JWTWorld(t, token[:at]+brk+token[at:])
+			FailedWith(t, w.Main(), "input jwt", "base64url")
+			if calls := w.Calls(); len(calls) != 0 {
 				t.Errorf("break at %d: the emulator received %v, want nothing", at, calls)
 			}
 		}
@@ -103,7 +103,7 @@ func TestJWTWithALineBreakIsRefusedBeforeAnyCall(t *testing.T) {
 // before any call.
 func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	keyLine := aKeyLine()
 	token := "ghs_" + strings.Repeat("x1", 18)
 	for _, args := range [][]string{
@@ -114,16 +114,16 @@ func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 		{"--workflow", "ci.yml", "--ref", keyLine},
 		{"--workflow", "ci.yml", "--ref", "main", "--inputs", `{"t":"` + token + `"}`},
 	} {
-		code, _, stderr := w.cli("", nil, append([]string{"dispatch", "--repository", "octo-org/docs"}, args...)...)
+		code, _, stderr := w.CLI("", nil, append([]string{"dispatch", "--repository", "octo-org/docs"}, args...)...)
 		if code != 2 || !strings.Contains(stderr, "looks like the App's key or a credential") || strings.Contains(stderr, keyLine[:20]) {
 			t.Errorf("%.40q: exit %d, stderr %q", args, code, stderr)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 	// A digest and a URL are no credential.
-	code, _, stderr := w.cli("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild",
+	code, _, stderr := w.CLI("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild",
 		"--payload", `{"sha":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","url":"https://example.com/a/b"}`)
 	if code != 0 {
 		t.Errorf("plain payload: exit %d, stderr %q", code, stderr)
@@ -136,18 +136,18 @@ func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 // minting, that 401 is retried as lag.
 func TestPostRevokesAYoungTokenThroughTheLag(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, lagging).with("token-ready-seconds", "0")
-	res := w.main()
-	succeeded(t, res)
-	post := w.post(res.State)
-	if !w.onlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") {
-		t.Errorf("revoked %t; post log:\n%s", w.onlyToken().Revoked, post.Log())
+	w := NewWorld(t, lagging).With("token-ready-seconds", "0")
+	res := w.Main()
+	Succeeded(t, res)
+	post := w.Post(res.State)
+	if !w.OnlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") {
+		t.Errorf("revoked %t; post log:\n%s", w.OnlyToken().Revoked, post.Log())
 	}
 }
 
 // aKeyLine is a body line of the App's key.
 func aKeyLine() string {
-	for _, l := range strings.Split(appPEM, "\n") {
+	for _, l := range strings.Split(AppPEM, "\n") {
 		if len(l) > 40 && !strings.HasPrefix(l, "-----") {
 			return l
 		}
@@ -160,7 +160,7 @@ func aKeyLine() string {
 // typed as either is still not shown.
 func TestCLISuggestsCommandsAndThePermissionsBlock(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := NewWorld(t)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -172,12 +172,12 @@ func TestCLISuggestsCommandsAndThePermissionsBlock(t *testing.T) {
 		{[]string{aKeyLine()}, "not shown"},
 		{[]string{"token", "--permission-" + aKeyLine()}, "not shown"},
 	} {
-		code, stdout, stderr := w.cli("", nil, c.args...)
+		code, stdout, stderr := w.CLI("", nil, c.args...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, aKeyLine()[:20]) {
 			t.Errorf("%.30q: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
 		}
 	}
-	if calls := w.calls(); len(calls) != 0 {
+	if calls := w.Calls(); len(calls) != 0 {
 		t.Fatalf("the emulator received %v, want nothing", calls)
 	}
 }
@@ -188,10 +188,10 @@ func TestCLISuggestsCommandsAndThePermissionsBlock(t *testing.T) {
 // command fails.
 func TestCLICancelledDuringTheCheckRevokes(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, lagging)
-	cmd := exec.CommandContext(w.ctx(), binary, "token", "--owner", "octo-org", "--repositories", "app")
+	w := NewWorld(t, lagging)
+	cmd := exec.CommandContext(w.Ctx(), Binary, "token", "--owner", "octo-org", "--repositories", "app")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID,
-		"APP_TOKEN_PRIVATE_KEY=" + appPEM, "GITHUB_API_URL=" + w.srv.URL}
+		"APP_TOKEN_PRIVATE_KEY=" + AppPEM, "GITHUB_API_URL=" + w.Srv.URL}
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	stderr, err := cmd.StderrPipe()
@@ -213,8 +213,8 @@ func TestCLICancelledDuringTheCheckRevokes(t *testing.T) {
 		}
 	}
 	_ = cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || stdout.Len() != 0 || !w.onlyToken().Revoked {
-		t.Errorf("exit %d, stdout %d bytes, revoked %t; stderr:\n%s", code, stdout.Len(), w.onlyToken().Revoked, log.String())
+	if code := cmd.ProcessState.ExitCode(); code != 1 || stdout.Len() != 0 || !w.OnlyToken().Revoked {
+		t.Errorf("exit %d, stdout %d bytes, revoked %t; stderr:\n%s", code, stdout.Len(), w.OnlyToken().Revoked, log.String())
 	}
 }
 
@@ -223,9 +223,9 @@ func TestCLICancelledDuringTheCheckRevokes(t *testing.T) {
 // settings").
 func TestCLICheckWarningSpeaksFlags(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Drop: true, Times: 100})
-	code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--retry-attempts", "1", "--token-ready-seconds", "1")
+	w := NewWorld(t)
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Drop: true, Times: 100})
+	code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--retry-attempts", "1", "--token-ready-seconds", "1")
 	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || !strings.Contains(stderr, "could not check") ||
 		!strings.Contains(stderr, "--api-url") || strings.Contains(stderr, "input ") || strings.Contains(stderr, "runner") {
 		t.Errorf("exit %d; stderr:\n%s", code, stderr)
@@ -236,10 +236,10 @@ func TestCLICheckWarningSpeaksFlags(t *testing.T) {
 // permissions: permissions: …").
 func TestPermissionListedTwiceNamesTheLine(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t).with("permissions", "pull_requests: write\npull-requests: read")
-	res := w.main()
-	failedWith(t, res, `input permissions: line 2: "pull_requests" is listed twice`)
-	code, _, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--permissions", "contents: read, contents: write")
+	w := NewWorld(t).With("permissions", "pull_requests: write\npull-requests: read")
+	res := w.Main()
+	FailedWith(t, res, `input permissions: line 2: "pull_requests" is listed twice`)
+	code, _, stderr := w.CLI("", nil, "token", "--owner", "octo-org", "--permissions", "contents: read, contents: write")
 	if code != 2 || !strings.Contains(stderr, `--permissions: line 1: "contents" is listed twice`) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}

@@ -33,18 +33,18 @@ func TestDispatchIsNotRepeatedAfterAnAmbiguousFailure(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t)
+			w := NewWorld(t)
 			f := tc.fault
 			f.Method, f.Path, f.Times, f.AfterHandling = "POST", "/repos/octo-org/docs/*", -1, true
-			w.emu.AddFault(f)
-			code, stdout, stderr := w.cli("", nil, append([]string{"dispatch", "--repository", "octo-org/docs"}, tc.args...)...)
-			if d := w.emu.Dispatches(); len(d) != 1 {
+			w.Emu.AddFault(f)
+			code, stdout, stderr := w.CLI("", nil, append([]string{"dispatch", "--repository", "octo-org/docs"}, tc.args...)...)
+			if d := w.Emu.Dispatches(); len(d) != 1 {
 				t.Fatalf("GitHub recorded %d dispatches, want exactly 1\nstderr %q", len(d), stderr)
 			}
 			if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "not sent again") {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 saying %q and that it was not sent again", code, stdout, stderr, tc.want)
 			}
-			if tok := w.onlyToken(); !tok.Revoked {
+			if tok := w.OnlyToken(); !tok.Revoked {
 				t.Errorf("the dispatch's token was not revoked")
 			}
 		})
@@ -55,15 +55,15 @@ func TestDispatchIsNotRepeatedAfterAnAmbiguousFailure(t *testing.T) {
 // again, once GitHub allows it.
 func TestDispatchIsRepeatedAfterARateLimit(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/octo-org/docs/dispatches", Status: http.StatusTooManyRequests,
+	w := NewWorld(t)
+	w.Emu.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/octo-org/docs/dispatches", Status: http.StatusTooManyRequests,
 		Header: http.Header{"Retry-After": {"1"}}, Body: `{"message":"You have exceeded a secondary rate limit"}`})
-	code, _, stderr := w.cli("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "deploy")
-	if d := w.emu.Dispatches(); code != 0 || len(d) != 1 {
+	code, _, stderr := w.CLI("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "deploy")
+	if d := w.Emu.Dispatches(); code != 0 || len(d) != 1 {
 		t.Fatalf("exit %d, %d dispatches recorded, stderr %q; want exit 0 and one dispatch", code, len(d), stderr)
 	}
 	var posts int
-	for _, c := range w.calls() {
+	for _, c := range w.Calls() {
 		if c == "POST /repos/octo-org/docs/dispatches" {
 			posts++
 		}
@@ -79,11 +79,11 @@ func TestDispatchIsRepeatedAfterARateLimit(t *testing.T) {
 // printed.
 func TestMintIsRepeatedAfterAnAmbiguousFailure(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/*", Status: http.StatusBadGateway,
+	w := NewWorld(t)
+	w.Emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/*", Status: http.StatusBadGateway,
 		Body: `{"message":"Bad Gateway"}`, AfterHandling: true})
-	code, stdout, stderr := w.cli("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--permissions", "contents: read")
-	toks := w.emu.Tokens()
+	code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--permissions", "contents: read")
+	toks := w.Emu.Tokens()
 	if code != 0 || len(toks) != 2 {
 		t.Fatalf("exit %d, %d tokens minted, stderr %q; want exit 0 after a second mint", code, len(toks), stderr)
 	}

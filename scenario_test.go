@@ -23,18 +23,18 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 	for _, form := range tokenForms {
 		t.Run(form.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long))
-			res := w.main()
-			succeeded(t, res)
+			w := NewWorld(t, withForm(form.long))
+			res := w.Main()
+			Succeeded(t, res)
 
-			tok := w.onlyToken()
+			tok := w.OnlyToken()
 			if !reflect.DeepEqual(tok.Repositories, []string{"app"}) || tok.InstallationID != 1001 {
 				t.Errorf("token scope = %v on %d, want [app] on 1001", tok.Repositories, tok.InstallationID)
 			}
-			if got, want := w.calls(), []string{
+			if got, want := w.Calls(), []string{
 				"GET /repos/octo-org/app/installation",
 				"POST /app/installations/1001/access_tokens",
-				checkCall,
+				CheckCall,
 				"GET /users/release-bot[bot]",
 			}; !reflect.DeepEqual(got, want) {
 				t.Errorf("calls = %q, want %q", got, want)
@@ -43,7 +43,7 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 				t.Errorf("the token is not masked; masks = %d", len(res.Masks))
 			}
 			for _, m := range res.Masks {
-				if m != tok.Token && !isJWT(m) {
+				if m != tok.Token && !IsJWT(m) {
 					t.Errorf("masked a value that is neither the token nor an App JWT (%d characters)", len(m))
 				}
 			}
@@ -75,12 +75,12 @@ func TestMintDefaultScopeThenRevoke(t *testing.T) {
 				}
 			}
 
-			post := w.post(res.State)
-			succeeded(t, post)
-			if !w.onlyToken().Revoked {
+			post := w.Post(res.State)
+			Succeeded(t, post)
+			if !w.OnlyToken().Revoked {
 				t.Error("post did not revoke the token")
 			}
-			if calls := w.calls(); calls[len(calls)-1] != "DELETE /installation/token" {
+			if calls := w.Calls(); calls[len(calls)-1] != "DELETE /installation/token" {
 				t.Errorf("last call = %q", calls[len(calls)-1])
 			}
 			if !strings.Contains(post.Log(), "Token revoked.") {
@@ -130,15 +130,15 @@ func TestScopeRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with(tt.with...)
+			w := NewWorld(t).With(tt.with...)
 			for k, v := range tt.env {
-				w.step.Env[k] = v
+				w.Step.Env[k] = v
 			}
-			res := w.main()
-			succeeded(t, res)
-			tok := w.onlyToken()
-			if w.calls()[0] != tt.wantCall || tok.InstallationID != tt.wantInst || !reflect.DeepEqual(tok.Repositories, tt.wantRepos) {
-				t.Errorf("first call %q, token on %d for %q; want %q, %d, %q", w.calls()[0], tok.InstallationID, tok.Repositories, tt.wantCall, tt.wantInst, tt.wantRepos)
+			res := w.Main()
+			Succeeded(t, res)
+			tok := w.OnlyToken()
+			if w.Calls()[0] != tt.wantCall || tok.InstallationID != tt.wantInst || !reflect.DeepEqual(tok.Repositories, tt.wantRepos) {
+				t.Errorf("first call %q, token on %d for %q; want %q, %d, %q", w.Calls()[0], tok.InstallationID, tok.Repositories, tt.wantCall, tt.wantInst, tt.wantRepos)
 			}
 			if res.Outputs["installation-id"] == "" || res.Outputs["token"] != tok.Token {
 				t.Errorf("outputs = %v", res.Outputs)
@@ -151,18 +151,18 @@ func TestScopeRules(t *testing.T) {
 // snake_case map, and the token carries exactly those.
 func TestPermissionsReachGitHub(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t).with(
+	w := NewWorld(t).With(
 		"repositories", "app,infra",
 		"permission-pull-requests", "write",
 		"permissions", "contents: write\nissues: read\n",
 	)
-	res := w.main()
-	succeeded(t, res)
+	res := w.Main()
+	Succeeded(t, res)
 	var body struct {
 		Repositories []string          `json:"repositories"`
 		Permissions  map[string]string `json:"permissions"`
 	}
-	req := w.emu.Requests()[1]
+	req := w.Emu.Requests()[1]
 	if err := json.Unmarshal(req.Body, &body); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestPermissionsReachGitHub(t *testing.T) {
 	if !reflect.DeepEqual(body.Permissions, want) || !reflect.DeepEqual(body.Repositories, []string{"app", "infra"}) {
 		t.Errorf("request body = %s", req.Body)
 	}
-	if got := w.onlyToken().Permissions; !reflect.DeepEqual(got, want) {
+	if got := w.OnlyToken().Permissions; !reflect.DeepEqual(got, want) {
 		t.Errorf("token permissions = %v", got)
 	}
 	var granted map[string]string
@@ -207,13 +207,13 @@ func TestRefusedBeforeMinting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with(tt.with...)
-			res := w.main()
-			failedWith(t, res, tt.want...)
-			if got := len(w.emu.Requests()); got != tt.wantCalls {
-				t.Errorf("GitHub saw %d calls (%q), want %d", got, w.calls(), tt.wantCalls)
+			w := NewWorld(t).With(tt.with...)
+			res := w.Main()
+			FailedWith(t, res, tt.want...)
+			if got := len(w.Emu.Requests()); got != tt.wantCalls {
+				t.Errorf("GitHub saw %d calls (%q), want %d", got, w.Calls(), tt.wantCalls)
 			}
-			if len(w.emu.Tokens()) != 0 || len(res.Outputs) != 0 || len(res.State) != 0 {
+			if len(w.Emu.Tokens()) != 0 || len(res.Outputs) != 0 || len(res.State) != 0 {
 				t.Errorf("a refused request must mint nothing and write nothing")
 			}
 		})
@@ -244,15 +244,15 @@ func TestGitHubRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with(tt.with...)
-			res := w.main()
-			failedWith(t, res, tt.want...)
-			if len(w.emu.Tokens()) != 0 {
+			w := NewWorld(t).With(tt.with...)
+			res := w.Main()
+			FailedWith(t, res, tt.want...)
+			if len(w.Emu.Tokens()) != 0 {
 				t.Error("a token was minted")
 			}
 			// The post phase then finds nothing to revoke and stays green.
-			post := w.post(res.State)
-			succeeded(t, post)
+			post := w.Post(res.State)
+			Succeeded(t, post)
 			if !strings.Contains(post.Log(), "No token to revoke") {
 				t.Errorf("post log:\n%s", post.Log())
 			}
@@ -272,7 +272,7 @@ func otherPEM(t *testing.T) string {
 
 func pkcs8PEM(t *testing.T) string {
 	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(appKey)
+	der, err := x509.MarshalPKCS8PrivateKey(AppKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,25 +283,25 @@ func pkcs8PEM(t *testing.T) string {
 // their lines masked too.
 func TestPrivateKeyForms(t *testing.T) {
 	t.Parallel()
-	b64 := base64.StdEncoding.EncodeToString([]byte(appPEM))
-	escaped := strings.ReplaceAll(strings.TrimSpace(appPEM), "\n", `\n`)
+	b64 := base64.StdEncoding.EncodeToString([]byte(AppPEM))
+	escaped := strings.ReplaceAll(strings.TrimSpace(AppPEM), "\n", `\n`)
 	tests := []struct {
 		name     string
 		key      string
 		wantMask bool
 	}{
-		{"pem", appPEM, false},
-		{"crlf and quotes", `"` + strings.ReplaceAll(appPEM, "\n", "\r\n") + `"`, true},
+		{"pem", AppPEM, false},
+		{"crlf and quotes", `"` + strings.ReplaceAll(AppPEM, "\n", "\r\n") + `"`, true},
 		{"escaped newlines", escaped, true},
 		{"base64 of the pem", b64, true},
 		{"pkcs8", pkcs8PEM(t), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t).with("private-key", tt.key, "app-id", "123456", "client-id", "")
-			res := w.main()
-			succeeded(t, res)
-			bodyLines := w.secrets
+			w := NewWorld(t).With("private-key", tt.key, "app-id", "123456", "client-id", "")
+			res := w.Main()
+			Succeeded(t, res)
+			bodyLines := w.Secrets
 			masked := 0
 			for _, l := range bodyLines {
 				if slices.Contains(res.Masks, l) {
@@ -313,7 +313,7 @@ func TestPrivateKeyForms(t *testing.T) {
 			}
 			if tt.wantMask {
 				i := strings.Index(res.Stdout, "::add-mask::"+bodyLines[0])
-				j := strings.Index(res.Stdout, "::add-mask::"+w.onlyToken().Token)
+				j := strings.Index(res.Stdout, "::add-mask::"+w.OnlyToken().Token)
 				if i < 0 || j < i {
 					t.Error("key lines must be masked before anything else happens")
 				}
@@ -327,11 +327,11 @@ func TestPrivateKeyForms(t *testing.T) {
 // hold here too.
 func TestInstallationIDLooksUpByID(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t).with("installation-id", "1001", "repositories", "app")
-	res := w.main()
-	succeeded(t, res)
-	if want := []string{"GET /app/installations/1001", "POST /app/installations/1001/access_tokens", checkCall, "GET /users/release-bot[bot]"}; !reflect.DeepEqual(w.calls(), want) {
-		t.Fatalf("calls = %q, want %q", w.calls(), want)
+	w := NewWorld(t).With("installation-id", "1001", "repositories", "app")
+	res := w.Main()
+	Succeeded(t, res)
+	if want := []string{"GET /app/installations/1001", "POST /app/installations/1001/access_tokens", CheckCall, "GET /users/release-bot[bot]"}; !reflect.DeepEqual(w.Calls(), want) {
+		t.Fatalf("calls = %q, want %q", w.Calls(), want)
 	}
 	if res.Outputs["app-slug"] != "release-bot" || res.Outputs["git-user-name"] != "release-bot[bot]" || res.Outputs["installation-id"] != "1001" {
 		t.Errorf("outputs = %v", res.Outputs)
@@ -349,18 +349,18 @@ func TestInstallationIDOfAnotherAccount(t *testing.T) {
 		{"installation-id", "1002"}, // the current repository, octo-org/app
 	} {
 		t.Run(strings.Join(with, " "), func(t *testing.T) {
-			w := newWorld(t).with(with...)
-			res := w.main()
-			failedWith(t, res, "installation-id 1002 is the App's installation on octocat", "octo-org")
-			if len(w.emu.Tokens()) != 0 {
+			w := NewWorld(t).With(with...)
+			res := w.Main()
+			FailedWith(t, res, "installation-id 1002 is the App's installation on octocat", "octo-org")
+			if len(w.Emu.Tokens()) != 0 {
 				t.Error("a token was minted on the other account")
 			}
 		})
 	}
 	// The account given matches: the log and summary name it from GitHub's answer.
-	w := newWorld(t).with("installation-id", "1002", "owner", "OctoCat")
-	res := w.main()
-	succeeded(t, res)
+	w := NewWorld(t).With("installation-id", "1002", "owner", "OctoCat")
+	res := w.Main()
+	Succeeded(t, res)
 	if !strings.Contains(res.Summary, "| Installation | 1002 on octocat |") || !strings.Contains(res.Log(), "all repositories of octocat") {
 		t.Errorf("summary:\n%s\nlog:\n%s", res.Summary, res.Log())
 	}
@@ -369,10 +369,10 @@ func TestInstallationIDOfAnotherAccount(t *testing.T) {
 // The bot lookup never fails the step.
 func TestBotLookupFailureIsAWarning(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/*", Times: -1, Status: 404, Body: `{"message":"Not Found"}`})
-	res := w.main()
-	succeeded(t, res)
+	w := NewWorld(t)
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/*", Times: -1, Status: 404, Body: `{"message":"Not Found"}`})
+	res := w.Main()
+	Succeeded(t, res)
 	if res.Outputs["token"] == "" || res.Outputs["bot-user-id"] != "" || res.Outputs["git-user-email"] != "" {
 		t.Errorf("outputs = %v", res.Outputs)
 	}
@@ -386,44 +386,44 @@ func TestBotLookupFailureIsAWarning(t *testing.T) {
 func TestPostPhase(t *testing.T) {
 	t.Parallel()
 	t.Run("skip-token-revoke keeps the token", func(t *testing.T) {
-		w := newWorld(t).with("skip-token-revoke", "true")
-		res := w.main()
-		succeeded(t, res)
-		post := w.post(res.State)
-		succeeded(t, post)
-		if w.onlyToken().Revoked || slices.Contains(w.calls(), "DELETE /installation/token") {
+		w := NewWorld(t).With("skip-token-revoke", "true")
+		res := w.Main()
+		Succeeded(t, res)
+		post := w.Post(res.State)
+		Succeeded(t, post)
+		if w.OnlyToken().Revoked || slices.Contains(w.Calls(), "DELETE /installation/token") {
 			t.Error("token revoked despite skip-token-revoke")
 		}
 	})
 	t.Run("expired token is not sent", func(t *testing.T) {
-		w := newWorld(t)
-		res := w.main()
-		succeeded(t, res)
+		w := NewWorld(t)
+		res := w.Main()
+		Succeeded(t, res)
 		res.State["expires-at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
-		post := w.post(res.State)
-		succeeded(t, post)
-		if slices.Contains(w.calls(), "DELETE /installation/token") || !strings.Contains(post.Log(), "expired") {
-			t.Errorf("calls %q, log:\n%s", w.calls(), post.Log())
+		post := w.Post(res.State)
+		Succeeded(t, post)
+		if slices.Contains(w.Calls(), "DELETE /installation/token") || !strings.Contains(post.Log(), "expired") {
+			t.Errorf("calls %q, log:\n%s", w.Calls(), post.Log())
 		}
 	})
 	t.Run("failed revocation is a warning", func(t *testing.T) {
-		w := newWorld(t).with("retry-attempts", "1")
-		res := w.main()
-		succeeded(t, res)
-		w.emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Times: -1, Status: 500})
-		post := w.post(res.State)
-		succeeded(t, post)
+		w := NewWorld(t).With("retry-attempts", "1")
+		res := w.Main()
+		Succeeded(t, res)
+		w.Emu.AddFault(githubtest.Fault{Method: "DELETE", Path: "/installation/token", Times: -1, Status: 500})
+		post := w.Post(res.State)
+		Succeeded(t, post)
 		if len(post.Warnings) != 1 || !strings.Contains(post.Warnings[0], "could not revoke the token") {
 			t.Errorf("warnings = %q", post.Warnings)
 		}
 	})
 	t.Run("already revoked", func(t *testing.T) {
-		w := newWorld(t)
-		res := w.main()
-		succeeded(t, res)
-		succeeded(t, w.post(res.State))
-		again := w.post(res.State)
-		succeeded(t, again)
+		w := NewWorld(t)
+		res := w.Main()
+		Succeeded(t, res)
+		Succeeded(t, w.Post(res.State))
+		again := w.Post(res.State)
+		Succeeded(t, again)
 		if len(again.Warnings) != 0 || !strings.Contains(again.Log(), "no longer accepts the token") {
 			t.Errorf("second post: warnings %q, log:\n%s", again.Warnings, again.Log())
 		}
@@ -435,11 +435,11 @@ func TestEnterpriseServerURLs(t *testing.T) {
 	t.Parallel()
 	for _, suffix := range []string{"", "/", "/api/v3", "/api/v3/"} {
 		t.Run("url"+suffix, func(t *testing.T) {
-			w := newWorld(t).with("github-api-url", "")
-			w.step.Env["GITHUB_API_URL"] = w.srv.URL + suffix
-			res := w.main()
-			succeeded(t, res)
-			for _, r := range w.emu.Requests() {
+			w := NewWorld(t).With("github-api-url", "")
+			w.Step.Env["GITHUB_API_URL"] = w.Srv.URL + suffix
+			res := w.Main()
+			Succeeded(t, res)
+			for _, r := range w.Emu.Requests() {
 				if !strings.HasPrefix(r.FullPath, "/api/v3/") {
 					t.Errorf("request went to %s, want under /api/v3/", r.FullPath)
 				}
@@ -448,9 +448,9 @@ func TestEnterpriseServerURLs(t *testing.T) {
 	}
 }
 
-// isJWT reports whether s has the shape of a JWT: three base64url parts, the
+// IsJWT reports whether s has the shape of a JWT: three base64url parts, the
 // first a JSON object ("eyJ").
-func isJWT(s string) bool {
+func IsJWT(s string) bool {
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 || !strings.HasPrefix(s, "eyJ") {
 		return false

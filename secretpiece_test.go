@@ -42,7 +42,7 @@ type keyPiece struct{ name, piece string }
 func keyPieces(t *testing.T) []keyPiece {
 	t.Helper()
 	var line, longest, mid string
-	for _, l := range strings.Split(strings.TrimSpace(appPEM), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(AppPEM), "\n") {
 		// Not the first body line: its "MII" is a key's start, which
 		// secret.Looks refuses anywhere already.
 		if strings.HasPrefix(l, "-----") || strings.HasPrefix(l, "MII") {
@@ -61,7 +61,7 @@ func keyPieces(t *testing.T) []keyPiece {
 	if line == "" {
 		line = longest
 	}
-	b64 := alnumRun(base64.StdEncoding.EncodeToString([]byte(appPEM)), 100, 24)
+	b64 := alnumRun(base64.StdEncoding.EncodeToString([]byte(AppPEM)), 100, 24)
 	if len(line) < 24 || mid == "" || b64 == "" {
 		t.Fatalf("the test key gave no pieces: a run of %d, middle %t, base64 %t", len(line), mid != "", b64 != "")
 	}
@@ -95,10 +95,10 @@ func refusedUnshown(t *testing.T, door, out, piece string, want ...string) {
 
 // nothingSent fails if the emulator received any request (no App JWT,
 // signed with the piece as iss or otherwise, left the process).
-func nothingSent(t *testing.T, door string, w *world) {
+func nothingSent(t *testing.T, door string, w *World) {
 	t.Helper()
-	if n := len(w.emu.Requests()); n > 0 || len(w.emu.JWTs()) > 0 {
-		t.Errorf("%s: the emulator received %d requests, %d App JWTs", door, n, len(w.emu.JWTs()))
+	if n := len(w.Emu.Requests()); n > 0 || len(w.Emu.JWTs()) > 0 {
+		t.Errorf("%s: the emulator received %d requests, %d App JWTs", door, n, len(w.Emu.JWTs()))
 	}
 }
 
@@ -124,12 +124,12 @@ func TestKeyPieceAsIdentifierIsRefusedByTheAction(t *testing.T) {
 				{"owner", []string{"owner", kp.piece}, true},
 			} {
 				door := "action"
-				w := newWorld(t).with(tc.with...)
+				w := NewWorld(t).With(tc.with...)
 				if tc.native {
 					door, w = "native entry", w.native()
 				}
-				res := w.main()
-				failedWith(t, res, "input "+tc.input+" holds a piece of input private-key (not shown)")
+				res := w.Main()
+				FailedWith(t, res, "input "+tc.input+" holds a piece of input private-key (not shown)")
 				refusedUnshown(t, door+" "+tc.input, res.Stdout+res.Stderr+res.Summary, kp.piece)
 				nothingSent(t, door+" "+tc.input, w)
 			}
@@ -160,8 +160,8 @@ func TestKeyPieceAsIdentifierIsRefusedByTheCommandLine(t *testing.T) {
 				{"--client-id", []string{"dispatch", "--client-id", p, "--repository", "octo-org/app", "--event-type", "x"}},
 				{"--repository", []string{"dispatch", "--repository", "octo-org/" + p, "--event-type", "x"}},
 			} {
-				w := newWorld(t)
-				code, stdout, stderr := w.cli("", nil, tc.args...)
+				w := NewWorld(t)
+				code, stdout, stderr := w.CLI("", nil, tc.args...)
 				door := "app-token " + tc.args[0] + " " + tc.flag
 				if code != 2 || stdout != "" {
 					t.Errorf("%s: exit %d, stdout %q; want exit 2 and nothing on stdout", door, code, stdout)

@@ -22,7 +22,7 @@ var tokenForms = []struct {
 	long bool
 }{{"classic", false}, {"stateless", true}}
 
-func withForm(long bool) worldOption {
+func withForm(long bool) Option {
 	return func(c *githubtest.Config) { c.LongTokens = long }
 }
 
@@ -32,13 +32,13 @@ func lagging(c *githubtest.Config) { c.TokenLag = 1500 * time.Millisecond }
 
 // firstUse makes the call a later step's git or gh would make first, with
 // no retry, and returns GitHub's status.
-func (w *world) firstUse(token string) int {
-	w.t.Helper()
-	req, _ := http.NewRequestWithContext(w.ctx(), "GET", w.srv.URL+"/installation/repositories", nil)
+func (w *World) firstUse(token string) int {
+	w.T.Helper()
+	req, _ := http.NewRequestWithContext(w.Ctx(), "GET", w.Srv.URL+"/installation/repositories", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := w.srv.Client().Do(req)
+	resp, err := w.Srv.Client().Do(req)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode
@@ -52,48 +52,48 @@ func TestTokenWorksOnFirstUse(t *testing.T) {
 	for _, form := range tokenForms {
 		t.Run(form.name+"/action", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long), lagging)
-			res := w.main()
-			succeeded(t, res)
+			w := NewWorld(t, withForm(form.long), lagging)
+			res := w.Main()
+			Succeeded(t, res)
 			if code := w.firstUse(res.Outputs["token"]); code != 200 {
 				t.Fatalf("first use of the token output: %d", code)
 			}
-			if w.onlyToken().Lagged == 0 || !strings.Contains(res.Log(), "/installation/repositories: 401 Unauthorized (a new token may not have reached every GitHub server yet)") {
-				t.Errorf("the lag was not met (%d refusals); log:\n%s", w.onlyToken().Lagged, res.Log())
+			if w.OnlyToken().Lagged == 0 || !strings.Contains(res.Log(), "/installation/repositories: 401 Unauthorized (a new token may not have reached every GitHub server yet)") {
+				t.Errorf("the lag was not met (%d refusals); log:\n%s", w.OnlyToken().Lagged, res.Log())
 			}
-			if res.Outputs["bot-user-id"] != "41898283" || len(unexpectedWarnings(res)) > 0 {
+			if res.Outputs["bot-user-id"] != "41898283" || len(UnexpectedWarnings(res)) > 0 {
 				t.Errorf("bot-user-id %q, warnings %q", res.Outputs["bot-user-id"], res.Warnings)
 			}
 		})
 		t.Run(form.name+"/token command", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long), lagging)
-			code, stdout, stderr := w.cli("", nil, "token", "--owner", "octocat")
+			w := NewWorld(t, withForm(form.long), lagging)
+			code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octocat")
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
-			if code := w.firstUse(strings.TrimSpace(stdout)); code != 200 || w.onlyToken().Lagged == 0 {
-				t.Errorf("first use of the printed token: %d after %d refusals", code, w.onlyToken().Lagged)
+			if code := w.firstUse(strings.TrimSpace(stdout)); code != 200 || w.OnlyToken().Lagged == 0 {
+				t.Errorf("first use of the printed token: %d after %d refusals", code, w.OnlyToken().Lagged)
 			}
 		})
 		t.Run(form.name+"/dispatch", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long), lagging)
-			code, _, stderr := w.cli("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild")
-			if code != 0 || len(w.emu.Dispatches()) != 1 || !w.onlyToken().Revoked || w.onlyToken().Lagged == 0 {
-				t.Errorf("exit %d, %d dispatches, revoked %v, %d refusals; stderr %q", code, len(w.emu.Dispatches()), w.onlyToken().Revoked, w.onlyToken().Lagged, stderr)
+			w := NewWorld(t, withForm(form.long), lagging)
+			code, _, stderr := w.CLI("", nil, "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild")
+			if code != 0 || len(w.Emu.Dispatches()) != 1 || !w.OnlyToken().Revoked || w.OnlyToken().Lagged == 0 {
+				t.Errorf("exit %d, %d dispatches, revoked %v, %d refusals; stderr %q", code, len(w.Emu.Dispatches()), w.OnlyToken().Revoked, w.OnlyToken().Lagged, stderr)
 			}
 		})
 	}
 	t.Run("refused beyond the bound", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, func(c *githubtest.Config) { c.TokenLag = time.Hour }).with("token-ready-seconds", "1")
-		res := w.main()
-		failedWith(t, res, "GitHub minted the token but kept refusing it (401 Bad credentials)", "raise token-ready-seconds")
+		w := NewWorld(t, func(c *githubtest.Config) { c.TokenLag = time.Hour }).With("token-ready-seconds", "1")
+		res := w.Main()
+		FailedWith(t, res, "GitHub minted the token but kept refusing it (401 Bad credentials)", "raise token-ready-seconds")
 		if res.Outputs["token"] != "" {
 			t.Error("a token GitHub refuses was handed over")
 		}
-		code, stdout, stderr := w.cli("", nil, "token", "--owner", "octocat", "--token-ready-seconds", "1")
+		code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octocat", "--token-ready-seconds", "1")
 		if code != 1 || stdout != "" || !strings.Contains(stderr, "raise --token-ready-seconds") {
 			t.Errorf("token command: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
@@ -108,13 +108,13 @@ func TestTokenFormsAreHandledWhole(t *testing.T) {
 	for _, form := range tokenForms {
 		t.Run(form.name+"/action", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long))
+			w := NewWorld(t, withForm(form.long))
 			// The bot lookup's server echoes the Authorization header.
-			w.emu.AddFault(githubtest.Fault{Method: "GET", Path: botPath, Times: -1, Status: 403,
+			w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: BotPath, Times: -1, Status: 403,
 				Body: `{"message":"token ` + githubtest.AuthPlaceholder + ` may not read users"}`})
-			res := w.main()
-			succeeded(t, res)
-			tok := w.onlyToken().Token
+			res := w.Main()
+			Succeeded(t, res)
+			tok := w.OnlyToken().Token
 			if long := len(tok) > 40; long != form.long {
 				t.Fatalf("the emulator issued %d characters", len(tok))
 			}
@@ -125,26 +125,26 @@ func TestTokenFormsAreHandledWhole(t *testing.T) {
 			if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "may not read users") }) {
 				t.Errorf("the echoing answer was not shown (scrubbed); warnings %q", res.Warnings)
 			}
-			post := w.post(res.State)
-			succeeded(t, post)
-			if !w.onlyToken().Revoked {
+			post := w.Post(res.State)
+			Succeeded(t, post)
+			if !w.OnlyToken().Revoked {
 				t.Error("not revoked")
 			}
 		})
 		t.Run(form.name+"/command line", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long))
-			code, stdout, stderr := w.cli("", nil, "token", "--owner", "octocat", "--json")
-			tok := w.onlyToken().Token
+			w := NewWorld(t, withForm(form.long))
+			code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octocat", "--json")
+			tok := w.OnlyToken().Token
 			if code != 0 || !strings.Contains(stdout, `"token":"`+tok+`"`) {
 				t.Fatalf("token --json: exit %d, stderr %q", code, stderr)
 			}
-			if code, _, stderr := w.cli("", []string{"TOK=" + tok}, "revoke", "--token-env", "TOK"); code != 0 || !w.onlyToken().Revoked {
+			if code, _, stderr := w.CLI("", []string{"TOK=" + tok}, "revoke", "--token-env", "TOK"); code != 0 || !w.OnlyToken().Revoked {
 				t.Fatalf("revoke: exit %d, stderr %q", code, stderr)
 			}
-			w.cli("", nil, "token", "--owner", "octocat")
-			second := w.emu.Tokens()[1].Token
-			if code, _, stderr := w.cli(second+"\n", nil, "revoke"); code != 0 || !w.emu.Tokens()[1].Revoked {
+			w.CLI("", nil, "token", "--owner", "octocat")
+			second := w.Emu.Tokens()[1].Token
+			if code, _, stderr := w.CLI(second+"\n", nil, "revoke"); code != 0 || !w.Emu.Tokens()[1].Revoked {
 				t.Fatalf("revoke from stdin: exit %d, stderr %q", code, stderr)
 			}
 		})
@@ -156,50 +156,50 @@ func TestTokenFormsAreHandledWhole(t *testing.T) {
 // scrubbed, and says until when the token stays valid.
 func TestRevocationYouCanTrust(t *testing.T) {
 	t.Parallel()
-	twice := githubtest.Fault{Method: "DELETE", Path: revokePath, Times: 2, Status: 502, Body: `{"message":"Bad gateway"}`}
+	twice := githubtest.Fault{Method: "DELETE", Path: RevokePath, Times: 2, Status: 502, Body: `{"message":"Bad gateway"}`}
 	for _, form := range tokenForms {
 		t.Run(form.name+"/post survives two 502s", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long))
-			res := w.main()
-			succeeded(t, res)
-			w.emu.AddFault(twice)
-			post := w.post(res.State)
-			succeeded(t, post)
-			if !w.onlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") || len(post.Warnings) > 0 {
-				t.Errorf("revoked %v, warnings %q; log:\n%s", w.onlyToken().Revoked, post.Warnings, post.Log())
+			w := NewWorld(t, withForm(form.long))
+			res := w.Main()
+			Succeeded(t, res)
+			w.Emu.AddFault(twice)
+			post := w.Post(res.State)
+			Succeeded(t, post)
+			if !w.OnlyToken().Revoked || !strings.Contains(post.Log(), "Token revoked.") || len(post.Warnings) > 0 {
+				t.Errorf("revoked %v, warnings %q; log:\n%s", w.OnlyToken().Revoked, post.Warnings, post.Log())
 			}
 		})
 		t.Run(form.name+"/revoke survives two 502s", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long))
-			_, tok, _ := w.cli("", nil, "token", "--owner", "octocat")
-			w.emu.AddFault(twice)
-			if code, _, stderr := w.cli(tok, nil, "revoke"); code != 0 || !w.onlyToken().Revoked || strings.Count(stderr, "502 Bad Gateway") != 2 {
-				t.Errorf("exit %d, revoked %v, stderr %q", code, w.onlyToken().Revoked, stderr)
+			w := NewWorld(t, withForm(form.long))
+			_, tok, _ := w.CLI("", nil, "token", "--owner", "octocat")
+			w.Emu.AddFault(twice)
+			if code, _, stderr := w.CLI(tok, nil, "revoke"); code != 0 || !w.OnlyToken().Revoked || strings.Count(stderr, "502 Bad Gateway") != 2 {
+				t.Errorf("exit %d, revoked %v, stderr %q", code, w.OnlyToken().Revoked, stderr)
 			}
 		})
 		t.Run(form.name+"/GitHub keeps failing", func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, withForm(form.long)).with("retry-attempts", "2")
-			res := w.main()
-			succeeded(t, res)
+			w := NewWorld(t, withForm(form.long)).With("retry-attempts", "2")
+			res := w.Main()
+			Succeeded(t, res)
 			// The answer quotes the token whole, and its second half alone:
 			// the leak check finds any 20-character piece of it.
-			tok := w.onlyToken().Token
-			echo := githubtest.Fault{Method: "DELETE", Path: revokePath, Times: -1, Status: 502,
+			tok := w.OnlyToken().Token
+			echo := githubtest.Fault{Method: "DELETE", Path: RevokePath, Times: -1, Status: 502,
 				Body: `{"message":"upstream refused ` + githubtest.AuthPlaceholder + ` (` + tok[len(tok)/2:] + `)\nretry later"}`}
-			w.emu.AddFault(echo)
-			post := w.post(res.State)
-			succeeded(t, post)
-			if len(post.Warnings) != 1 || !containsAll(post.Warnings[0], "could not revoke the token: revoke the token: GitHub answered 502 Bad Gateway: upstream refused", "retry later",
+			w.Emu.AddFault(echo)
+			post := w.Post(res.State)
+			Succeeded(t, post)
+			if len(post.Warnings) != 1 || !ContainsAll(post.Warnings[0], "could not revoke the token: revoke the token: GitHub answered 502 Bad Gateway: upstream refused", "retry later",
 				"It stays valid until it expires at "+res.Outputs["expires-at"]) || strings.ContainsAny(post.Warnings[0], "\r\n") {
 				t.Errorf("warnings %q", post.Warnings)
 			}
-			code, _, stderr := w.cli(res.Outputs["token"], nil, "revoke", "--retry-attempts", "2")
+			code, _, stderr := w.CLI(res.Outputs["token"], nil, "revoke", "--retry-attempts", "2")
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			last := lines[len(lines)-1]
-			if code != 1 || !containsAll(last, "revoke the token: GitHub answered 502 Bad Gateway: upstream refused", "retry later", "stays valid until it expires, at most an hour after it was minted") {
+			if code != 1 || !ContainsAll(last, "revoke the token: GitHub answered 502 Bad Gateway: upstream refused", "retry later", "stays valid until it expires, at most an hour after it was minted") {
 				t.Errorf("revoke: exit %d, stderr %q", code, stderr)
 			}
 		})
@@ -213,13 +213,13 @@ func TestCheckRunsAlongsideTheBotLookup(t *testing.T) {
 	t.Parallel()
 	var emu *githubtest.Server
 	released := make(chan bool, 1)
-	w := newWorld(t, func(c *githubtest.Config) {
+	w := NewWorld(t, func(c *githubtest.Config) {
 		c.After = func(time.Duration) <-chan time.Time {
 			fire := make(chan time.Time, 1)
 			go func() {
 				deadline := time.Now().Add(5 * time.Second)
 				for time.Now().Before(deadline) {
-					if slices.ContainsFunc(emu.Requests(), func(r githubtest.Request) bool { return r.Path == checkPath }) {
+					if slices.ContainsFunc(emu.Requests(), func(r githubtest.Request) bool { return r.Path == CheckPath }) {
 						released <- true
 						fire <- time.Now()
 						return
@@ -232,10 +232,10 @@ func TestCheckRunsAlongsideTheBotLookup(t *testing.T) {
 			return fire
 		}
 	})
-	emu = w.emu
-	emu.AddFault(githubtest.Fault{Method: "GET", Path: botPath, Delay: time.Hour})
-	res := w.main()
-	succeeded(t, res)
+	emu = w.Emu
+	emu.AddFault(githubtest.Fault{Method: "GET", Path: BotPath, Delay: time.Hour})
+	res := w.Main()
+	Succeeded(t, res)
 	if !<-released {
 		t.Error("the bot lookup was answered only after waiting 5 s for the check: they ran one after the other")
 	}

@@ -79,7 +79,7 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 		t.Fatal(err)
 	}
 	named := map[setting.ID]bool{}
-	expired := signedJWT(t, appKey, githubtest.DefaultClientID, -time.Minute, func(c jwt.MapClaims, _ *jwt.Token) {
+	expired := SignedJWT(t, AppKey, githubtest.DefaultClientID, -time.Minute, func(c jwt.MapClaims, _ *jwt.Token) {
 		c["iat"] = time.Now().Add(-11 * time.Minute).Unix()
 	})
 	for _, c := range wordsCases(otherKey, expired) {
@@ -88,11 +88,11 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t).with("owner", "octo-org")
+			w := NewWorld(t).With("owner", "octo-org")
 			for id, v := range c.set {
-				w.with(id.Input(), v)
+				w.With(id.Input(), v)
 			}
-			res := w.main()
+			res := w.Main()
 			if len(res.Errors) != 1 {
 				t.Fatalf("action: errors %q, want one\n%s", res.Errors, res.Log())
 			}
@@ -109,7 +109,7 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 			if !ok {
 				return // the command line cannot make this mistake
 			}
-			code, stdout, stderr := w.cli("", env, args...)
+			code, stdout, stderr := w.CLI("", env, args...)
 			if code == 0 || stdout != "" {
 				t.Fatalf("cli %q: exit %d, stdout %q", args, code, stdout)
 			}
