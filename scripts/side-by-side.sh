@@ -61,7 +61,7 @@ done
 for ((r = 1; r <= rounds; r++)); do
 	for b in "${names[@]}"; do
 		APP_TOKEN_BENCH_BINARY="$work/$b" APP_TOKEN_BENCH_UNDECLARED="${undeclared[$b]:-}" \
-			go test -run '^$' -bench 'MainPhase/scoped$' -benchtime "${runs}x" . |
+			go test -run '^$' -bench 'MainPhase/scoped$' -benchtime "${runs}x" ./e2e |
 			awk -v b="$b" '/^BenchmarkMainPhase/ {for (i = 3; i < NF; i++) m[$(i + 1)] = $i; print b, m["ms/run"], m["cpu-ms/run"], m["mean-RSS-MiB"], m["token-calls/run"]}' >>"$work/figures"
 	done
 done

@@ -26,7 +26,7 @@
 // unsaid). Wrap an error that may name a setting with Errorf("%s: ...",
 // err), never fmt.Errorf: a door renders only what it can see. The doors render
 // every *Error without further work; add a case to wordsCases in the
-// repository's words_test.go, which makes the mistake at both doors (the
+// repository's e2e/errors_test.go, which makes the mistake at both doors (the
 // built binary as the action and as the command line) and checks that each
 // names the setting in its own words. It fails for a setting no case names.
 package setting
