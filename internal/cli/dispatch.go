@@ -46,13 +46,13 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	if err := app.load(c); err != nil {
 		return err
 	}
-	// --repository stands in for --repositories: its refusals name it.
-	if secret.Looks(*repository) {
-		return &usageError{config.SecretShapeError("--repository", "--repository")}
-	}
 	// Checked once the key is known: a piece of it has a name's alphabet.
+	// --repository stands in for --repositories: its refusals name it.
 	if of := config.SecretPieceIn(app.in, *repository); of != 0 {
 		return &usageError{config.SecretPieceError("--repository", of)}
+	}
+	if secret.Looks(*repository) {
+		return &usageError{config.SecretShapeError("--repository", "--repository")}
 	}
 	if !ghtext.IsFullName(*repository) {
 		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))
