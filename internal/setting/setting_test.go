@@ -53,3 +53,14 @@ func names(ids []ID) []string {
 	}
 	return out
 }
+
+// A List with no problem is no error; one with problems is, and says them.
+func TestListErr(t *testing.T) {
+	t.Parallel()
+	if err := (List{}).Err(); err != nil {
+		t.Errorf("empty List.Err() = %v", err)
+	}
+	if err := (List{Errorf("%s is bad", Input(Owner))}).Err(); err == nil || err.Error() != "input owner is bad" {
+		t.Errorf("List.Err() = %v", err)
+	}
+}
