@@ -8,7 +8,6 @@ package config
 import (
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/app-token/app-token/internal/permissions"
 	"github.com/app-token/app-token/internal/setting"
@@ -58,16 +57,6 @@ type Config struct {
 	APIURLSource string
 	// Retry bounds the retrying of each API call.
 	Retry Retry
-}
-
-// Retry holds the retry inputs.
-type Retry struct {
-	Attempts       int
-	Budget         time.Duration
-	RequestTimeout time.Duration
-	// TokenReady bounds the wait for a new token to work (GitHub's
-	// replication lag); 0 skips the check.
-	TokenReady time.Duration
 }
 
 // Source is where a door's settings come from, by ID: the action's inputs
