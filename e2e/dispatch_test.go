@@ -129,3 +129,21 @@ func TestCLIDispatchSendsNoKeyOrCredential(t *testing.T) {
 		t.Errorf("plain payload: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// dispatch's --repository stands in for --repositories: a key line or a
+// token in it is refused in its own name, unshown, before any call.
+func TestCLIDispatchRepositoryHoldingASecret(t *testing.T) {
+	t.Parallel()
+	w := apptest.NewWorld(t)
+	shapes := keyShapes()
+	// A token as owner/name passes the name check and reaches config.
+	for _, k := range []string{shapes[0], shapes[4], "ghp_" + strings.Repeat("x1", 18), "octo-org/ghp_" + strings.Repeat("x1", 18)} {
+		code, stdout, stderr := w.CLI("", nil, "dispatch", "--repository", k, "--event-type", "rebuild")
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "--repository holds ") || !strings.Contains(stderr, "(not shown)") || strings.Contains(stderr, "--repositories") || strings.Contains(stderr, k[len(k)-20:]) {
+			t.Errorf("dispatch --repository %.20q...: exit %d, stderr %q; want it refused naming --repository", k, code, stderr)
+		}
+	}
+	if calls := w.Calls(); len(calls) != 0 {
+		t.Errorf("GitHub was called: %v", calls)
+	}
+}

@@ -5,6 +5,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/app-token/app-token/internal/apptest"
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // commands are the command line's commands, as `app-token help` lists them.
@@ -457,5 +459,42 @@ func TestCLIHelpSynopsisMatchesTheRules(t *testing.T) {
 				t.Errorf("%s: the synopsis %q allows %q, which fails: exit %d, stderr %q", command, synopsis, args, code, stderr)
 			}
 		}
+	}
+}
+
+// Each number a user may set has one range and one default, the setting
+// table's, at both doors of the built binary: the action refuses one past
+// the range in the table's words and takes its end, and `app-token token
+// -h` prints the same range and default that the command line enforces.
+func TestSettingNumbersAtBothDoors(t *testing.T) {
+	t.Parallel()
+	w := apptest.NewWorld(t)
+	_, help, _ := w.CLI("", nil, "token", "-h")
+	for _, id := range setting.All() {
+		def, lo, hi, ok := id.Bounds()
+		if !ok {
+			continue
+		}
+		t.Run(id.Input(), func(t *testing.T) {
+			t.Parallel()
+			want := fmt.Sprintf("must be a whole number from %d to %d", lo, hi)
+			res := apptest.NewWorld(t).With("owner", "octo-org", id.Input(), strconv.Itoa(hi+1)).Main()
+			if len(res.Errors) != 1 || !strings.Contains(res.Errors[0], "input "+id.Input()+" "+want) {
+				t.Errorf("action, %s: %d: errors %q, want %q", id.Input(), hi+1, res.Errors, want)
+			}
+			if res := apptest.NewWorld(t).With("owner", "octo-org", id.Input(), strconv.Itoa(hi)).Main(); res.ExitCode != 0 {
+				t.Errorf("action, %s: %d: exit %d, errors %q", id.Input(), hi, res.ExitCode, res.Errors)
+			}
+			flagName := id.Flag()
+			_, line, _ := strings.Cut(help, "  "+flagName+" ")
+			line, _, _ = strings.Cut(strings.TrimPrefix(line, id.Spec().Value+"\n"), "\n")
+			if !strings.Contains(line, fmt.Sprintf(" %d to %d", lo, hi)) || !strings.HasSuffix(line, fmt.Sprintf("(default %d)", def)) {
+				t.Errorf("token -h: %s %q, want %d to %d and (default %d)", flagName, line, lo, hi, def)
+			}
+			code, _, stderr := w.CLI("", nil, "token", "--owner", "octo-org", flagName, strconv.Itoa(hi+1))
+			if code != 2 || !strings.Contains(stderr, flagName+" "+want) {
+				t.Errorf("cli, %s %d: exit %d, %q, want %q", flagName, hi+1, code, stderr, want)
+			}
+		})
 	}
 }

@@ -252,10 +252,14 @@ func (c *command) options() mint.Options {
 }
 
 // printFlags writes fs's flags as the docs write them: --name VALUE, then
-// the help on its own line.
+// the help on its own line. A setting's placeholder is the table's: its
+// help, shared with action.yml, may hold backquotes of its own.
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		value, help := flag.UnquoteUsage(f)
+		if id, ok := setting.ByFlag("--" + f.Name); ok {
+			value, help = id.Spec().Value, f.Usage
+		}
 		if value != "" {
 			value = " " + value
 		}

@@ -27,9 +27,7 @@ const maxEventType = 100
 // event, and revoke the token whatever happened. The token is never printed.
 func runDispatch(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
-	app := newAppFlags(c, fs)
-	app.installationID(fs)
-	app.readyFlag(fs)
+	app := newAppFlags(c, fs, setting.InstallationFlags, setting.ReadyFlags)
 	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
 	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
 	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")
@@ -49,8 +47,12 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	// Checked once the key is known: a piece of it has a name's alphabet.
+	// --repository stands in for --repositories: its refusals name it.
 	if of := config.SecretPieceIn(app.in, *repository); of != 0 {
 		return &usageError{config.SecretPieceError("--repository", of)}
+	}
+	if secret.Looks(*repository) {
+		return &usageError{config.SecretShapeError("--repository", "--repository")}
 	}
 	if !ghtext.IsFullName(*repository) {
 		return usagef("--repository must be owner/name, got %s", secret.Quote(*repository))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,29 +17,23 @@ import (
 	"github.com/app-token/app-token/internal/setting"
 )
 
-// Environment variables a command reads when the flag is not given: the
-// App's identity and key, so the classic case needs no key on the command
-// line (where it would stay in shell history and the process list).
-const (
-	EnvClientID   = "APP_TOKEN_CLIENT_ID"
-	EnvAppID      = "APP_TOKEN_APP_ID"
-	EnvPrivateKey = "APP_TOKEN_PRIVATE_KEY"
-	// EnvKMSKey names the App's key in AWS KMS, as --kms-key does.
-	EnvKMSKey = "APP_TOKEN_KMS_KEY"
-)
-
 // What a command's synopsis (-h) writes for the App and its key; both are
-// optional, the environment standing in (appNote).
+// optional, the environment standing in (appNote). The variables' names
+// are the table's (internal/setting).
 const (
 	appSynopsis    = "--client-id ID | --app-id ID"
 	signerSynopsis = "--private-key-file FILE | --private-key-env NAME | --kms-key URI"
 	keySynopsis    = signerSynopsis + " | --jwt-env NAME"
-	appNote        = "\n\nWithout --client-id or --app-id, $" + EnvClientID + " or $" + EnvAppID + " names the App; without a key flag, $" + EnvPrivateKey + " (or $" + EnvKMSKey + ") gives its key."
 )
 
+var appNote = "\n\nWithout --client-id or --app-id, $" + env(setting.ClientID) + " or $" + env(setting.AppID) + " names the App; without a key flag, $" + env(setting.PrivateKey) + " (or $" + env(setting.KMSKey) + ") gives its key."
+
+// env is the environment variable the command line reads for id.
+func env(id setting.ID) string { return id.Spec().Env }
+
 // settings are a command's flags by setting ID: the config.Source config
-// reads, as it reads the action's inputs. Each flag's name comes from the
-// table in internal/setting.
+// reads, as it reads the action's inputs. Each flag's name, help and
+// placeholder come from the table in internal/setting.
 type settings struct {
 	values map[setting.ID]string
 	getenv func(string) string
@@ -47,28 +42,61 @@ type settings struct {
 func (s *settings) Setting(id setting.ID) string { return s.values[id] }
 func (s *settings) Getenv(key string) string     { return s.getenv(key) }
 
-// define registers the flag that sets id on fs.
-func (s *settings) define(fs *flag.FlagSet, id setting.ID, help string) {
-	fs.Func(strings.TrimPrefix(id.Flag(), "--"), help, func(v string) error {
-		s.values[id] = v
-		return nil
-	})
-}
-
-// newSettings registers the flags every command that talks to GitHub has.
-func newSettings(c *command, fs *flag.FlagSet) *settings {
-	s := newRetrySettings(c, fs)
-	s.define(fs, setting.APIURL, "GitHub's REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; for GitHub Enterprise Server https://HOST/api/v3)")
-	return s
-}
-
-// newRetrySettings registers the flags that bound each call's tries.
-func newRetrySettings(c *command, fs *flag.FlagSet) *settings {
+// newSettings registers the flags of every setting in the groups a command
+// takes (see setting.Group), so a new setting in a group needs no line here.
+func newSettings(c *command, fs *flag.FlagSet, groups ...setting.Group) *settings {
 	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Getenv}
-	s.define(fs, setting.RetryAttempts, "`N` attempts per API call on transient failures, 1 to 10 (default 4)")
-	s.define(fs, setting.RetrySeconds, "time budget in `SECONDS` for one API call including retries (default 60)")
-	s.define(fs, setting.RequestTimeout, "timeout in `SECONDS` for one HTTP request (default 20)")
+	for _, id := range setting.All() {
+		if g := id.Spec().Group; g != setting.NoFlag && slices.Contains(groups, g) {
+			s.define(fs, id, id.Spec())
+		}
+	}
 	return s
+}
+
+// define registers spec's flag, which sets id, on fs.
+func (s *settings) define(fs *flag.FlagSet, id setting.ID, spec setting.Spec) {
+	fs.Var(&settingValue{s, id, spec.Repeatable}, strings.TrimPrefix(spec.Flag, "--"), flagHelp(spec))
+}
+
+// settingValue is one setting's flag. A repeatable one collects its values,
+// one a line, as a multi-line input holds a list; emptyValues refuses any
+// other given twice.
+type settingValue struct {
+	s          *settings
+	id         setting.ID
+	repeatable bool
+}
+
+func (v *settingValue) Set(x string) error {
+	if prev := v.s.values[v.id]; v.repeatable && prev != "" {
+		x = prev + "\n" + x
+	}
+	v.s.values[v.id] = x
+	return nil
+}
+
+func (v *settingValue) String() string { return "" }
+
+func (v *settingValue) repeats() bool { return v.repeatable }
+
+// flagHelp is a setting's help as -h shows it: the table's description in
+// the command line's words, its range, and where its default comes from.
+func flagHelp(spec setting.Spec) string {
+	var from []string
+	for _, env := range []string{spec.Env, spec.DefaultEnv} {
+		if env != "" {
+			from = append(from, "$"+env)
+		}
+	}
+	if spec.Default != "" {
+		from = append(from, spec.Default)
+	}
+	help := spec.Describe(setting.CLI)
+	if len(from) > 0 {
+		help += " (default " + strings.Join(from, ", else ") + ")"
+	}
+	return help
 }
 
 // appFlags are the flags of commands that act as the App: who it is and
@@ -80,9 +108,11 @@ type appFlags struct {
 	jwtEnv  string
 }
 
-func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
-	a := &appFlags{in: newSettings(c, fs)}
-	a.signerFlags(fs)
+// newAppFlags registers the flags of a command that acts as the App and
+// calls GitHub, and those of the other groups it takes.
+func newAppFlags(c *command, fs *flag.FlagSet, groups ...setting.Group) *appFlags {
+	a := &appFlags{in: newSettings(c, fs, append(groups, setting.RetryFlags, setting.APIFlags, setting.AppFlags)...)}
+	a.keyFlags(fs)
 	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
 	return a
 }
@@ -90,36 +120,16 @@ func newAppFlags(c *command, fs *flag.FlagSet) *appFlags {
 // newSignerFlags are the flags of a command that signs an App JWT and
 // calls no GitHub endpoint: no API URL, and no JWT signed elsewhere.
 func newSignerFlags(c *command, fs *flag.FlagSet) *appFlags {
-	a := &appFlags{in: newRetrySettings(c, fs)}
-	a.signerFlags(fs)
+	a := &appFlags{in: newSettings(c, fs, setting.RetryFlags, setting.AppFlags)}
+	a.keyFlags(fs)
 	return a
 }
 
-// signerFlags registers who the App is and where its key comes from.
-func (a *appFlags) signerFlags(fs *flag.FlagSet) {
-	a.in.define(fs, setting.ClientID, "the App's client `ID` (default $"+EnvClientID+")")
-	a.in.define(fs, setting.AppID, "the App's numeric `ID`, instead of --client-id (default $"+EnvAppID+")")
+// keyFlags registers where the App's private key is: flags that set no
+// setting of their own, as the key's text must never be a flag's value.
+func (a *appFlags) keyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
-	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+EnvPrivateKey+")")
-	a.in.define(fs, setting.KMSKey, "sign App JWTs with the App's key in AWS KMS, `URI` awskms:///KEY (key ID, alias/NAME, key or alias ARN); no private key needed (default $"+EnvKMSKey+")")
-}
-
-// readyFlag registers --token-ready-seconds, for commands that mint.
-func (a *appFlags) readyFlag(fs *flag.FlagSet) {
-	a.in.define(fs, setting.TokenReady, "wait up to `SECONDS` for GitHub to accept a new token (it may answer 401 for a few seconds after minting), 0 to 120; 0 skips the check (default 10)")
-}
-
-// scopeFlags are the flags that say what a token may reach.
-func (a *appFlags) scopeFlags(fs *flag.FlagSet) {
-	a.in.define(fs, setting.Owner, "the account that installed the App (`OWNER`); alone, the token reaches all its repositories")
-	a.in.define(fs, setting.Repositories, "`REPOSITORIES` the token may reach, comma-separated, as name or owner/name")
-	a.in.define(fs, setting.Permissions, "`PERMISSIONS` as in a workflow's permissions: block, e.g. 'contents: write, issues: read' (default: all the installation has)")
-	a.installationID(fs)
-}
-
-// installationID registers --installation-id, which saves a lookup.
-func (a *appFlags) installationID(fs *flag.FlagSet) {
-	a.in.define(fs, setting.InstallationID, "the installation's `ID`, instead of looking it up (see 'app-token installations')")
+	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+env(setting.PrivateKey)+")")
 }
 
 // maxKey bounds the key read from a file or stdin: a PEM is a few KiB.
@@ -131,11 +141,11 @@ const maxKey = 64 << 10
 func (a *appFlags) load(c *command) error {
 	in := a.in
 	if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" {
-		in.values[setting.ClientID] = c.env.Getenv(EnvClientID)
-		in.values[setting.AppID] = c.env.Getenv(EnvAppID)
+		in.values[setting.ClientID] = c.env.Getenv(env(setting.ClientID))
+		in.values[setting.AppID] = c.env.Getenv(env(setting.AppID))
 		// A JWT signed elsewhere names its App itself.
 		if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" && a.jwtEnv == "" {
-			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", EnvClientID)
+			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", env(setting.ClientID))
 		}
 	}
 	if done, err := a.keyless(c); done || err != nil {
@@ -177,11 +187,11 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 		in.values[setting.JWT] = v
 	}
 	if in.values[setting.KMSKey] == "" && !keyFlag && a.jwtEnv == "" {
-		in.values[setting.KMSKey] = c.env.Getenv(EnvKMSKey)
+		in.values[setting.KMSKey] = c.env.Getenv(env(setting.KMSKey))
 		// Two variables, neither chosen by a flag: which one was meant
 		// cannot be guessed, as the action refuses private-key with kms-key.
-		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Getenv(EnvPrivateKey)) != "" {
-			return false, usagef("%s and %s are both set: the App's JWT is signed with exactly one key; unset one, or choose with --kms-key or --private-key-file", EnvPrivateKey, EnvKMSKey)
+		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Getenv(env(setting.PrivateKey))) != "" {
+			return false, usagef("%s and %s are both set: the App's JWT is signed with exactly one key; unset one, or choose with --kms-key or --private-key-file", env(setting.PrivateKey), env(setting.KMSKey))
 		}
 	}
 	if in.values[setting.JWT] == "" && in.values[setting.KMSKey] == "" {
@@ -212,7 +222,7 @@ func (a *appFlags) readKey(c *command) (string, error) {
 	}
 	// Named as the user named it: the variable --private-key-env gave, or
 	// the default one.
-	name, where := EnvPrivateKey, EnvPrivateKey
+	name, where := env(setting.PrivateKey), env(setting.PrivateKey)
 	if a.keyEnv != "" {
 		if err := checkEnvName("--private-key-env", a.keyEnv); err != nil {
 			return "", err

@@ -14,6 +14,7 @@ import (
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/runnertest"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 var (
@@ -48,9 +49,9 @@ func newWorld(t *testing.T, opts ...func(*githubtest.Config)) *world {
 	emu, srv := githubtest.Start(t, cfg)
 	// The emulator speaks plain http: every command warns about it once.
 	return &world{t: t, emu: emu, url: srv.URL, env: map[string]string{
-		EnvClientID:      githubtest.DefaultClientID,
-		EnvPrivateKey:    appPEM,
-		"GITHUB_API_URL": srv.URL,
+		setting.ClientID.Spec().Env:   githubtest.DefaultClientID,
+		setting.PrivateKey.Spec().Env: appPEM,
+		"GITHUB_API_URL":              srv.URL,
 	}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // Every installation, across pages, with what replaces the hand-copied ID.
@@ -64,7 +65,7 @@ func TestInstallationsWrongKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t)
-	w.env[EnvPrivateKey] = other
+	w.env[setting.PrivateKey.Spec().Env] = other
 	w.run("", "installations").failed(t, ExitFailed, "list the App's installations", "does the private key belong to App")
 }
 

@@ -44,7 +44,7 @@ func (r *recording) Set(v string) error {
 	if r.e.seen == nil {
 		r.e.seen = map[string]bool{}
 	}
-	if r.e.seen[r.name] {
+	if rv, ok := r.Value.(interface{ repeats() bool }); r.e.seen[r.name] && !(ok && rv.repeats()) {
 		r.e.twice = append(r.e.twice, r.name)
 	}
 	r.e.seen[r.name] = true

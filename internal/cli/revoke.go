@@ -18,7 +18,7 @@ import (
 // dead, and it is, so a cleanup trap can run twice.
 func runRevoke(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
-	in := newSettings(c, fs)
+	in := newSettings(c, fs, setting.RetryFlags, setting.APIFlags)
 	tokenEnv := fs.String("token-env", "", "read the token from the environment variable `NAME` instead of stdin")
 	if err := c.parse(fs, args, "[--token-env NAME]\n\nReads the token from stdin unless --token-env names a variable that holds it."); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // runToken mints a token and prints it: alone on stdout by default, or as
@@ -17,9 +18,7 @@ import (
 // revokes it with `app-token revoke` (or lets it expire within the hour).
 func runToken(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	app := newAppFlags(c, fs)
-	app.scopeFlags(fs)
-	app.readyFlag(fs)
+	app := newAppFlags(c, fs, setting.ScopeFlags, setting.InstallationFlags, setting.ReadyFlags)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
 	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+
 		"\nWithout --owner and --repositories, the token is for the repository $GITHUB_REPOSITORY names (in a GitHub Actions run: step)."); err != nil {

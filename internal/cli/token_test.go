@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/app-token/app-token/internal/setting"
 )
 
 // The token alone on stdout, scoped as asked, and not revoked: the caller
@@ -67,7 +69,7 @@ func TestTokenJSON(t *testing.T) {
 func TestTokenKeySources(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	delete(w.env, EnvPrivateKey)
+	delete(w.env, setting.PrivateKey.Spec().Env)
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
 	if err := os.WriteFile(keyFile, []byte(appPEM), 0o600); err != nil {
 		t.Fatal(err)
@@ -104,10 +106,10 @@ func TestTokenBadInputAndRefusals(t *testing.T) {
 		args []string
 		want []string
 	}{
-		"missing key":        {ExitUsage, map[string]string{EnvPrivateKey: ""}, []string{"--owner", "octo-org"}, []string{"no private key", EnvPrivateKey, "--private-key-file"}},
-		"missing App":        {ExitUsage, map[string]string{EnvClientID: ""}, []string{"--owner", "octo-org"}, []string{"--client-id"}},
+		"missing key":        {ExitUsage, map[string]string{setting.PrivateKey.Spec().Env: ""}, []string{"--owner", "octo-org"}, []string{"no private key", setting.PrivateKey.Spec().Env, "--private-key-file"}},
+		"missing App":        {ExitUsage, map[string]string{setting.ClientID.Spec().Env: ""}, []string{"--owner", "octo-org"}, []string{"--client-id"}},
 		"key file missing":   {ExitUsage, nil, []string{"--owner", "octo-org", "--private-key-file", "/nonexistent/app.pem"}, []string{"--private-key-file", "/nonexistent/app.pem"}},
-		"not a key":          {ExitUsage, map[string]string{EnvPrivateKey: "hello"}, []string{"--owner", "octo-org"}, []string{"not a PEM private key"}},
+		"not a key":          {ExitUsage, map[string]string{setting.PrivateKey.Spec().Env: "hello"}, []string{"--owner", "octo-org"}, []string{"not a PEM private key"}},
 		"unknown permission": {ExitUsage, nil, []string{"--owner", "octo-org", "--permissions", "contens: write"}, []string{"contens", "contents"}},
 		"no scope":           {ExitUsage, nil, nil, []string{"--owner and --repositories"}},
 		"bad owner":          {ExitUsage, nil, []string{"--owner", "not an owner"}, []string{"--owner"}},
@@ -116,8 +118,8 @@ func TestTokenBadInputAndRefusals(t *testing.T) {
 		"argument":           {ExitUsage, nil, []string{"octo-org"}, []string{"unexpected argument", `"octo-org"`}},
 		"key in a flag":      {ExitUsage, nil, []string{"--owner", "octo-org", "--repositories", "-----BEGIN RSA PRIVATE KEY-----"}, []string{"--repositories"}},
 
-		"wrong App key":          {ExitFailed, map[string]string{EnvPrivateKey: other}, []string{"--owner", "octo-org"}, []string{"does the private key belong to App", "--client-id"}},
-		"wrong App":              {ExitFailed, map[string]string{EnvClientID: "Iv23liSomeOtherApp00"}, []string{"--owner", "octo-org"}, []string{"Iv23liSomeOtherApp00"}},
+		"wrong App key":          {ExitFailed, map[string]string{setting.PrivateKey.Spec().Env: other}, []string{"--owner", "octo-org"}, []string{"does the private key belong to App", "--client-id"}},
+		"wrong App":              {ExitFailed, map[string]string{setting.ClientID.Spec().Env: "Iv23liSomeOtherApp00"}, []string{"--owner", "octo-org"}, []string{"Iv23liSomeOtherApp00"}},
 		"unreachable repository": {ExitFailed, nil, []string{"--owner", "octo-org", "--repositories", "website"}, []string{"cannot reach repository octo-org/website"}},
 		"not installed":          {ExitFailed, nil, []string{"--owner", "stranger-org"}, []string{"not installed on stranger-org", "set --owner"}},
 		"permission not granted": {ExitFailed, nil, []string{"--owner", "octocat", "--permissions", "contents: write"}, []string{"cannot grant the requested permissions"}},

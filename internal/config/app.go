@@ -1,5 +1,10 @@
 package config
 
+import (
+	"github.com/app-token/app-token/internal/secret"
+	"github.com/app-token/app-token/internal/setting"
+)
+
 // ReadAPI reads and checks only where GitHub's API is and how to retry
 // (the API URL and the retry settings), for front doors that hold a token
 // but no key: revoking one. The same rules and messages as Read apply.
@@ -32,4 +37,23 @@ func readApp(s Source, api bool) (*Config, error) {
 	}
 	c.Retry = readRetry(s, &bad)
 	return c, bad.err()
+}
+
+// ReadPost reads what the post phase needs: skip-token-revoke, the API URL,
+// the CA certificates and the retry bounds. Post must not fail on inputs the main phase already
+// reported, so an invalid boolean or number takes its default; only an API
+// URL that cannot be used is an error.
+func ReadPost(s Source) (*Config, error) {
+	var ignored problems
+	c := &Config{SkipRevoke: readBool(s, setting.SkipRevoke, &ignored), Retry: readRetry(s, &ignored),
+		CACertificates: readCACertificates(s, &ignored)}
+	if secret.Looks(s.Setting(setting.APIURL)) {
+		return c, secretIn(setting.APIURL) // an error would quote the URL
+	}
+	u, _, err := apiURL(s)
+	if err != nil {
+		return c, err
+	}
+	c.APIURL = u
+	return c, nil
 }

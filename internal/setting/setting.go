@@ -1,23 +1,39 @@
-// Package setting names what a user sets, apart from how each front door
-// spells it. The core (config, appkey, permissions, ghclient, mint) reports
-// problems as data: an *Error whose sentence refers to settings by ID, never
-// by an input's or a flag's name. Each front door renders it in its own
-// words with Render: the action says `input permissions`, the command line
-// `--permissions`, both from the one table below. No door rewrites another
-// door's English.
+// Package setting declares what a user sets, once, apart from how each
+// front door spells it. table.go holds one row (Spec) per setting: its
+// input name, flag, environment variable, default, range, help placeholder
+// and help text. The action's inputs (config.Inputs, rendered into
+// action.yml, native/action.yml and docs/inputs.md by internal/actionyml),
+// the command line's flags, help and variables (internal/cli), and the
+// defaults and bounds config enforces all derive from it.
 //
-// Adding a setting (say a new `jwt` input and its `--jwt-env` flag):
+// The core (config, appkey, permissions, ghclient, mint) reports problems
+// as data: an *Error whose sentence refers to settings by ID, never by an
+// input's or a flag's name. Each front door renders it in its own words
+// with Render: the action says `input permissions`, the command line
+// `--permissions`, both from the one table. No door rewrites another
+// door's English. A setting's help is a Text rendered the same way.
 //
-//  1. add an ID to the const block and a row to table with its input name
-//     and its command-line words (Flag: the flag with its dashes, or a
-//     phrase such as "the private key" where no single flag sets it;
-//     empty when the command line has no way to set it);
-//  2. declare the input in config.Inputs (its description lands in
-//     action.yml and docs/inputs.md), read it in config with Source.Setting;
-//  3. on the command line, register the flag with the ID (cli's define),
-//     so its name comes from this table too.
+// Adding a setting (say `max-wait-seconds`, `--max-wait-seconds`):
 //
-// TestEveryIDNamed fails if a row is missing.
+//  1. in table.go, an ID in the const block (its place is its place in
+//     action.yml and docs/inputs.md) and a row: Input and/or Flag (a
+//     setting may exist at one door only), the Group of commands whose
+//     flags include it (a new command's own flags, such as a broker's, are
+//     a new Group), Repeatable if the flag may be given more than once,
+//     Kind, Default, and Min, Max and Unit for a Number, the help's Value
+//     placeholder, and Help in both doors' words (Words where they must
+//     differ);
+//  2. read it where it is used: config reads it with Source.Setting (or
+//     readInt and readBool, which take the default and bounds from the
+//     row) into the Config the core gets.
+//
+// Then `go generate ./internal/actionyml` rewrites action.yml and
+// docs/inputs.md, and the flag shows in the -h of each command taking its
+// Group. A row with Env needs its variable read in cli (only the App's
+// identity and key have one; their either-or rules live in cli's
+// appFlags.load). The tests that name every setting fail until the new one
+// is covered: TestTable (a complete row), the command line's help and
+// range tests, and wordsCases below.
 //
 // Adding an error: build it with Errorf, passing each setting as an
 // argument (an ID for its bare name, Input(id) for "input NAME", Inputs for
@@ -35,100 +51,6 @@ import (
 	"fmt"
 )
 
-// ID identifies a setting whatever door it arrives through.
-type ID uint8
-
-// The settings. The zero ID is "no setting".
-const (
-	_ ID = iota
-	ClientID
-	AppID
-	PrivateKey
-	Owner
-	Repositories
-	Permissions
-	InstallationID
-	SkipRevoke
-	APIURL
-	RetryAttempts
-	RetrySeconds
-	RequestTimeout
-	TokenReady
-	Enterprise
-	CACertificates
-	JWT
-	KMSKey
-	AWSRole
-	numIDs
-)
-
-// Names is how each door spells one setting.
-type Names struct {
-	// Input is the action's input name.
-	Input string
-	// Flag is what sets it on the command line: "--owner", or a phrase
-	// when no one flag does ("the private key", which has two ways in).
-	// Empty: the command line cannot set it, and its input name is shown.
-	Flag string
-}
-
-// table is the one place the doors' spellings live.
-var table = [numIDs]Names{
-	ClientID:       {"client-id", "--client-id"},
-	AppID:          {"app-id", "--app-id"},
-	PrivateKey:     {"private-key", "the private key"},
-	Owner:          {"owner", "--owner"},
-	Repositories:   {"repositories", "--repositories"},
-	Permissions:    {"permissions", "--permissions"},
-	InstallationID: {"installation-id", "--installation-id"},
-	SkipRevoke:     {"skip-token-revoke", ""},
-	APIURL:         {"github-api-url", "--api-url"},
-	RetryAttempts:  {"retry-attempts", "--retry-attempts"},
-	RetrySeconds:   {"retry-max-seconds", "--retry-max-seconds"},
-	RequestTimeout: {"request-timeout-seconds", "--request-timeout-seconds"},
-	TokenReady:     {"token-ready-seconds", "--token-ready-seconds"},
-	Enterprise:     {"enterprise", ""},
-	CACertificates: {"ca-certificates", ""},
-	JWT:            {"jwt", "the JWT from --jwt-env"},
-	KMSKey:         {"kms-key", "--kms-key"},
-	AWSRole:        {"aws-role-to-assume", ""},
-}
-
-// All returns every setting, in table order.
-func All() []ID {
-	ids := make([]ID, 0, numIDs-1)
-	for id := ID(1); id < numIDs; id++ {
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-// Lookup finds the setting an action input name sets.
-func Lookup(input string) (ID, bool) {
-	for _, id := range All() {
-		if table[id].Input == input {
-			return id, true
-		}
-	}
-	return 0, false
-}
-
-// Input is the action's input name for id.
-func (id ID) Input() string { return id.names().Input }
-
-// Flag is the command line's words for id; "" when it has none.
-func (id ID) Flag() string { return id.names().Flag }
-
-// String is the input name: for debugging, and for %v in tests.
-func (id ID) String() string { return id.Input() }
-
-func (id ID) names() Names {
-	if id == 0 || id >= numIDs {
-		return Names{Input: fmt.Sprintf("setting(%d)", uint8(id))}
-	}
-	return table[id]
-}
-
 // Door is a front door, which names settings its own way.
 type Door uint8
 
@@ -138,23 +60,6 @@ const (
 	// CLI: the command line's flags.
 	CLI
 )
-
-// bare is how d names id inside a sentence: "owner" or "--owner".
-func (d Door) bare(id ID) string {
-	if d == CLI && id.Flag() != "" {
-		return id.Flag()
-	}
-	return id.Input()
-}
-
-// named is how d names id as the subject of a sentence: "input owner" or
-// "--owner".
-func (d Door) named(id ID) string {
-	if d == CLI && id.Flag() != "" {
-		return id.Flag()
-	}
-	return "input " + id.Input()
-}
 
 // Input makes an Errorf argument render as "input NAME" (the action) or the
 // flag (the command line).
@@ -168,6 +73,54 @@ type Inputs [2]ID
 // not a setting: "the runner's proxy settings" means nothing on a laptop.
 type Words struct{ Action, CLI string }
 
+// Text is a sentence whose setting names each door fills in: a format as
+// for fmt.Sprintf, with ID, Input, Inputs, Words and error arguments
+// rendered by the door (use %s for them). An error's sentence, and a
+// setting's help (Spec.Help).
+type Text struct {
+	format string
+	args   []any
+}
+
+// Sentence builds a Text.
+func Sentence(format string, args ...any) Text { return Text{format, args} }
+
+// Render writes t in door d's words.
+func (t Text) Render(d Door) string {
+	args := make([]any, len(t.args))
+	for i, a := range t.args {
+		args[i] = a
+		switch a := a.(type) {
+		case ID:
+			args[i] = a.Spec().bare(d)
+		case Input:
+			args[i] = ID(a).Spec().named(d)
+		case Inputs:
+			args[i] = pair(d, a[0].Spec(), a[1].Spec())
+		case Words:
+			args[i] = a.Action
+			if d == CLI {
+				args[i] = a.CLI
+			}
+		case error:
+			args[i] = Render(a, d)
+		}
+	}
+	return fmt.Sprintf(t.format, args...)
+}
+
+// pair names two settings: "inputs A and B", "--a and --b"; each in its
+// own words when one of them lacks the door's kind of name.
+func pair(d Door, a, b Spec) string {
+	if d == CLI && a.cliWords() != "" && b.cliWords() != "" {
+		return a.cliWords() + " and " + b.cliWords()
+	}
+	if d == Action && a.Input != "" && b.Input != "" {
+		return "inputs " + a.Input + " and " + b.Input
+	}
+	return a.named(d) + " and " + b.named(d)
+}
+
 // Error is a problem a user can act on, as data: the setting to fix (0 when
 // the fix is elsewhere), and a sentence saying what went wrong and what to
 // do, whose setting names the door fills in. Causes given as arguments stay
@@ -175,8 +128,7 @@ type Words struct{ Action, CLI string }
 type Error struct {
 	// Setting is the first setting the sentence names, if any.
 	Setting ID
-	format  string
-	args    []any
+	text    Text
 	cause   error
 }
 
@@ -190,7 +142,7 @@ func (e *Error) With(cause error) *Error {
 // Errorf builds an *Error: format as for fmt.Sprintf, with ID, Input,
 // Inputs, Words and error arguments rendered by the door. Use %s for them.
 func Errorf(format string, args ...any) *Error {
-	e := &Error{format: format, args: args}
+	e := &Error{text: Sentence(format, args...)}
 	for _, a := range args {
 		switch a := a.(type) {
 		case ID:
@@ -208,32 +160,7 @@ func Errorf(format string, args ...any) *Error {
 }
 
 // Render writes e in door d's words.
-func (e *Error) Render(d Door) string {
-	args := make([]any, len(e.args))
-	for i, a := range e.args {
-		args[i] = a
-		switch a := a.(type) {
-		case ID:
-			args[i] = d.bare(a)
-		case Input:
-			args[i] = d.named(ID(a))
-		case Inputs:
-			if d == CLI && a[0].Flag() != "" && a[1].Flag() != "" {
-				args[i] = a[0].Flag() + " and " + a[1].Flag()
-			} else {
-				args[i] = "inputs " + a[0].Input() + " and " + a[1].Input()
-			}
-		case Words:
-			args[i] = a.Action
-			if d == CLI {
-				args[i] = a.CLI
-			}
-		case error:
-			args[i] = Render(a, d)
-		}
-	}
-	return fmt.Sprintf(e.format, args...)
-}
+func (e *Error) Render(d Door) string { return e.text.Render(d) }
 
 // Error renders e in the action's words. Doors call Render instead; this is
 // for logs of tests and for errors that reach no door.
@@ -245,7 +172,7 @@ func (e *Error) Unwrap() []error {
 	if e.cause != nil {
 		errs = append(errs, e.cause)
 	}
-	for _, a := range e.args {
+	for _, a := range e.text.args {
 		if err, ok := a.(error); ok {
 			errs = append(errs, err)
 		}
@@ -315,7 +242,7 @@ func Settings(err error) []ID {
 		switch e := err.(type) {
 		case nil:
 		case *Error:
-			for _, a := range e.args {
+			for _, a := range e.text.args {
 				var ids []ID
 				switch a := a.(type) {
 				case ID:

@@ -6,33 +6,6 @@ import (
 	"testing"
 )
 
-// Every setting has an input name, and the names and flags are unique, so a
-// door can never name two settings alike.
-func TestEveryIDNamed(t *testing.T) {
-	t.Parallel()
-	inputs, flags := map[string]ID{}, map[string]ID{}
-	for _, id := range All() {
-		n := table[id]
-		if n.Input == "" {
-			t.Errorf("setting %d has no input name", id)
-		}
-		if other, dup := inputs[n.Input]; dup {
-			t.Errorf("input %s names %d and %d", n.Input, other, id)
-		}
-		inputs[n.Input] = id
-		if n.Flag == "" {
-			continue
-		}
-		if other, dup := flags[n.Flag]; dup {
-			t.Errorf("flag %s names %d and %d", n.Flag, other, id)
-		}
-		flags[n.Flag] = id
-	}
-	if len(All()) != int(numIDs)-1 {
-		t.Errorf("All has %d settings, want %d", len(All()), numIDs-1)
-	}
-}
-
 // Each form renders in each door's words, and causes stay reachable.
 func TestRender(t *testing.T) {
 	t.Parallel()
@@ -79,4 +52,15 @@ func names(ids []ID) []string {
 		out[i] = id.Input()
 	}
 	return out
+}
+
+// A List with no problem is no error; one with problems is, and says them.
+func TestListErr(t *testing.T) {
+	t.Parallel()
+	if err := (List{}).Err(); err != nil {
+		t.Errorf("empty List.Err() = %v", err)
+	}
+	if err := (List{Errorf("%s is bad", Input(Owner))}).Err(); err == nil || err.Error() != "input owner is bad" {
+		t.Errorf("List.Err() = %v", err)
+	}
 }

@@ -6,7 +6,7 @@ go 1.26.0
 
 require (
 	github.com/app-token/app-token v0.0.0
-	go.yaml.in/yaml/v3 v3.0.4
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require github.com/sethvargo/go-githubactions v1.4.0 // indirect
