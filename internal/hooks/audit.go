@@ -17,7 +17,7 @@ import (
 // the time taken.
 type auditLine struct {
 	Time       string  `json:"time"`
-	Hook       string  `json:"hook"`
+	Hook       string  `json:"hook,omitempty"`
 	Repository string  `json:"repository,omitempty"`
 	Decision   string  `json:"decision"`
 	Reason     string  `json:"reason,omitempty"`

@@ -3,6 +3,7 @@ package hooks
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func object(body []byte) ([]member, *bodyProblem) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return nil, bad
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, bad // something after the object
 	}
 	return members, nil

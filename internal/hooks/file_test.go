@@ -125,7 +125,7 @@ func TestParseSchemesAndEvents(t *testing.T) {
 		"hdr": {Header, "X-Webhook-Secret", "publish", ""},
 		"c":   {Contentful, "X-Contentful-Signature", "publish", ""},
 		"s":   {Sanity, "Sanity-Webhook-Signature", "123", ""}, // text as written, quoted or not
-		"g":   {Ghost, "X-Ghost-Signature", "on", ""},         // YAML 1.2: on is text
+		"g":   {Ghost, "X-Ghost-Signature", "on", ""},          // YAML 1.2: on is text
 		"sb":  {Storyblok, "Webhook-Signature", "publish", ""},
 		"wp":  {WPWebhooks, "X-Wp-Webhook-Signature", "publish", ""},
 		"gh":  {HMACSHA256, "X-Signature", "publish", ""},
@@ -239,7 +239,7 @@ func TestParseRefuses(t *testing.T) {
 		{"a list at the top", "- name: cms\n", `hook file: line 1: a hook file is a mapping with one field, hooks: a list of hooks`},
 		{"not YAML", "hooks: [\n", `hook file: does not parse as YAML: line 1: did not find expected node content`},
 		{"too big", "hooks:\n#" + strings.Repeat("x", MaxFileBytes), `hook file: the file has more than 65536 bytes; a hook file has a few lines a hook`},
-		{"six problems, five shown", hook("name: a/b", "repository: x", "secret_env: NOT_SET", "signature: nope", "delivery_header: a b", "event_type: " + strings.Repeat("e", 101)),
+		{"six problems, five shown", hook("name: a/b", "repository: x", "secret_env: NOT_SET", "signature: nope", "delivery_header: a b", "event_type: "+strings.Repeat("e", 101)),
 			`hook file: line 2: hook 1: name: is "a/b"; a hook's name is in its URL (/hooks/NAME): 1 to 100 letters, digits, '-' and '_'; line 3: hook 1: repository: is "x"; it is where the event goes, as owner/name (a GitHub account's name, a slash, a repository's); line 4: hook 1: event_type: is repository_dispatch's event type: one line of at most 100 characters; line 6: hook 1: signature: is "nope": it is one of hmac-sha256, bearer, header, contentful, sanity, ghost, storyblok, wp-webhooks; line 7: hook 1: delivery_header: "a b" is not a header's name (letters, digits and '-', at most 255); and 0 more`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

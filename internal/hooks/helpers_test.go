@@ -156,6 +156,11 @@ func (w *world) do(req *http.Request) reply {
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	r := reply{status: rec.Code, raw: rec.Body.String()}
+	for _, s := range append(append([]string(nil), w.secrets...), w.sent...) {
+		if s != "" && strings.Contains(r.raw, s) {
+			w.t.Errorf("the answer holds a secret or a proof %q: %s", s, r.raw)
+		}
+	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &r.body); err != nil {
 		w.t.Fatalf("answer %d is not JSON: %q", rec.Code, rec.Body.String())
 	}
