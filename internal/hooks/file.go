@@ -120,18 +120,16 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	var b strings.Builder
+	var parts []string
 	if p.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", p.Line)
+		parts = append(parts, "line "+strconv.Itoa(p.Line))
 	}
-	if p.Hook != "" {
-		b.WriteString(p.Hook + ": ")
+	for _, s := range []string{p.Hook, p.Field, p.What} {
+		if s != "" {
+			parts = append(parts, s)
+		}
 	}
-	if p.Field != "" {
-		b.WriteString(p.Field + ": ")
-	}
-	b.WriteString(p.What)
-	return b.String()
+	return strings.Join(parts, ": ")
 }
 
 // FileError says why a hook file cannot be used; a broker stops at start

@@ -495,7 +495,9 @@ func TestSenderGivesUp(t *testing.T) {
 	}
 	cancel()
 	time.Sleep(10 * time.Millisecond)
+	w.rec.mu.Lock()
 	dctx := w.rec.ctxs[0]
+	w.rec.mu.Unlock()
 	if dctx.Err() != nil {
 		t.Error("the dispatch's context ended with the sender's")
 	}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -25,25 +26,18 @@ import (
 // Contentful and Ghost vectors.
 var epoch = time.UnixMilli(1765432100000)
 
-// clock is a clock a test moves.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+// clock is a clock a test moves, safe to read from the handler's
+// goroutines.
+type clock struct{ ns atomic.Int64 }
+
+func newClock(t time.Time) *clock {
+	c := &clock{}
+	c.ns.Store(t.UnixNano())
+	return c
 }
 
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func (c *clock) Now() time.Time      { return time.Unix(0, c.ns.Load()) }
+func (c *clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
 
 // getenv serves a map as the environment.
 func getenv(env map[string]string) func(string) string {
@@ -89,30 +83,15 @@ type world struct {
 	h     *Handler
 	rec   *recorder
 	clock *clock
-	audit *syncBuffer
+	// audit is written by the handler under its own lock, and read by
+	// tests once the requests have returned.
+	audit *bytes.Buffer
 	// secrets are every secret of the file: no answer or audit line
 	// holds one.
 	secrets []string
 	// sent are the proofs sent: no answer or audit line holds one.
+	mu   sync.Mutex
 	sent []string
-}
-
-// syncBuffer is a bytes.Buffer safe for the handler's concurrent audit.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newWorld(t *testing.T, file string, env map[string]string, o Options) *world {
@@ -121,7 +100,7 @@ func newWorld(t *testing.T, file string, env map[string]string, o Options) *worl
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	w := &world{t: t, rec: &recorder{}, clock: newClock(epoch), audit: &syncBuffer{}}
+	w := &world{t: t, rec: &recorder{}, clock: newClock(epoch), audit: &bytes.Buffer{}}
 	set.Mask(func(s string) { w.secrets = append(w.secrets, s) })
 	o.Now, o.Audit = w.clock.Now, w.audit
 	w.h = NewHandler(set, w.rec, o)
@@ -143,7 +122,9 @@ func (w *world) post(path string, header map[string]string, body string) reply {
 	for k, v := range header {
 		req.Header.Set(k, v)
 		if strings.Contains(strings.ToLower(k), "signature") || strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "X-Webhook-Secret") {
+			w.mu.Lock()
 			w.sent = append(w.sent, v)
+			w.mu.Unlock()
 		}
 	}
 	return w.do(req)
@@ -156,7 +137,7 @@ func (w *world) do(req *http.Request) reply {
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	r := reply{status: rec.Code, raw: rec.Body.String()}
-	for _, s := range append(append([]string(nil), w.secrets...), w.sent...) {
+	for _, s := range w.shown() {
 		if s != "" && strings.Contains(r.raw, s) {
 			w.t.Errorf("the answer holds a secret or a proof %q: %s", s, r.raw)
 		}
@@ -197,10 +178,18 @@ func (w *world) last() map[string]any {
 	return ls[len(ls)-1]
 }
 
+// shown is what no answer or audit line may hold: the secrets, the proofs
+// sent.
+func (w *world) shown() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append(append([]string(nil), w.secrets...), w.sent...)
+}
+
 // checkLeaks holds the audit to the rule: no secret, no proof sent.
 func (w *world) checkLeaks() {
 	out := w.audit.String()
-	for _, s := range append(append([]string(nil), w.secrets...), w.sent...) {
+	for _, s := range w.shown() {
 		if s != "" && strings.Contains(out, s) {
 			w.t.Errorf("the audit holds a secret or a proof %q:\n%s", s, out)
 		}
