@@ -18,6 +18,7 @@
 package hooks
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -65,13 +66,12 @@ const MaxDeliveryID = 200
 
 // Handler serves POST /hooks/{name} for a Set of hooks.
 type Handler struct {
-	set      *Set
-	d        Dispatcher
-	o        Options
-	dedupe   *dedupe
-	decoy    []byte // an unknown hook's "secret": its answer costs as a known one's
-	auditMu  sync.Mutex
-	inFlight sync.WaitGroup
+	set     *Set
+	d       Dispatcher
+	o       Options
+	dedupe  *dedupe
+	decoy   []byte // an unknown hook's "secret": its answer costs as a known one's
+	auditMu sync.Mutex
 }
 
 // NewHandler returns the handler for set's hooks, dispatching through d.
@@ -95,10 +95,6 @@ func NewHandler(set *Set, d Dispatcher, o Options) *Handler {
 	_, _ = rand.Read(decoy) // crypto/rand does not fail (Go 1.24)
 	return &Handler{set: set, d: d, o: o, dedupe: newDedupe(o.DedupeEntries, o.Now), decoy: decoy}
 }
-
-// Wait returns once every dispatch under way has ended: a door draining
-// on SIGTERM calls it after its server stopped taking requests.
-func (h *Handler) Wait() { h.inFlight.Wait() }
 
 // answer is the handler's reply to one delivery and what the audit says.
 type answer struct {
@@ -248,7 +244,7 @@ func (h *Handler) event(hook *Hook, contentType string, body []byte) (Event, *bo
 		return Event{}, problem
 	}
 	// The payload lands in the event, which every run it starts shows.
-	if strings.Contains(string(body), string(hook.key.b)) {
+	if bytes.Contains(body, hook.key.b) {
 		return Event{}, &bodyProblem{http.StatusUnprocessableEntity, reasonLimits, "the body holds the hook's secret: the event would show it to every run it starts; take it out of the payload, and change the secret"}
 	}
 	ev := Event{Hook: hook.Name, Owner: hook.Owner, Repo: hook.Repo, EventType: hook.EventType, Workflow: hook.Workflow, Ref: hook.Ref}
@@ -278,7 +274,8 @@ func dedupeKeys(hook *Hook, delivery, signed string) []string {
 // dispatch fires ev once per delivery: a delivery already seen is a
 // duplicate, one under way is waited for. The dispatch runs to its end
 // even when the sender stops waiting (a CMS's short timeout must not cut
-// it after the request went out).
+// it after the request went out), in the request's own goroutine, so a
+// server's Shutdown waits for it.
 func (h *Handler) dispatch(ctx context.Context, hook *Hook, ev Event, keys []string) answer {
 	var d *delivery
 	if len(keys) > 0 {
@@ -287,8 +284,6 @@ func (h *Handler) dispatch(ctx context.Context, hook *Hook, ev Event, keys []str
 			return h.await(ctx, d)
 		}
 	}
-	h.inFlight.Add(1)
-	defer h.inFlight.Done()
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.o.DispatchTimeout)
 	defer cancel()
 	err := h.call(dctx, ev)
