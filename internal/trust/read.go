@@ -1,9 +1,6 @@
 package trust
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -14,6 +11,7 @@ import (
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/suggest"
+	"github.com/app-token/app-token/internal/yamltree"
 )
 
 // MaxPolicyBytes bounds a policy file. Policies are a few hundred bytes;
@@ -83,49 +81,21 @@ func agree(written, decoded map[string]any, at lines, ps *problems) {
 	}
 }
 
-// parseTree parses data as one YAML document and returns its root node, or
-// nil with the problem recorded.
+// parseTree parses data as one YAML document and returns its root node,
+// or nil with the problem recorded; then refuses anchors, aliases and tags
+// (see yamltree).
 func parseTree(data []byte, ps *problems) *yaml3.Node {
-	dec := yaml3.NewDecoder(bytes.NewReader(data))
-	var doc yaml3.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			ps.add(0, "", "the file is empty")
-		} else {
-			ps.add(0, "", "does not parse as YAML: %s", ghtext.Message(strings.TrimPrefix(err.Error(), "yaml: ")))
-		}
+	root, p := yamltree.Root(data, "a policy", "a mapping of fields (issuer: ..., subject: ...)")
+	if p != nil {
+		ps.add(p.Line, "", "%s", p.What)
 		return nil
 	}
-	var next yaml3.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		ps.add(next.Line, "", "holds more than one YAML document (---); a policy is one")
-		return nil
-	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml3.MappingNode {
-		ps.add(doc.Line, "", "a policy is a mapping of fields (issuer: ..., subject: ...)")
-		return nil
-	}
-	return doc.Content[0]
+	return root
 }
 
-// refuseExpansions walks every node, in file order, and refuses anchors,
-// aliases (which the second pass would expand) and tags (`!!binary` is
-// decoded, not read as written).
+// refuseExpansions records every anchor, alias and tag (yamltree.Refuse).
 func refuseExpansions(root *yaml3.Node, ps *problems) {
-	stack := []*yaml3.Node{root}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		// An if chain, not a switch: mutation testing sees its conditions.
-		if n.Kind == yaml3.AliasNode || n.Anchor != "" {
-			ps.add(n.Line, "", "anchors and aliases (&name, *name) are not allowed in a policy; write each value out")
-		} else if n.Style&yaml3.TaggedStyle != 0 {
-			ps.add(n.Line, "", "YAML tags (%s) are not allowed in a policy", shown(n.Tag))
-		}
-		for i := len(n.Content) - 1; i >= 0; i-- {
-			stack = append(stack, n.Content[i])
-		}
-	}
+	yamltree.Refuse(root, "a policy", func(p yamltree.Problem) { ps.add(p.Line, "", "%s", p.What) })
 }
 
 // fields reads the top mapping: each field known, once, of its shape. It
@@ -136,7 +106,7 @@ func fields(m *yaml3.Node, k Kind, ps *problems) (map[string]any, lines) {
 	at := lines{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		key, val := m.Content[i], m.Content[i+1]
-		name, ok := scalar(key)
+		name, ok := yamltree.Scalar(key)
 		if !ok {
 			ps.add(key.Line, "", "a field's name is plain text")
 			continue
@@ -191,7 +161,7 @@ func textMapping(n *yaml3.Node, name string, at lines, ps *problems) map[string]
 	out := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		k, ok := scalar(key)
+		k, ok := yamltree.Scalar(key)
 		if !ok || k == "" {
 			ps.add(key.Line, name, "a name in it is empty or not plain text")
 			continue
@@ -240,37 +210,15 @@ func value(n *yaml3.Node, path string, ps *problems) (string, bool) {
 // holds reports whether n is a kind node and not null; if not, it records
 // why, with what to do about a null and the shape the field takes.
 func holds(n *yaml3.Node, kind yaml3.Kind, path, null, shape string, ps *problems) bool {
-	if isNull(n) {
+	if yamltree.IsNull(n) {
 		ps.add(n.Line, path, "has no value; %s", null)
 		return false
 	}
 	if n.Kind != kind {
-		ps.add(n.Line, path, "is %s, not %s", shape, describe(n))
+		ps.add(n.Line, path, "is %s, not %s", shape, yamltree.Describe(n))
 		return false
 	}
 	return true
-}
-
-// scalar returns n's text as written, when n is a scalar that is not null.
-func scalar(n *yaml3.Node) (string, bool) {
-	if n.Kind != yaml3.ScalarNode || isNull(n) {
-		return "", false
-	}
-	return n.Value, true
-}
-
-// isNull reports whether n is YAML's null (nothing, ~ or null).
-func isNull(n *yaml3.Node) bool { return n.Kind == yaml3.ScalarNode && n.Tag == "!!null" }
-
-// describe names what n is, for "is text, not a list".
-func describe(n *yaml3.Node) string {
-	switch n.Kind {
-	case yaml3.MappingNode:
-		return "a mapping"
-	case yaml3.SequenceNode:
-		return "a list"
-	}
-	return "text"
 }
 
 // keyPath names a map entry: claim_pattern.ref, or claim_pattern["a b"]
