@@ -19,6 +19,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/runnertest"
@@ -89,7 +90,7 @@ func newFaultWorld(t *testing.T) *faultWorld {
 func (f *faultWorld) deps() action.Deps {
 	base := ghtransport.NewBase(nil)
 	base.DisableKeepAlives = true
-	return action.Deps{Base: base, Now: f.clock.Now, Sleep: f.clock.Sleep}
+	return action.Deps{Env: env.Env{Base: base, Now: f.clock.Now, Sleep: f.clock.Sleep}}
 }
 
 func (f *faultWorld) runMain() *runnertest.Result {
@@ -511,7 +512,7 @@ func TestClockSkew(t *testing.T) {
 				if mode == "binary" {
 					res = w.main()
 				} else {
-					res = w.inProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
+					res = w.inProcess(action.Main, action.Deps{Env: env.Env{Sleep: noSleep(t)}}, nil)
 				}
 				succeeded(t, res)
 				jwtCalls := 0

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/action"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/runnertest"
@@ -113,7 +114,7 @@ func TestOneAppJWTPerRun(t *testing.T) {
 			clock = clock.Add(time.Second)
 			return clock
 		}
-		check(t, w, w.inProcess(action.Main, action.Deps{Now: tick}, nil))
+		check(t, w, w.inProcess(action.Main, action.Deps{Env: env.Env{Now: tick}}, nil))
 	})
 	t.Run("built binary", func(t *testing.T) {
 		t.Parallel()
@@ -181,7 +182,7 @@ func TestWholePhaseDeadline(t *testing.T) {
 		Header: http.Header{"Retry-After": {"0"}}, Body: `{"message":"You have exceeded a secondary rate limit"}`})
 	frozen := time.Now()
 	start := time.Now()
-	res := w.inProcess(action.Main, action.Deps{
+	res := w.inProcess(action.Main, action.Deps{Env: env.Env{
 		Now: func() time.Time { return frozen },
 		// Each wait takes 600ms of real time: ten tries would take 5.4s.
 		Sleep: func(ctx context.Context, _ time.Duration) error {
@@ -192,7 +193,7 @@ func TestWholePhaseDeadline(t *testing.T) {
 				return ctx.Err()
 			}
 		},
-	}, nil)
+	}}, nil)
 	failedWith(t, res, "did not answer within the step's deadline of 3s")
 	if took := time.Since(start); took < 2500*time.Millisecond {
 		t.Errorf("the phase ended after %v, before its deadline of 3s", took)

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/action"
+	appenv "github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
 )
 
@@ -373,7 +374,7 @@ func TestProxyEnvironmentAsGoReadsIt(t *testing.T) {
 			var direct atomic.Int32
 			base := gh.base(func(k string) string { return env[k] }, "443", &direct)
 			t.Cleanup(base.CloseIdleConnections)
-			res := w.inProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
+			res := w.inProcess(action.Main, action.Deps{Env: appenv.Env{Base: base, Sleep: noSleep(t)}}, nil)
 			succeeded(t, res)
 			if res.Outputs["token"] != w.onlyToken().Token {
 				t.Error("no token minted")
@@ -419,9 +420,9 @@ func TestEnterpriseServerOverTLS(t *testing.T) {
 			var direct atomic.Int32
 			base := gh.base(nil, "8443", &direct)
 			t.Cleanup(base.CloseIdleConnections)
-			res := w.inProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
+			res := w.inProcess(action.Main, action.Deps{Env: appenv.Env{Base: base, Sleep: noSleep(t)}}, nil)
 			succeeded(t, res)
-			succeeded(t, w.inProcess(action.Post, action.Deps{Base: base, Sleep: noSleep(t)}, res.State))
+			succeeded(t, w.inProcess(action.Post, action.Deps{Env: appenv.Env{Base: base, Sleep: noSleep(t)}}, res.State))
 			if direct.Load() == 0 {
 				t.Errorf("nothing dialled %s:8443", ghesHost)
 			}
@@ -465,7 +466,7 @@ func TestPlainHTTPOnlyForLoopback(t *testing.T) {
 			w := newWorld(t)
 			_, port, _ := net.SplitHostPort(w.srv.Listener.Addr().String())
 			w.with("github-api-url", tt.url(port))
-			res := w.inProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
+			res := w.inProcess(action.Main, action.Deps{Env: appenv.Env{Sleep: noSleep(t)}}, nil)
 			if !tt.ok {
 				failedWith(t, res, "uses plain http", "use https")
 				if n := len(w.emu.Requests()); n != 0 {

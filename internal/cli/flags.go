@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/app-token/app-token/internal/awskms"
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
@@ -64,7 +63,7 @@ func newSettings(c *command, fs *flag.FlagSet) *settings {
 
 // newRetrySettings registers the flags that bound each call's tries.
 func newRetrySettings(c *command, fs *flag.FlagSet) *settings {
-	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Getenv}
+	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Var}
 	s.define(fs, setting.RetryAttempts, "`N` attempts per API call on transient failures, 1 to 10 (default 4)")
 	s.define(fs, setting.RetrySeconds, "time budget in `SECONDS` for one API call including retries (default 60)")
 	s.define(fs, setting.RequestTimeout, "timeout in `SECONDS` for one HTTP request (default 20)")
@@ -131,8 +130,8 @@ const maxKey = 64 << 10
 func (a *appFlags) load(c *command) error {
 	in := a.in
 	if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" {
-		in.values[setting.ClientID] = c.env.Getenv(EnvClientID)
-		in.values[setting.AppID] = c.env.Getenv(EnvAppID)
+		in.values[setting.ClientID] = c.env.Var(EnvClientID)
+		in.values[setting.AppID] = c.env.Var(EnvAppID)
 		// A JWT signed elsewhere names its App itself.
 		if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" && a.jwtEnv == "" {
 			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", EnvClientID)
@@ -169,7 +168,7 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 		if err := checkEnvName("--jwt-env", a.jwtEnv); err != nil {
 			return false, err
 		}
-		v := strings.TrimSpace(c.env.Getenv(a.jwtEnv))
+		v := strings.TrimSpace(c.env.Var(a.jwtEnv))
 		if v == "" {
 			return false, usagef("--jwt-env: environment variable %s %s: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv), c.unset(a.jwtEnv))
 		}
@@ -177,10 +176,10 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 		in.values[setting.JWT] = v
 	}
 	if in.values[setting.KMSKey] == "" && !keyFlag && a.jwtEnv == "" {
-		in.values[setting.KMSKey] = c.env.Getenv(EnvKMSKey)
+		in.values[setting.KMSKey] = c.env.Var(EnvKMSKey)
 		// Two variables, neither chosen by a flag: which one was meant
 		// cannot be guessed, as the action refuses private-key with kms-key.
-		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Getenv(EnvPrivateKey)) != "" {
+		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Var(EnvPrivateKey)) != "" {
 			return false, usagef("%s and %s are both set: the App's JWT is signed with exactly one key; unset one, or choose with --kms-key or --private-key-file", EnvPrivateKey, EnvKMSKey)
 		}
 	}
@@ -220,7 +219,7 @@ func (a *appFlags) readKey(c *command) (string, error) {
 		name = a.keyEnv
 		where = "--private-key-env: environment variable " + secret.Quote(name)
 	}
-	key := c.env.Getenv(name)
+	key := c.env.Var(name)
 	switch {
 	case strings.TrimSpace(key) == "" && a.keyEnv != "":
 		return "", usagef("%s %s: set it to the App's .pem, or pass --private-key-file PATH (- for stdin)", where, c.unset(name))
@@ -293,19 +292,27 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// minter parses cfg's key, hides every form of its lines before anything
-// can print them, and returns the core for cfg.
+// minter returns the core for cfg: it chooses the key source, and hides
+// every form of a private key's lines before anything can print them.
 func (c *command) minter(ctx context.Context, cfg *config.Config) (*mint.Minter, error) {
-	signer, err := c.signer(ctx, cfg)
-	if err != nil {
-		var kms *awskms.Error
-		var u *usageError
-		if errors.As(err, &kms) || errors.As(err, &u) {
-			return nil, err
-		}
-		return nil, &usageError{err}
+	m, err := mint.New(ctx, cfg, c.options())
+	return m, keyUsage(err)
+}
+
+// app returns the core's App for app, for a command that only signs.
+func (c *command) app(ctx context.Context, app config.App) (*mint.App, error) {
+	a, err := mint.NewApp(ctx, app, c.options())
+	return a, keyUsage(err)
+}
+
+// keyUsage makes a key or JWT the core could not read a usage error:
+// nothing was sent anywhere. A KMS failure or an interruption is not.
+func keyUsage(err error) error {
+	var k *mint.KeyError
+	if errors.As(err, &k) {
+		return &usageError{err}
 	}
-	return mint.NewSigned(cfg, signer, c.options()), nil
+	return err
 }
 
 // readConfig turns a config error into a usage error, and prints the

@@ -1,0 +1,60 @@
+package main
+
+// Issue 24: the client under the core speaks no door's language. ghclient
+// refuses a hostile answer as data; the core says it, with what to check,
+// in the words of the door that shows it. Each door runs the built binary:
+// the action as the runner starts it, the native (node24) entry, and the
+// command line.
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/app-token/app-token/internal/githubtest"
+)
+
+func TestRefusedAnswersInEachDoorsWords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		fault       func(w *world) githubtest.Fault
+		action, cli string
+	}{
+		{"a redirect off the API", func(w *world) githubtest.Fault {
+			_, rec := w.recorder()
+			return redirect("GET", lookupPath, 302, rec.URL+"/collect")
+		}, "the action only follows redirects within the API's origin. Check input github-api-url and any proxy between the runner and GitHub",
+			"app-token only follows redirects within the API's origin. Check --api-url and any proxy between this machine and GitHub"},
+		{"an answer past 1 MiB", func(*world) githubtest.Fault {
+			return githubtest.Fault{Method: "GET", Path: lookupPath, Status: 200, GzipBomb: true}
+		}, "is larger than 1 MiB once decompressed, far more than GitHub's API sends: check input github-api-url and any proxy between the runner and GitHub",
+			"is larger than 1 MiB once decompressed, far more than GitHub's API sends: check --api-url and any proxy between this machine and GitHub"},
+	} {
+		t.Run(tc.name+", action", func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t).with("retry-attempts", "1")
+			w.emu.AddFault(tc.fault(w))
+			failedWith(t, w.main(), "find the App's installation on octo-org: GitHub's answer to GET "+lookupPath+" ", tc.action)
+		})
+		t.Run(tc.name+", native entry", func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t).with("retry-attempts", "1").native()
+			w.emu.AddFault(tc.fault(w))
+			failedWith(t, w.main(), tc.action)
+		})
+		t.Run(tc.name+", command line", func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.emu.AddFault(tc.fault(w))
+			code, stdout, stderr := w.cli("", nil, "token", "--quiet", "--repositories", "octo-org/app", "--retry-attempts", "1")
+			if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "GitHub's answer to GET "+lookupPath+" ") || !strings.Contains(stderr, tc.cli) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and one line with %q", code, stdout, stderr, tc.cli)
+			}
+			for _, word := range []string{"github-api-url", "the runner", "the action"} {
+				if strings.Contains(stderr, word) {
+					t.Errorf("the command line speaks the action's words (%q): %q", word, stderr)
+				}
+			}
+		})
+	}
+}
