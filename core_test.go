@@ -1,18 +1,22 @@
 package main
 
-// Issue 24: the client under the core speaks no door's language. ghclient
-// refuses a hostile answer as data; the core says it, with what to check,
-// in the words of the door that shows it. Each door runs the built binary:
-// the action as the runner starts it, the native (node24) entry, and the
+// What the core does for every door (issue 24): it masks a key source
+// before any setting is read, and says what the client refused in the
+// words of the door that shows it. Each door runs the built binary: the
+// action as the runner starts it, the native (node24) entry, and the
 // command line.
 
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/app-token/app-token/internal/githubtest"
 )
 
+// The client under the core speaks no door's language: ghclient refuses a
+// hostile answer as data; the core says it, with what to check, in the
+// door's words.
 func TestRefusedAnswersInEachDoorsWords(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -56,5 +60,27 @@ func TestRefusedAnswersInEachDoorsWords(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A jwt input arrives unmasked (the runner masks only secrets): it is
+// masked before any setting is read, so a step that fails on another
+// input still hides it, first thing, at both of the action's entries.
+func TestJWTMaskedBeforeAnySettingIsRead(t *testing.T) {
+	t.Parallel()
+	token := signedJWT(t, appKey, githubtest.DefaultClientID, 9*time.Minute)
+	for _, native := range []bool{false, true} {
+		w := jwtWorld(t, token).with("owner", "not an owner")
+		if native {
+			w.native()
+		}
+		res := w.main()
+		failedWith(t, res, "input owner")
+		if first, _, _ := strings.Cut(res.Stdout, "\n"); first != "::add-mask::"+token {
+			t.Errorf("native %t: first line %q, want the JWT's mask", native, strings.ReplaceAll(first, token, "<JWT>"))
+		}
+		if calls := w.calls(); len(calls) > 0 {
+			t.Errorf("native %t: calls were made: %q", native, calls)
+		}
 	}
 }
