@@ -25,6 +25,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/cli"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
@@ -71,7 +72,8 @@ func actionPhase(argv0 string, args []string, underRunner bool) (phase string, o
 // runCLI runs the command line with the real world.
 func runCLI(args []string) int {
 	env := cli.Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, LookupEnv: os.LookupEnv,
+		Env:   env.Env{Getenv: os.Getenv},
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv,
 		Version: buildVersion(), Outstanding: &mint.Outstanding{},
 	}
 	ctx, stop := interruptible(func(cause error) { cli.Abandoned(env, cause) })

@@ -7,16 +7,16 @@
 // internal/setting.
 //
 // Everything environmental arrives through *githubactions.Action (inputs,
-// environment, the log and the runner's files) and Deps (clock, sleeper, the
-// innermost HTTP transport), so tests drive both phases without a process.
+// environment, the log and the runner's files) and Deps (env.Env's clock,
+// sleeper and innermost HTTP transport), so tests drive both phases
+// without a process. The key source is the core's to choose: this door
+// imports neither appkey nor awskms.
 package action
 
 import (
-	"context"
-	"net/http"
 	"sync"
-	"time"
 
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
@@ -29,13 +29,12 @@ import (
 // this door has (see internal/mint's package doc). The zero value means
 // the real one.
 type Deps struct {
-	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
-	// over the action's environment (so HTTPS_PROXY and NO_PROXY apply).
-	Base http.RoundTripper
-	// Now is the runner's clock; nil means time.Now.
-	Now func() time.Time
-	// Sleep waits between retries; nil means a real timer.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Env is the world the core calls GitHub (and AWS) through: Base (nil:
+	// ghtransport.NewBase over the environment, so HTTPS_PROXY and
+	// NO_PROXY apply), Now (the runner's clock), Sleep (between retries).
+	// A nil Getenv means the action's own, *githubactions.Action's, which
+	// main wires to the process environment.
+	env.Env
 	// Environ lists the process environment, where the runner's INPUT_*
 	// variables are found, to refuse inputs the action does not declare;
 	// nil means none (main wires os.Environ), so a developer's shell never
@@ -82,13 +81,6 @@ func (d *Deps) masker(a *githubactions.Action, mu *sync.Mutex) func(string) {
 	}
 }
 
-func (d Deps) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
-}
-
 // State names, as saved in main and read in post (STATE_<name>).
 const (
 	stateToken     = "token"
@@ -97,18 +89,25 @@ const (
 
 // options gives the minting core this phase's world: the runner's
 // environment for proxies, the injected clock and transport, one log line
-// per retry, and the masker. Calls made at once (the token check and the
-// bot lookup) log through one lock, a line at a time.
+// per retry, the masker, and the redactor for what is scrubbed without a
+// mask (the private key's body in every form). Calls made at once (the
+// token check and the bot lookup) log through one lock, a line at a time.
 func (d *Deps) options(a *githubactions.Action) mint.Options {
 	var mu sync.Mutex
+	e := d.Env
+	if e.Getenv == nil {
+		e.Getenv = a.Getenv
+	}
+	r := d.redactor()
 	return mint.Options{
-		Base: d.Base, Getenv: a.Getenv, Now: d.Now, Sleep: d.Sleep,
+		Env: e,
 		Log: func(line string) {
 			mu.Lock()
 			defer mu.Unlock()
 			a.Infof("%s", secret.OneLine(line))
 		},
 		Mask:        d.masker(a, &mu),
+		Scrub:       func(s string) { r.Add(s) },
 		Outstanding: d.Outstanding,
 	}
 }

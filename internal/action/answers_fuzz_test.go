@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/runnertest"
 	"github.com/sethvargo/go-githubactions"
@@ -120,7 +121,7 @@ func FuzzAnswers(f *testing.F) {
 		var log lines
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		deps := Deps{Base: gh, Sleep: func(context.Context, time.Duration) error { return nil }}
+		deps := Deps{Env: env.Env{Base: gh, Sleep: func(context.Context, time.Duration) error { return nil }}}
 		res, err := step.InProcess(ctx, func(ctx context.Context, a *githubactions.Action) error {
 			own := githubactions.New(githubactions.WithGetenv(a.Getenv), githubactions.WithWriter(&log))
 			return Main(ctx, own, deps)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/apptest"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/runnertest"
@@ -79,7 +80,7 @@ func newFaultWorld(t *testing.T) *faultWorld {
 func (f *faultWorld) deps() action.Deps {
 	base := ghtransport.NewBase(nil)
 	base.DisableKeepAlives = true
-	return action.Deps{Base: base, Now: f.clock.Now, Sleep: f.clock.Sleep}
+	return action.Deps{Env: env.Env{Base: base, Now: f.clock.Now, Sleep: f.clock.Sleep}}
 }
 
 func (f *faultWorld) runMain() *runnertest.Result {
@@ -436,9 +437,9 @@ func TestClockSkew(t *testing.T) {
 			w := apptest.NewWorld(t)
 			w.Emu.SetClockOffset(cs.Offset)
 			post := func(state map[string]string) *runnertest.Result {
-				return w.InProcess(action.Post, action.Deps{Sleep: noSleep(t)}, state)
+				return w.InProcess(action.Post, action.Deps{Env: env.Env{Sleep: noSleep(t)}}, state)
 			}
-			w.CheckClockSkew(t, cs, w.InProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil), post)
+			w.CheckClockSkew(t, cs, w.InProcess(action.Main, action.Deps{Env: env.Env{Sleep: noSleep(t)}}, nil), post)
 		})
 	}
 }
@@ -641,7 +642,7 @@ func TestWholePhaseDeadline(t *testing.T) {
 		Header: http.Header{"Retry-After": {"0"}}, Body: `{"message":"You have exceeded a secondary rate limit"}`})
 	frozen := time.Now()
 	start := time.Now()
-	res := w.InProcess(action.Main, action.Deps{
+	res := w.InProcess(action.Main, action.Deps{Env: env.Env{
 		Now: func() time.Time { return frozen },
 		// Each wait takes 600ms of real time: ten tries would take 5.4s.
 		Sleep: func(ctx context.Context, _ time.Duration) error {
@@ -652,7 +653,7 @@ func TestWholePhaseDeadline(t *testing.T) {
 				return ctx.Err()
 			}
 		},
-	}, nil)
+	}}, nil)
 	apptest.FailedWith(t, res, "did not answer within the step's deadline of 3s")
 	if took := time.Since(start); took < 2500*time.Millisecond {
 		t.Errorf("the phase ended after %v, before its deadline of 3s", took)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/apptest"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/sethvargo/go-githubactions"
@@ -95,7 +96,7 @@ func TestOneAppJWTPerRun(t *testing.T) {
 			clock = clock.Add(time.Second)
 			return clock
 		}
-		w.CheckOneAppJWT(t, w.InProcess(action.Main, action.Deps{Now: tick}, nil))
+		w.CheckOneAppJWT(t, w.InProcess(action.Main, action.Deps{Env: env.Env{Now: tick}}, nil))
 	})
 }
 

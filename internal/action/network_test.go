@@ -13,6 +13,7 @@ import (
 
 	"github.com/app-token/app-token/internal/action"
 	"github.com/app-token/app-token/internal/apptest"
+	appenv "github.com/app-token/app-token/internal/env"
 )
 
 // In process, with Deps.Base = ghtransport.NewBase(getenv) and a dialer
@@ -50,7 +51,7 @@ func TestProxyEnvironmentAsGoReadsIt(t *testing.T) {
 			var direct atomic.Int32
 			base := gh.Base(func(k string) string { return env[k] }, "443", &direct)
 			t.Cleanup(base.CloseIdleConnections)
-			res := w.InProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
+			res := w.InProcess(action.Main, action.Deps{Env: appenv.Env{Base: base, Sleep: noSleep(t)}}, nil)
 			apptest.Succeeded(t, res)
 			if res.Outputs["token"] != w.OnlyToken().Token {
 				t.Error("no token minted")
@@ -84,9 +85,9 @@ func TestEnterpriseServerOverTLS(t *testing.T) {
 			var direct atomic.Int32
 			base := gh.Base(nil, "8443", &direct)
 			t.Cleanup(base.CloseIdleConnections)
-			res := w.InProcess(action.Main, action.Deps{Base: base, Sleep: noSleep(t)}, nil)
+			res := w.InProcess(action.Main, action.Deps{Env: appenv.Env{Base: base, Sleep: noSleep(t)}}, nil)
 			apptest.Succeeded(t, res)
-			apptest.Succeeded(t, w.InProcess(action.Post, action.Deps{Base: base, Sleep: noSleep(t)}, res.State))
+			apptest.Succeeded(t, w.InProcess(action.Post, action.Deps{Env: appenv.Env{Base: base, Sleep: noSleep(t)}}, res.State))
 			if direct.Load() == 0 {
 				t.Errorf("nothing dialled %s:8443", apptest.GHESHost)
 			}
@@ -117,7 +118,7 @@ func TestPlainHTTPOnlyForLoopback(t *testing.T) {
 			w := apptest.NewWorld(t)
 			_, port, _ := net.SplitHostPort(w.Srv.Listener.Addr().String())
 			w.With("github-api-url", tt.url(port))
-			res := w.InProcess(action.Main, action.Deps{Sleep: noSleep(t)}, nil)
+			res := w.InProcess(action.Main, action.Deps{Env: appenv.Env{Sleep: noSleep(t)}}, nil)
 			if !tt.ok {
 				apptest.FailedWith(t, res, "uses plain http", "use https")
 				if n := len(w.Emu.Requests()); n != 0 {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/app-token/app-token/internal/appkey"
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/filecmd"
 	"github.com/app-token/app-token/internal/mint"
@@ -21,7 +20,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	opts := d.options(a)
 	// A JWT signed by an earlier step arrives unmasked (the runner masks
 	// only secrets): hide it before anything can print it.
-	opts.Mask(appkey.JWTMask(a.GetInput(setting.JWT.Input())))
+	opts.HideJWT(a.GetInput(setting.JWT.Input()))
 	cfg, err := config.ReadInputs(a, config.InputNames(d.environ()))
 	if err != nil {
 		return err
@@ -35,15 +34,13 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	m, err := newMinter(ctx, cfg, opts, d)
+	// The core chooses the key source: jwt, kms-key, or the private key,
+	// whose lines are hidden before anything can print them.
+	m, err := mint.New(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
-	inst, err := m.Installation(ctx)
-	if err != nil {
-		return err
-	}
-	tok, err := m.Mint(ctx, inst)
+	tok, err := m.Mint(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +60,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	// Handed over only once GitHub accepts it: git, gh and checkout do
 	// not retry a new token's 401.
-	bot, warnings, err := m.ReadyWithIdentity(ctx, inst, tok)
+	bot, warnings, err := m.ReadyWithIdentity(ctx, tok)
 	if err != nil {
 		return err
 	}
@@ -77,7 +74,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	if err := saveAll(w.SetOutput, [][2]string{
 		{"token", tok.Token.Token},
-		{"installation-id", strconv.FormatInt(inst.ID, 10)},
+		{"installation-id", strconv.FormatInt(tok.Installation.ID, 10)},
 		{"app-slug", bot.Slug},
 		{"expires-at", expires},
 		{"permissions", tok.Scope.PermissionsJSON},
@@ -89,7 +86,7 @@ func Main(ctx context.Context, a *githubactions.Action, d Deps) error {
 	}
 	a.Infof("Minted an installation token for %s with %s; it expires at %s%s.",
 		tok.Scope.Repositories, tok.Scope.Describe(), expires, revokeNote(cfg))
-	if err := w.AddSummary(summary(cfg, bot.Slug, inst, tok.Scope, expires)); err != nil {
+	if err := w.AddSummary(summary(cfg, bot.Slug, tok.Installation, tok.Scope, expires)); err != nil {
 		a.Warningf("could not write the job summary: %v", err)
 	}
 	return nil
@@ -109,26 +106,4 @@ func revokeNote(cfg *config.Config) string {
 		return " (skip-token-revoke is set: it stays valid until then)"
 	}
 	return " and is revoked when the job ends"
-}
-
-// newMinter makes App JWTs the way cfg says: signed elsewhere (jwt), by
-// AWS KMS (kms-key), or with the private key, whose lines are hidden first.
-func newMinter(ctx context.Context, cfg *config.Config, opts mint.Options, d Deps) (*mint.Minter, error) {
-	signer, err := mint.KeylessSigner(ctx, cfg, opts)
-	if err != nil {
-		return nil, err
-	}
-	if signer != nil {
-		return mint.NewSigned(cfg, signer, opts), nil
-	}
-	key, err := appkey.Parse(cfg.PrivateKey)
-	if err != nil {
-		return nil, err
-	}
-	for _, line := range key.Mask {
-		opts.Mask(line)
-	}
-	d.redactor().Add(key.Body...)
-	cfg.PrivateKey = "" // parsed: nothing later needs the raw text
-	return mint.New(cfg, key.RSA, opts), nil
 }

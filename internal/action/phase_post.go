@@ -30,10 +30,10 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 	d.masker(a, new(sync.Mutex))(token)
 	until := "it expires within an hour of minting"
 	// Unknown expiry: as if just minted, so a 401 is retried as lag.
-	exp := d.now().Add(mint.TokenLifetime)
+	exp := d.Time().Add(mint.TokenLifetime)
 	if e, err := time.Parse(time.RFC3339, a.Getenv("STATE_"+stateExpiresAt)); err == nil {
 		exp = e
-		if !d.now().Before(exp) {
+		if !d.Time().Before(exp) {
 			a.Infof("The token expired at %s; nothing to revoke.", exp.UTC().Format(time.RFC3339))
 			return nil
 		}
@@ -52,13 +52,13 @@ func Post(ctx context.Context, a *githubactions.Action, d Deps) error {
 	defer cancel()
 	// Transient failures (5xx, dropped connections, secondary rate limits)
 	// are retried within the retry inputs' bounds by the transport.
-	gh := mint.RevokeClient(cfg, d.options(a), exp, d.now())
+	gh := mint.RevokeClient(cfg.App, d.options(a), exp, d.Time())
 	if err := gh.RevokeToken(ctx, token); err != nil {
 		if mint.AlreadyRevoked(err) {
 			a.Infof("GitHub no longer accepts the token (already revoked or expired); nothing to revoke.")
 			return nil
 		}
-		a.Warningf("could not revoke the token: %s. %s.", Words(mint.Explain(ctx, "revoke the token", err, cfg)), capitalize(until))
+		a.Warningf("could not revoke the token: %s. %s.", Words(mint.Explain(ctx, "revoke the token", err, cfg.App)), capitalize(until))
 		return nil
 	}
 	a.Infof("Token revoked.")

@@ -1,6 +1,7 @@
 package appkey
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -26,9 +27,9 @@ func BenchmarkParse(b *testing.B) {
 }
 
 func BenchmarkSign(b *testing.B) {
-	s := NewSigner("Iv23liBench", testKey(b), nil)
+	s := NewJWTSigner("Iv23liBench", local(testKey(b)), nil)
 	for b.Loop() {
-		if _, err := s.Sign(); err != nil {
+		if _, err := s.Sign(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

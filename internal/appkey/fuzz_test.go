@@ -1,6 +1,7 @@
 package appkey
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("Mask[%d] is empty", i)
 			}
 		}
-		token, err := NewSigner("1", key.RSA, fixedClock(time.Unix(1_800_000_000, 0))).Sign()
+		token, err := NewJWTSigner("1", key, fixedClock(time.Unix(1_800_000_000, 0))).Sign(context.Background())
 		if err != nil {
 			t.Fatalf("parsed key cannot sign: %v", err)
 		}

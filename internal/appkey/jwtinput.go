@@ -2,6 +2,7 @@ package appkey
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -37,18 +38,26 @@ func JWTMask(raw string) string {
 	return raw
 }
 
-// SignedJWT is an App JWT made elsewhere (the jwt input), checked.
-type SignedJWT struct {
+// GivenJWT is an App JWT signed elsewhere (the jwt setting), checked by CheckJWT: a
+// ghtransport.JWTSource whose every request carries the same JWT, and whose clock cannot be
+// corrected.
+type GivenJWT struct {
 	Raw    string
 	Issuer string // the iss claim, as a string
 }
+
+// Sign returns the JWT.
+func (g *GivenJWT) Sign(context.Context) (string, error) { return g.Raw, nil }
+
+// SetClockOffset does nothing: the JWT is signed already.
+func (*GivenJWT) SetClockOffset(time.Duration) {}
 
 // CheckJWT checks an App JWT signed elsewhere before it is sent anywhere:
 // three base64url parts, alg RS256, exp in the future and at most ten
 // minutes (plus MaxClockSkew) ahead of now, iat not later than now plus
 // MaxClockSkew, and, when issuer is not empty, iss equal to it. Its errors
 // name the jwt setting first, say what to fix and never quote the token.
-func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*SignedJWT, error) {
+func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*GivenJWT, error) {
 	raw = strings.TrimSpace(raw)
 	if len(raw) > MaxJWTInput {
 		return nil, setting.Errorf("%s is far longer than an App JWT: pass the JWT alone (header.claims.signature)", jwtInput)
@@ -110,7 +119,7 @@ func CheckJWT(raw, issuer string, issuerSetting setting.ID, now time.Time) (*Sig
 		// Both are names in the client ID alphabet (config checked issuer).
 		return nil, setting.Errorf(`%s is issued for "%s", but %s is "%s": sign the JWT with iss set to the same App's %s`, jwtInput, iss, setting.Input(issuerSetting), issuer, issuerSetting)
 	}
-	return &SignedJWT{Raw: raw, Issuer: iss}, nil
+	return &GivenJWT{Raw: raw, Issuer: iss}, nil
 }
 
 func numericDate(v any) (time.Time, bool) {
@@ -134,13 +143,3 @@ func issuerClaim(v any) (string, bool) {
 	}
 	return "", false
 }
-
-// Static is a Signer for a JWT made elsewhere: every request carries the
-// same one, and the clock cannot be corrected for it.
-type Static struct{ JWT string }
-
-// Sign returns the JWT.
-func (s Static) Sign() (string, error) { return s.JWT, nil }
-
-// SetClockOffset does nothing: the JWT is signed already.
-func (Static) SetClockOffset(time.Duration) {}

@@ -1,6 +1,7 @@
 package appkey
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -91,11 +92,11 @@ func TestCheckJWT(t *testing.T) {
 }
 
 // A JWT made elsewhere is sent as it is, and cannot follow a clock.
-func TestStaticSigner(t *testing.T) {
+func TestGivenJWT(t *testing.T) {
 	t.Parallel()
-	s := Static{JWT: "eyJ.x.y"}
+	s := &GivenJWT{Raw: "eyJ.x.y"}
 	s.SetClockOffset(time.Hour)
-	if got, err := s.Sign(); got != "eyJ.x.y" || err != nil {
+	if got, err := s.Sign(context.Background()); got != "eyJ.x.y" || err != nil {
 		t.Errorf("Sign = %q, %v", got, err)
 	}
 }

@@ -1,16 +1,22 @@
-// Package appkey reads a GitHub App's private key from the action's private-key input, in every
-// form users paste into secrets, and signs the short-lived App JWTs that GitHub's App endpoints
-// require.
+// Package appkey reads a GitHub App's private key from the private-key setting, in every form
+// users paste into secrets, and makes the short-lived App JWTs that GitHub's App endpoints
+// require: JWTSigner builds their claims and has a Key sign them (PrivateKey here, or a key that
+// never reaches this process: awskms.Key), and GivenJWT is one signed elsewhere, checked.
 package appkey
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/base64"
+	"fmt"
 	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
-// Key is a GitHub App private key as read from the `private-key` input.
-type Key struct {
+// PrivateKey is a GitHub App private key as read from the private-key setting: the Key that
+// signs in this process.
+type PrivateKey struct {
 	// RSA is the parsed key; Parse only returns keys that can sign RS256 JWTs.
 	RSA *rsa.PrivateKey
 	// Mask lists the strings the caller must register with ::add-mask:: because the key had to be
@@ -35,7 +41,7 @@ const maxInputLen = 16 << 10
 //
 // Every error matches ErrInvalidKey, starts with "private-key ", says what the value looks like
 // and what GitHub expects, and never contains any part of raw.
-func Parse(raw string) (*Key, error) {
+func Parse(raw string) (*PrivateKey, error) {
 	if len(raw) > maxInputLen {
 		return nil, errTooLong
 	}
@@ -65,9 +71,22 @@ func Parse(raw string) (*Key, error) {
 	return nil, errNotPEM
 }
 
+// Sign implements Key: the RS256 signature of signingInput, made here. Its errors never hold key
+// material.
+func (k *PrivateKey) Sign(_ context.Context, signingInput []byte) ([]byte, error) {
+	if k == nil || k.RSA == nil {
+		return nil, errNoSigningKey
+	}
+	sig, err := jwt.SigningMethodRS256.Sign(string(signingInput), k.RSA)
+	if err != nil {
+		return nil, fmt.Errorf("sign App JWT: %w", err)
+	}
+	return sig, nil
+}
+
 // parsePEM reads the first PEM block of text, the input once unwrapped (and maybe base64-decoded),
 // and decides from raw whether the caller must mask the body lines.
-func parsePEM(raw, text string) (*Key, error) {
+func parsePEM(raw, text string) (*PrivateKey, error) {
 	b, err := findBlock(text)
 	if err != nil {
 		return nil, err
@@ -76,7 +95,7 @@ func parsePEM(raw, text string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Key{RSA: key, Body: uniqueLines(append(b.lines, b.fileLines()...))}
+	k := &PrivateKey{RSA: key, Body: uniqueLines(append(b.lines, b.fileLines()...))}
 	if strings.TrimSpace(raw) != b.canonical() {
 		k.Mask = k.Body
 	}

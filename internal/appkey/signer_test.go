@@ -2,10 +2,12 @@ package appkey
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,12 +62,12 @@ func TestSignClaims(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := NewSigner(tc.issuer, k, fixedClock(tc.now))
+			s := NewJWTSigner(tc.issuer, local(k), fixedClock(tc.now))
 			s.SetClockOffset(tc.offset)
 			if got := s.ClockOffset(); got != tc.offset {
 				t.Fatalf("ClockOffset = %v, want %v", got, tc.offset)
 			}
-			token, err := s.Sign()
+			token, err := s.Sign(context.Background())
 			if err != nil {
 				t.Fatalf("Sign: %v", err)
 			}
@@ -97,7 +99,7 @@ func TestSignUsesTheGivenKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := NewSigner("1", testKey(t), nil).Sign()
+	token, err := NewJWTSigner("1", local(testKey(t)), nil).Sign(context.Background())
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
@@ -107,11 +109,11 @@ func TestSignUsesTheGivenKey(t *testing.T) {
 	}
 }
 
-func TestNewSignerDefaultsToTheSystemClock(t *testing.T) {
+func TestNewJWTSignerDefaultsToTheSystemClock(t *testing.T) {
 	t.Parallel()
 	k := testKey(t)
 	before := time.Now()
-	token, err := NewSigner("1", k, nil).Sign()
+	token, err := NewJWTSigner("1", local(k), nil).Sign(context.Background())
 	after := time.Now()
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
@@ -132,16 +134,18 @@ func TestSignErrorsKeepSecretsOut(t *testing.T) {
 	weak := weakKey(t)
 	cases := []struct {
 		name    string
-		signer  *Signer
+		signer  *JWTSigner
 		mention string
 	}{
-		{"no key", NewSigner("1", nil, nil), "no private key"},
-		{"no issuer", NewSigner("", k, nil), "issuer"},
-		{"key crypto/rsa refuses", NewSigner("1", weak, nil), "sign App JWT"},
+		{"no key", NewJWTSigner("1", nil, nil), "no private key"},
+		{"no parsed key", NewJWTSigner("1", (*PrivateKey)(nil), nil), "no private key"},
+		{"a key without its RSA half", NewJWTSigner("1", &PrivateKey{}, nil), "no private key"},
+		{"no issuer", NewJWTSigner("", local(k), nil), "issuer"},
+		{"key crypto/rsa refuses", NewJWTSigner("1", local(weak), nil), "sign App JWT"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			token, err := tc.signer.Sign()
+			token, err := tc.signer.Sign(context.Background())
 			if err == nil || token != "" {
 				t.Fatalf("Sign = %q, %v; want an error and no token", token, err)
 			}
@@ -163,7 +167,7 @@ func TestSignConcurrentWithSetClockOffset(t *testing.T) {
 	t.Parallel()
 	k := testKey(t)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := NewSigner("Iv23liRace", k, fixedClock(now))
+	s := NewJWTSigner("Iv23liRace", local(k), fixedClock(now))
 	offsets := []time.Duration{0, 30 * time.Second, -2 * time.Minute}
 	wantIat := map[json.Number]bool{}
 	for _, o := range offsets {
@@ -180,7 +184,7 @@ func TestSignConcurrentWithSetClockOffset(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			token, err := s.Sign()
+			token, err := s.Sign(context.Background())
 			if err != nil {
 				t.Errorf("Sign: %v", err)
 			}
@@ -194,5 +198,52 @@ func TestSignConcurrentWithSetClockOffset(t *testing.T) {
 		if !wantIat[claims["iat"].(json.Number)] {
 			t.Errorf("iat %v matches none of the offsets set", claims["iat"])
 		}
+	}
+}
+
+// local is the Key that signs in this process.
+func local(k *rsa.PrivateKey) Key { return &PrivateKey{RSA: k} }
+
+// remoteKey signs elsewhere (a KMS): it records the signing inputs and the
+// contexts it is given.
+type remoteKey struct {
+	key    *rsa.PrivateKey
+	err    error
+	inputs []string
+	ctxs   []context.Context
+}
+
+func (r *remoteKey) Sign(ctx context.Context, input []byte) ([]byte, error) {
+	r.inputs, r.ctxs = append(r.inputs, string(input)), append(r.ctxs, ctx)
+	if r.err != nil {
+		return nil, r.err
+	}
+	return local(r.key).Sign(ctx, input)
+}
+
+// A Key that signs elsewhere gets the JWT's signing input and the caller's
+// context, and its signature makes the same JWT a local key makes; its
+// error comes back as it is (a KMS error already says what to do).
+func TestJWTSignerOverAKeyElsewhere(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	now := fixedClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	remote := &remoteKey{key: k}
+	type ctxKey struct{}
+	ctx := context.WithValue(context.Background(), ctxKey{}, "request")
+	token, err := NewJWTSigner("Iv23liRemote", remote, now).Sign(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := NewJWTSigner("Iv23liRemote", local(k), now).Sign(context.Background())
+	if err != nil || token != want {
+		t.Errorf("remote JWT %q, local %q (%v): want the same", token, want, err)
+	}
+	if len(remote.inputs) != 1 || remote.inputs[0]+"." != token[:len(remote.inputs[0])+1] || remote.ctxs[0].Value(ctxKey{}) != "request" {
+		t.Errorf("the key got inputs %q and not the caller's context", remote.inputs)
+	}
+	failing := &remoteKey{key: k, err: errors.New("KMS said no")}
+	if token, err := NewJWTSigner("1", failing, now).Sign(ctx); token != "" || err != failing.err {
+		t.Errorf("Sign = %q, %v; want the key's error as it is", token, err)
 	}
 }

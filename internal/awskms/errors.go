@@ -81,7 +81,7 @@ func credentialsError(err error, role string) error {
 }
 
 // signError explains a failed KMS Sign.
-func (s *Signer) signError(err error) error {
+func (s *Key) signError(err error) error {
 	if e := (*Error)(nil); errors.As(err, &e) {
 		return e // refused before sending, already worded
 	}

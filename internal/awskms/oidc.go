@@ -42,7 +42,7 @@ type oidcToken struct {
 // sends the request token over plain http to a host that is not loopback,
 // whatever the URL or a hop says.
 func newOIDCToken(o Options) *oidcToken {
-	t := ghtransport.NewBase(o.getenv)
+	t := ghtransport.NewBase(o.Getenv)
 	refusePlainHTTP(t, func(*url.URL) bool { return false }, func(*http.Request) error { return errPlainTokenURL })
 	return &oidcToken{o: o, client: &http.Client{Transport: t, Timeout: o.Timeout, CheckRedirect: sameOrigin}}
 }
@@ -68,7 +68,7 @@ var errNoIDToken = errorf("%s: the job's OIDC token cannot be requested (ACTIONS
 // GetIdentityToken implements stscreds.IdentityTokenRetriever. The token
 // and the runner's request token are masked before use.
 func (t *oidcToken) GetIdentityToken() ([]byte, error) {
-	raw, bearer := t.o.getenv(envTokenURL), t.o.getenv(envTokenValue)
+	raw, bearer := t.o.Var(envTokenURL), t.o.Var(envTokenValue)
 	if raw == "" || bearer == "" {
 		return nil, errNoIDToken
 	}

@@ -2,6 +2,7 @@ package awskms
 
 import (
 	"errors"
+	"github.com/app-token/app-token/internal/env"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,8 +36,8 @@ func TestOIDCTokenRefusesHostileAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			env := map[string]string{envTokenURL: srv.URL + "/token?api-version=2.0", envTokenValue: bearer}
-			o := Options{Getenv: func(k string) string { return env[k] }, Mask: func(s string) { got = append(got, s) }}
+			vars := map[string]string{envTokenURL: srv.URL + "/token?api-version=2.0", envTokenValue: bearer}
+			o := Options{Env: env.Env{Getenv: func(k string) string { return vars[k] }}, Mask: func(s string) { got = append(got, s) }}
 			_, err := (&oidcToken{o: o, client: srv.Client()}).GetIdentityToken()
 			var e *Error
 			if !errors.As(err, &e) || !strings.Contains(err.Error(), tc.want) {
@@ -73,8 +74,8 @@ func TestOIDCTokenFollowsRedirectWithinOrigin(t *testing.T) {
 		_, _ = w.Write([]byte(`{"value":"` + token + `"}`))
 	}))
 	defer srv.Close()
-	env := map[string]string{envTokenURL: srv.URL + "/old", envTokenValue: bearer}
-	got, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
+	vars := map[string]string{envTokenURL: srv.URL + "/old", envTokenValue: bearer}
+	got, err := newOIDCToken(Options{Env: env.Env{Getenv: func(k string) string { return vars[k] }}}).GetIdentityToken()
 	if err != nil || string(got) != token {
 		t.Fatalf("got %q, %v", got, err)
 	}
@@ -92,8 +93,8 @@ func TestOIDCTokenRefusesRedirectToAnotherOrigin(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+"/token", http.StatusTemporaryRedirect)
 	}))
 	defer hop.Close()
-	env := map[string]string{envTokenURL: hop.URL + "/old", envTokenValue: bearer}
-	_, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
+	vars := map[string]string{envTokenURL: hop.URL + "/old", envTokenValue: bearer}
+	_, err := newOIDCToken(Options{Env: env.Env{Getenv: func(k string) string { return vars[k] }}}).GetIdentityToken()
 	if err == nil || followed.Load() {
 		t.Fatalf("followed %v, error %v; want the hop refused", followed.Load(), err)
 	}
@@ -126,8 +127,8 @@ func TestOIDCTokenPlainHTTPOnlyToLoopback(t *testing.T) {
 		"http://runner.invalid/t":                  false,
 		"ftp://127.0.0.1/t":                        false,
 	} {
-		env := map[string]string{envTokenURL: raw, envTokenValue: bearer, "HTTP_PROXY": proxy.URL}
-		got, err := newOIDCToken(Options{Getenv: func(k string) string { return env[k] }}).GetIdentityToken()
+		vars := map[string]string{envTokenURL: raw, envTokenValue: bearer, "HTTP_PROXY": proxy.URL}
+		got, err := newOIDCToken(Options{Env: env.Env{Getenv: func(k string) string { return vars[k] }}}).GetIdentityToken()
 		if ok && (err != nil || string(got) != token) {
 			t.Errorf("%s: %q, %v", raw, got, err)
 		}

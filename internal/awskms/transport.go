@@ -90,7 +90,7 @@ func (o Options) endpointSource(service string, u *url.URL) string {
 		names = append([]string{"AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(service, " ", "_"))}, names...)
 	}
 	for _, name := range names {
-		if v, err := url.Parse(o.getenv(name)); err == nil && strings.EqualFold(v.Host, u.Host) && v.Host != "" {
+		if v, err := url.Parse(o.Var(name)); err == nil && strings.EqualFold(v.Host, u.Host) && v.Host != "" {
 			return name
 		}
 	}

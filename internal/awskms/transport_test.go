@@ -3,6 +3,7 @@ package awskms
 import (
 	"context"
 	"errors"
+	"github.com/app-token/app-token/internal/env"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,8 +23,8 @@ import (
 // was configured; headers bounded as GitHub's are.
 func TestAWSTransport(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"AWS_ENDPOINT_URL_KMS": "http://kms.example.com:8080", "AWS_ENDPOINT_URL": "http://aws.example.com"}
-	o := Options{Role: "arn:aws:iam::111122223333:role/r", Getenv: func(k string) string { return env[k] }}
+	vars := map[string]string{"AWS_ENDPOINT_URL_KMS": "http://kms.example.com:8080", "AWS_ENDPOINT_URL": "http://aws.example.com"}
+	o := Options{Role: "arn:aws:iam::111122223333:role/r", Env: env.Env{Getenv: func(k string) string { return vars[k] }}}
 	tr := awsHTTPClient(o, "awskms:///alias/app").GetTransport()
 	if tr.MaxResponseHeaderBytes != ghtransport.MaxHeaderBytes {
 		t.Errorf("MaxResponseHeaderBytes = %d", tr.MaxResponseHeaderBytes)
@@ -97,7 +98,7 @@ func TestNotRetried(t *testing.T) {
 func TestCheckLife(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	o := Options{Role: "arn:aws:iam::111122223333:role/r", Now: func() time.Time { return now }}
+	o := Options{Role: "arn:aws:iam::111122223333:role/r", Env: env.Env{Now: func() time.Time { return now }}}
 	for _, tc := range []struct {
 		c    aws.Credentials
 		want string // "" accepted
@@ -143,9 +144,9 @@ func TestRoleCredentialsHeldForTheStep(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	env := map[string]string{envTokenURL: idSrv.URL + "/token?api-version=2.0", envTokenValue: ids.RequestToken}
-	s, err := New(context.Background(), "awskms:///alias/app", Options{Role: role, Getenv: func(k string) string { return env[k] },
-		Now: func() time.Time { return time.Now().Add(-time.Hour) }})
+	vars := map[string]string{envTokenURL: idSrv.URL + "/token?api-version=2.0", envTokenValue: ids.RequestToken}
+	s, err := New(context.Background(), "awskms:///alias/app", Options{Role: role, Env: env.Env{Getenv: func(k string) string { return vars[k] },
+		Now: func() time.Time { return time.Now().Add(-time.Hour) }}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,9 @@
 // Everything else (errors, notes, retries) goes to stderr through a
 // secret.Writer, so no key line, App JWT or token reaches it whichever
 // code wrote the line. Everything environmental arrives in Env, so tests
-// drive commands in process as well as through the built binary.
+// drive commands in process as well as through the built binary. The key
+// source is the core's to choose: this door reads the key's text (a file,
+// a variable) and imports neither appkey nor awskms.
 package cli
 
 import (
@@ -20,10 +22,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
-	"time"
 
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/permissions"
@@ -44,23 +45,19 @@ const (
 	ExitUsage = 2
 )
 
-// Env is the outside world a command uses: what the core needs, passed on
-// as mint.Options by command.options, and the terminal's streams and the
-// version, which only this door has (see internal/mint's package doc). Nil
-// fields mean the real one where there is one (Base, Now, Sleep); Getenv,
-// Stdin, Stdout and Stderr must be set.
+// Env is the outside world a command uses: what the core needs (env.Env,
+// passed on as mint.Options by command.options), and the terminal's
+// streams and the version, which only this door has (see internal/mint's
+// package doc). Nil fields of env.Env mean the real one (Base, Now, Sleep)
+// or, for Getenv, no variable set (main wires os.Getenv); Stdout and
+// Stderr must be set.
 type Env struct {
+	env.Env
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	Getenv         func(string) string
 	// LookupEnv tells a variable that is not set from one set empty, so a
 	// message can say which; nil counts every empty variable as not set.
 	LookupEnv func(string) (string, bool)
-	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
-	// over Getenv (so HTTPS_PROXY and NO_PROXY apply).
-	Base  http.RoundTripper
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Version is printed by `app-token version`.
 	Version string
 	// Outstanding learns each token from its minting until it is revoked
@@ -244,7 +241,7 @@ func words(err error) string { return secret.OneLine(setting.Render(err, setting
 // holds goes to the redactor, every retry is a note.
 func (c *command) options() mint.Options {
 	return mint.Options{
-		Base: c.env.Base, Getenv: c.env.Getenv, Now: c.env.Now, Sleep: c.env.Sleep,
+		Env:         c.env.Env,
 		Log:         func(line string) { c.notef("%s", secret.OneLine(line)) },
 		Mask:        func(s string) { c.redactor.Add(s) },
 		Outstanding: c.env.Outstanding,

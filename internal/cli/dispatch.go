@@ -107,7 +107,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 		revokeErr = nil
 	}
 	if revokeErr != nil {
-		c.warnf("could not revoke the token: %s. It stays valid until it expires at %s", words(mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg)), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
+		c.warnf("could not revoke the token: %s. It stays valid until it expires at %s", words(mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg.App)), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if sendErr != nil {
 		return sendErr
@@ -150,7 +150,7 @@ func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error)
 				return gh.CreateRepositoryDispatch(ctx, token, owner, repo, eventType, body)
 			},
 			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
-				return mint.Explain(ctx, fmt.Sprintf("send repository_dispatch to %s/%s", owner, repo), err, cfg)
+				return mint.Explain(ctx, fmt.Sprintf("send repository_dispatch to %s/%s", owner, repo), err, cfg.App)
 			},
 		}, nil
 	case workflow != "":
@@ -177,7 +177,7 @@ func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error)
 				if ghclient.KindOf(err) == ghapi.NotFound {
 					return fmt.Errorf("send workflow_dispatch to %s/%s: GitHub found no workflow %s there: check --workflow (a file name in .github/workflows on the default branch, or the workflow's ID)", owner, repo, secret.Quote(workflow))
 				}
-				return mint.Explain(ctx, fmt.Sprintf("send workflow_dispatch of %s to %s/%s", secret.Quote(workflow), owner, repo), err, cfg)
+				return mint.Explain(ctx, fmt.Sprintf("send workflow_dispatch of %s to %s/%s", secret.Quote(workflow), owner, repo), err, cfg.App)
 			},
 		}, nil
 	}

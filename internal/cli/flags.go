@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/app-token/app-token/internal/awskms"
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
@@ -26,10 +25,10 @@ const (
 	keySynopsis    = signerSynopsis + " | --jwt-env NAME"
 )
 
-var appNote = "\n\nWithout --client-id or --app-id, $" + env(setting.ClientID) + " or $" + env(setting.AppID) + " names the App; without a key flag, $" + env(setting.PrivateKey) + " (or $" + env(setting.KMSKey) + ") gives its key."
+var appNote = "\n\nWithout --client-id or --app-id, $" + envVar(setting.ClientID) + " or $" + envVar(setting.AppID) + " names the App; without a key flag, $" + envVar(setting.PrivateKey) + " (or $" + envVar(setting.KMSKey) + ") gives its key."
 
-// env is the environment variable the command line reads for id.
-func env(id setting.ID) string { return id.Spec().Env }
+// envVar is the environment variable the command line reads for id.
+func envVar(id setting.ID) string { return id.Spec().Env }
 
 // settings are a command's flags by setting ID: the config.Source config
 // reads, as it reads the action's inputs. Each flag's name, help and
@@ -45,7 +44,7 @@ func (s *settings) Getenv(key string) string     { return s.getenv(key) }
 // newSettings registers the flags of every setting in the groups a command
 // takes (see setting.Group), so a new setting in a group needs no line here.
 func newSettings(c *command, fs *flag.FlagSet, groups ...setting.Group) *settings {
-	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Getenv}
+	s := &settings{values: map[setting.ID]string{}, getenv: c.env.Var}
 	for _, id := range setting.All() {
 		if g := id.Spec().Group; g != setting.NoFlag && slices.Contains(groups, g) {
 			s.define(fs, id, id.Spec())
@@ -129,7 +128,7 @@ func newSignerFlags(c *command, fs *flag.FlagSet) *appFlags {
 // setting of their own, as the key's text must never be a flag's value.
 func (a *appFlags) keyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.keyFile, "private-key-file", "", "read the App's private key (.pem) from `FILE`; - reads it from stdin")
-	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+env(setting.PrivateKey)+")")
+	fs.StringVar(&a.keyEnv, "private-key-env", "", "read the App's private key from the environment variable `NAME` (default "+envVar(setting.PrivateKey)+")")
 }
 
 // maxKey bounds the key read from a file or stdin: a PEM is a few KiB.
@@ -141,11 +140,11 @@ const maxKey = 64 << 10
 func (a *appFlags) load(c *command) error {
 	in := a.in
 	if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" {
-		in.values[setting.ClientID] = c.env.Getenv(env(setting.ClientID))
-		in.values[setting.AppID] = c.env.Getenv(env(setting.AppID))
+		in.values[setting.ClientID] = c.env.Var(envVar(setting.ClientID))
+		in.values[setting.AppID] = c.env.Var(envVar(setting.AppID))
 		// A JWT signed elsewhere names its App itself.
 		if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" && a.jwtEnv == "" {
-			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", env(setting.ClientID))
+			return usagef("no App given: pass --client-id (recommended, from the App's settings page) or --app-id, or set %s", envVar(setting.ClientID))
 		}
 	}
 	if done, err := a.keyless(c); done || err != nil {
@@ -179,7 +178,7 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 		if err := checkEnvName("--jwt-env", a.jwtEnv); err != nil {
 			return false, err
 		}
-		v := strings.TrimSpace(c.env.Getenv(a.jwtEnv))
+		v := strings.TrimSpace(c.env.Var(a.jwtEnv))
 		if v == "" {
 			return false, usagef("--jwt-env: environment variable %s %s: set it to the App JWT signed elsewhere", secret.Quote(a.jwtEnv), c.unset(a.jwtEnv))
 		}
@@ -187,11 +186,11 @@ func (a *appFlags) keyless(c *command) (bool, error) {
 		in.values[setting.JWT] = v
 	}
 	if in.values[setting.KMSKey] == "" && !keyFlag && a.jwtEnv == "" {
-		in.values[setting.KMSKey] = c.env.Getenv(env(setting.KMSKey))
+		in.values[setting.KMSKey] = c.env.Var(envVar(setting.KMSKey))
 		// Two variables, neither chosen by a flag: which one was meant
 		// cannot be guessed, as the action refuses private-key with kms-key.
-		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Getenv(env(setting.PrivateKey))) != "" {
-			return false, usagef("%s and %s are both set: the App's JWT is signed with exactly one key; unset one, or choose with --kms-key or --private-key-file", env(setting.PrivateKey), env(setting.KMSKey))
+		if in.values[setting.KMSKey] != "" && strings.TrimSpace(c.env.Var(envVar(setting.PrivateKey))) != "" {
+			return false, usagef("%s and %s are both set: the App's JWT is signed with exactly one key; unset one, or choose with --kms-key or --private-key-file", envVar(setting.PrivateKey), envVar(setting.KMSKey))
 		}
 	}
 	if in.values[setting.JWT] == "" && in.values[setting.KMSKey] == "" {
@@ -222,7 +221,7 @@ func (a *appFlags) readKey(c *command) (string, error) {
 	}
 	// Named as the user named it: the variable --private-key-env gave, or
 	// the default one.
-	name, where := env(setting.PrivateKey), env(setting.PrivateKey)
+	name, where := envVar(setting.PrivateKey), envVar(setting.PrivateKey)
 	if a.keyEnv != "" {
 		if err := checkEnvName("--private-key-env", a.keyEnv); err != nil {
 			return "", err
@@ -230,7 +229,7 @@ func (a *appFlags) readKey(c *command) (string, error) {
 		name = a.keyEnv
 		where = "--private-key-env: environment variable " + secret.Quote(name)
 	}
-	key := c.env.Getenv(name)
+	key := c.env.Var(name)
 	switch {
 	case strings.TrimSpace(key) == "" && a.keyEnv != "":
 		return "", usagef("%s %s: set it to the App's .pem, or pass --private-key-file PATH (- for stdin)", where, c.unset(name))
@@ -303,19 +302,27 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// minter parses cfg's key, hides every form of its lines before anything
-// can print them, and returns the core for cfg.
+// minter returns the core for cfg: it chooses the key source, and hides
+// every form of a private key's lines before anything can print them.
 func (c *command) minter(ctx context.Context, cfg *config.Config) (*mint.Minter, error) {
-	signer, err := c.signer(ctx, cfg)
-	if err != nil {
-		var kms *awskms.Error
-		var u *usageError
-		if errors.As(err, &kms) || errors.As(err, &u) {
-			return nil, err
-		}
-		return nil, &usageError{err}
+	m, err := mint.New(ctx, cfg, c.options())
+	return m, keyUsage(err)
+}
+
+// app returns the core's App for app, for a command that only signs.
+func (c *command) app(ctx context.Context, app config.App) (*mint.App, error) {
+	a, err := mint.NewApp(ctx, app, c.options())
+	return a, keyUsage(err)
+}
+
+// keyUsage makes a key or JWT the core could not read a usage error:
+// nothing was sent anywhere. A KMS failure or an interruption is not.
+func keyUsage(err error) error {
+	var k *mint.KeyError
+	if errors.As(err, &k) {
+		return &usageError{err}
 	}
-	return mint.NewSigned(cfg, signer, c.options()), nil
+	return err
 }
 
 // readConfig turns a config error into a usage error, and prints the

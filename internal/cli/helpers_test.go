@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
+	"github.com/app-token/app-token/internal/env"
 	"os"
 	"strings"
 	"testing"
@@ -69,10 +70,12 @@ func (w *world) run(stdin string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	code := Run(ctx, args, Env{
+		Env: env.Env{
+			Getenv: func(k string) string { return w.env[k] },
+			Sleep:  func(context.Context, time.Duration) error { return nil },
+		},
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
-		Getenv:    func(k string) string { return w.env[k] },
 		LookupEnv: func(k string) (string, bool) { v, ok := w.env[k]; return v, ok },
-		Sleep:     func(context.Context, time.Duration) error { return nil },
 	})
 	r := result{code, out.String(), errb.String()}
 	w.checkLeaks(r, args)

@@ -39,7 +39,7 @@ func runInstallations(ctx context.Context, c *command, args []string) error {
 	defer cancel()
 	list, err := m.Client().ListInstallations(ctx)
 	if err != nil {
-		return mint.Explain(ctx, "list the App's installations", err, cfg)
+		return mint.Explain(ctx, "list the App's installations", err, cfg.App)
 	}
 	rows := make([]installationRow, len(list))
 	for i, in := range list {

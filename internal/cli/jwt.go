@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/app-token/app-token/internal/appkey"
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -31,41 +29,17 @@ func runJWT(ctx context.Context, c *command, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	signer, err := c.signer(ctx, cfg)
+	// The core chooses the key (the KMS key, or the private key, whose
+	// lines are hidden before anything can print them) and masks the JWT.
+	signer, err := c.app(ctx, cfg.App)
 	if err != nil {
 		return err
 	}
-	var jwt string
-	if cs, ok := signer.(ghtransport.ContextSigner); ok {
-		jwt, err = cs.SignContext(ctx)
-	} else {
-		jwt, err = signer.Sign()
-	}
-	if i := mint.Interruption(ctx, "sign the App JWT with the KMS key"); err != nil && i != nil {
-		return i
-	}
+	jwt, err := signer.SignJWT(ctx)
 	if err != nil {
 		return err
 	}
-	c.redactor.Add(jwt)
 	c.notef("signed an App JWT for %s; it expires in nine minutes", words(setting.Errorf("%s %s", cfg.IssuerSetting, cfg.Issuer)))
 	_, err = fmt.Fprintln(c.env.Stdout, jwt)
 	return err
-}
-
-// signer returns what signs cfg's App JWTs: the KMS key, or the private
-// key, whose lines are hidden before anything can print them.
-func (c *command) signer(ctx context.Context, cfg *config.Config) (ghtransport.Signer, error) {
-	signer, err := mint.KeylessSigner(ctx, cfg, c.options())
-	if err != nil || signer != nil {
-		return signer, err
-	}
-	key, err := appkey.Parse(cfg.PrivateKey)
-	if err != nil {
-		return nil, &usageError{err}
-	}
-	c.redactor.Add(key.Mask...)
-	c.redactor.Add(key.Body...)
-	cfg.PrivateKey = ""
-	return appkey.NewSigner(cfg.Issuer, key.RSA, c.env.Now), nil
 }

@@ -35,14 +35,14 @@ func runRevoke(ctx context.Context, c *command, args []string) error {
 	defer cancel()
 	// Transient failures (5xx, dropped connections, secondary rate limits)
 	// are retried within the retry flags' bounds by the transport.
-	err = mint.TokenClient(cfg, c.options()).RevokeToken(ctx, token)
+	err = mint.TokenClient(cfg.App, c.options()).RevokeToken(ctx, token)
 	switch {
 	case mint.AlreadyRevoked(err):
 		c.notef("GitHub no longer accepts the token (already revoked or expired); nothing to revoke")
 		return nil
 	case err != nil:
 		// Only the token was given, not when it expires.
-		return setting.Errorf("%s. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg))
+		return setting.Errorf("%s. The token stays valid until it expires, at most an hour after it was minted (the expires_at that `app-token token --json` prints)", mint.Explain(ctx, "revoke the token", err, cfg.App))
 	}
 	c.notef("token revoked")
 	return nil
@@ -57,7 +57,7 @@ func (c *command) readToken(envName string) (string, error) {
 		if err := checkEnvName("--token-env", envName); err != nil {
 			return "", err
 		}
-		raw = c.env.Getenv(envName)
+		raw = c.env.Var(envName)
 		if raw == "" {
 			return "", usagef("--token-env: environment variable %s %s: set it to the token `app-token token` printed", secret.Quote(envName), c.unset(envName))
 		}

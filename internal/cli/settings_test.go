@@ -130,18 +130,18 @@ func TestEveryVariableIsRead(t *testing.T) {
 		vars map[string]string
 		want string // after the setting's name
 	}{
-		setting.ClientID:   {map[string]string{env(setting.ClientID): "not a client id!"}, ` is "not a client id!", which is not a client ID`},
-		setting.AppID:      {map[string]string{env(setting.ClientID): "", env(setting.AppID): "12ab"}, ` must be the App's numeric ID, got "12ab"`},
-		setting.PrivateKey: {map[string]string{env(setting.PrivateKey): "hello"}, " is not a PEM private key"},
-		setting.KMSKey:     {map[string]string{env(setting.PrivateKey): "", env(setting.KMSKey): "alias/github-app"}, ": must start with awskms://"},
+		setting.ClientID:   {map[string]string{envVar(setting.ClientID): "not a client id!"}, ` is "not a client id!", which is not a client ID`},
+		setting.AppID:      {map[string]string{envVar(setting.ClientID): "", envVar(setting.AppID): "12ab"}, ` must be the App's numeric ID, got "12ab"`},
+		setting.PrivateKey: {map[string]string{envVar(setting.PrivateKey): "hello"}, " is not a PEM private key"},
+		setting.KMSKey:     {map[string]string{envVar(setting.PrivateKey): "", envVar(setting.KMSKey): "alias/github-app"}, ": must start with awskms://"},
 	}
 	for _, id := range setting.All() {
-		if env(id) == "" {
+		if envVar(id) == "" {
 			continue
 		}
 		c, ok := bad[id]
 		if !ok {
-			t.Errorf("%s: no case gives it a bad value: add one", env(id))
+			t.Errorf("%s: no case gives it a bad value: add one", envVar(id))
 			continue
 		}
 		w := newWorld(t)
@@ -156,7 +156,7 @@ func TestEveryVariableIsRead(t *testing.T) {
 // multi-line input; any other flag given twice is refused, naming it.
 func TestRepeatableFlags(t *testing.T) {
 	t.Parallel()
-	c := &command{name: "serve", env: Env{Stdout: &strings.Builder{}, Getenv: func(string) string { return "" }}}
+	c := &command{name: "serve", env: Env{Stdout: &strings.Builder{}}}
 	parse := func(args ...string) (*settings, error) {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		s := newSettings(c, fs)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -40,7 +39,7 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	if !*asJSON {
 		_, err = fmt.Fprintln(c.env.Stdout, tok.Token.Token)
 	} else {
-		err = json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, got.inst.ID, expires))
+		err = json.NewEncoder(c.env.Stdout).Encode(tokenJSON(tok, expires))
 	}
 	if err != nil {
 		return got.undelivered(ctx, err)
@@ -58,10 +57,9 @@ func (got *minted) undelivered(ctx context.Context, err error) error {
 
 // minted is a token the core minted, with what it was minted from.
 type minted struct {
-	cfg  *config.Config
-	inst *ghclient.Installation
-	tok  *mint.Token
-	m    *mint.Minter
+	cfg *config.Config
+	tok *mint.Token
+	m   *mint.Minter
 }
 
 // mint reads the App's flags into a checked config and mints through the
@@ -78,11 +76,7 @@ func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, mint.Deadline(cfg.Retry))
 	defer cancel()
-	inst, err := m.Installation(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := m.Mint(ctx, inst)
+	tok, err := m.Mint(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +91,7 @@ func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
 	if warning != nil {
 		c.warnf("%s", words(warning))
 	}
-	return &minted{cfg, inst, tok, m}, nil
+	return &minted{cfg, tok, m}, nil
 }
 
 // tokenOutput is what --json prints. Names and permissions are GitHub's
@@ -112,9 +106,9 @@ type tokenOutput struct {
 	Repositories        []string        `json:"repositories"`
 }
 
-func tokenJSON(tok *mint.Token, installationID int64, expires string) tokenOutput {
+func tokenJSON(tok *mint.Token, expires string) tokenOutput {
 	out := tokenOutput{
-		Token: tok.Token.Token, ExpiresAt: expires, InstallationID: installationID,
+		Token: tok.Token.Token, ExpiresAt: expires, InstallationID: tok.Installation.ID,
 		Permissions: json.RawMessage("null"), RepositorySelection: "all", Repositories: []string{},
 	}
 	if tok.Scope.PermissionsJSON != "" {

@@ -45,8 +45,8 @@ func readApp(s Source, api bool) (*Config, error) {
 // URL that cannot be used is an error.
 func ReadPost(s Source) (*Config, error) {
 	var ignored problems
-	c := &Config{SkipRevoke: readBool(s, setting.SkipRevoke, &ignored), Retry: readRetry(s, &ignored),
-		CACertificates: readCACertificates(s, &ignored)}
+	c := &Config{SkipRevoke: readBool(s, setting.SkipRevoke, &ignored),
+		App: App{Retry: readRetry(s, &ignored), CACertificates: readCACertificates(s, &ignored)}}
 	if secret.Looks(s.Setting(setting.APIURL)) {
 		return c, secretIn(setting.APIURL) // an error would quote the URL
 	}

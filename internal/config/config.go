@@ -6,7 +6,6 @@
 package config
 
 import (
-	"net/url"
 	"strconv"
 
 	"github.com/app-token/app-token/internal/permissions"
@@ -16,37 +15,14 @@ import (
 // MaxRepositories is the most repositories GitHub lets one token name.
 const MaxRepositories = 500
 
-// Config is everything the main and post phases need, checked.
+// Config is everything a one-shot door (the action's phases, a command)
+// needs, checked: what the App is (App, the same for every token) and what
+// this one token is for (Request), and what only a door does with them.
 type Config struct {
-	// Issuer is the JWT issuer: the client ID or the App ID as given.
-	Issuer string
-	// IssuerSetting is the setting the issuer came from, for error messages:
-	// the client ID, the App ID, or the JWT signed elsewhere.
-	IssuerSetting setting.ID
-	// PrivateKey is the raw private-key input; appkey.Parse reads it.
-	PrivateKey string
-	// JWT is the raw jwt input, an App JWT signed elsewhere; KMSKey names
-	// the App's key in AWS KMS, and AWSRole the role assumed to use it.
-	// At most one of PrivateKey, JWT and KMSKey is set.
-	JWT, KMSKey, AWSRole string
-	// Owner is the account that installed the App.
-	Owner string
-	// Repositories are repository names (no owner) the token is limited to;
-	// nil means every repository the installation reaches.
-	Repositories []string
-	// Permissions requested; empty means everything the installation has.
-	Permissions permissions.Set
-	// InstallationID, when non-zero, skips the installation lookup.
-	InstallationID int64
+	App
+	Request
 	// SkipRevoke leaves the token alive when the job ends.
 	SkipRevoke bool
-	// APIURL is GitHub's REST API base, always ending in "/".
-	APIURL *url.URL
-	// Enterprise, when set, is the enterprise slug whose installation mints
-	// the token; Owner is then that slug and Repositories nil.
-	Enterprise string
-	// CACertificates are PEM certificates to trust besides the system's.
-	CACertificates []byte
 	// Warnings are things worth telling the user that do not stop the run.
 	Warnings []*setting.Error
 	// Notices are things a user may want to know, such as a permission
@@ -55,8 +31,6 @@ type Config struct {
 	// APIURLSource says where APIURL came from (the setting, or the
 	// environment variable GITHUB_API_URL, or the default), for warnings.
 	APIURLSource string
-	// Retry bounds the retrying of each API call.
-	Retry Retry
 }
 
 // Source is where a door's settings come from, by ID: the action's inputs

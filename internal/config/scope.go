@@ -136,7 +136,7 @@ func splitRepositories(raw string, bad *problems) (names, owners []string, ok bo
 
 // RepositoryList renders the scope for logs: "octo-org/app, octo-org/infra"
 // or "all repositories of octo-org".
-func (c *Config) RepositoryList() string {
+func (c *Request) RepositoryList() string {
 	if c.Repositories == nil {
 		return "all repositories of " + c.Owner
 	}

@@ -342,7 +342,7 @@ func checkTable(t *testing.T, figures map[string]figure) {
 // file each.
 func TestDevelopmentNamesEveryCommand(t *testing.T) {
 	var help bytes.Buffer
-	if code := cli.Run(context.Background(), []string{"help"}, cli.Env{Stdout: &help, Stderr: io.Discard, Getenv: func(string) string { return "" }}); code != cli.ExitOK {
+	if code := cli.Run(context.Background(), []string{"help"}, cli.Env{Stdout: &help, Stderr: io.Discard}); code != cli.ExitOK {
 		t.Fatalf("app-token help: exit %d", code)
 	}
 	_, list, _ := strings.Cut(help.String(), "Commands:\n")

@@ -4,37 +4,108 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
-	"github.com/app-token/app-token/internal/setting"
 )
 
-// BadAnswerError is an answer the action refuses to use: larger than it
+// Problem is what was wrong with an answer the client refused.
+type Problem uint8
+
+// The problems a BadAnswerError reports; each names the fields it fills.
+const (
+	// RedirectElsewhere is a redirect to Target, outside the API's Origin.
+	RedirectElsewhere Problem = iota + 1
+	// TooManyRedirects is one redirect more than Limit, the last to Target.
+	TooManyRedirects
+	// RedirectDropsBody is a Status redirect to Target that would turn the
+	// Method into a GET without its body.
+	RedirectDropsBody
+	// TooLarge is an answer larger than Limit bytes once decompressed.
+	TooLarge
+	// Empty is no body where a JSON object was expected.
+	Empty
+	// WrongJSONKind is a body that is not a JSON Want ("object", "array").
+	WrongJSONKind
+	// InvalidJSON is a body that is not valid JSON, at byte Offset.
+	InvalidJSON
+	// UnexpectedJSON is valid JSON that is not what was expected: Field is
+	// not a Want; or Detail says why; or neither is known.
+	UnexpectedJSON
+	// CutShort is a body that ended early.
+	CutShort
+	// NoToken is a mint's answer without a token.
+	NoToken
+)
+
+// BadAnswerError is an answer the client refuses to use: larger than it
 // reads, a redirect it does not follow, or a success whose body is not the
-// JSON expected. Reason says what was wrong and what to check; it holds
-// nothing a server sent except through ghtext.Message.
+// JSON expected. It is data, in no door's words: what was wrong (Problem)
+// and the fields that problem fills; the core (mint.Explain) says what to
+// check. Nothing a server sent is in it except through ghtext.Message.
 type BadAnswerError struct {
+	// Method and Path name the call: GET /users/octo-org/installation.
 	Method, Path string
-	Reason       *setting.Error
+	Problem      Problem
+	// Target is where a refused redirect pointed, without its query;
+	// Origin is the API's (scheme://host[:port]). Both fit to print.
+	Target, Origin string
+	// Status is a refused redirect's.
+	Status int
+	// Limit is the most redirects followed, or bytes read.
+	Limit int64
+	// Offset is where invalid JSON went wrong.
+	Offset int64
+	// Field and Want say what did not match: Field (fit to print) is not a
+	// Want; for WrongJSONKind, Want alone.
+	Field, Want string
+	// Detail says why JSON was not what was expected, when Field does not.
+	Detail string
 }
 
-// Render says it in door d's words.
-func (e *BadAnswerError) Render(d setting.Door) string {
-	return "GitHub's answer to " + e.Method + " " + e.Path + " " + e.Reason.Render(d)
+// Reason says what was wrong, in no door's words.
+func (e *BadAnswerError) Reason() string {
+	switch e.Problem {
+	case RedirectElsewhere:
+		return fmt.Sprintf("redirected to %s, outside the API's origin %s: only redirects within the API's origin are followed", e.Target, e.Origin)
+	case TooManyRedirects:
+		return fmt.Sprintf("redirected more than %d times (last to %s)", e.Limit, e.Target)
+	case RedirectDropsBody:
+		return fmt.Sprintf("was a %d redirect to %s, which would turn the %s into a GET without its body: only 307 and 308 redirects are followed for a %s", e.Status, e.Target, e.Method, e.Method)
+	case TooLarge:
+		return fmt.Sprintf("is larger than %s once decompressed, far more than GitHub's API sends", ghtransport.Size(e.Limit))
+	case Empty:
+		return "is empty where a JSON object was expected"
+	case WrongJSONKind:
+		return "is not a JSON " + e.Want
+	case InvalidJSON:
+		return fmt.Sprintf("is not valid JSON (at byte %d)", e.Offset)
+	case UnexpectedJSON:
+		return "is not the JSON expected" + e.Mismatch()
+	case CutShort:
+		return "is cut short"
+	case NoToken:
+		return "holds no token"
+	}
+	return "is not usable"
 }
 
-func (e *BadAnswerError) Error() string { return e.Render(setting.Action) }
+// Mismatch is what UnexpectedJSON found, as ": FIELD is not a TYPE" or
+// ": DETAIL", or "" when nothing more is known.
+func (e *BadAnswerError) Mismatch() string {
+	switch {
+	case e.Field != "":
+		return ": " + e.Field + " is not a " + e.Want
+	case e.Detail != "":
+		return ": " + e.Detail
+	}
+	return ""
+}
 
-// checkAPIURL ends the reasons that point at the API URL (or at what sits
-// between the caller and GitHub).
-var checkAPIURL = setting.Input(setting.APIURL)
-
-// tooLarge is the reason for an answer past ghtransport.MaxAnswer.
-func tooLarge() *setting.Error {
-	return setting.Errorf("is larger than %s once decompressed, far more than GitHub's API sends: check %s and any proxy between %s and GitHub",
-		ghtransport.Size(ghtransport.MaxAnswer), checkAPIURL, setting.Words{Action: "the runner", CLI: "this machine"})
+func (e *BadAnswerError) Error() string {
+	return "GitHub's answer to " + e.Method + " " + e.Path + " " + e.Reason()
 }
 
 // transportError is a call that got no usable answer. Go's errors can quote
@@ -48,8 +119,9 @@ func (e *transportError) Unwrap() error { return e.err }
 // answerOf names the call whose answer is being judged.
 type answerOf struct{ method, path string }
 
-func (a answerOf) bad(reason *setting.Error) *BadAnswerError {
-	return &BadAnswerError{Method: a.method, Path: a.path, Reason: reason}
+func (a answerOf) bad(e BadAnswerError) *BadAnswerError {
+	e.Method, e.Path = a.method, a.path
+	return &e
 }
 
 // failed turns an error from sending the request or reading its answer into
@@ -61,9 +133,9 @@ func (a answerOf) failed(err error) error {
 	)
 	switch {
 	case errors.As(err, &bad):
-		return bad // a refused redirect, with its own words
+		return bad // a refused redirect, said already
 	case errors.As(err, &large):
-		return a.bad(tooLarge())
+		return a.bad(BadAnswerError{Problem: TooLarge, Limit: large.Limit})
 	}
 	return &transportError{err}
 }
@@ -71,15 +143,14 @@ func (a answerOf) failed(err error) error {
 // decode reads a successful answer's body, which must be one JSON object
 // (or array, for a list; see expected).
 // Go's json would take an empty body, or null, as a zero value, and would
-// quote the server's bytes in a syntax error: both are refused here in the
-// action's own words.
+// quote the server's bytes in a syntax error: both are refused here.
 func (a answerOf) decode(data []byte, into any) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return a.bad(setting.Errorf("is empty where a JSON object was expected: check %s", checkAPIURL))
+		return a.bad(BadAnswerError{Problem: Empty})
 	}
 	if open, kind := expected(into); trimmed[0] != open {
-		return a.bad(setting.Errorf("is not a JSON %s: check %s", kind, checkAPIURL))
+		return a.bad(BadAnswerError{Problem: WrongJSONKind, Want: kind})
 	}
 	err := json.Unmarshal(trimmed, into)
 	var (
@@ -90,13 +161,13 @@ func (a answerOf) decode(data []byte, into any) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &syntax):
-		return a.bad(setting.Errorf("is not valid JSON (at byte %d): check %s", syntax.Offset, checkAPIURL))
+		return a.bad(BadAnswerError{Problem: InvalidJSON, Offset: syntax.Offset})
 	case errors.As(err, &mismatch):
-		return a.bad(setting.Errorf("is not the JSON expected: %s is not a %s", orWhole(mismatch.Field), mismatch.Type))
+		return a.bad(BadAnswerError{Problem: UnexpectedJSON, Field: orWhole(mismatch.Field), Want: mismatch.Type.String()})
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return a.bad(setting.Errorf("is cut short"))
+		return a.bad(BadAnswerError{Problem: CutShort})
 	}
-	return a.bad(setting.Errorf("is not the JSON expected: %s", ghtext.Message(err.Error())))
+	return a.bad(BadAnswerError{Problem: UnexpectedJSON, Detail: ghtext.Message(err.Error())})
 }
 
 func orWhole(field string) string {

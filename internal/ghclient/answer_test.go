@@ -123,21 +123,22 @@ func TestRedirectsAreRefused(t *testing.T) {
 		n         int
 		post      bool
 		token     bool
+		problem   Problem
 		want      []string
 	}{
-		{"another port", other.URL + "/steal?jwt=" + jwtLike, 302, 1, false, false,
-			[]string{"GET /users/octo-org/installation redirected to " + other.URL + "/steal, outside the API's origin", "only follows redirects within the API's origin", "github-api-url"}},
-		{"another host", "http://localhost:" + port + "/steal", 301, 1, false, false,
+		{"another port", other.URL + "/steal?jwt=" + jwtLike, 302, 1, false, false, RedirectElsewhere,
+			[]string{"GET /users/octo-org/installation redirected to " + other.URL + "/steal, outside the API's origin", "only redirects within the API's origin are followed"}},
+		{"another host", "http://localhost:" + port + "/steal", 301, 1, false, false, RedirectElsewhere,
 			[]string{"redirected to http://localhost:" + port + "/steal"}},
-		{"another scheme", "https://" + other.Listener.Addr().String() + "/steal", 307, 1, true, false,
+		{"another scheme", "https://" + other.Listener.Addr().String() + "/steal", 307, 1, true, false, RedirectElsewhere,
 			[]string{"POST /app/installations/1001/access_tokens redirected to https://"}},
-		{"the token elsewhere", other.URL + "/steal", 307, 1, false, true,
+		{"the token elsewhere", other.URL + "/steal", 307, 1, false, true, RedirectElsewhere,
 			[]string{"GET /users/release-bot[bot] redirected to " + other.URL + "/steal"}},
-		{"POST 302", "/api/v3/moved", 302, 1, true, false,
+		{"POST 302", "/api/v3/moved", 302, 1, true, false, RedirectDropsBody,
 			[]string{"was a 302 redirect", "would turn the POST into a GET", "only 307 and 308"}},
-		{"POST 301", "/api/v3/moved", 301, 1, true, false, []string{"was a 301 redirect"}},
-		{"POST 303", "/api/v3/moved", 303, 1, true, false, []string{"was a 303 redirect"}},
-		{"a fourth redirect", "/api/v3/moved", 301, 4, false, false, []string{"redirected more than 3 times"}},
+		{"POST 301", "/api/v3/moved", 301, 1, true, false, RedirectDropsBody, []string{"was a 301 redirect"}},
+		{"POST 303", "/api/v3/moved", 303, 1, true, false, RedirectDropsBody, []string{"was a 303 redirect"}},
+		{"a fourth redirect", "/api/v3/moved", 301, 4, false, false, TooManyRedirects, []string{"redirected more than 3 times"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var h hits
@@ -152,12 +153,13 @@ func TestRedirectsAreRefused(t *testing.T) {
 				_, err = c.FindAccountInstallation(ctx, "octo-org")
 			}
 			var bad *BadAnswerError
-			if !errors.As(err, &bad) {
-				t.Fatalf("err = %v, want a *BadAnswerError", err)
+			if !errors.As(err, &bad) || bad.Problem != tt.problem {
+				t.Fatalf("err = %#v, want a *BadAnswerError of problem %d", err, tt.problem)
 			}
-			if !strings.HasPrefix(err.Error(), "GitHub's answer to ") || strings.Contains(err.Error(), jwtLike[:20]) {
+			if !strings.HasPrefix(err.Error(), "GitHub's answer to ") || strings.Contains(err.Error(), jwtLike[:20]) || strings.Contains(bad.Target, "jwt=") {
 				t.Errorf("error = %q", err)
 			}
+			doorNeutral(t, err)
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
@@ -173,26 +175,27 @@ func TestRedirectsAreRefused(t *testing.T) {
 	}
 }
 
-// Answers the action cannot use are refused in its own words, quoting
-// nothing the server sent.
+// Answers the client cannot use are refused as data, quoting nothing the
+// server sent.
 func TestBadAnswers(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat(" ", 1<<20) + `{"id":1}`
 	for _, tt := range []struct {
 		name, body string
 		status     int
+		problem    Problem
 		want       string
 	}{
-		{"empty", "", 200, "is empty where a JSON object was expected"},
-		{"null", "null", 200, "is not a JSON object"},
-		{"an array", `["` + jwtLike + `"]`, 200, "is not a JSON object"},
-		{"syntax", `{"id":1,` + jwtLike, 200, "is not valid JSON (at byte"},
-		{"wrong type", `{"id":"` + jwtLike + `"}`, 200, "is not the JSON expected: id is not a int64"},
-		{"wrong type deeper", `{"id":1,"login":{"a":1}}`, 200, "is not the JSON expected: login is not a string"},
-		{"trailing data", `{"id":1} {"id":2}`, 200, "is not valid JSON"},
-		{"cut short", `{"id":1, "account": {`, 200, "is not valid JSON"},
-		{"over 1 MiB", big, 200, "is larger than 1 MiB once decompressed"},
-		{"error over 1 MiB", `{"message":"` + strings.Repeat("x", 1<<20) + `"}`, 500, "is larger than 1 MiB once decompressed"},
+		{"empty", "", 200, Empty, "is empty where a JSON object was expected"},
+		{"null", "null", 200, WrongJSONKind, "is not a JSON object"},
+		{"an array", `["` + jwtLike + `"]`, 200, WrongJSONKind, "is not a JSON object"},
+		{"syntax", `{"id":1,` + jwtLike, 200, InvalidJSON, "is not valid JSON (at byte"},
+		{"wrong type", `{"id":"` + jwtLike + `"}`, 200, UnexpectedJSON, "is not the JSON expected: id is not a int64"},
+		{"wrong type deeper", `{"id":1,"login":{"a":1}}`, 200, UnexpectedJSON, "is not the JSON expected: login is not a string"},
+		{"trailing data", `{"id":1} {"id":2}`, 200, InvalidJSON, "is not valid JSON"},
+		{"cut short", `{"id":1, "account": {`, 200, InvalidJSON, "is not valid JSON"},
+		{"over 1 MiB", big, 200, TooLarge, "is larger than 1 MiB once decompressed"},
+		{"error over 1 MiB", `{"message":"` + strings.Repeat("x", 1<<20) + `"}`, 500, TooLarge, "is larger than 1 MiB once decompressed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := setup(t, func(w http.ResponseWriter, r *http.Request) {
@@ -201,12 +204,13 @@ func TestBadAnswers(t *testing.T) {
 			})
 			_, err := c.GetUser(context.Background(), "release-bot[bot]", "")
 			var bad *BadAnswerError
-			if !errors.As(err, &bad) || bad.Method != "GET" || bad.Path != "/users/release-bot[bot]" {
-				t.Fatalf("err = %#v, want a *BadAnswerError for GET /users/release-bot[bot]", err)
+			if !errors.As(err, &bad) || bad.Method != "GET" || bad.Path != "/users/release-bot[bot]" || bad.Problem != tt.problem {
+				t.Fatalf("err = %#v, want a *BadAnswerError of problem %d for GET /users/release-bot[bot]", err, tt.problem)
 			}
 			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "eyJ") {
 				t.Errorf("error = %q, want %q", err, tt.want)
 			}
+			doorNeutral(t, err)
 		})
 	}
 	t.Run("a token without a token", func(t *testing.T) {
@@ -218,6 +222,46 @@ func TestBadAnswers(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// doorNeutral fails when err speaks a door's words: ghclient knows no door
+// and no setting; the core (mint.Explain) says what to check.
+func doorNeutral(t *testing.T, err error) {
+	t.Helper()
+	for _, word := range []string{"github-api-url", "--api-url", "the action", "app-token", "the runner", "this machine"} {
+		if strings.Contains(err.Error(), word) {
+			t.Errorf("error %q speaks a door's words (%q)", err, word)
+		}
+	}
+}
+
+// Every problem says something of its own; one the client does not know
+// still reads as a sentence.
+func TestEveryProblemIsSaid(t *testing.T) {
+	t.Parallel()
+	seen := map[string]Problem{}
+	for p := RedirectElsewhere; p <= NoToken; p++ {
+		r := (&BadAnswerError{Problem: p}).Reason()
+		if prev, dup := seen[r]; dup {
+			t.Errorf("problems %d and %d both read %q", prev, p, r)
+		}
+		seen[r] = p
+	}
+	if got := (&BadAnswerError{Problem: NoToken + 1}).Reason(); got != "is not usable" {
+		t.Errorf("an unknown problem reads %q", got)
+	}
+	for _, tc := range []struct {
+		e    BadAnswerError
+		want string
+	}{
+		{BadAnswerError{Problem: UnexpectedJSON}, "is not the JSON expected"},
+		{BadAnswerError{Problem: UnexpectedJSON, Detail: "why"}, "is not the JSON expected: why"},
+		{BadAnswerError{Problem: UnexpectedJSON, Field: "id", Want: "int64", Detail: "why"}, "is not the JSON expected: id is not a int64"},
+	} {
+		if got := tc.e.Reason(); got != tc.want {
+			t.Errorf("Reason() = %q, want %q", got, tc.want)
+		}
+	}
 }
 
 // GitHub's message reaches the error through ghtext.Message: one line, at

@@ -1,6 +1,8 @@
-// Package ghclient is the action's view of GitHub's REST API: one method per
-// endpoint the action calls, named after the API, returning GitHub's answer or
-// an *APIError that says what GitHub said.
+// Package ghclient is the core's view of GitHub's REST API: one method per
+// endpoint app-token calls, named after the API, returning GitHub's answer,
+// an *APIError that says what GitHub said, or a *BadAnswerError that says
+// what was wrong with the answer. Its errors are data in no door's words:
+// it knows no door and no setting, and internal/mint explains them.
 //
 // go-github is used for what it is good at. Where v62's typed services
 // have what a call needs and its answer is not used (the dispatches), they
@@ -32,11 +34,10 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/ghtransport"
-	"github.com/app-token/app-token/internal/setting"
 	"github.com/google/go-github/v62/github"
 )
 
-// UserAgent identifies the action to GitHub, which asks every client for one.
+// UserAgent identifies app-token to GitHub, which asks every client for one.
 const UserAgent = "app-token-action"
 
 // Client calls GitHub as the App (JWT) or with an installation token.
@@ -71,7 +72,7 @@ func (c *Client) gh(hc *http.Client) *github.Client {
 	return g
 }
 
-// Installation is what the action needs from GitHub's installation object.
+// Installation is what the core needs from GitHub's installation object.
 type Installation struct {
 	ID      int64  `json:"id"`
 	AppID   int64  `json:"app_id"`
@@ -168,7 +169,7 @@ func (c *Client) CreateToken(ctx context.Context, installationID int64, req Toke
 	var tok Token
 	err := c.do(ghtransport.Repeatable(ctx), c.app, "POST", fmt.Sprintf("app/installations/%d/access_tokens", installationID), "", req, &tok)
 	if err == nil && tok.Token == "" {
-		err = &BadAnswerError{Method: "POST", Path: fmt.Sprintf("/app/installations/%d/access_tokens", installationID), Reason: setting.Errorf("holds no token")}
+		err = &BadAnswerError{Method: "POST", Path: fmt.Sprintf("/app/installations/%d/access_tokens", installationID), Problem: NoToken}
 	}
 	return &tok, err
 }
@@ -275,7 +276,7 @@ func (c *Client) service(ctx context.Context, method, path, token string, call f
 	case errors.As(typed, &apiErr):
 		return typed
 	case errors.As(err, &syntax), errors.As(err, &mismatch), errors.Is(err, io.ErrUnexpectedEOF):
-		return answer.bad(setting.Errorf("is not the JSON expected: check %s", checkAPIURL))
+		return answer.bad(BadAnswerError{Problem: UnexpectedJSON})
 	}
 	return answer.failed(err)
 }

@@ -21,7 +21,7 @@ func TestListInstallationsBounds(t *testing.T) {
 	})
 	_, err := c.ListInstallations(ctx)
 	var bad *BadAnswerError
-	if !errors.As(err, &bad) || !strings.Contains(bad.Reason.Error(), "not a JSON array") {
+	if !errors.As(err, &bad) || bad.Problem != WrongJSONKind || bad.Want != "array" || !strings.Contains(bad.Reason(), "not a JSON array") {
 		t.Errorf("object for a list: error %v, want a BadAnswerError saying it is not an array", err)
 	}
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/app-token/app-token/internal/ghtext"
-	"github.com/app-token/app-token/internal/setting"
 )
 
 // maxRedirects is how many redirects one call follows. GitHub answers one
@@ -36,14 +35,11 @@ func followRedirects(base *url.URL) func(req *http.Request, via []*http.Request)
 		}
 		switch {
 		case origin(req.URL) != apiOrigin:
-			return call.bad(setting.Errorf("redirected to %s, outside the API's origin %s: %s only follows redirects within the API's origin. Check %s and any proxy between %s and GitHub",
-				target, shownAPI, setting.Words{Action: "the action", CLI: "app-token"}, checkAPIURL, setting.Words{Action: "the runner", CLI: "this machine"}))
+			return call.bad(BadAnswerError{Problem: RedirectElsewhere, Target: target, Origin: shownAPI})
 		case len(via) > maxRedirects:
-			return call.bad(setting.Errorf("redirected more than %d times (last to %s): %s follows at most %d redirects. Check %s",
-				maxRedirects, target, setting.Words{Action: "the action", CLI: "app-token"}, maxRedirects, checkAPIURL))
+			return call.bad(BadAnswerError{Problem: TooManyRedirects, Target: target, Limit: maxRedirects})
 		case first.Method != http.MethodGet && first.Method != http.MethodHead && status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect:
-			return call.bad(setting.Errorf("was a %d redirect to %s, which would turn the %s into a GET without its body: %s follows only 307 and 308 redirects for a %s",
-				status, target, first.Method, setting.Words{Action: "the action", CLI: "app-token"}, first.Method))
+			return call.bad(BadAnswerError{Problem: RedirectDropsBody, Target: target, Status: status})
 		}
 		return nil
 	}

@@ -10,47 +10,42 @@ import (
 	"github.com/app-token/app-token/internal/ghapi"
 )
 
-// Signer makes App JWTs. The appkey package implements it over the App's
-// private key.
-type Signer interface {
-	// Sign returns a JWT valid now (a fresh one, or one still living long
-	// enough: ReuseJWT). Its errors must not contain key material.
-	Sign() (string, error)
-	// SetClockOffset makes later JWTs use the runner's clock plus d, which
-	// is GitHub's clock as last seen.
+// JWTSource is the one way the App stack gets its JWTs: appkey's JWTSigner
+// (the App's key, local or in a KMS), appkey's GivenJWT (a JWT signed
+// elsewhere), ReuseJWT over either, and the core's masking wrapper all
+// implement it, so nothing asks which one it holds.
+type JWTSource interface {
+	// Sign returns an App JWT valid now (a fresh one, or one still living
+	// long enough: ReuseJWT). A signing that is a call of its own (a KMS)
+	// ends with ctx. Its errors must not contain key material.
+	Sign(ctx context.Context) (string, error)
+	// SetClockOffset makes later JWTs use the local clock plus d, which is
+	// GitHub's clock as last seen.
 	SetClockOffset(d time.Duration)
 }
 
-// ContextSigner is a Signer whose signing is a call of its own (a KMS
-// that holds the key): AppJWT signs with the request's context, so the
-// call ends with the request.
-type ContextSigner interface {
-	Signer
-	SignContext(ctx context.Context) (string, error)
-}
-
-// AppJWT signs each request with the App JWT its Signer gives for it (a
+// AppJWT signs each request with the App JWT its Source gives for it (a
 // fresh one each time, or with ReuseJWT one shared while it lives long
-// enough), and recovers once when GitHub rejects the JWT's time claims
-// because the runner's clock is off: it reads GitHub's time from the
-// answer's Date header, passes the difference to the Signer (which makes
-// ReuseJWT drop its JWT), and sends the request once more with a JWT
-// signed after that.
+// enough), signed with the request's context, and recovers once when
+// GitHub rejects the JWT's time claims because the local clock is off: it
+// reads GitHub's time from the answer's Date header, passes the difference
+// to the Source (which makes ReuseJWT drop its JWT), and sends the request
+// once more with a JWT signed after that.
 //
 // A caller may assume: the request it passed is not modified; any other 401
 // (a key that does not belong to the App, say) comes back untouched; the
 // clock recovery happens at most once per request and only for a request
 // whose body can be replayed; a Date more than MaxClockCorrection away from
-// the runner's clock is not believed: the call fails with a
+// the local clock is not believed: the call fails with a
 // *ClockSkewError instead, and no JWT is signed for that time. Neither logs
 // nor errors carry the JWT.
 type AppJWT struct {
 	// Base sends the signed request; it must be set.
 	Base http.RoundTripper
-	// Signer makes the JWTs; it must be set.
-	Signer Signer
-	// Now is the runner's clock without any offset, the one the Signer
-	// adds its offset to; nil means time.Now.
+	// Source makes the JWTs; it must be set.
+	Source JWTSource
+	// Now is the local clock without any offset, the one the Source adds
+	// its offset to; nil means time.Now.
 	Now func() time.Time
 	// Log receives one line when the clock is corrected; nil is silent.
 	Log func(line string)
@@ -58,9 +53,9 @@ type AppJWT struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.Base == nil || t.Signer == nil {
+	if t.Base == nil || t.Source == nil {
 		closeRequestBody(req)
-		return nil, errors.New("ghtransport: AppJWT needs Base and Signer")
+		return nil, errors.New("ghtransport: AppJWT needs Base and Source")
 	}
 	signed, err := t.sign(req, false)
 	if err != nil {
@@ -80,7 +75,7 @@ func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
 		discard(resp)
 		return nil, &permanentError{&ClockSkewError{Offset: offset}}
 	}
-	t.Signer.SetClockOffset(offset)
+	t.Source.SetClockOffset(offset)
 	t.log(offset)
 	discard(resp)
 	if signed, err = t.sign(req, true); err != nil {
@@ -89,16 +84,10 @@ func (t *AppJWT) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.Base.RoundTrip(signed)
 }
 
-// sign returns a copy of req carrying the Signer's JWT; again asks for a
+// sign returns a copy of req carrying the Source's JWT; again asks for a
 // fresh copy of the body as well.
 func (t *AppJWT) sign(req *http.Request, again bool) (*http.Request, error) {
-	var jwt string
-	var err error
-	if cs, ok := t.Signer.(ContextSigner); ok {
-		jwt, err = cs.SignContext(req.Context())
-	} else {
-		jwt, err = t.Signer.Sign()
-	}
+	jwt, err := t.Source.Sign(req.Context())
 	if err != nil {
 		return nil, &permanentError{fmt.Errorf("sign App JWT: %w", err)}
 	}
@@ -115,19 +104,19 @@ func (t *AppJWT) sign(req *http.Request, again bool) (*http.Request, error) {
 }
 
 // MaxClockCorrection bounds how far the App JWT's clock follows a server's
-// Date header. GitHub asks for clocks within about a minute, and runners
+// Date header. GitHub asks for clocks within about a minute, and machines
 // that drift do so by minutes; a Date days away is a wrong clock or a
 // server that is not GitHub, and following it would sign a JWT valid at
 // a time of the server's choosing (a year ahead: a credential that mints
 // tokens for every installation of the App, for a year). Ten minutes is
 // GitHub's own limit on a JWT's lifetime: a JWT signed after the largest
-// correction expires at most 19 minutes after the runner's now.
+// correction expires at most 19 minutes after the local now.
 const MaxClockCorrection = 10 * time.Minute
 
 // ClockSkewError is a server whose Date is more than MaxClockCorrection
-// away from the runner's clock, after it rejected an App JWT's time.
+// away from the local clock, after it rejected an App JWT's time.
 type ClockSkewError struct {
-	// Offset is the server's time minus the runner's.
+	// Offset is the server's time minus the local clock's.
 	Offset time.Duration
 }
 
@@ -137,12 +126,12 @@ func (e *ClockSkewError) Error() string {
 }
 
 // Describe says how far the server's clock is from the local one, as
-// "3m0s ahead of" or "2 days behind", for a door to finish the sentence
-// in its own words ("the runner's", "this machine's").
+// "3m0s ahead of" or "2 days behind", for the caller to finish the
+// sentence in its own words (whose clock the local one is).
 func (e *ClockSkewError) Describe() string { return describeOffset(e.Offset) }
 
 // describeOffset says "3m0s ahead of" or "2h0m0s behind" for the server's
-// clock against the runner's.
+// clock against the local one.
 func describeOffset(d time.Duration) string {
 	side := " ahead of"
 	if d < 0 {

@@ -16,25 +16,28 @@ import (
 // jwtPrefix starts every JWT the fake signer makes; it must never be logged.
 const jwtPrefix = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0"
 
-// fakeSigner numbers its JWTs and records the clock offsets it is given.
-type fakeSigner struct {
+// fakeSource numbers its JWTs and records the clock offsets and contexts
+// it is given.
+type fakeSource struct {
 	mu      sync.Mutex
 	signs   int
 	offsets []time.Duration
+	ctxs    []context.Context
 	err     error
 }
 
-func (s *fakeSigner) Sign() (string, error) {
+func (s *fakeSource) Sign(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.signs++
+	s.ctxs = append(s.ctxs, ctx)
 	if s.err != nil {
 		return "", s.err
 	}
 	return fmt.Sprintf("%s.%d", jwtPrefix, s.signs), nil
 }
 
-func (s *fakeSigner) SetClockOffset(d time.Duration) {
+func (s *fakeSource) SetClockOffset(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.offsets = append(s.offsets, d)
@@ -52,16 +55,19 @@ func skewed(message string, githubNow time.Time) http.HandlerFunc {
 	return reply(401, message, "Date", githubNow.UTC().Format(http.TimeFormat))
 }
 
-func newAppJWT(t *testing.T, signer *fakeSigner, clock *fakeClock, log *lines) *AppJWT {
-	return &AppJWT{Base: newBase(t), Signer: signer, Now: clock.Now, Log: log.Log}
+func newAppJWT(t *testing.T, signer *fakeSource, clock *fakeClock, log *lines) *AppJWT {
+	return &AppJWT{Base: newBase(t), Source: signer, Now: clock.Now, Log: log.Log}
 }
 
+// Each request carries a fresh JWT, signed with the request's context
+// (a KMS call ends with it).
 func TestAppJWTSignsEachRequest(t *testing.T) {
 	t.Parallel()
 	srv, script := serve(t, ok())
-	signer := &fakeSigner{}
+	signer := &fakeSource{}
 	rt := newAppJWT(t, signer, newFakeClock(), &lines{})
-	req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
+	type key struct{}
+	req, _ := http.NewRequestWithContext(context.WithValue(context.Background(), key{}, "request"), "GET", srv.URL+"/app", nil)
 
 	for range 2 {
 		roundTripClosed(t, rt, req)
@@ -72,6 +78,14 @@ func TestAppJWTSignsEachRequest(t *testing.T) {
 	}
 	if req.Header.Get("Authorization") != "" {
 		t.Error("the caller's request was modified")
+	}
+	if len(signer.ctxs) != 2 {
+		t.Fatalf("%d signings, want 2", len(signer.ctxs))
+	}
+	for i, ctx := range signer.ctxs {
+		if ctx.Value(key{}) != "request" {
+			t.Errorf("signing %d did not get the request's context", i+1)
+		}
 	}
 }
 
@@ -90,7 +104,7 @@ func TestAppJWTRecoversFromClockSkew(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
+			clock, log, signer := newFakeClock(), &lines{}, &fakeSource{}
 			srv, script := serve(t, skewed(tc.message, epoch.Add(tc.skew)), reply(201, "created"))
 			rt := newAppJWT(t, signer, clock, log)
 			body := `{"repositories":["app"]}`
@@ -136,7 +150,7 @@ func TestAppJWTUnauthorizedOutcomes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			signer := &fakeSigner{}
+			signer := &fakeSource{}
 			srv, script := serve(t, tc.answer)
 			rt := newAppJWT(t, signer, newFakeClock(), &lines{})
 			req, _ := http.NewRequest("POST", srv.URL+"/app/installations/1/access_tokens", tc.body)
@@ -153,13 +167,13 @@ func TestAppJWTUnauthorizedOutcomes(t *testing.T) {
 	}
 }
 
-func TestAppJWTSignerFailureIsNotRetried(t *testing.T) {
+func TestAppJWTSourceFailureIsNotRetried(t *testing.T) {
 	t.Parallel()
 	srv, script := serve(t, ok())
-	signer := &fakeSigner{err: errors.New("key is not RSA")}
+	signer := &fakeSource{err: errors.New("key is not RSA")}
 	clock := newFakeClock()
 	rt := &Retry{
-		Base:  &AppJWT{Base: newBase(t), Signer: signer},
+		Base:  &AppJWT{Base: newBase(t), Source: signer},
 		Sleep: clock.Sleep, Now: clock.Now,
 	}
 	req, _ := http.NewRequestWithContext(context.Background(), "GET", srv.URL+"/app", nil)
@@ -176,7 +190,7 @@ func TestAppJWTSignerFailureIsNotRetried(t *testing.T) {
 func TestAppJWTUnderRetryNeverLogsTheJWT(t *testing.T) {
 	t.Parallel()
 	srv, _ := serve(t, reply(502, "oops"), skewed(iatMessage, epoch.Add(-time.Minute)), ok())
-	clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
+	clock, log, signer := newFakeClock(), &lines{}, &fakeSource{}
 	rt := newRetry(t, clock, log, Policy{})
 	rt.Base = newAppJWT(t, signer, clock, log)
 	req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
@@ -193,11 +207,11 @@ func TestAppJWTUnderRetryNeverLogsTheJWT(t *testing.T) {
 	}
 }
 
-func TestAppJWTNeedsBaseAndSigner(t *testing.T) {
+func TestAppJWTNeedsBaseAndSource(t *testing.T) {
 	t.Parallel()
 	req, _ := http.NewRequest("GET", "http://api.github.test/app", nil)
 	if _, err := (&AppJWT{Base: http.DefaultTransport}).RoundTrip(req); err == nil {
-		t.Error("want an error for an AppJWT without Signer")
+		t.Error("want an error for an AppJWT without Source")
 	}
 }
 
@@ -217,7 +231,7 @@ func TestAppJWTRefusesAClockFarAway(t *testing.T) {
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			t.Parallel()
-			clock, log, signer := newFakeClock(), &lines{}, &fakeSigner{}
+			clock, log, signer := newFakeClock(), &lines{}, &fakeSource{}
 			srv, script := serve(t, skewed(iatMessage, epoch.Add(tc.skew)), reply(201, "created"))
 			rt := &Retry{Base: newAppJWT(t, signer, clock, log), Sleep: clock.Sleep, Now: clock.Now, Log: log.Log}
 			req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
@@ -242,7 +256,7 @@ func TestAppJWTRefusesAClockFarAway(t *testing.T) {
 func TestAppJWTCorrectsUpToTheBound(t *testing.T) {
 	t.Parallel()
 	for _, skew := range []time.Duration{MaxClockCorrection, -MaxClockCorrection} {
-		clock, signer := newFakeClock(), &fakeSigner{}
+		clock, signer := newFakeClock(), &fakeSource{}
 		srv, _ := serve(t, skewed(iatMessage, epoch.Add(skew)), reply(200, "fine"))
 		req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
 		if resp := roundTripClosed(t, newAppJWT(t, signer, clock, &lines{}), req); resp.StatusCode != 200 || !slices.Equal(signer.offsets, []time.Duration{skew}) {

@@ -11,7 +11,7 @@ import (
 )
 
 // MaxHeaderBytes bounds the status line and headers of one answer. GitHub's
-// are a few KiB; the bound keeps a hostile server from making the action
+// are a few KiB; the bound keeps a hostile server from making app-token
 // buffer megabytes before a single byte of body.
 const MaxHeaderBytes = 64 << 10
 
@@ -26,7 +26,7 @@ const MaxHeaderBytes = 64 << 10
 // HTTP/1.1 only, because GODEBUG=http2debug=1 or 2 (which a workflow's env
 // can set for the whole job) makes Go's HTTP/2 code print every request
 // header, the App JWT and the token among them, to stderr. GitHub's API
-// serves HTTP/1.1 as well, and the action makes a handful of calls.
+// serves HTTP/1.1 as well, and a run makes a handful of calls.
 //
 // The result is a fresh *http.Transport the caller owns: tests may wrap its
 // DialContext or set TLSClientConfig to reach a local server under a

@@ -1,13 +1,17 @@
-// Package ghtransport holds the http.RoundTrippers under every GitHub call the
-// action makes, so that a transient GitHub fault does not fail a release.
+// Package ghtransport holds the http.RoundTrippers under every GitHub call
+// the core makes, whichever door asked, so that a transient GitHub fault
+// does not fail a release. It knows no door and no setting: its errors are
+// typed data (ClockSkewError, UncertainError, BodyTooLargeError) that the
+// core explains in the door's words.
 //
 // Each transport has one job and can be tested alone:
 //
 //   - [Retry] repeats a call after network faults, 5xx answers and rate
 //     limits, within a [Policy] budget;
-//   - [AppJWT] signs each call with an App JWT and recovers once when the
-//     runner's clock disagrees with GitHub's; [ReuseJWT] under it lets calls
-//     share one JWT while it has [Policy.JWTMargin] left to live;
+//   - [AppJWT] signs each call with an App JWT from a [JWTSource] and
+//     recovers once when the local clock disagrees with GitHub's;
+//     [ReuseJWT] under it lets calls share one JWT while it has
+//     [Policy.JWTMargin] left to live;
 //   - [LimitBody] fails the reading of any answer past [MaxAnswer] bytes
 //     once decompressed, so a hostile server cannot exhaust memory;
 //   - [NewBase] is the innermost transport: HTTP/1.1 only, headers bounded,
@@ -22,7 +26,7 @@
 // The intended stack for App (JWT) calls is
 //
 //	&Retry{Base: &AppJWT{Base: &LimitBody{Base: NewBase(getenv)},
-//		Signer: &ReuseJWT{Signer: s, Margin: p.JWTMargin()}}, Policy: p}
+//		Source: &ReuseJWT{Source: s, Margin: p.JWTMargin()}}, Policy: p}
 //
 // so that every retry carries a JWT that outlives it, signed once per run
 // rather than once per call (a long rate-limit wait gets a new one); for

@@ -7,8 +7,8 @@ import (
 	"net/http"
 )
 
-// MaxAnswer bounds the body of any answer the action reads, after
-// decompression. GitHub's largest answer to the action's calls (an
+// MaxAnswer bounds the body of any answer app-token reads, after
+// decompression. GitHub's largest answer to app-token's calls (an
 // installation token scoped to 500 repositories) is well under 200 KiB.
 const MaxAnswer = 1 << 20
 
@@ -33,7 +33,7 @@ func Size(n int64) string {
 
 // LimitBody makes reading an answer's body fail once it passes Max bytes, so
 // a broken or hostile server (a gigabyte of text, a gzip bomb) cannot make
-// the action hold more than that. It must sit directly over the base
+// the process hold more than that. It must sit directly over the base
 // transport: Go's transport decodes the gzip it asked for itself, so what
 // is counted here is what a reader would get.
 type LimitBody struct {

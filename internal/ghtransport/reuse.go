@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// ReuseJWT is a Signer that hands out the JWT its Signer made last for as
+// ReuseJWT is a JWTSource that hands out the JWT its Source made last for as
 // long as GitHub will accept it for Margin more, and asks for a new one
 // only then: one run's App calls (find the installation, mint, list a
 // page) share one JWT, so one RSA signature, one KMS round trip and one
@@ -25,21 +25,21 @@ import (
 // JWT whose exp cannot be read is never reused.
 //
 // Put it outside anything that must see each new JWT once (a mask), and
-// give clock offsets to it, not to the Signer it wraps: it reads a JWT's
+// give clock offsets to it, not to the Source it wraps: it reads a JWT's
 // life against the offset it passed on last.
 type ReuseJWT struct {
-	// Signer makes the JWTs; it must be set.
-	Signer Signer
+	// Source makes the JWTs; it must be set.
+	Source JWTSource
 	// Margin is how much life a JWT must have left to be handed out again;
 	// 0 means Policy{}.JWTMargin().
 	Margin time.Duration
-	// Now is the runner's clock without any offset; nil means time.Now.
+	// Now is the local clock without any offset; nil means time.Now.
 	Now func() time.Time
 
 	mu      sync.Mutex
 	jwt     string
 	exp     time.Time     // jwt's exp claim, on GitHub's clock
-	offset  time.Duration // last passed to Signer.SetClockOffset
+	offset  time.Duration // last passed to Source.SetClockOffset
 	clock   uint64        // counts the offsets set, so a JWT signed before one is not kept
 	signing chan struct{} // closed when the signing under way ends
 }
@@ -53,14 +53,9 @@ func (p Policy) JWTMargin() time.Duration {
 	return p.withDefaults().TryTimeout + time.Minute
 }
 
-// Sign implements Signer.
-func (s *ReuseJWT) Sign() (string, error) {
-	return s.SignContext(context.Background())
-}
-
-// SignContext implements ContextSigner: a signing it starts (a KMS call)
-// ends with ctx.
-func (s *ReuseJWT) SignContext(ctx context.Context) (string, error) {
+// Sign implements JWTSource: a signing it starts (a KMS call) ends with
+// ctx, and so does a wait for another caller's.
+func (s *ReuseJWT) Sign(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	for {
 		if s.jwt != "" && s.now().Add(s.offset+s.margin()).Before(s.exp) {
@@ -85,7 +80,7 @@ func (s *ReuseJWT) SignContext(ctx context.Context) (string, error) {
 	clock := s.clock
 	s.mu.Unlock()
 
-	jwt, err := s.sign(ctx)
+	jwt, err := s.Source.Sign(ctx)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,19 +94,12 @@ func (s *ReuseJWT) SignContext(ctx context.Context) (string, error) {
 	return jwt, err
 }
 
-func (s *ReuseJWT) sign(ctx context.Context) (string, error) {
-	if cs, ok := s.Signer.(ContextSigner); ok {
-		return cs.SignContext(ctx)
-	}
-	return s.Signer.Sign()
-}
-
-// SetClockOffset passes d on to the Signer and drops the JWT held, which
+// SetClockOffset passes d on to the Source and drops the JWT held, which
 // was signed with the old clock.
 func (s *ReuseJWT) SetClockOffset(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Signer.SetClockOffset(d)
+	s.Source.SetClockOffset(d)
 	s.offset, s.jwt = d, ""
 	s.clock++
 }
@@ -130,7 +118,7 @@ func (s *ReuseJWT) now() time.Time {
 	return time.Now()
 }
 
-// expiry reads a JWT's exp claim, unverified: the JWT is the Signer's own.
+// expiry reads a JWT's exp claim, unverified: the JWT is the Source's own.
 func expiry(jwt string) (time.Time, bool) {
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {

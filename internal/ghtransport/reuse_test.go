@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// lifeSigner makes JWTs whose exp is its clock plus its offset plus nine
+// lifeSource makes JWTs whose exp is its clock plus its offset plus nine
 // minutes, as appkey's do, numbered so that each signing is told apart.
-type lifeSigner struct {
+type lifeSource struct {
 	now func() time.Time
 	// gate, when set, holds every signing until it is closed; entered
 	// gets a value as each signing reaches it.
@@ -29,9 +29,7 @@ type lifeSigner struct {
 	ctxs    []context.Context
 }
 
-func (s *lifeSigner) Sign() (string, error) { return s.SignContext(context.Background()) }
-
-func (s *lifeSigner) SignContext(ctx context.Context) (string, error) {
+func (s *lifeSource) Sign(ctx context.Context) (string, error) {
 	if gate := s.gate; gate != nil {
 		s.entered <- struct{}{}
 		select {
@@ -53,13 +51,13 @@ func (s *lifeSigner) SignContext(ctx context.Context) (string, error) {
 	return lifeJWT(s.now().Add(s.offset+9*time.Minute), s.signs), nil
 }
 
-func (s *lifeSigner) SetClockOffset(d time.Duration) {
+func (s *lifeSource) SetClockOffset(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.offset = d
 }
 
-func (s *lifeSigner) count() int {
+func (s *lifeSource) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.signs
@@ -72,14 +70,14 @@ func lifeJWT(exp time.Time, n int) string {
 	return header + "." + claims + "." + sig
 }
 
-func newReuse(clock *fakeClock) (*ReuseJWT, *lifeSigner) {
-	signer := &lifeSigner{now: clock.Now}
-	return &ReuseJWT{Signer: signer, Margin: 2 * time.Minute, Now: clock.Now}, signer
+func newReuse(clock *fakeClock) (*ReuseJWT, *lifeSource) {
+	signer := &lifeSource{now: clock.Now}
+	return &ReuseJWT{Source: signer, Margin: 2 * time.Minute, Now: clock.Now}, signer
 }
 
-func mustSign(t *testing.T, s Signer) string {
+func mustSign(t *testing.T, s JWTSource) string {
 	t.Helper()
-	jwt, err := s.Sign()
+	jwt, err := s.Sign(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +153,7 @@ func TestReuseJWTUnderAppJWTRecoversFromClockSkew(t *testing.T) {
 	clock := newFakeClock()
 	reuse, signer := newReuse(clock)
 	srv, script := serve(t, ok(), skewed(expMessage, epoch.Add(4*time.Minute)), ok(), ok())
-	rt := &AppJWT{Base: newBase(t), Signer: reuse, Now: clock.Now}
+	rt := &AppJWT{Base: newBase(t), Source: reuse, Now: clock.Now}
 	for range 3 {
 		req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
 		roundTripClosed(t, rt, req)
@@ -187,7 +185,7 @@ func TestReuseJWTUnderAppJWTOtherUnauthorized(t *testing.T) {
 	clock := newFakeClock()
 	reuse, signer := newReuse(clock)
 	srv, script := serve(t, skewed("A JSON web token could not be decoded", epoch.Add(time.Hour)))
-	rt := &Retry{Base: &AppJWT{Base: newBase(t), Signer: reuse, Now: clock.Now}, Sleep: clock.Sleep, Now: clock.Now}
+	rt := &Retry{Base: &AppJWT{Base: newBase(t), Source: reuse, Now: clock.Now}, Sleep: clock.Sleep, Now: clock.Now}
 	req, _ := http.NewRequest("GET", srv.URL+"/app", nil)
 	if resp := roundTripClosed(t, rt, req); resp.StatusCode != 401 {
 		t.Errorf("status %d, want 401", resp.StatusCode)
@@ -199,7 +197,7 @@ func TestReuseJWTUnderAppJWTOtherUnauthorized(t *testing.T) {
 
 // signingHeld starts a signing that signer holds until signer.gate is
 // closed, and returns once the signer holds it; done gets its JWT.
-func signingHeld(t *testing.T, reuse *ReuseJWT, signer *lifeSigner) (done <-chan string) {
+func signingHeld(t *testing.T, reuse *ReuseJWT, signer *lifeSource) (done <-chan string) {
 	signer.gate, signer.entered = make(chan struct{}), make(chan struct{}, 2)
 	jwt := make(chan string)
 	go func() { jwt <- mustSign(t, reuse) }()
@@ -218,7 +216,7 @@ func TestReuseJWTConcurrentFirstCallsSignOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range callers {
 		wg.Go(func() {
-			jwt, err := reuse.Sign()
+			jwt, err := reuse.Sign(context.Background())
 			if err != nil {
 				t.Error(err)
 			}
@@ -267,7 +265,7 @@ func TestReuseJWTSigningFailureIsNotKept(t *testing.T) {
 	clock := newFakeClock()
 	reuse, signer := newReuse(clock)
 	signer.errs = []error{errors.New("KMS throttled")}
-	if _, err := reuse.Sign(); err == nil || err.Error() != "KMS throttled" {
+	if _, err := reuse.Sign(context.Background()); err == nil || err.Error() != "KMS throttled" {
 		t.Fatalf("error %v, want the signer's", err)
 	}
 	first := mustSign(t, reuse)
@@ -287,7 +285,7 @@ func TestReuseJWTWaitEndsWithTheContext(t *testing.T) {
 	cancel()
 	waited := make(chan error)
 	go func() {
-		_, err := reuse.SignContext(ctx)
+		_, err := reuse.Sign(ctx)
 		waited <- err
 	}()
 	select {
@@ -304,31 +302,27 @@ func TestReuseJWTWaitEndsWithTheContext(t *testing.T) {
 	}
 }
 
-// The request's context reaches a signer that makes a call of its own;
-// a plain Signer is asked with Sign.
+// The caller's context reaches the source it wraps, whose signing may be a
+// call of its own (a KMS).
 func TestReuseJWTPassesTheContext(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	reuse, signer := newReuse(clock)
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, "request")
-	if _, err := reuse.SignContext(ctx); err != nil {
+	if _, err := reuse.Sign(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if len(signer.ctxs) != 1 || signer.ctxs[0].Value(key{}) != "request" {
 		t.Error("the signer did not get the request's context")
-	}
-	plain := &ReuseJWT{Signer: &fakeSigner{}}
-	if jwt, err := plain.SignContext(ctx); err != nil || jwt != jwtPrefix+".1" {
-		t.Errorf("plain signer: %q, %v", jwt, err)
 	}
 }
 
 // A JWT whose exp cannot be read is never reused.
 func TestReuseJWTWithoutExpIsNotReused(t *testing.T) {
 	t.Parallel()
-	signer := &fakeSigner{} // JWTs without claims
-	reuse := &ReuseJWT{Signer: signer}
+	signer := &fakeSource{} // JWTs without claims
+	reuse := &ReuseJWT{Source: signer}
 	if mustSign(t, reuse) == mustSign(t, reuse) || signer.signs != 2 {
 		t.Errorf("%d signs, want 2", signer.signs)
 	}
@@ -376,8 +370,8 @@ func TestJWTMargin(t *testing.T) {
 // Without Now, the runner's real clock tells the JWT's life.
 func TestReuseJWTRealClock(t *testing.T) {
 	t.Parallel()
-	signer := &lifeSigner{now: time.Now}
-	reuse := &ReuseJWT{Signer: signer}
+	signer := &lifeSource{now: time.Now}
+	reuse := &ReuseJWT{Source: signer}
 	if mustSign(t, reuse) != mustSign(t, reuse) || signer.count() != 1 {
 		t.Errorf("%d signs, want 1", signer.count())
 	}

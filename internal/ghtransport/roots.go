@@ -10,8 +10,8 @@ import (
 // AddRoots makes t trust the PEM certificates in pemCerts in addition to the
 // system's roots, for every call and through any proxy (the proxy tunnels;
 // the TLS handshake is still with GitHub). A GitHub Enterprise Server behind
-// a private CA needs this: a container action sees only the image's trust
-// store, never the runner host's or NODE_EXTRA_CA_CERTS. Empty pemCerts
+// a private CA needs this when the process sees only its image's trust
+// store (a container), never its host's or NODE_EXTRA_CA_CERTS. Empty pemCerts
 // leaves t as it is. t keeps HTTP/1.1 only (see NewBase).
 func AddRoots(t *http.Transport, pemCerts []byte) error {
 	return addRoots(t, pemCerts, x509.SystemCertPool)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/permissions"
@@ -37,11 +38,11 @@ const maxShown = 10
 // was asked for (or, asking for everything, more than the installation
 // has) is an error, and the caller revokes it. Names outside GitHub's
 // alphabets are not shown, with a warning.
-func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope, error) {
+func check(req config.Request, inst *ghclient.Installation, tok *ghclient.Token) (Scope, error) {
 	var sc Scope
 	limit := permissions.Set(inst.Permissions)
-	if len(m.cfg.Permissions) > 0 {
-		limit = m.cfg.Permissions
+	if len(req.Permissions) > 0 {
+		limit = req.Permissions
 	}
 	granted := permissions.Set(tok.Permissions)
 	if over := permissions.Exceeds(granted, limit); len(over) > 0 {
@@ -57,7 +58,7 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 		}
 	}
 
-	names, invalid, err := m.reached(inst, tok)
+	names, invalid, err := reached(req, inst, tok)
 	if err != nil {
 		return sc, err
 	}
@@ -65,11 +66,11 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 	if invalid > 0 {
 		sc.Warnings = append(sc.Warnings, setting.Errorf("GitHub's answer names %d repositories outside GitHub's alphabet; they are not shown", invalid))
 	}
-	if m.cfg.Enterprise != "" && len(names) == 0 {
-		sc.Repositories = "the enterprise " + m.cfg.Enterprise
+	if req.Enterprise != "" && len(names) == 0 {
+		sc.Repositories = "the enterprise " + req.Enterprise
 	} else if len(names) > 0 {
 		sc.Repositories = shortList(names)
-	} else if m.cfg.Repositories != nil || tok.RepositorySelection == "selected" {
+	} else if req.Repositories != nil || tok.RepositorySelection == "selected" {
 		sc.Repositories = "the selected repositories of " + inst.Account.Login
 	} else {
 		sc.Repositories = "all repositories of " + inst.Account.Login
@@ -81,8 +82,8 @@ func (m *Minter) check(inst *ghclient.Installation, tok *ghclient.Token) (Scope,
 // and how many it lists that are not names at all. A repository of another
 // account, or one not asked for, is an error; so is "all" when the request
 // named repositories.
-func (m *Minter) reached(inst *ghclient.Installation, tok *ghclient.Token) (names []string, invalid int, err error) {
-	asked := m.cfg.Repositories
+func reached(req config.Request, inst *ghclient.Installation, tok *ghclient.Token) (names []string, invalid int, err error) {
+	asked := req.Repositories
 	if asked != nil && tok.RepositorySelection != "selected" {
 		return nil, 0, wider("every repository of the installation")
 	}

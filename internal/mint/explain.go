@@ -19,7 +19,7 @@ import (
 // end the step's deadline. A try that timed out
 // also wraps context.DeadlineExceeded, but is a network failure to report
 // with its own reason.
-func Explain(ctx context.Context, op string, err error, cfg *config.Config) error {
+func Explain(ctx context.Context, op string, err error, cfg config.App) error {
 	var (
 		apiErr *ghclient.APIError
 		bad    *ghclient.BadAnswerError
@@ -73,9 +73,8 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 		return setting.Errorf("%s: %s", op, err)
 	}
 	if errors.As(err, &bad) {
-		// GitHub (or something in between) answered, but not usably: the
-		// error already says what to check.
-		return setting.Errorf("%s: %s", op, err)
+		// GitHub (or something in between) answered, but not usably.
+		return setting.Errorf("%s: %s", op, badAnswer(bad))
 	}
 	var skew *ghtransport.ClockSkewError
 	if errors.As(err, &skew) {
@@ -95,6 +94,38 @@ func Explain(ctx context.Context, op string, err error, cfg *config.Config) erro
 	// status line, say): it is server text like any other.
 	return setting.Errorf("%s: could not reach GitHub at %s: %s. Check %s and %s proxy settings (HTTPS_PROXY, NO_PROXY)",
 		op, cfg.APIURL, ghtext.Message(err.Error()), setting.Input(setting.APIURL), setting.Words{Action: "the runner's", CLI: "the"}).With(err)
+}
+
+// badAnswer says what was wrong with an answer ghclient refused and what
+// to check, in the door's words.
+func badAnswer(bad *ghclient.BadAnswerError) *setting.Error {
+	check := setting.Input(setting.APIURL)
+	who := setting.Words{Action: "the action", CLI: "app-token"}
+	between := setting.Words{Action: "the runner", CLI: "this machine"}
+	var reason *setting.Error
+	switch bad.Problem {
+	case ghclient.RedirectElsewhere:
+		reason = setting.Errorf("redirected to %s, outside the API's origin %s: %s only follows redirects within the API's origin. Check %s and any proxy between %s and GitHub",
+			bad.Target, bad.Origin, who, check, between)
+	case ghclient.TooManyRedirects:
+		reason = setting.Errorf("redirected more than %d times (last to %s): %s follows at most %d redirects. Check %s", bad.Limit, bad.Target, who, bad.Limit, check)
+	case ghclient.RedirectDropsBody:
+		reason = setting.Errorf("was a %d redirect to %s, which would turn the %s into a GET without its body: %s follows only 307 and 308 redirects for a %s",
+			bad.Status, bad.Target, bad.Method, who, bad.Method)
+	case ghclient.TooLarge:
+		reason = setting.Errorf("is larger than %s once decompressed, far more than GitHub's API sends: check %s and any proxy between %s and GitHub",
+			ghtransport.Size(bad.Limit), check, between)
+	case ghclient.Empty, ghclient.WrongJSONKind, ghclient.InvalidJSON:
+		reason = setting.Errorf("%s: check %s", bad.Reason(), check)
+	default:
+		// A mismatch names the field; without one, the answer is not
+		// GitHub's to read.
+		reason = setting.Errorf("%s", bad.Reason())
+		if bad.Problem == ghclient.UnexpectedJSON && bad.Mismatch() == "" {
+			reason = setting.Errorf("%s: check %s", bad.Reason(), check)
+		}
+	}
+	return setting.Errorf("GitHub's answer to %s %s %s", bad.Method, bad.Path, reason).With(bad)
 }
 
 // joinList renders "a, b and c".

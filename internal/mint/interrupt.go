@@ -78,9 +78,9 @@ func Interruption(ctx context.Context, op string) error {
 
 // abandon revokes tok, which nobody will take because the run was
 // interrupted while op was under way, and says what became of it.
-func (m *Minter) abandon(ctx context.Context, tok *ghclient.Token, op string) error {
+func (a *App) abandon(ctx context.Context, tok *ghclient.Token, op string) error {
 	e := interruption(ctx, op)
-	e.Token = m.revokeBriefly(ctx, tok)
+	e.Token = a.revokeBriefly(ctx, tok)
 	return e
 }
 
@@ -89,46 +89,46 @@ func (m *Minter) abandon(ctx context.Context, tok *ghclient.Token, op string) er
 // token's 401 retried as lag (GitHub may not know a token it minted a
 // moment ago), and silently: no retry line follows the interruption. It
 // returns what became of the token, never nil.
-func (m *Minter) revokeBriefly(ctx context.Context, tok *ghclient.Token) error {
+func (a *App) revokeBriefly(ctx context.Context, tok *ghclient.Token) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeOnInterrupt)
 	defer cancel()
-	o := m.opts
+	o := a.opts
 	o.Log = nil
-	err := tokenClient(m.cfg, o, youngPolicy(m.cfg.Retry)).RevokeToken(ctx, tok.Token)
+	err := tokenClient(a.cfg, o, youngPolicy(a.cfg.Retry)).RevokeToken(ctx, tok.Token)
 	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
 	switch {
 	case err == nil:
-		m.opts.Outstanding.Settle(tok)
+		a.opts.Outstanding.Settle(tok)
 		return setting.Errorf("the token was revoked")
 	case AlreadyRevoked(err):
-		m.opts.Outstanding.Settle(tok)
+		a.opts.Outstanding.Settle(tok)
 		return setting.Errorf("GitHub refused to revoke the token (401 Bad credentials); should it ever work, it expires at %s", expires)
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		// A try cut short by the bound ends a moment before ctx does.
 		return setting.Errorf("revoking the token did not finish within %s; it stays valid until it expires at %s", revokeOnInterrupt, expires)
 	}
-	return setting.Errorf("revoking the token failed (%s); it stays valid until it expires at %s", Explain(ctx, "revoke the token", err, m.cfg), expires)
+	return setting.Errorf("revoking the token failed (%s); it stays valid until it expires at %s", Explain(ctx, "revoke the token", err, a.cfg), expires)
 }
 
 // Abandon is a door's look before it uses tok (sends an event with it):
 // when the run was interrupted by then, tok is revoked (briefly, see
 // revokeBriefly) and the Interrupted that says so comes back, naming op.
 // Otherwise nil.
-func (m *Minter) Abandon(ctx context.Context, tok *ghclient.Token, op string) error {
+func (a *App) Abandon(ctx context.Context, tok *ghclient.Token, op string) error {
 	if !interrupted(ctx) {
 		return nil
 	}
-	return m.abandon(ctx, tok, op)
+	return a.abandon(ctx, tok, op)
 }
 
 // HandOver is a door's last look before it hands tok over (the action's
 // outputs, stdout): Abandon, and otherwise tok is the caller's from now on
 // and no longer outstanding.
-func (m *Minter) HandOver(ctx context.Context, tok *ghclient.Token, op string) error {
-	if err := m.Abandon(ctx, tok, op); err != nil {
+func (a *App) HandOver(ctx context.Context, tok *ghclient.Token, op string) error {
+	if err := a.Abandon(ctx, tok, op); err != nil {
 		return err
 	}
-	m.opts.Outstanding.Settle(tok)
+	a.opts.Outstanding.Settle(tok)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/setting"
@@ -31,18 +32,22 @@ type lagging struct {
 
 func newLagging(t *testing.T, world func(*githubtest.Config)) *lagging {
 	t.Helper()
-	l := &lagging{core: newCore(t, config.Config{Owner: "octocat"}, world, nil), out: &mint.Outstanding{}}
-	l.cfg = &config.Config{Owner: "octocat", Issuer: githubtest.DefaultClientID, APIURL: l.url,
-		Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 10 * time.Second}}
-	l.m = mint.New(l.cfg, appKey, l.options())
+	l := &lagging{core: newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, world, nil), out: &mint.Outstanding{}}
+	l.cfg = &config.Config{App: config.App{Issuer: githubtest.DefaultClientID, APIURL: l.url, PrivateKey: appPEM, Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 10 * time.Second}}, Request: config.Request{Owner: "octocat"}}
+	m, err := mint.New(context.Background(), l.cfg, l.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.m = m
 	return l
 }
 
 func (l *lagging) options() mint.Options {
 	return mint.Options{
-		Base: http.DefaultTransport, Now: time.Now, Outstanding: l.out,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-		Log:   func(line string) { l.mu.Lock(); l.log = append(l.log, line); l.mu.Unlock() },
+		Env: env.Env{Base: http.DefaultTransport, Now: time.Now,
+			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }},
+		Outstanding: l.out,
+		Log:         func(line string) { l.mu.Lock(); l.log = append(l.log, line); l.mu.Unlock() },
 	}
 }
 
@@ -54,12 +59,7 @@ func (l *lagging) lines() []string {
 
 func (l *lagging) mintOne() *mint.Token {
 	l.t.Helper()
-	ctx := context.Background()
-	inst, err := l.m.Installation(ctx)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	tok, err := l.m.Mint(ctx, inst)
+	tok, err := l.m.Mint(context.Background())
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func interruptedBy(sig string) context.Context {
 // signal named when known, and still a cancellation to errors.Is.
 func TestExplainSaysInterrupted(t *testing.T) {
 	t.Parallel()
-	cfg := &config.Config{Owner: "octocat"}
+	cfg := config.App{}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, tc := range []struct {
@@ -102,7 +102,7 @@ func TestExplainSaysInterrupted(t *testing.T) {
 	timedOut, cancel := context.WithDeadline(context.Background(), time.Now())
 	defer cancel()
 	var i *mint.Interrupted
-	if err := mint.Explain(timedOut, "op", context.DeadlineExceeded, &config.Config{}); errors.As(err, &i) || !strings.Contains(err.Error(), "deadline") {
+	if err := mint.Explain(timedOut, "op", context.DeadlineExceeded, config.App{}); errors.As(err, &i) || !strings.Contains(err.Error(), "deadline") {
 		t.Errorf("a deadline is no interruption: %v", err)
 	}
 	if mint.Interruption(context.Background(), "op") != nil || mint.Interruption(timedOut, "op") != nil {
@@ -225,7 +225,7 @@ func TestRevokeClientYoungToken(t *testing.T) {
 			}
 			cfg := *l.cfg
 			cfg.Retry.Attempts = 3
-			err := mint.RevokeClient(&cfg, l.options(), tok.ExpiresAt, time.Now().Add(tc.age)).RevokeToken(context.Background(), tok.Token.Token)
+			err := mint.RevokeClient(cfg.App, l.options(), tok.ExpiresAt, time.Now().Add(tc.age)).RevokeToken(context.Background(), tok.Token.Token)
 			if got := l.emu.Count("DELETE", revokePath); got != tc.tries || l.emu.Tokens()[0].Revoked != tc.revoked || (err == nil) != tc.revoked {
 				t.Errorf("%d tries, revoked %t, error %v; want %d, %t", got, l.emu.Tokens()[0].Revoked, err, tc.tries, tc.revoked)
 			}
@@ -239,17 +239,13 @@ func TestWiderAnswerInterruptedIsRevoked(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	c := newCore(t, config.Config{Owner: "octo-org", Repositories: []string{"app"}}, nil, func(path string, a map[string]any) {
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octo-org", Repositories: []string{"app"}}}, nil, func(path string, a map[string]any) {
 		if strings.HasSuffix(path, "/access_tokens") {
 			a["repository_selection"] = "all"
 			cancel(mint.Interrupt("SIGINT"))
 		}
 	})
-	inst, err := c.m.Installation(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.m.Mint(ctx, inst)
+	tok, err := c.m.Mint(ctx)
 	if tok != nil || err == nil || !strings.Contains(err.Error(), "every repository") ||
 		!strings.HasSuffix(err.Error(), ". Meanwhile: interrupted (SIGINT); the token was revoked") || !c.emu.Tokens()[0].Revoked {
 		t.Errorf("token %v, error %v, revoked %t", tok, err, c.emu.Tokens()[0].Revoked)

@@ -1,29 +1,48 @@
 // Package mint is the one minting core behind every front door (the
-// action's phases, the command line): from a checked config.Config and the
-// App's key to a token GitHub really scoped as asked. It finds the
-// installation and checks it can serve the request before anything is
-// minted, mints, and holds GitHub's answer to the request, revoking a token
-// wider than asked. Front doors only read their inputs and show the result.
+// action's phases, the command line, and next the token broker): from a
+// checked config to a token GitHub really scoped as asked. It chooses
+// where the App's JWTs come from, finds the installation and checks it can
+// serve the request before anything is minted, mints, and holds GitHub's
+// answer to the request, revoking a token wider than asked. It is the only
+// place that turns the conditions of ghclient, ghtransport and awskms into
+// advice (Explain), in door-neutral data (setting.Errorf) each door
+// renders. Front doors only read their settings and show the result.
 //
-// The outside world reaches the core one way: Options (HTTP transport,
-// clock, sleeper, environment for proxies, a log line, a mask). The doors
-// keep their own structs, action.Deps and cli.Env, only for what the core
-// never sees: the action's process environment (to list the runner's
-// INPUT_* variables) and the redactor its scrubbing log writer shares, the
-// log itself being the runner's *githubactions.Action; the command line's
-// stdin, stdout, stderr and version. Each door turns its world into Options
-// in one function (action's Deps.options, cli's command.options), so a
-// clock or transport injected at a door is the one every call uses.
+// Two shapes, one flow:
+//
+//   - NewApp(ctx, config.App, Options) is the App: its key source chosen
+//     (private-key parsed and its lines masked, jwt checked and masked,
+//     kms-key with or without a role), its JWTs masked before first use and
+//     reused while valid (ghtransport.ReuseJWT), one client. It is
+//     long-lived and serves many requests: App.Mint(ctx, config.Request,
+//     installation) per token, the installation given when the caller
+//     knows it (a broker's cached lookup) or looked up. It also signs a
+//     JWT for a door that only prints one (SignJWT).
+//   - New(ctx, *config.Config, Options) is NewApp bound to the config's
+//     Request, for one-shot doors: m.Mint(ctx), then m.Ready or
+//     m.ReadyWithIdentity, m.HandOver (or m.Abandon, m.Revoke,
+//     m.RevokeYoung), m.Client() for what the door does with the token.
+//
+// The outside world reaches the core one way: Options (env.Env's
+// transport, clock, sleeper and environment; a log line; a mask and a
+// scrubber). The doors keep their own structs, action.Deps and cli.Env,
+// both embedding env.Env, only for what the core never sees: the action's
+// list of the runner's INPUT_* variables and the redactor its scrubbing
+// log writer shares, the log itself being the runner's
+// *githubactions.Action; the command line's stdin, stdout, stderr and
+// version. Each door turns its world into Options in one function
+// (action's Deps.options, cli's command.options), so a clock or transport
+// injected at a door is the one every call uses. The doors import neither
+// appkey nor awskms (TestDoorsLeaveTheKeyToTheCore).
 package mint
 
 import (
 	"context"
-	"crypto/rsa"
 	"net/http"
 	"time"
 
-	"github.com/app-token/app-token/internal/appkey"
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
@@ -33,25 +52,25 @@ import (
 // Options are the outside world the core uses (see the package doc). The
 // zero value means the real one, with no logging and no masking.
 type Options struct {
-	// Base is the innermost HTTP transport; nil means ghtransport.NewBase
-	// over Getenv (so HTTPS_PROXY and NO_PROXY apply).
-	Base http.RoundTripper
-	// Getenv reads the environment for the proxy settings; nil means none.
-	Getenv func(string) string
-	// Roots are PEM certificates the default Base trusts besides the
-	// system's (the ca-certificates input); New and TokenClient take them
-	// from the config.
-	Roots []byte
-	// Now is the local clock; nil means time.Now.
-	Now func() time.Time
-	// Sleep waits between retries; nil means a real timer.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Env: Base is the innermost HTTP transport (nil: ghtransport.NewBase
+	// over Getenv, trusting the App's CACertificates besides the system's);
+	// Getenv reads the environment for the proxy settings and, for kms-key,
+	// AWS's (nil: none); Now is the local clock; Sleep waits between
+	// retries.
+	env.Env
 	// Log receives one line per retry or clock correction.
 	Log func(line string)
-	// Mask is called with every secret the core holds (each App JWT before
-	// its first use, the token before anything can print it), so the front
-	// door can hide it from its output. It may be called concurrently.
+	// Mask is called with every secret the core holds, before anything can
+	// print it: each App JWT before its first use, the token, a jwt
+	// setting, the lines a private key had to be decoded to be read, the
+	// kms-key's credentials. The door hides each from its output. It may
+	// be called concurrently.
 	Mask func(secret string)
+	// Scrub learns text only the door's own scrubber must hide, never
+	// announced: the private key's body lines in every form found (the
+	// runner already masks the setting as given, and announcing every form
+	// would print as many lines). Nil means Mask.
+	Scrub func(text string)
 	// Outstanding learns each token minted until it is revoked or handed
 	// over, so a run ended at once (a second Ctrl-C) can say until when it
 	// stays valid; nil keeps no record.
@@ -62,6 +81,14 @@ func (o Options) mask(s string) {
 	if o.Mask != nil {
 		o.Mask(s)
 	}
+}
+
+func (o Options) scrub(s string) {
+	if o.Scrub != nil {
+		o.Scrub(s)
+		return
+	}
+	o.mask(s)
 }
 
 // Policy turns the retry settings into the transports' policy.
@@ -76,47 +103,45 @@ func Deadline(r config.Retry) time.Duration {
 	return 3*max(r.Budget, r.RequestTimeout) + r.TokenReady
 }
 
-// Transports builds the two transport stacks: base → body limit → retry for
-// calls with a token, and base → body limit → App JWT → retry for calls as
-// the App, so every try (even one after a long rate-limit wait) carries a
-// JWT with at least the policy's JWTMargin to live, and no answer is read
-// past ghtransport.MaxAnswer. The App stack's calls share one JWT while it
-// has that much left (ghtransport.ReuseJWT): a run signs once. A nil
-// signer gives no App stack.
-func Transports(o Options, p ghtransport.Policy, signer ghtransport.Signer) (app, token http.RoundTripper) {
-	base := http.RoundTripper(&ghtransport.LimitBody{Base: o.base()})
-	retry := func(base http.RoundTripper, p ghtransport.Policy) *ghtransport.Retry {
+// transports builds the two transport stacks over o.Base: base → body
+// limit → retry for calls with a token, and base → body limit → App JWT →
+// retry for calls as the App (none when src is nil), so every try (even
+// one after a long rate-limit wait) asks src for a JWT with at least the
+// policy's JWTMargin to live, and no answer is read past
+// ghtransport.MaxAnswer.
+func transports(o Options, p ghtransport.Policy, src ghtransport.JWTSource) (app, token http.RoundTripper) {
+	base := http.RoundTripper(&ghtransport.LimitBody{Base: o.Base})
+	retry := func(base http.RoundTripper) *ghtransport.Retry {
 		return &ghtransport.Retry{Base: base, Policy: p, Sleep: o.Sleep, Now: o.Now, Log: o.Log}
 	}
-	token = retry(base, p)
-	if signer != nil {
-		reuse := &ghtransport.ReuseJWT{Signer: signer, Margin: p.JWTMargin(), Now: o.Now}
-		app = retry(&ghtransport.AppJWT{Base: base, Signer: reuse, Now: o.Now, Log: o.Log}, p)
+	token = retry(base)
+	if src != nil {
+		app = retry(&ghtransport.AppJWT{Base: base, Source: src, Now: o.Now, Log: o.Log})
 	}
 	return app, token
 }
 
-// base is the innermost transport: Options.Base, or the real one.
-func (o Options) base() http.RoundTripper {
-	if o.Base != nil {
-		return o.Base
+// withBase gives o its innermost transport: Options.Base, or the real one
+// trusting roots (the ca-certificates setting) besides the system's.
+func (o Options) withBase(roots []byte) Options {
+	if o.Base == nil {
+		t := ghtransport.NewBase(o.Getenv)
+		// config checked the certificates already: this cannot fail.
+		_ = ghtransport.AddRoots(t, roots)
+		o.Base = t
 	}
-	t := ghtransport.NewBase(o.Getenv)
-	// config checked the certificates already: this cannot fail.
-	_ = ghtransport.AddRoots(t, o.Roots)
-	return t
+	return o
 }
 
 // TokenClient returns a client for calls made with an installation token
 // only (revoking one), for a front door that holds no key.
-func TokenClient(cfg *config.Config, o Options) *ghclient.Client {
-	return tokenClient(cfg, o, Policy(cfg.Retry))
+func TokenClient(app config.App, o Options) *ghclient.Client {
+	return tokenClient(app, o, Policy(app.Retry))
 }
 
-func tokenClient(cfg *config.Config, o Options, p ghtransport.Policy) *ghclient.Client {
-	o.Roots = cfg.CACertificates
-	_, token := Transports(o, p, nil)
-	return ghclient.New(cfg.APIURL, nil, token)
+func tokenClient(app config.App, o Options, p ghtransport.Policy) *ghclient.Client {
+	_, token := transports(o.withBase(app.CACertificates), p, nil)
+	return ghclient.New(app.APIURL, nil, token)
 }
 
 // TokenLifetime is how long GitHub's installation tokens live.
@@ -137,19 +162,25 @@ const (
 // already revoked (with the check off, the post phase of a short job met
 // the lag, said "nothing to revoke" and left the token valid). Every other
 // failure keeps the retry settings' bounds (youngPolicy).
-func RevokeClient(cfg *config.Config, o Options, expires, now time.Time) *ghclient.Client {
-	p := Policy(cfg.Retry)
+func RevokeClient(app config.App, o Options, expires, now time.Time) *ghclient.Client {
+	p := Policy(app.Retry)
 	if now.Sub(expires.Add(-TokenLifetime)) < lagWindow {
-		p = youngPolicy(cfg.Retry)
+		p = youngPolicy(app.Retry)
 	}
-	return tokenClient(cfg, o, p)
+	return tokenClient(app, o, p)
 }
 
-// Minter mints tokens for one checked request.
-type Minter struct {
-	cfg  *config.Config
+// App is one GitHub App as the core reaches it: its key source chosen, its
+// JWTs masked before their first use and shared while they live, its
+// transports and clients built once over one connection pool. Long-lived
+// and safe for concurrent use: a broker keeps one for all its exchanges.
+type App struct {
+	cfg  config.App
 	opts Options
-	gh   *ghclient.Client
+	// signer signs a fresh JWT, masked; jwt shares one (ReuseJWT over
+	// signer) among the App's calls.
+	signer, jwt ghtransport.JWTSource
+	gh          *ghclient.Client
 	// fresh carries the token check, made before the token is known to
 	// work (see Ready): it retries GitHub's 401 within Retry.TokenReady.
 	fresh *ghclient.Client
@@ -157,63 +188,119 @@ type Minter struct {
 	young *ghclient.Client
 }
 
-// New returns a Minter for cfg that signs App JWTs with key.
-func New(cfg *config.Config, key *rsa.PrivateKey, o Options) *Minter {
-	return NewSigned(cfg, appkey.NewSigner(cfg.Issuer, key, o.Now), o)
-}
-
-func (o Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
+// NewApp returns the App app describes, its key source chosen (see
+// keySource): the one constructor every door uses, directly (a broker) or
+// through New. An App read without an API URL (config.ReadSigner) only
+// signs: SignJWT.
+func NewApp(ctx context.Context, app config.App, o Options) (*App, error) {
+	src, err := keySource(ctx, &app, o)
+	if err != nil {
+		return nil, err
 	}
-	return time.Now()
+	return newApp(app, src, o), nil
 }
 
-// Client is the GitHub client the Minter calls through, for front doors
-// that go on to use the token (a dispatch, say).
-func (m *Minter) Client() *ghclient.Client { return m.gh }
+// newApp builds the App over src, whatever it is.
+func newApp(app config.App, src ghtransport.JWTSource, o Options) *App {
+	o = o.withBase(app.CACertificates) // one connection pool for every stack
+	p := Policy(app.Retry)
+	a := &App{cfg: app, opts: o, signer: maskingSource{src, o.mask}}
+	// Outside the mask: each JWT is masked once, as it is signed, however
+	// many calls then carry it.
+	a.jwt = &ghtransport.ReuseJWT{Source: a.signer, Margin: p.JWTMargin(), Now: o.Now}
+	if app.APIURL == nil {
+		return a
+	}
+	appT, token := transports(o, p, a.jwt)
+	_, fresh := transports(o, freshPolicy(app.Retry), nil)
+	_, young := transports(o, youngPolicy(app.Retry), nil)
+	a.gh = ghclient.New(app.APIURL, appT, token)
+	a.fresh, a.young = ghclient.New(app.APIURL, appT, fresh), ghclient.New(app.APIURL, appT, young)
+	return a
+}
 
-// maskingSigner masks every App JWT before its first use: a server or proxy
-// that echoes the Authorization header would otherwise print a credential
-// that can mint tokens for every installation of the App for ten minutes.
-// Transports puts the ReuseJWT outside it, so each JWT is masked once, as
-// it is signed, however many calls then carry it.
-type maskingSigner struct {
-	ghtransport.Signer
+// Client is the GitHub client the App calls through, for front doors that
+// go on to use the token (a dispatch, say) or call as the App (listing its
+// installations).
+func (a *App) Client() *ghclient.Client { return a.gh }
+
+// SignJWT signs a fresh App JWT, masked before it is returned, for a door
+// that prints one (the command line's jwt) rather than calling GitHub.
+func (a *App) SignJWT(ctx context.Context) (string, error) {
+	jwt, err := a.signer.Sign(ctx)
+	if i := Interruption(ctx, "sign the App JWT with the KMS key"); err != nil && i != nil {
+		return "", i
+	}
+	return jwt, err
+}
+
+// New returns the Minter of a one-shot door: NewApp for cfg's App, bound
+// to cfg's Request. cfg.App is completed as the App sees it (the issuer a
+// jwt names; the private key's raw text dropped), so the door's later
+// messages name the App.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Minter, error) {
+	app, err := NewApp(ctx, cfg.App, o)
+	if err != nil {
+		return nil, err
+	}
+	cfg.App = app.cfg
+	return &Minter{App: app, req: cfg.Request}, nil
+}
+
+// Minter is an App bound to one Request: the door-facing flow of a
+// one-shot door. Every App method is its own; Mint takes no request.
+type Minter struct {
+	*App
+	req config.Request
+}
+
+// Mint finds the installation for the Minter's request and mints a token
+// on it (see App.Mint).
+func (m *Minter) Mint(ctx context.Context) (*Token, error) {
+	return m.App.Mint(ctx, m.req, nil)
+}
+
+// maskingSource masks every App JWT before its first use: a server or
+// proxy that echoes the Authorization header would otherwise print a
+// credential that can mint tokens for every installation of the App for
+// ten minutes.
+type maskingSource struct {
+	ghtransport.JWTSource
 	mask func(string)
 }
 
-func (s maskingSigner) Sign() (string, error) {
-	return s.SignContext(context.Background())
-}
-
-// SignContext passes the request's context on to a signer that makes a
-// call of its own (KMS).
-func (s maskingSigner) SignContext(ctx context.Context) (string, error) {
-	var jwt string
-	var err error
-	if cs, ok := s.Signer.(ghtransport.ContextSigner); ok {
-		jwt, err = cs.SignContext(ctx)
-	} else {
-		jwt, err = s.Signer.Sign()
-	}
+func (s maskingSource) Sign(ctx context.Context) (string, error) {
+	jwt, err := s.JWTSource.Sign(ctx)
 	if err == nil {
 		s.mask(jwt)
 	}
 	return jwt, err
 }
 
-// Token is a minted token with what GitHub's answer says it reaches.
+// Token is a minted token with what GitHub's answer says it reaches, and
+// the installation it was minted on.
 type Token struct {
 	*ghclient.Token
-	Scope Scope
+	Scope        Scope
+	Installation *ghclient.Installation
 }
 
-// Mint mints a token on inst (from Installation), masks it, and holds
-// GitHub's answer to the request: a token that reaches more than was asked
-// is revoked at once and returned as an error.
-func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token, error) {
-	tok, err := m.mint(ctx, inst.ID)
+// Mint mints a token for req and masks it: on inst when given (a broker's
+// cached lookup, checked again to be on req's account and to serve req),
+// else on the installation Installation finds. It holds GitHub's answer to
+// req: a token that reaches more than was asked is revoked at once and
+// returned as an error.
+func (a *App) Mint(ctx context.Context, req config.Request, inst *ghclient.Installation) (*Token, error) {
+	var err error
+	if inst == nil {
+		inst, err = a.Installation(ctx, req)
+	} else if err = a.sameAccount(req, inst); err == nil {
+		err = a.serves(req, inst)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tok, err := a.mint(ctx, req, inst.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -222,51 +309,51 @@ func (m *Minter) Mint(ctx context.Context, inst *ghclient.Installation) (*Token,
 	if !ghtext.IsInstallationToken(tok.Token) {
 		return nil, setting.Errorf("mint a token for installation %d: GitHub's answer holds no usable token; is %s GitHub's API?", inst.ID, setting.Input(setting.APIURL))
 	}
-	m.opts.mask(tok.Token)
-	m.opts.Outstanding.add(tok)
-	sc, err := m.check(inst, tok)
+	a.opts.mask(tok.Token)
+	a.opts.Outstanding.add(tok)
+	sc, err := check(req, inst, tok)
 	if err != nil {
 		// Just minted: GitHub may not know it everywhere yet.
-		return nil, m.revoke(ctx, m.young, tok, err)
+		return nil, a.revoke(ctx, a.young, tok, err)
 	}
-	return &Token{Token: tok, Scope: sc}, nil
+	return &Token{Token: tok, Scope: sc, Installation: inst}, nil
 }
 
 // RevokeYoung revokes a token minted moments ago, once a door is done
 // with it (dispatch): its 401 is retried as lag, every other failure
 // within the retry settings (youngPolicy). The door words the outcome.
-func (m *Minter) RevokeYoung(ctx context.Context, tok *ghclient.Token) error {
-	err := m.young.RevokeToken(ctx, tok.Token)
+func (a *App) RevokeYoung(ctx context.Context, tok *ghclient.Token) error {
+	err := a.young.RevokeToken(ctx, tok.Token)
 	if err == nil || AlreadyRevoked(err) {
-		m.opts.Outstanding.Settle(tok)
+		a.opts.Outstanding.Settle(tok)
 	}
 	return err
 }
 
 // Revoke revokes a token that must not be handed out, and returns why,
 // saying whether the revocation worked.
-func (m *Minter) Revoke(ctx context.Context, tok *ghclient.Token, why error) error {
-	return m.revoke(ctx, m.gh, tok, why)
+func (a *App) Revoke(ctx context.Context, tok *ghclient.Token, why error) error {
+	return a.revoke(ctx, a.gh, tok, why)
 }
 
-func (m *Minter) revoke(ctx context.Context, gh *ghclient.Client, tok *ghclient.Token, why error) error {
+func (a *App) revoke(ctx context.Context, gh *ghclient.Client, tok *ghclient.Token, why error) error {
 	expires := tok.ExpiresAt.UTC().Format(time.RFC3339)
 	if interrupted(ctx) {
 		// why still says what went wrong; the revocation is the short,
 		// quiet one of an interrupted run.
 		e := interruption(ctx, "Meanwhile")
-		e.Token = m.revokeBriefly(ctx, tok)
+		e.Token = a.revokeBriefly(ctx, tok)
 		return setting.Errorf("%s. %s", why, e)
 	}
 	err := gh.RevokeToken(ctx, tok.Token)
 	if err == nil || AlreadyRevoked(err) {
-		m.opts.Outstanding.Settle(tok)
+		a.opts.Outstanding.Settle(tok)
 	}
 	switch {
 	case AlreadyRevoked(err):
 		return setting.Errorf("%s. GitHub refused to revoke the token too (401 Bad credentials); should it ever work, it expires at %s", why, expires)
 	case err != nil:
-		return setting.Errorf("%s. Revoking the token failed too (%s); it stays valid until it expires at %s", why, Explain(ctx, "revoke the token", err, m.cfg), expires)
+		return setting.Errorf("%s. Revoking the token failed too (%s); it stays valid until it expires at %s", why, Explain(ctx, "revoke the token", err, a.cfg), expires)
 	}
 	return setting.Errorf("%s. The token was revoked at once", why)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/app-token/app-token/internal/config"
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/githubtest"
 	"github.com/app-token/app-token/internal/githubtest/contract"
@@ -25,11 +26,15 @@ import (
 	"github.com/app-token/app-token/internal/permissions"
 )
 
-var appKey *rsa.PrivateKey
+var (
+	appKey *rsa.PrivateKey
+	// appPEM is appKey as the private-key setting holds it.
+	appPEM string
+)
 
 func TestMain(m *testing.M) {
 	var err error
-	if appKey, _, err = githubtest.NewAppKey(); err != nil {
+	if appKey, appPEM, err = githubtest.NewAppKey(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -46,8 +51,8 @@ type core struct {
 	masked []string
 }
 
-// newCore returns a Minter for cfg (Issuer and APIURL filled in) on the
-// emulator, its answers passed through rewrite when set.
+// newCore returns a Minter for cfg (Issuer, APIURL and the private key
+// filled in) on the emulator, its answers passed through rewrite when set.
 func newCore(t *testing.T, cfg config.Config, world func(*githubtest.Config), rewrite func(path string, answer map[string]any)) *core {
 	t.Helper()
 	ecfg := githubtest.DefaultConfig(&appKey.PublicKey)
@@ -60,7 +65,7 @@ func newCore(t *testing.T, cfg config.Config, world func(*githubtest.Config), re
 	}
 	emu, srv := githubtest.Start(t, ecfg)
 	u, _ := url.Parse(srv.URL + "/")
-	cfg.Issuer, cfg.APIURL = githubtest.DefaultClientID, u
+	cfg.Issuer, cfg.APIURL, cfg.PrivateKey = githubtest.DefaultClientID, u, appPEM
 	if cfg.Retry.Attempts == 0 {
 		cfg.Retry = config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}
 	}
@@ -69,11 +74,14 @@ func newCore(t *testing.T, cfg config.Config, world func(*githubtest.Config), re
 	if rewrite != nil {
 		base = rewriter{base, rewrite}
 	}
-	c.m = mint.New(&cfg, appKey, mint.Options{
-		Base: base,
+	m, err := mint.New(context.Background(), &cfg, mint.Options{
+		Env:  env.Env{Base: base, Now: time.Now},
 		Mask: func(s string) { c.mu.Lock(); c.masked = append(c.masked, s); c.mu.Unlock() },
-		Now:  time.Now,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.m = m
 	return c
 }
 
@@ -106,12 +114,11 @@ func (c *core) mint() (*ghclient.Installation, *mint.Token, error) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	inst, err := c.m.Installation(ctx)
+	tok, err := c.m.Mint(ctx)
 	if err != nil {
-		return inst, nil, err
+		return nil, nil, err
 	}
-	tok, err := c.m.Mint(ctx, inst)
-	return inst, tok, err
+	return tok.Installation, tok, err
 }
 
 func (c *core) minted() int { return len(c.emu.Tokens()) }
@@ -128,12 +135,12 @@ func TestMintScopes(t *testing.T) {
 		scopeRepo string
 		perms     string
 	}{
-		{"owner alone", config.Config{Owner: "octocat"}, 1002, nil, "all repositories of octocat", "contents:read, metadata:read"},
-		{"repositories", config.Config{Owner: "octo-org", Repositories: []string{"app", "infra"}, Permissions: permissions.Set{"contents": "write"}},
+		{"owner alone", config.Config{Request: config.Request{Owner: "octocat"}}, 1002, nil, "all repositories of octocat", "contents:read, metadata:read"},
+		{"repositories", config.Config{Request: config.Request{Owner: "octo-org", Repositories: []string{"app", "infra"}, Permissions: permissions.Set{"contents": "write"}}},
 			1001, []string{"octo-org/app", "octo-org/infra"}, "octo-org/app, octo-org/infra", "contents:write"},
-		{"installation id", config.Config{Owner: "octocat", InstallationID: 1002, Permissions: permissions.Set{"contents": "read"}}, 1002, nil, "all repositories of octocat", "contents:read"},
-		{"enterprise", config.Config{Owner: "octo-enterprise", Enterprise: "octo-enterprise"}, 1004, nil, "the enterprise octo-enterprise", "enterprise_custom_properties:read"},
-		{"no permissions", config.Config{Owner: "octo-org", Repositories: []string{"docs"}, Permissions: permissions.Set{"metadata": "read"}}, 1001, []string{"octo-org/docs"}, "octo-org/docs", "metadata:read"},
+		{"installation id", config.Config{Request: config.Request{Owner: "octocat", InstallationID: 1002, Permissions: permissions.Set{"contents": "read"}}}, 1002, nil, "all repositories of octocat", "contents:read"},
+		{"enterprise", config.Config{Request: config.Request{Owner: "octo-enterprise", Enterprise: "octo-enterprise"}}, 1004, nil, "the enterprise octo-enterprise", "enterprise_custom_properties:read"},
+		{"no permissions", config.Config{Request: config.Request{Owner: "octo-org", Repositories: []string{"docs"}, Permissions: permissions.Set{"metadata": "read"}}}, 1001, []string{"octo-org/docs"}, "octo-org/docs", "metadata:read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -183,31 +190,31 @@ func TestInstallationRefusals(t *testing.T) {
 		rewrite func(path string, answer map[string]any)
 		want    []string
 	}{
-		{"not installed", config.Config{Owner: "stranger-org"}, nil, []string{"not installed on stranger-org"}},
-		{"repository not reached", config.Config{Owner: "octo-org", Repositories: []string{"website"}}, nil, []string{"installation 1001", "cannot reach repository octo-org/website"}},
-		{"suspended", config.Config{Owner: "frozen-org"}, nil, []string{"installation 1003", "suspended"}},
-		{"permission not granted", config.Config{Owner: "octocat", Permissions: permissions.Set{"issues": "write"}}, nil, []string{"cannot grant", "issues:write is not granted"}},
-		{"level beyond the grant", config.Config{Owner: "octocat", Permissions: permissions.Set{"contents": "write"}}, nil, []string{"contents:write exceeds", "(read)"}},
-		{"installation id of another account", config.Config{Owner: "octocat", InstallationID: 1001}, nil, []string{"installation-id 1001", "octo-org"}},
-		{"installation id not found", config.Config{Owner: "octocat", InstallationID: 9999}, nil, []string{"installation 9999 was not found"}},
-		{"lookup answered for another account", config.Config{Owner: "octocat"}, func(path string, a map[string]any) {
+		{"not installed", config.Config{Request: config.Request{Owner: "stranger-org"}}, nil, []string{"not installed on stranger-org"}},
+		{"repository not reached", config.Config{Request: config.Request{Owner: "octo-org", Repositories: []string{"website"}}}, nil, []string{"installation 1001", "cannot reach repository octo-org/website"}},
+		{"suspended", config.Config{Request: config.Request{Owner: "frozen-org"}}, nil, []string{"installation 1003", "suspended"}},
+		{"permission not granted", config.Config{Request: config.Request{Owner: "octocat", Permissions: permissions.Set{"issues": "write"}}}, nil, []string{"cannot grant", "issues:write is not granted"}},
+		{"level beyond the grant", config.Config{Request: config.Request{Owner: "octocat", Permissions: permissions.Set{"contents": "write"}}}, nil, []string{"contents:write exceeds", "(read)"}},
+		{"installation id of another account", config.Config{Request: config.Request{Owner: "octocat", InstallationID: 1001}}, nil, []string{"installation-id 1001", "octo-org"}},
+		{"installation id not found", config.Config{Request: config.Request{Owner: "octocat", InstallationID: 9999}}, nil, []string{"installation 9999 was not found"}},
+		{"lookup answered for another account", config.Config{Request: config.Request{Owner: "octocat"}}, func(path string, a map[string]any) {
 			if strings.HasSuffix(path, "/installation") {
 				a["account"] = map[string]any{"login": "octo-org", "type": "Organization"}
 			}
 		}, []string{"octo-org"}},
-		{"lookup answered with no account name", config.Config{Owner: "octocat"}, func(path string, a map[string]any) {
+		{"lookup answered with no account name", config.Config{Request: config.Request{Owner: "octocat"}}, func(path string, a map[string]any) {
 			if strings.HasSuffix(path, "/installation") {
 				a["account"] = map[string]any{"login": "bad\nname", "type": "User"}
 			}
 		}, []string{"an account name GitHub does not use"}},
-		{"enterprise not installed", config.Config{Owner: "other-enterprise", Enterprise: "other-enterprise"}, nil, []string{"not installed on the enterprise other-enterprise"}},
-		{"enterprise answered for another enterprise", config.Config{Owner: "octo-enterprise", Enterprise: "octo-enterprise"}, func(path string, a map[string]any) {
+		{"enterprise not installed", config.Config{Request: config.Request{Owner: "other-enterprise", Enterprise: "other-enterprise"}}, nil, []string{"not installed on the enterprise other-enterprise"}},
+		{"enterprise answered for another enterprise", config.Config{Request: config.Request{Owner: "octo-enterprise", Enterprise: "octo-enterprise"}}, func(path string, a map[string]any) {
 			if strings.HasPrefix(path, "/enterprises/") {
 				a["account"] = map[string]any{"slug": "evil-enterprise", "type": "Enterprise"}
 			}
 		}, []string{"enterprise octo-enterprise", "another account", "refusing to mint"}},
-		{"enterprise permission not granted", config.Config{Owner: "octo-enterprise", Enterprise: "octo-enterprise", Permissions: permissions.Set{"enterprise_custom_properties": "write"}}, nil, []string{"enterprise installation cannot grant", "the enterprise octo-enterprise"}},
-		{"enterprise suspended", config.Config{Owner: "octo-enterprise", Enterprise: "octo-enterprise"}, func(path string, a map[string]any) {
+		{"enterprise permission not granted", config.Config{Request: config.Request{Owner: "octo-enterprise", Enterprise: "octo-enterprise", Permissions: permissions.Set{"enterprise_custom_properties": "write"}}}, nil, []string{"enterprise installation cannot grant", "the enterprise octo-enterprise"}},
+		{"enterprise suspended", config.Config{Request: config.Request{Owner: "octo-enterprise", Enterprise: "octo-enterprise"}}, func(path string, a map[string]any) {
 			if strings.HasPrefix(path, "/enterprises/") {
 				a["suspended_at"] = "2026-01-01T00:00:00Z"
 			}
@@ -236,7 +243,7 @@ func TestInstallationRefusals(t *testing.T) {
 // once and never handed out.
 func TestWiderAnswerIsRevoked(t *testing.T) {
 	t.Parallel()
-	asked := config.Config{Owner: "octo-org", Repositories: []string{"app"}, Permissions: permissions.Set{"contents": "read"}}
+	asked := config.Config{Request: config.Request{Owner: "octo-org", Repositories: []string{"app"}, Permissions: permissions.Set{"contents": "read"}}}
 	for _, tc := range []struct {
 		name    string
 		cfg     config.Config
@@ -256,7 +263,7 @@ func TestWiderAnswerIsRevoked(t *testing.T) {
 		{"a repository that is no name", asked, func(a map[string]any) {
 			a["repositories"] = append(a["repositories"].([]any), map[string]any{"full_name": "octo-org/a b"})
 		}, "not names"},
-		{"beyond the installation when asking for all", config.Config{Owner: "octocat"}, func(a map[string]any) {
+		{"beyond the installation when asking for all", config.Config{Request: config.Request{Owner: "octocat"}}, func(a map[string]any) {
 			a["permissions"].(map[string]any)["administration"] = "write"
 		}, "administration:write"},
 	} {
@@ -287,7 +294,7 @@ func TestWiderAnswerIsRevoked(t *testing.T) {
 // A token that cannot be revoked says so and when it expires.
 func TestRevokeFailureSaysWhenTheTokenExpires(t *testing.T) {
 	t.Parallel()
-	c := newCore(t, config.Config{Owner: "octo-org", Repositories: []string{"app"}}, func(cfg *githubtest.Config) {}, func(path string, a map[string]any) {
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octo-org", Repositories: []string{"app"}}}, func(cfg *githubtest.Config) {}, func(path string, a map[string]any) {
 		if strings.HasSuffix(path, "/access_tokens") {
 			a["repository_selection"] = "all"
 		}
@@ -303,7 +310,7 @@ func TestRevokeFailureSaysWhenTheTokenExpires(t *testing.T) {
 func TestAnswerWithoutToken(t *testing.T) {
 	t.Parallel()
 	for _, bad := range []string{"", "ghs_short", "ghs_" + strings.Repeat("a", 36) + "\n::warning::x", "ghp_" + strings.Repeat("a", 36)} {
-		c := newCore(t, config.Config{Owner: "octocat"}, nil, func(path string, a map[string]any) {
+		c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, func(path string, a map[string]any) {
 			if strings.HasSuffix(path, "/access_tokens") {
 				a["token"] = bad
 			}
@@ -322,7 +329,7 @@ func TestAnswerWithoutToken(t *testing.T) {
 // warning; the token is still handed out when it is no wider than asked.
 func TestAnswerNamesOutsideGitHubsAlphabet(t *testing.T) {
 	t.Parallel()
-	c := newCore(t, config.Config{Owner: "octocat"}, nil, func(path string, a map[string]any) {
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, func(path string, a map[string]any) {
 		if strings.HasSuffix(path, "/access_tokens") {
 			a["repositories"] = []any{map[string]any{"full_name": "octocat/blog"}, map[string]any{"full_name": "octocat/::x"}}
 			a["permissions"].(map[string]any)["Metadata"] = "read"
@@ -341,7 +348,7 @@ func TestAnswerNamesOutsideGitHubsAlphabet(t *testing.T) {
 // selected repositories of the account, not as all of them.
 func TestSelectedWithoutNames(t *testing.T) {
 	t.Parallel()
-	c := newCore(t, config.Config{Owner: "octocat"}, nil, func(path string, a map[string]any) {
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, func(path string, a map[string]any) {
 		if strings.HasSuffix(path, "/access_tokens") {
 			a["repository_selection"] = "selected"
 			delete(a, "repositories")
@@ -363,7 +370,7 @@ func TestScopeShortList(t *testing.T) {
 	for i := range 12 {
 		names = append(names, fmt.Sprintf("r%d", i))
 	}
-	c := newCore(t, config.Config{Owner: "octo-org", Repositories: names}, func(cfg *githubtest.Config) {
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octo-org", Repositories: names}}, func(cfg *githubtest.Config) {
 		cfg.Installations[0].Repositories = names
 	}, nil)
 	_, tok, err := c.mint()
@@ -407,7 +414,7 @@ func TestIdentity(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newCore(t, config.Config{Owner: "octocat"}, nil, tc.rewrite)
+			c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, tc.rewrite)
 			inst, tok, err := c.mint()
 			if err != nil {
 				t.Fatal(err)
@@ -421,7 +428,7 @@ func TestIdentity(t *testing.T) {
 			}
 		})
 	}
-	c := newCore(t, config.Config{Owner: "octocat"}, nil, nil)
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, nil)
 	inst, _, err := c.mint()
 	if err != nil {
 		t.Fatal(err)
@@ -458,13 +465,13 @@ func TestDeadlineAndPolicy(t *testing.T) {
 // TokenClient revokes with the token alone, no key.
 func TestTokenClientRevokes(t *testing.T) {
 	t.Parallel()
-	c := newCore(t, config.Config{Owner: "octocat"}, nil, nil)
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, nil)
 	_, tok, err := c.mint()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &config.Config{APIURL: c.url, Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}}
-	if err := mint.TokenClient(cfg, mint.Options{}).RevokeToken(context.Background(), tok.Token.Token); err != nil || !c.emu.Tokens()[0].Revoked {
+	cfg := &config.Config{App: config.App{APIURL: c.url, Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}}}
+	if err := mint.TokenClient(cfg.App, mint.Options{}).RevokeToken(context.Background(), tok.Token.Token); err != nil || !c.emu.Tokens()[0].Revoked {
 		t.Fatalf("revoke: %v, revoked %t", err, c.emu.Tokens()[0].Revoked)
 	}
 	if r := c.emu.Requests(); r[len(r)-1].Auth != "token" {

@@ -64,31 +64,31 @@ func youngPolicy(r config.Retry) ghtransport.Policy {
 // the error says what happened. A check that could not finish for another
 // reason (GitHub unreachable or failing) proves nothing against the
 // token: that comes back as warning, and the token may be handed over.
-func (m *Minter) Ready(ctx context.Context, tok *ghclient.Token) (warning, err error) {
-	bound := m.cfg.Retry.TokenReady
+func (a *App) Ready(ctx context.Context, tok *ghclient.Token) (warning, err error) {
+	bound := a.cfg.Retry.TokenReady
 	if bound <= 0 {
 		return nil, nil
 	}
-	start := m.opts.now()
-	err = m.fresh.CheckToken(ctx, tok.Token)
+	start := a.opts.Time()
+	err = a.fresh.CheckToken(ctx, tok.Token)
 	switch {
 	case err == nil:
 		return nil, nil
 	case interrupted(ctx):
 		// Ctrl-C, the runner cancelling the job: nobody takes the token
 		// (an unchecked one was handed over with exit 0).
-		return nil, m.abandon(ctx, tok, "check that GitHub accepts the new token")
+		return nil, a.abandon(ctx, tok, "check that GitHub accepts the new token")
 	case ctx.Err() != nil:
 		// The step's deadline: the token is of no use either.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Deadline(m.cfg.Retry))
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Deadline(a.cfg.Retry))
 		defer cancel()
-		return nil, m.revoke(rctx, m.young, tok, setting.Errorf("the deadline ran out while checking that GitHub accepts the new token"))
+		return nil, a.revoke(rctx, a.young, tok, setting.Errorf("the deadline ran out while checking that GitHub accepts the new token"))
 	case ghclient.KindOf(err) == ghapi.Unauthorized:
 		why := setting.Errorf("GitHub minted the token but kept refusing it (401 Bad credentials) for %s, and %s allows %s: it may be having trouble (https://www.githubstatus.com); retry %s later, or raise %s",
-			m.opts.now().Sub(start).Round(100*time.Millisecond), setting.Input(setting.TokenReady), bound, setting.Words{Action: "the job", CLI: "the command"}, setting.TokenReady)
-		return nil, m.revoke(ctx, m.gh, tok, why)
+			a.opts.Time().Sub(start).Round(100*time.Millisecond), setting.Input(setting.TokenReady), bound, setting.Words{Action: "the job", CLI: "the command"}, setting.TokenReady)
+		return nil, a.revoke(ctx, a.gh, tok, why)
 	}
-	return setting.Errorf("could not check that GitHub accepts the new token, so it is handed over unchecked: %s", Explain(ctx, "check the token", err, m.cfg)), nil
+	return setting.Errorf("could not check that GitHub accepts the new token, so it is handed over unchecked: %s", Explain(ctx, "check the token", err, a.cfg)), nil
 }
 
 // AlreadyRevoked reports whether err is GitHub's 401 to revoking a token:

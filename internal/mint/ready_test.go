@@ -17,7 +17,7 @@ import (
 // bound, and checks the token; it returns the core and the check's outcome.
 func ready(t *testing.T, bound time.Duration, world func(*githubtest.Config), faults ...githubtest.Fault) (*core, error, error) {
 	t.Helper()
-	c := newCore(t, config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: bound}}, world, nil)
+	c := newCore(t, config.Config{App: config.App{Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: bound}}, Request: config.Request{Owner: "octocat"}}, world, nil)
 	_, tok, err := c.mint()
 	if err != nil {
 		t.Fatal(err)
@@ -100,15 +100,15 @@ func TestReadyWithIdentity(t *testing.T) {
 			if tc.checkOff {
 				bound = 0
 			}
-			c := newCore(t, config.Config{Owner: "octocat", Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: bound}}, nil, nil)
-			inst, tok, err := c.mint()
+			c := newCore(t, config.Config{App: config.App{Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: bound}}, Request: config.Request{Owner: "octocat"}}, nil, nil)
+			_, tok, err := c.mint()
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.refusals > 0 {
 				c.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/release-bot[bot]", Times: tc.refusals, Status: 401, Body: `{"message":"Bad credentials"}`})
 			}
-			bot, warnings, err := c.m.ReadyWithIdentity(context.Background(), inst, tok)
+			bot, warnings, err := c.m.ReadyWithIdentity(context.Background(), tok)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestReadyWithIdentity(t *testing.T) {
 // A 401 to revoking is the one sign the token is already gone.
 func TestAlreadyRevoked(t *testing.T) {
 	t.Parallel()
-	c := newCore(t, config.Config{Owner: "octocat"}, nil, nil)
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octocat"}}, nil, nil)
 	_, tok, err := c.mint()
 	if err != nil {
 		t.Fatal(err)
@@ -147,16 +147,14 @@ func TestAlreadyRevoked(t *testing.T) {
 func BenchmarkReady(b *testing.B) {
 	cfg := githubtest.DefaultConfig(&appKey.PublicKey)
 	_, srv := githubtest.Start(b, cfg)
-	c := &config.Config{Owner: "octocat", Issuer: githubtest.DefaultClientID,
-		Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 10 * time.Second}}
+	c := &config.Config{App: config.App{Issuer: githubtest.DefaultClientID, PrivateKey: appPEM, Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 10 * time.Second}}, Request: config.Request{Owner: "octocat"}}
 	c.APIURL, _ = url.Parse(srv.URL + "/")
-	m := mint.New(c, appKey, mint.Options{})
 	ctx := context.Background()
-	inst, err := m.Installation(ctx)
+	m, err := mint.New(ctx, c, mint.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := m.Mint(ctx, inst)
+	tok, err := m.Mint(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,18 +15,16 @@ import (
 
 // countingSigner counts the JWTs the App's key signs.
 type countingSigner struct {
-	*appkey.Signer
+	*appkey.JWTSigner
 	mu    sync.Mutex
 	signs int
 }
 
-func (s *countingSigner) Sign() (string, error) { return s.SignContext(context.Background()) }
-
-func (s *countingSigner) SignContext(ctx context.Context) (string, error) {
+func (s *countingSigner) Sign(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	s.signs++
 	s.mu.Unlock()
-	return s.Signer.SignContext(ctx)
+	return s.JWTSigner.Sign(ctx)
 }
 
 func (s *countingSigner) count() int {
@@ -52,18 +50,13 @@ func TestOneAppJWTPerMint(t *testing.T) {
 			t.Parallel()
 			c := newCore(t, config.Config{}, nil, nil)
 			c.emu.SetClockOffset(tc.skew)
-			cfg := config.Config{Owner: "octo-org", Repositories: []string{"app", "infra"}, Permissions: permissions.Set{"contents": "write"},
-				Issuer: githubtest.DefaultClientID, APIURL: c.url, Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}}
+			cfg := config.Config{App: config.App{Issuer: githubtest.DefaultClientID, APIURL: c.url, Retry: config.Retry{Attempts: 2, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}}, Request: config.Request{Owner: "octo-org", Repositories: []string{"app", "infra"}, Permissions: permissions.Set{"contents": "write"}}}
 			var mu sync.Mutex
 			var masked []string
 			opts := mint.Options{Mask: func(s string) { mu.Lock(); masked = append(masked, s); mu.Unlock() }}
-			signer := &countingSigner{Signer: appkey.NewSigner(cfg.Issuer, appKey, nil)}
-			m := mint.NewSigned(&cfg, signer, opts)
-			inst, err := m.Installation(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := m.Mint(context.Background(), inst); err != nil {
+			signer := &countingSigner{JWTSigner: appkey.NewJWTSigner(cfg.Issuer, &appkey.PrivateKey{RSA: appKey}, nil)}
+			m := mint.NewMinterFrom(&cfg, signer, opts)
+			if _, err := m.Mint(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			appCalls := 0

@@ -13,15 +13,15 @@ import (
 // private CA, which a Node action reaches with NODE_EXTRA_CA_CERTS on the
 // runner host but a container action cannot, as it sees none of the host's
 // trust store. nil when err is something else.
-func untrustedCA(op string, err error, cfg *config.Config) error {
+func untrustedCA(op string, err error, app config.App) error {
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(err, &unknown) {
 		return nil
 	}
 	given := setting.Errorf("")
-	if len(cfg.CACertificates) > 0 {
+	if len(app.CACertificates) > 0 {
 		given = setting.Errorf(" (the certificates in %s do not sign it: pass the CA that issued the server's certificate, or its intermediate)", setting.CACertificates)
 	}
 	return setting.Errorf("%s: could not verify the certificate of %s: certificate signed by unknown authority: for a server behind a private CA, %s%s",
-		op, cfg.APIURL.Host, setting.Errorf("pass its certificate in `%s`", setting.CACertificates), given).With(err)
+		op, app.APIURL.Host, setting.Errorf("pass its certificate in `%s`", setting.CACertificates), given).With(err)
 }

@@ -2,20 +2,22 @@ package mint_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/mint"
 )
 
-type fixedSigner struct{}
+type fixedSource struct{}
 
-func (fixedSigner) Sign() (string, error)        { return "signed", nil }
-func (fixedSigner) SetClockOffset(time.Duration) {}
+func (fixedSource) Sign(context.Context) (string, error) { return "signed", nil }
+func (fixedSource) SetClockOffset(time.Duration)         {}
 
 // Both stacks read no answer past ghtransport.MaxAnswer, whoever reads it:
 // the cap sits in the transports, not only in ghclient.
@@ -25,7 +27,7 @@ func TestTransportsLimitEveryBody(t *testing.T) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
 			Body: io.NopCloser(bytes.NewReader(make([]byte, ghtransport.MaxAnswer+1)))}, nil
 	})
-	app, token := mint.Transports(mint.Options{Base: big}, ghtransport.Policy{}, fixedSigner{})
+	app, token := mint.Transports(mint.Options{Env: env.Env{Base: big}}, ghtransport.Policy{}, fixedSource{})
 	for name, rt := range map[string]http.RoundTripper{"app": app, "token": token} {
 		req, _ := http.NewRequest("GET", "https://api.github.com/app", nil)
 		resp, err := rt.RoundTrip(req)

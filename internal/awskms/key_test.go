@@ -3,6 +3,7 @@ package awskms
 import (
 	"context"
 	"errors"
+	"github.com/app-token/app-token/internal/env"
 	"os"
 	"strings"
 	"testing"
@@ -12,9 +13,9 @@ import (
 )
 
 // A message over KMS's 4096-byte limit is refused before any call (the
-// Signer has no client: a call would panic).
+// Key has no client: a call would panic).
 func TestSignRefusesMessagesOverTheLimit(t *testing.T) {
-	s := &Signer{uri: "awskms:///alias/app"}
+	s := &Key{uri: "awskms:///alias/app"}
 	_, err := s.Sign(context.Background(), []byte(strings.Repeat("a", MaxMessage+1)))
 	var e *Error
 	if !errors.As(err, &e) || !strings.Contains(err.Error(), "4096") {
@@ -31,7 +32,7 @@ func TestSignErrorShowsTheRegionPrintable(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	s, err := New(context.Background(), "awskms:///alias/app", Options{Getenv: os.Getenv, MaxAttempts: 1, Timeout: time.Second})
+	s, err := New(context.Background(), "awskms:///alias/app", Options{Env: env.Env{Getenv: os.Getenv}, MaxAttempts: 1, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

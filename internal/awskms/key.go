@@ -1,5 +1,5 @@
-// Package awskms signs the App's JWTs with its key held in AWS KMS, so the
-// key never reaches the runner: each JWT's signing input goes to KMS Sign
+// Package awskms is the App's key held in AWS KMS (Key, an appkey.Key), so
+// the key never reaches this process: each JWT's signing input goes to KMS Sign
 // (RSASSA_PKCS1_V1_5_SHA_256, MessageType RAW) and only the signature comes
 // back. Credentials come from the AWS SDK's standard chain, or from the
 // job's OIDC token exchanged for a role's temporary credentials
@@ -12,6 +12,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/kmsuri"
@@ -31,17 +32,20 @@ import (
 // MaxMessage is the most KMS Sign takes as a RAW message.
 const MaxMessage = 4096
 
-// Options are the outside world a Signer uses. Zero fields mean the real
+// Options are the outside world a Key uses. Zero fields mean the real
 // one; the SDK itself reads the process environment (AWS_REGION,
 // AWS_ENDPOINT_URL_KMS, credentials ...).
 type Options struct {
+	// Env: Getenv reads the runner's variables for the OIDC token request
+	// (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN), the proxy for that request,
+	// the session name and where an endpoint came from (nil: none); Now is
+	// the clock the role's credentials are checked against. Base and Sleep
+	// are not used: the SDK has its own transport (see awsHTTPClient) and
+	// its own waits between retries.
+	env.Env
 	// Role, when set, is assumed with the job's OIDC token instead of the
 	// SDK's standard credential chain.
 	Role string
-	// Getenv reads the runner's variables for the OIDC token request
-	// (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN) and the session name; nil
-	// means none.
-	Getenv func(string) string
 	// MaxAttempts bounds each AWS call's tries, throttling included, as
 	// retry-attempts bounds GitHub's; 0 means the SDK's default.
 	MaxAttempts int
@@ -52,16 +56,6 @@ type Options struct {
 	// credentials (access key ID, secret key, session token). Nil masks
 	// nothing.
 	Mask func(secret string)
-	// Now is the clock the role's credentials are checked against; nil
-	// means time.Now.
-	Now func() time.Time
-}
-
-func (o Options) now() time.Time {
-	if o.Now == nil {
-		return time.Now()
-	}
-	return o.Now()
 }
 
 func (o Options) mask(s string) {
@@ -70,16 +64,9 @@ func (o Options) mask(s string) {
 	}
 }
 
-func (o Options) getenv(k string) string {
-	if o.Getenv == nil {
-		return ""
-	}
-	return o.Getenv(k)
-}
-
-// Signer signs JWT signing inputs with one KMS key. It is safe for
-// concurrent use.
-type Signer struct {
+// Key is one App key in AWS KMS: it signs JWT signing inputs (an
+// appkey.Key). It is safe for concurrent use.
+type Key struct {
 	key    kmsuri.Key
 	uri    string
 	region string // for messages, made fit to print
@@ -87,10 +74,10 @@ type Signer struct {
 }
 
 // New checks that credentials and a region can be had for uri (a key URI,
-// see kmsuri.ParseURI) and returns its Signer. With o.Role it first exchanges the
+// see kmsuri.ParseURI) and returns its Key. With o.Role it first exchanges the
 // job's OIDC token for the role's credentials (two calls: the runner, then
 // STS); otherwise it makes no call. Every error is an *Error.
-func New(ctx context.Context, uri string, o Options) (*Signer, error) {
+func New(ctx context.Context, uri string, o Options) (*Key, error) {
 	key, err := kmsuri.ParseURI(uri)
 	if err != nil {
 		return nil, errorf("%s %s", kmsInput, err.Error())
@@ -131,7 +118,7 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 		stsClient := sts.NewFromConfig(cfg)
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(stsClient, o.Role,
 			newOIDCToken(o),
-			func(w *stscreds.WebIdentityRoleOptions) { w.RoleSessionName = sessionName(o.getenv) }))
+			func(w *stscreds.WebIdentityRoleOptions) { w.RoleSessionName = sessionName(o.Var) }))
 	}
 	if cfg.Credentials == nil {
 		return nil, errNoCredentials
@@ -158,12 +145,12 @@ func New(ctx context.Context, uri string, o Options) (*Signer, error) {
 	})
 	// The region may come from AWS_REGION or a config file: outside text,
 	// which messages show only through the one rule.
-	return &Signer{key: key, uri: uri, region: ghtext.Message(cfg.Region), client: client}, nil
+	return &Key{key: key, uri: uri, region: ghtext.Message(cfg.Region), client: client}, nil
 }
 
 // Sign returns the RS256 signature of input made by KMS. Its errors are
 // *Error and say what to do.
-func (s *Signer) Sign(ctx context.Context, input []byte) ([]byte, error) {
+func (s *Key) Sign(ctx context.Context, input []byte) ([]byte, error) {
 	if len(input) > MaxMessage {
 		return nil, errorf("the App JWT to sign is %d bytes, more than the %d bytes KMS Sign takes", len(input), MaxMessage)
 	}
@@ -251,7 +238,7 @@ func (o Options) checkLife(c aws.Credentials) error {
 	if !c.CanExpire {
 		return nil
 	}
-	left := c.Expires.Sub(o.now())
+	left := c.Expires.Sub(o.Time())
 	switch {
 	case left <= 0:
 		return errorf("%s: AWS STS gave role %s credentials that already expired (%s ago by this machine's clock): check the runner's clock; STS gives at least 15 minutes", roleInput, o.Role, (-left).Round(time.Second))
