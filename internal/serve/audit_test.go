@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -47,10 +46,8 @@ func records(t *testing.T, b *buffer) []auditRecord {
 	t.Helper()
 	var out []auditRecord
 	for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
-		dec := json.NewDecoder(strings.NewReader(l))
-		dec.DisallowUnknownFields()
 		var r auditRecord
-		if err := dec.Decode(&r); err != nil {
+		if err := decodeStrict(l, &r); err != nil {
 			t.Fatalf("audit line %q: %v", l, err)
 		}
 		out = append(out, r)

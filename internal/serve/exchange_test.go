@@ -23,9 +23,7 @@ func TestExchangeAnswers(t *testing.T) {
 		t.Fatalf("status %d: %s", a.status, a.body)
 	}
 	var got tokenAnswer
-	dec := json.NewDecoder(strings.NewReader(a.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&got); err != nil {
+	if err := decodeStrict(a.body, &got); err != nil {
 		t.Fatal(err)
 	}
 	want := tokenAnswer{Token: grantToken, ExpiresAt: "2030-01-02T03:04:05Z", InstallationID: 42, AppSlug: "octo-broker",

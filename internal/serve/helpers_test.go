@@ -149,6 +149,13 @@ func start(t *testing.T, cfg Config) *world {
 	return w
 }
 
+// decodeStrict decodes one JSON value of s into v, refusing unknown fields.
+func decodeStrict(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
 // answer is one HTTP answer, read whole.
 type answer struct {
 	status int
@@ -161,9 +168,7 @@ func (a answer) message(t *testing.T) string {
 	var m struct {
 		Message string `json:"message"`
 	}
-	dec := json.NewDecoder(strings.NewReader(a.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil || m.Message == "" {
+	if err := decodeStrict(a.body, &m); err != nil || m.Message == "" {
 		t.Fatalf("not an error answer {\"message\": ...}: %q (%v)", a.body, err)
 	}
 	if a.header.Get("Content-Type") != "application/json" {
