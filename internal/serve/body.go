@@ -40,11 +40,11 @@ func parseBody(w http.ResponseWriter, r *http.Request) (broker.Request, *outcome
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
+	if errors.As(err, &tooLarge) {
 		o := refused(http.StatusRequestEntityTooLarge, "body_too_large", "", bodyTooLarge, broker.Request{})
 		return broker.Request{}, &o
-	case err != nil:
+	}
+	if err != nil {
 		return badRequest("body", "the request's body could not be read whole", broker.Request{})
 	}
 	req, err := decodeTokenRequest(body)

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/app-token/app-token/internal/broker"
@@ -81,6 +83,19 @@ func TestBodyBound(t *testing.T) {
 	if a.status != http.StatusRequestEntityTooLarge || a.message(t) != bodyTooLarge {
 		t.Errorf("65 KiB chunked: %d %s", a.status, a.body)
 	}
+	// A length declared over the bound is refused before a byte of the
+	// body is read: a client cannot hold the request open by sending it
+	// slowly.
+	conn, err := net.Dial("tcp", w.listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{", oidcToken)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("1 MB declared, 1 byte sent: %v %v", resp, err)
+	}
 	if n := len(w.fake.seen()); n != 1 {
 		t.Errorf("the exchanger was asked %d times", n)
 	}
@@ -141,7 +156,8 @@ func TestConcurrencyBound(t *testing.T) {
 	results := make(chan int, 2)
 	for range 2 {
 		go func() {
-			results <- w.do(t, "GET", "/sts/exchange?scope=o/r&identity=slow", bearer(), nil).status
+			a, _ := w.try("GET", "/sts/exchange?scope=o/r&identity=slow", bearer(), nil)
+			results <- a.status
 		}()
 	}
 	entered.Wait()
@@ -217,4 +233,18 @@ func TestConnectionBound(t *testing.T) {
 		t.Fatal("the third connection was never served")
 	}
 	open[1].Close()
+}
+
+// A body that cannot be read whole (the client went away) is a 400, and
+// the exchanger is not asked.
+func TestBodyReadFails(t *testing.T) {
+	t.Parallel()
+	w := start(t, Config{})
+	r := httptest.NewRequest("POST", "/token", io.MultiReader(strings.NewReader(`{"scope":`), iotest.ErrReader(io.ErrUnexpectedEOF)))
+	r.Header = jsonBearer()
+	rec := httptest.NewRecorder()
+	w.server.ServeHTTP(rec, r)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "could not be read whole") || len(w.fake.seen()) != 0 {
+		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
 }

@@ -92,12 +92,13 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	switch {
-	case c.Exchanger == nil:
+	if c.Exchanger == nil {
 		return errors.New("serve: no exchanger")
-	case c.Audit == nil:
+	}
+	if c.Audit == nil {
 		return errors.New("serve: no audit writer")
-	case c.Log == nil:
+	}
+	if c.Log == nil {
 		return errors.New("serve: no log writer")
 	}
 	if c.Metrics == nil {

@@ -139,18 +139,19 @@ func (s *Server) outcomeOf(reqCtx, ctx context.Context, req broker.Request, g *b
 		}
 		return o
 	}
-	switch {
-	case reqCtx.Err() != nil: // the caller left, or the drain gave up
+	if reqCtx.Err() != nil { // the caller left, or the drain gave up
 		o := refused(http.StatusServiceUnavailable, "canceled", "", "the request ended before the exchange did; try again", req)
 		o.retryAfter = time.Second
 		return o
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		o := refused(http.StatusServiceUnavailable, "timeout", "", tookTooLong, req)
 		o.retryAfter = time.Second
 		return o
-	case err == nil:
+	}
+	if err == nil {
 		s.log.Error("the exchange returned no token and no error")
-	default:
+	} else {
 		s.log.Error("the exchange failed unexpectedly", "error", gd.show(ghtext.Message(err.Error())))
 	}
 	return refused(http.StatusInternalServerError, "internal", "", internalError, req)
@@ -171,12 +172,13 @@ func parseQuery(raw string) (broker.Request, *outcome) {
 	if req.Scope == "" {
 		req.Scope = scopes
 	}
-	switch {
-	case !ok1 || !ok2 || !ok3:
+	if !ok1 || !ok2 || !ok3 {
 		return badRequest("query", "give each of scope, scopes and identity at most once", req)
-	case scope != "" && scopes != "" && scope != scopes:
+	}
+	if scope != "" && scopes != "" && scope != scopes {
 		return badRequest("query", "scope and scopes differ; give one scope, OWNER/REPO or OWNER", req)
-	case req.Scope == "" || identity == "":
+	}
+	if req.Scope == "" || identity == "" {
 		return badRequest("query", "the query needs scope=OWNER/REPO or scope=OWNER, and identity=NAME (the trust policy's name)", req)
 	}
 	return req, nil

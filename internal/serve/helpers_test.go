@@ -181,23 +181,29 @@ var client = &http.Client{Timeout: 20 * time.Second}
 
 func (w *world) do(t *testing.T, method, path string, header http.Header, body io.Reader) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, w.url+path, body)
+	a, err := w.try(method, path, header, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return a
+}
+
+// try is do for another goroutine than the test's: the error is returned.
+func (w *world) try(method, path string, header http.Header, body io.Reader) (answer, error) {
+	req, err := http.NewRequest(method, w.url+path, body)
+	if err != nil {
+		return answer{}, err
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer{resp.StatusCode, resp.Header, string(b)}
+	return answer{resp.StatusCode, resp.Header, string(b)}, err
 }
 
 // bearer is the header of a well-formed exchange.

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,14 +27,15 @@ func (h *hookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-h.hold
 	}
 	body, err := io.ReadAll(r.Body)
+	_, hasDeadline := r.Context().Deadline()
+	var tooLarge *http.MaxBytesError
+	h.mu.Lock()
+	h.got = append(h.got, fmt.Sprintf("%s %s %d %v %v", r.Method, r.URL.Path, len(body), hasDeadline, errors.As(err, &tooLarge)))
+	h.mu.Unlock()
 	if err != nil {
-		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	_, hasDeadline := r.Context().Deadline()
-	h.mu.Lock()
-	h.got = append(h.got, fmt.Sprintf("%s %s %d %v", r.Method, r.URL.Path, len(body), hasDeadline))
-	h.mu.Unlock()
 	h.audit.Line(map[string]string{"event": "hook", "path": r.URL.Path})
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -69,7 +71,9 @@ func TestHooksMount(t *testing.T) {
 	h.mu.Lock()
 	got := strings.Join(h.got, "|")
 	h.mu.Unlock()
-	if got != "POST /hooks/github 19 true|POST /hooks/ 1 true" {
+	// The declared 65 KiB never reached the hook; the chunked one did, and
+	// the door's reader stopped it at the bound.
+	if got != "POST /hooks/github 19 true false|POST /hooks/ 1 true false|POST /hooks/github 65536 true true" {
 		t.Errorf("the hooks saw %q", got)
 	}
 	lines := w.audit.lines(t)
@@ -80,7 +84,10 @@ func TestHooksMount(t *testing.T) {
 	// One hook in flight fills MaxConcurrent: an exchange is refused.
 	h.hold, h.entered = make(chan struct{}), make(chan struct{}, 1)
 	done := make(chan int, 1)
-	go func() { done <- w.do(t, "POST", "/hooks/github", nil, strings.NewReader("{}")).status }()
+	go func() {
+		a, _ := w.try("POST", "/hooks/github", nil, strings.NewReader("{}"))
+		done <- a.status
+	}()
 	<-h.entered
 	if a := w.do(t, "GET", "/sts/exchange?scope=o/r&identity=i", bearer(), nil); a.status != http.StatusServiceUnavailable {
 		t.Errorf("exchange beside a hook at the bound: %d", a.status)
@@ -96,5 +103,48 @@ func TestHooksMount(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("held hook never answered")
+	}
+}
+
+// A hook that panics is answered 500 (unless it answered already) and
+// logged by its value, never its stack; http.ErrAbortHandler still aborts.
+func TestHookPanics(t *testing.T) {
+	t.Parallel()
+	var mode string
+	var mu sync.Mutex
+	hooks := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		m := mode
+		mu.Unlock()
+		if m == "after" {
+			w.WriteHeader(http.StatusAccepted)
+		}
+		if m == "abort" {
+			panic(http.ErrAbortHandler)
+		}
+		panic("hook broke: " + m)
+	})
+	w := start(t, Config{Hooks: hooks})
+	for _, c := range []struct {
+		mode   string
+		status int
+	}{{"before", 500}, {"after", 202}} {
+		mu.Lock()
+		mode = c.mode
+		mu.Unlock()
+		if a := w.do(t, "POST", "/hooks/x", nil, strings.NewReader("{}")); a.status != c.status {
+			t.Errorf("%s: %d %s", c.mode, a.status, a.body)
+		}
+		if !strings.Contains(w.log.String(), `"panic":"hook broke: `+c.mode+`"`) || strings.Contains(w.log.String(), "goroutine") {
+			t.Errorf("log: %s", w.log)
+		}
+	}
+	mu.Lock()
+	mode = "abort"
+	mu.Unlock()
+	req, _ := http.NewRequest("POST", w.url+"/hooks/x", strings.NewReader("{}"))
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("an aborted handler answered %d", resp.StatusCode)
 	}
 }
