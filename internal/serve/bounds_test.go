@@ -86,11 +86,7 @@ func TestBodyBound(t *testing.T) {
 	// A length declared over the bound is refused before a byte of the
 	// body is read: a client cannot hold the request open by sending it
 	// slowly.
-	conn, err := net.Dial("tcp", w.listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := w.dial(t)
 	fmt.Fprintf(conn, "POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{", oidcToken)
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
@@ -106,11 +102,7 @@ func TestBodyBound(t *testing.T) {
 func TestSlowHeaderIsCutOff(t *testing.T) {
 	t.Parallel()
 	w := start(t, Config{ReadHeaderTimeout: 300 * time.Millisecond})
-	conn, err := net.Dial("tcp", w.listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := w.dial(t)
 	began := time.Now()
 	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
 		t.Fatal(err)
@@ -193,10 +185,7 @@ func TestConnectionBound(t *testing.T) {
 	w := start(t, Config{MaxConnections: 2})
 	var open []net.Conn
 	for range 2 {
-		c, err := net.Dial("tcp", w.listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := w.dial(t)
 		open = append(open, c)
 		// Each holds its connection with a request served, kept alive.
 		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -204,11 +193,7 @@ func TestConnectionBound(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	third, err := net.Dial("tcp", w.listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer third.Close()
+	third := w.dial(t)
 	fmt.Fprintf(third, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 	answered := make(chan error, 1)
 	go func() {
@@ -246,5 +231,59 @@ func TestBodyReadFails(t *testing.T) {
 	w.server.ServeHTTP(rec, r)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "could not be read whole") || len(w.fake.seen()) != 0 {
 		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+// A body sent a byte at a time is cut off at ReadTimeout, and the
+// exchanger is not asked.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	w := start(t, Config{ReadTimeout: 400 * time.Millisecond})
+	conn := w.dial(t)
+	began := time.Now()
+	fmt.Fprintf(conn, "POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{", oidcToken)
+	ended := make(chan time.Duration, 1)
+	go func() {
+		_, _ = io.Copy(io.Discard, conn) // until the server hangs up
+		ended <- time.Since(began)
+	}()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(20 * time.Second)
+wait:
+	for {
+		select {
+		case d := <-ended:
+			if d > 5*time.Second {
+				t.Errorf("the slow body held the request %s", d)
+			}
+			break wait
+		case <-tick.C:
+			_, _ = io.WriteString(conn, " ") // 200 bytes would take 10 s
+		case <-deadline:
+			t.Fatal("the slow body was never cut off")
+		}
+	}
+	if n := len(w.fake.seen()); n != 0 {
+		t.Errorf("the exchanger was asked %d times", n)
+	}
+}
+
+// A kept-alive connection left idle is closed at IdleTimeout.
+func TestIdleConnectionIsClosed(t *testing.T) {
+	t.Parallel()
+	w := start(t, Config{IdleTimeout: 400 * time.Millisecond})
+	idle := w.dial(t)
+	fmt.Fprintf(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	r := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	began := time.Now()
+	idle.SetReadDeadline(time.Now().Add(9 * time.Second))
+	if _, err := r.ReadByte(); err != io.EOF || time.Since(began) > 5*time.Second {
+		t.Errorf("the idle connection: %v after %s", err, time.Since(began))
 	}
 }

@@ -156,6 +156,17 @@ func decodeStrict(s string, v any) error {
 	return dec.Decode(v)
 }
 
+// dial opens a raw connection to the server, closed when the test ends.
+func (w *world) dial(t *testing.T) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", w.listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // answer is one HTTP answer, read whole.
 type answer struct {
 	status int

@@ -14,6 +14,12 @@ import (
 
 // startLambda serves function URL events from the Lambda runtime API
 // (AWS_LAMBDA_RUNTIME_API, read by aws-lambda-go) until the process ends.
+//
+// Build the binary with -tags lambda.norpc: without it aws-lambda-go also
+// links its RPC entry for the retired go1.x runtime (net/rpc, encoding/gob,
+// html/template), which every process pays for, the action's included:
+// measured on linux/amd64 with serve linked into the program, 3.7 MB more
+// binary (15.2 MB against 11.5) and 0.3 ms more package init per start.
 func startLambda(ctx context.Context, s *Server) {
 	lambda.StartWithOptions(s.Lambda, lambda.WithContext(ctx))
 }
