@@ -1,8 +1,10 @@
 package secret
 
 import (
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -32,24 +34,24 @@ var benchLines = []string{
 // BenchmarkRedact is the cost of scrubbing the lines of benchLines.
 func BenchmarkRedact(b *testing.B) {
 	r := benchRedactor()
-	benchLinesThrough(b, func(l string) { _ = r.Redact(l) })
+	benchLinesThrough(b, benchLines, func(l string) { _ = r.Redact(l) })
 }
 
 // BenchmarkWriter is the same lines through the scrubbing writer.
 func BenchmarkWriter(b *testing.B) {
 	w := &Writer{W: io.Discard, Redactor: benchRedactor()}
-	benchLinesThrough(b, func(l string) { _, _ = w.Write([]byte(l)) })
+	benchLinesThrough(b, benchLines, func(l string) { _, _ = w.Write([]byte(l)) })
 }
 
-func benchLinesThrough(b *testing.B, scrub func(line string)) {
+func benchLinesThrough(b *testing.B, lines []string, scrub func(line string)) {
 	var n int64
-	for _, l := range benchLines {
+	for _, l := range lines {
 		n += int64(len(l))
 	}
 	b.SetBytes(n)
 	b.ReportAllocs()
 	for b.Loop() {
-		for _, l := range benchLines {
+		for _, l := range lines {
 			scrub(l)
 		}
 	}
@@ -125,4 +127,64 @@ func BenchmarkAdd(b *testing.B) {
 			}
 		})
 	}
+}
+
+// runRedactor knows what a private-key run's redactor knows (the key's
+// lines, an App JWT, the token), learnt already.
+func runRedactor() *Redactor {
+	r := &Redactor{}
+	r.Add(benchKeyLines...)
+	r.Add(benchJWT, benchToken)
+	_ = r.Redact("")
+	return r
+}
+
+// benchLongLine is the longest line a Writer scrubs at once (MaxPending): a
+// server's JSON answer quoted whole, with some escapes for walk to decode
+// and no secret in it.
+var benchLongLine = func() string {
+	var b strings.Builder
+	for i := 0; b.Len() < MaxPending; i++ {
+		fmt.Fprintf(&b, `{"id":%d,"name":"repo-%d","full_name":"octo-org/repo-%d","html_url":"https:\/\/github.com\/octo-org\/repo-%d","description":"Service %d \u2014 deploys"},`, 100000+i, i, i, i, i)
+	}
+	return b.String()[:MaxPending]
+}()
+
+// BenchmarkRedactRun is what scrubbing costs once a run's secrets are
+// learnt: the action's typical lines, one 64 KiB line without a secret,
+// and the same line with the token and a piece of the JWT inside (each
+// found stretch is hidden).
+func BenchmarkRedactRun(b *testing.B) {
+	r := runRedactor()
+	hit := benchLongLine[:MaxPending/3] + benchToken + benchLongLine[MaxPending/3:2*MaxPending/3] +
+		benchJWT[100:160] + benchLongLine[2*MaxPending/3:]
+	for _, bc := range []struct {
+		name  string
+		lines []string
+	}{
+		{"lines", benchLines},
+		{"64KiB", []string{benchLongLine}},
+		{"64KiB-hit", []string{hit}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			benchLinesThrough(b, bc.lines, func(l string) { _ = r.Redact(l) })
+		})
+	}
+}
+
+// BenchmarkLearnt is what a learnt run's redactor keeps on the heap (the
+// windows' table): retained-B, measured once outside the timed loop.
+func BenchmarkLearnt(b *testing.B) {
+	var keep *Redactor
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	keep = runRedactor()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(keep)
+	for b.Loop() {
+		_ = runRedactor()
+	}
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc), "retained-B")
 }
