@@ -126,6 +126,33 @@ func TestRetryRateLimits(t *testing.T) {
 			"GET /app: secondary rate limit; backing off 2m0s as GitHub advises (try 3 of 4)",
 		},
 	}, {
+		name:   "a secondary limit with retry-after doubles a later one's back-off",
+		policy: Policy{MaxElapsed: 5 * time.Minute},
+		answers: []http.HandlerFunc{
+			reply(429, secondaryMessage, "Retry-After", "3"), reply(403, secondaryMessage), ok(),
+		},
+		wantCode:  200,
+		wantHits:  3,
+		wantSlept: []time.Duration{3 * time.Second, 2 * time.Minute},
+		wantLog: []string{
+			"GET /app: secondary rate limit; GitHub asks to wait 3s (try 2 of 4)",
+			"GET /app: secondary rate limit; backing off 2m0s as GitHub advises (try 3 of 4)",
+		},
+	}, {
+		name:   "an exhausted limit with retry-after is no secondary one",
+		policy: Policy{MaxElapsed: 5 * time.Minute},
+		answers: []http.HandlerFunc{
+			reply(429, "API rate limit exceeded", "Retry-After", "5", "X-Ratelimit-Remaining", "0"),
+			reply(403, secondaryMessage), ok(),
+		},
+		wantCode:  200,
+		wantHits:  3,
+		wantSlept: []time.Duration{5 * time.Second, time.Minute},
+		wantLog: []string{
+			"GET /app: rate limit exhausted; GitHub asks to wait 5s (try 2 of 4)",
+			"GET /app: secondary rate limit; backing off 1m0s as GitHub advises (try 3 of 4)",
+		},
+	}, {
 		name:      "older abuse-detection wording counts as a secondary limit",
 		policy:    Policy{MaxElapsed: 5 * time.Minute},
 		answers:   []http.HandlerFunc{reply(403, "You have triggered an abuse detection mechanism."), ok()},
