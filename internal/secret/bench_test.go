@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -172,19 +173,118 @@ func BenchmarkRedactRun(b *testing.B) {
 	}
 }
 
-// BenchmarkLearnt is what a learnt run's redactor keeps on the heap (the
-// windows' table): retained-B, measured once outside the timed loop.
+// BenchmarkLearnt is learning a run's secrets whole, and what the learnt
+// redactor keeps on the heap (retained-B).
 func BenchmarkLearnt(b *testing.B) {
-	var keep *Redactor
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	keep = runRedactor()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(keep)
+	b.ReportAllocs()
 	for b.Loop() {
 		_ = runRedactor()
 	}
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc), "retained-B")
+	b.ReportMetric(retained(func() any { return runRedactor() }), "retained-B")
+}
+
+// BenchmarkWindowTable weighs fragmentSet, the hand-made table, against a
+// Go map holding the same keys (map[uint64]struct{}, sized for them up
+// front) on what a run asks of it: learn, every window of a private-key
+// run's secrets (about 10,000); probe, every window of a 64 KiB line
+// holding the token (nearly all misses, as in any log line). The hashing,
+// the same for both, is done beforehand; retained-B is what each keeps on
+// the heap.
+func BenchmarkWindowTable(b *testing.B) {
+	var learnt fragmentSet
+	for _, s := range append(slices.Clone(benchKeyLines), benchJWT, benchToken) {
+		learnt.add(forms(normal(s))...)
+	}
+	var keys []uint64
+	for _, k := range learnt.slots {
+		if k != 0 {
+			keys = append(keys, k)
+		}
+	}
+	line := []byte(normal(benchLongLine[:MaxPending/2] + benchToken + benchLongLine[MaxPending/2:]))
+	probes := make([]uint64, 0, len(line))
+	for i := 0; i+MinFragment <= len(line); i++ {
+		var h uint64 // the rolling hash's definition, computed afresh
+		for _, c := range line[i : i+MinFragment] {
+			h = h*hashBase + uint64(fold(c))
+		}
+		probes = append(probes, h)
+	}
+
+	table := func() *fragmentSet {
+		f := &fragmentSet{}
+		f.reserve(len(keys))
+		for _, k := range keys {
+			f.insert(k)
+		}
+		return f
+	}
+	hashMap := func() map[uint64]struct{} {
+		m := make(map[uint64]struct{}, len(keys))
+		for _, k := range keys {
+			m[k] = struct{}{}
+		}
+		return m
+	}
+	f, m := table(), hashMap()
+	hits := 0
+	for _, h := range probes {
+		_, inMap := m[slotKey(h)]
+		if f.has(h) != inMap {
+			b.Fatalf("the table and the map disagree on %x", h)
+		}
+		if inMap {
+			hits++
+		}
+	}
+	if hits != len(benchToken)-MinFragment+1 {
+		b.Fatalf("%d of %d probes hit, want the token's %d windows", hits, len(probes), len(benchToken)-MinFragment+1)
+	}
+
+	b.Run("learn/table", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = table()
+		}
+		b.ReportMetric(retained(func() any { return table() }), "retained-B")
+	})
+	b.Run("learn/map", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = hashMap()
+		}
+		b.ReportMetric(retained(func() any { return hashMap() }), "retained-B")
+	})
+	b.Run("probe/table", func(b *testing.B) {
+		b.SetBytes(int64(len(line)))
+		for b.Loop() {
+			for _, h := range probes {
+				if f.has(h) {
+					hits++
+				}
+			}
+		}
+	})
+	b.Run("probe/map", func(b *testing.B) {
+		b.SetBytes(int64(len(line)))
+		for b.Loop() {
+			for _, h := range probes {
+				if _, ok := m[slotKey(h)]; ok {
+					hits++
+				}
+			}
+		}
+	})
+}
+
+// retained is how many heap bytes what build returns keeps alive.
+func retained(build func() any) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	keep := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(keep)
+	return float64(after.HeapAlloc) - float64(before.HeapAlloc)
 }
