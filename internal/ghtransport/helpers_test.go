@@ -199,3 +199,7 @@ func roundTripClosed(t *testing.T, rt http.RoundTripper, req *http.Request) *htt
 	resp.Body.Close()
 	return resp
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

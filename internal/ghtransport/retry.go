@@ -1,16 +1,16 @@
 package ghtransport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
 	"sync/atomic"
 	"time"
-
-	"github.com/app-token/app-token/internal/ghtext"
 )
 
 // Retry retries transient failures of one API call with exponential backoff
@@ -122,19 +122,8 @@ type call struct {
 	repeatable    bool
 }
 
-// next is what to do after one try: wait and try again, or stop.
-type next struct {
-	retry  bool
-	wait   time.Duration
-	reason string // why another try may help, for the log
-	plan   string // what happens next, for the log
-	// uncertain: another try could help, but GitHub may have acted on
-	// this one, and the call must not act twice.
-	uncertain bool
-	// lag: a 401 retried as replication lag, on Policy.Lag's bound.
-	lag bool
-}
-
+// run makes tries until one's outcome is final (see judge, in policy.go)
+// or the budget is spent.
 func (c *call) run() (*http.Response, error) {
 	ctx := c.req.Context()
 	for try := 1; ; try++ {
@@ -205,53 +194,6 @@ func (c *call) send(try int) (resp *http.Response, err error, written bool) {
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil, true
-}
-
-// judge decides whether the outcome of try is worth another try, and after
-// what wait; written says whether the request went out (see send).
-func (c *call) judge(resp *http.Response, err error, try int, written bool) next {
-	again := func(reason string) next {
-		wait := backoff(c.p.BaseDelay, c.p.MaxDelay, try-c.lagRetries, c.t.jitter())
-		return next{retry: true, wait: wait, reason: reason, plan: "retrying in " + forLog(wait)}
-	}
-	if err != nil {
-		if !transientError(err) {
-			return next{}
-		}
-		// A network error can quote what the server sent (a malformed
-		// status line echoing the Authorization header, say).
-		reason := ghtext.Message(err.Error())
-		if written && !c.repeatable {
-			return next{uncertain: true, reason: reason}
-		}
-		return again(reason)
-	}
-	switch code := resp.StatusCode; code {
-	case http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if !c.repeatable {
-			return next{uncertain: true, reason: statusReason(code)}
-		}
-		return again(statusReason(code))
-	case http.StatusUnauthorized:
-		if c.lagRetries >= c.p.Lag.Tries {
-			return next{}
-		}
-		c.lagRetries++
-		wait := backoff(c.p.Lag.BaseDelay, c.p.Lag.MaxDelay, c.lagRetries, c.t.jitter())
-		return next{retry: true, lag: true, wait: wait, plan: "retrying in " + forLog(wait),
-			reason: statusReason(code) + " (a new token may not have reached every GitHub server yet)"}
-	case http.StatusForbidden, http.StatusTooManyRequests:
-		w, ok := rateLimited(resp, c.t.now(), c.secondaryHits)
-		if !ok {
-			return next{}
-		}
-		if w.secondary {
-			c.secondaryHits++
-		}
-		return next{retry: true, wait: w.wait, reason: w.reason, plan: w.plan}
-	}
-	return next{}
 }
 
 // notRepeated ends a call that failed in a way that may hide GitHub's
@@ -332,4 +274,79 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// The bodies of a call: an answer's stays readable after RoundTrip returns,
+// one nobody reads is drained so its connection is reused, and a request's
+// is copied afresh for each try.
+
+// peekLimit bounds how much of an answer is read to look for GitHub's
+// message, or drained before a connection is reused.
+const peekLimit = 64 << 10
+
+// cancelOnClose ends a try's context when the caller closes the body, not
+// when RoundTrip returns: the body of a returned answer must stay readable.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// peekedBody serves the bytes already read for inspection, then the rest.
+type peekedBody struct {
+	io.Reader
+	io.Closer
+}
+
+// peekBody reads the start of resp's body and puts it back, so the caller
+// still sees the whole body.
+func peekBody(resp *http.Response) []byte {
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, peekLimit))
+	resp.Body = peekedBody{
+		Reader: io.MultiReader(bytes.NewReader(head), resp.Body),
+		Closer: resp.Body,
+	}
+	return head
+}
+
+// discard drains and closes the body of an answer nobody will read, so its
+// connection can be reused.
+func discard(resp *http.Response) {
+	if resp == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, peekLimit))
+	_ = resp.Body.Close()
+}
+
+// replayable reports whether req's body can be sent again.
+func replayable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// resend returns a copy of req for another attempt under ctx, with a fresh
+// copy of the body. Callers check replayable first.
+func resend(ctx context.Context, req *http.Request) (*http.Request, error) {
+	r := req.Clone(ctx)
+	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
+	return r, nil
+}
+
+// closeRequestBody honours the RoundTripper contract of closing the
+// request body when RoundTrip fails before handing it on.
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
 }

@@ -76,18 +76,6 @@ func TestRetryRandomJitterStaysWithinDoublingBounds(t *testing.T) {
 	}
 }
 
-func TestPolicyBackoffDoublesUpToMaxDelay(t *testing.T) {
-	t.Parallel()
-	for n, want := range map[int]time.Duration{1: 1, 2: 2, 3: 4, 4: 5, 8: 5} {
-		if got := backoff(time.Second, 5*time.Second, n, 1); got != want*time.Second {
-			t.Errorf("backoff before retry %d with full jitter = %v, want %v", n, got, want*time.Second)
-		}
-		if got := backoff(time.Second, 5*time.Second, n, 0); got != 0 {
-			t.Errorf("backoff before retry %d with zero jitter = %v, want 0", n, got)
-		}
-	}
-}
-
 func TestRetryDroppedConnectionThenSuccess(t *testing.T) {
 	t.Parallel()
 	srv, script := serve(t, hangUp, ok())
