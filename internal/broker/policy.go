@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,5 +129,11 @@ func (b *Broker) githubRefusal(ctx context.Context, op string, err error) error 
 	return &Error{Kind: GitHubFailed, Rule: "github", Message: op + ": " + setting.Render(err, setting.CLI)}
 }
 
-// quoted is outside text as the broker's messages show it.
-func quoted(s string) string { return secret.Quote(s) }
+// quoted is outside text as the broker's messages show it: quoted, on one
+// line, cut at maxQuoted bytes. A repository path is no secret, so unlike
+// secret.Quote it is shown whatever its length.
+func quoted(s string) string { return strconv.Quote(secret.Printable(s, maxQuoted)) }
+
+// maxQuoted bounds outside text in a message: an owner, a repository and a
+// policy's path fit.
+const maxQuoted = 300
