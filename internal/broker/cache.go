@@ -63,11 +63,6 @@ func (c *cache[V]) get(ctx context.Context, key string, load func(context.Contex
 	}
 	c.obs.CacheLookup(c.name, false)
 	ch := c.group.DoChan(key, func() (any, error) {
-		// A load that finished just before this one began has filled the
-		// cache: ask it again rather than GitHub.
-		if e, ok := c.lookup(key); ok {
-			return e.result()
-		}
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()
 		v, err := load(lctx)

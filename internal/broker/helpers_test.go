@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,6 +75,19 @@ type world struct {
 	b     *broker.Broker
 	clock *clock
 	obs   *observer
+	// verified counts the tokens handed to the verifier.
+	verified atomic.Int64
+}
+
+// counting is the world's verifier, counting what it is asked.
+type counting struct {
+	w *world
+	v broker.Verifier
+}
+
+func (c counting) Verify(ctx context.Context, raw string) (*idtoken.Token, error) {
+	c.w.verified.Add(1)
+	return c.v.Verify(ctx, raw)
 }
 
 // clock is the broker's clock, which a test moves.
@@ -139,7 +153,7 @@ func newWorld(tb testing.TB, files map[string]string, tune ...func(*broker.Confi
 		tb.Fatal(err)
 	}
 	w := &world{t: tb, emu: emu, iss: iss, clock: &clock{t: time.Now()}, obs: &observer{counts: map[string]int{}}}
-	cfg := broker.Config{App: app, Verifier: v, Audience: audience, Observer: w.obs, Now: w.clock.now}
+	cfg := broker.Config{App: app, Verifier: counting{w, v}, Audience: audience, Observer: w.obs, Now: w.clock.now}
 	for _, f := range tune {
 		f(&cfg)
 	}
