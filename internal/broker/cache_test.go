@@ -1,6 +1,8 @@
 package broker_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -136,5 +138,59 @@ func TestGitHubFailuresAreNotRemembered(t *testing.T) {
 	}
 	if c := w.calls(); c[lookupCall] != 3 {
 		t.Errorf("the installation was looked up %d times, want each failure asked again (3)", c[lookupCall])
+	}
+}
+
+// Exchanges that share one refused read each get their own refusal, with
+// their own token's audit.
+func TestSharedRefusalsKeepTheirAudit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: githubtest.ContentsPath("octo-org", "app", ".github/chainguard/absent.sts.yaml"), Delay: 200 * time.Millisecond})
+	const n = 20
+	var wg sync.WaitGroup
+	refusals := make([]*broker.Error, n)
+	for i := range n {
+		bearer := w.token(func(c githubtest.Claims) githubtest.Claims { return c.With("run_id", strconv.Itoa(i)) })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.exchange(bearer, "octo-org/app", "absent")
+			errors.As(err, &refusals[i])
+		}()
+	}
+	wg.Wait()
+	for i, e := range refusals {
+		if e == nil || e.RunID != strconv.Itoa(i) {
+			t.Fatalf("exchange %d's refusal is %+v, want its own run's", i, e)
+		}
+	}
+	if reads := len(w.emu.ContentReads()); reads != 1 {
+		t.Errorf("%d policy reads, want 1", reads)
+	}
+}
+
+// A caller whose context ends while a shared read is under way gets its
+// context's error at once (the door answers a timeout), not a refusal;
+// the read goes on for the others and is remembered.
+func TestCallerLeavingEarly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, map[string]string{deployPath: repoPolicy})
+	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: githubtest.ContentsPath("octo-org", "app", ".github/chainguard/deploy.sts.yaml"), Delay: time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := w.b.Exchange(ctx, broker.Request{Bearer: w.token(nil), Scope: "octo-org/app", Identity: "deploy"})
+	var e *broker.Error
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &e) {
+		t.Fatalf("got %v, want the context's deadline", err)
+	}
+	if reads := len(w.emu.ContentReads()); reads != 0 {
+		t.Fatalf("the exchange waited for the policy's read (%d) after its context ended", reads)
+	}
+	if _, err := w.exchange(w.token(nil), "octo-org/app", "deploy"); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.calls(); c[policyCall] != 1 {
+		t.Errorf("the policy was asked for %d times, want once: the read the first caller left went on", c[policyCall])
 	}
 }
