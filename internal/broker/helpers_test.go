@@ -69,12 +69,14 @@ repositories:
 
 // world is one broker over an emulated GitHub and a test OIDC issuer.
 type world struct {
-	t     testing.TB
-	emu   *githubtest.Server
-	iss   *githubtest.Issuer
-	b     *broker.Broker
-	clock *clock
-	obs   *observer
+	t   testing.TB
+	emu *githubtest.Server
+	iss *githubtest.Issuer
+	b   *broker.Broker
+	// config is what b was made with.
+	config broker.Config
+	clock  *clock
+	obs    *observer
 	// verified counts the tokens handed to the verifier.
 	verified atomic.Int64
 }
@@ -157,6 +159,7 @@ func newWorld(tb testing.TB, files map[string]string, tune ...func(*broker.Confi
 	for _, f := range tune {
 		f(&cfg)
 	}
+	w.config = cfg
 	if w.b, err = broker.New(cfg); err != nil {
 		tb.Fatal(err)
 	}
@@ -225,4 +228,18 @@ func (w *world) calls() map[string]int {
 		out[r.Method+" "+r.Path]++
 	}
 	return out
+}
+
+// leaveAfter asks the broker for deploy on octo-org/app with a context
+// that ends after d, and fails the test unless the exchange ends with that
+// context's error rather than a refusal.
+func (w *world) leaveAfter(d time.Duration) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_, err := w.b.Exchange(ctx, broker.Request{Bearer: w.token(nil), Scope: "octo-org/app", Identity: "deploy"})
+	var e *broker.Error
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &e) {
+		w.t.Fatalf("got %v, want the context's deadline", err)
+	}
 }

@@ -112,6 +112,11 @@ func (b *Broker) githubRefusal(ctx context.Context, op string, err error) error 
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	// The transports end a try at the caller's deadline, a moment before
+	// the context says so: that is the caller's time running out too.
+	if deadline, ok := ctx.Deadline(); ok && errors.Is(err, context.DeadlineExceeded) && time.Until(deadline) < time.Second {
+		return context.DeadlineExceeded
+	}
 	var api *ghclient.APIError
 	if errors.As(err, &api) && api.RateLimited() {
 		wait := api.RetryAfter
