@@ -129,14 +129,20 @@ func TestGitHubFailuresAreNotRemembered(t *testing.T) {
 	if e := w.refusal(err, bearer, broker.RateLimited, "rate_limited"); e.RetryAfter != 30*time.Second {
 		t.Errorf("retry after %s, want 30s", e.RetryAfter)
 	}
-	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: http.StatusBadGateway, Times: 1})
-	_, err = w.exchange(bearer, "octo-org/app", "deploy")
-	w.refusal(err, bearer, broker.GitHubFailed, "github")
+	for _, f := range []githubtest.Fault{
+		{Method: "GET", Path: "/users/octo-org/installation", Status: http.StatusBadGateway},
+		{Method: "POST", Path: "/app/installations/1001/access_tokens", Status: http.StatusBadGateway},
+		{Method: "GET", Path: githubtest.ContentsPath("octo-org", "app", ".github/chainguard/deploy.sts.yaml"), Status: http.StatusBadGateway},
+	} {
+		w.emu.AddFault(f)
+		_, err = w.exchange(bearer, "octo-org/app", "deploy")
+		w.refusal(err, bearer, broker.GitHubFailed, "github")
+	}
 	if _, err := w.exchange(bearer, "octo-org/app", "deploy"); err != nil {
 		t.Fatalf("after GitHub recovered: %v", err)
 	}
-	if c := w.calls(); c[lookupCall] != 3 {
-		t.Errorf("the installation was looked up %d times, want each failure asked again (3)", c[lookupCall])
+	if c := w.calls(); c[lookupCall] != 4 || c[policyCall] != 2 {
+		t.Errorf("%d installation lookups and %d policy reads; want each failure asked again (4 and 2)", c[lookupCall], c[policyCall])
 	}
 }
 

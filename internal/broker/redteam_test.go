@@ -201,3 +201,15 @@ func TestNoInstallation(t *testing.T) {
 	_, err = w.exchange(bearer, "frozen-org/vault", "deploy")
 	w.refusal(err, bearer, broker.NoPolicy, "installation_suspended")
 }
+
+// A bearer of exactly 16 KiB is not refused for its size: the verifier
+// judges it.
+func TestBearerAtTheSizeLimit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	bearer := strings.Repeat("a", 16<<10)
+	_, err := w.exchange(bearer, "octo-org/app", "deploy")
+	if e := w.refusal(err, bearer, broker.BadToken, "token_malformed"); w.verified.Load() != 1 {
+		t.Errorf("refused %q without asking the verifier", e.Rule)
+	}
+}
