@@ -200,6 +200,17 @@ func TestNoInstallation(t *testing.T) {
 	w.refusal(err, bearer, broker.NoPolicy, "repository_unreachable")
 	_, err = w.exchange(bearer, "frozen-org/vault", "deploy")
 	w.refusal(err, bearer, broker.NoPolicy, "installation_suspended")
+	// octocat's installation grants contents: read only: its policy's
+	// contents: write cannot be minted, and GitHub is not asked to.
+	w2 := newWorld(t, map[string]string{"octocat/blog/.github/chainguard/deploy.sts.yaml": repoPolicy})
+	_, err = w2.exchange(w2.token(nil), "octocat/blog", "deploy")
+	e := w2.refusal(err, "", broker.NoPolicy, "installation_permissions")
+	if e.Subject != "repo:octo-org/app:ref:refs/heads/main" || e.Identity != "deploy" || e.Scope != "octocat/blog" {
+		t.Errorf("the refusal's audit is %+v, want the verified token's", e.Audit)
+	}
+	if m := w2.minted(); len(m) != 0 {
+		t.Errorf("minted %+v", m)
+	}
 }
 
 // A bearer of exactly 16 KiB is not refused for its size: the verifier
