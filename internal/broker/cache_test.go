@@ -40,6 +40,9 @@ func TestSecondExchangeIsCached(t *testing.T) {
 	if second[lookupCall] != 1 || second[policyCall] != 1 || second[mintCall] != 3 || len(w.emu.Requests()) != before+1 {
 		t.Errorf("second exchange called %v after %v, want one mint more", second, first)
 	}
+	if jwts := len(w.emu.JWTs()); jwts != 1 {
+		t.Errorf("GitHub saw %d App JWTs, want one reused while valid", jwts)
+	}
 	if w.obs.count(broker.PolicyCache, true) != 1 || w.obs.count(broker.PolicyCache, false) != 1 {
 		t.Errorf("policy cache: %d hits, %d misses; want 1 and 1", w.obs.count(broker.PolicyCache, true), w.obs.count(broker.PolicyCache, false))
 	}
