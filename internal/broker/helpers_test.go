@@ -21,6 +21,7 @@ import (
 	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/idtoken"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/serve"
 	"github.com/app-token/app-token/internal/setting"
 )
 
@@ -41,6 +42,9 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(contract.Main(m))
 }
+
+// The broker is what the HTTP door asks.
+var _ serve.Exchanger = (*broker.Broker)(nil)
 
 // audience is the broker's --audience.
 const audience = "https://broker.example"
