@@ -84,7 +84,7 @@ func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
 		c.warnf("%s", words(w))
 	}
 	// Neither the caller's tools nor the dispatch retry a new token's 401.
-	warning, err := m.Ready(ctx, tok.Token)
+	warning, err := m.Ready(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
