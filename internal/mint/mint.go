@@ -193,6 +193,12 @@ type App struct {
 // through New. An App read without an API URL (config.ReadSigner) only
 // signs: SignJWT.
 func NewApp(ctx context.Context, app config.App, o Options) (*App, error) {
+	if app.KMSKey != "" && app.APIURL != nil && o.Base == nil {
+		// The AWS credentials and the KMS signature come before the first
+		// call to GitHub: its TCP and TLS handshakes go meanwhile.
+		o = o.withBase(app.CACertificates)
+		ghtransport.Preconnect(ctx, o.Base.(*http.Transport), app.APIURL)
+	}
 	src, err := keySource(ctx, &app, o)
 	if err != nil {
 		return nil, err
