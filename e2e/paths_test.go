@@ -11,6 +11,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -18,12 +19,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/app-token/app-token/internal/apptest"
 	"github.com/app-token/app-token/internal/githubtest"
+	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/nettest"
 	"github.com/app-token/app-token/internal/runnertest"
 )
@@ -155,7 +158,7 @@ func (f *farWorld) cli(stdin string, args ...string) (string, cost) {
 	f.tb.Helper()
 	var out bytes.Buffer
 	c := f.measure(func() (time.Duration, time.Duration) {
-		cmd := exec.CommandContext(context.Background(), apptest.Binary, args...)
+		cmd := exec.CommandContext(context.Background(), f.step.Binary, args...)
 		cmd.Env = []string{
 			"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + f.caFile, "GITHUB_API_URL=" + f.remote.URL,
 			"APP_TOKEN_CLIENT_ID=" + githubtest.DefaultClientID, "APP_TOKEN_PRIVATE_KEY=" + apptest.AppPEM,
@@ -202,7 +205,7 @@ var paths = []path{
 	{"main kms-key", "kms-key", 3, 1, mainPhase},
 	{"main kms-key+role", "role", 3, 3, mainPhase},
 	{"cli token", "private-key", 3, 0, command(scopedToken...)},
-	{"cli dispatch", "private-key", 5, 0, command("dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild")},
+	{"cli dispatch", "private-key", 4, 0, command("dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild")},
 	{"cli revoke", "private-key", 1, 0, func(f *farWorld) cost {
 		tok, _ := f.cli("", scopedToken...)
 		_, c := f.cli(tok, "revoke")
@@ -270,5 +273,66 @@ func TestKMSPathConnectsToGitHubAhead(t *testing.T) {
 				t.Errorf("%d requests on %d connections (%d used), want 3 on the one opened ahead", c.github.Requests, c.github.Conns, c.github.Used)
 			}
 		})
+	}
+}
+
+// RTTEnv lists, comma-separated, the round-trip times BenchmarkPaths runs
+// at (default 0,50ms,150ms); PathsEnv, when set, the paths it runs (by
+// name, comma-separated: "main,post").
+const (
+	RTTEnv   = "APP_TOKEN_BENCH_RTTS"
+	PathsEnv = "APP_TOKEN_BENCH_PATHS"
+)
+
+// BenchmarkPaths runs every path of TestPathCosts with GitHub (and AWS)
+// one round trip away, over TLS, and reports per run: wall and CPU time of
+// the process, GitHub requests and connections opened, AWS connections.
+// BenchEnv runs another build under the same harness (side-by-side.sh).
+//
+//	go test -run '^$' -bench Paths -benchtime 5x ./e2e
+//	APP_TOKEN_BENCH_RTTS=1ms,150ms APP_TOKEN_BENCH_PATHS=main go test -run '^$' -bench Paths -benchtime 9x ./e2e
+func BenchmarkPaths(b *testing.B) {
+	rtts := []time.Duration{0, 50 * time.Millisecond, 150 * time.Millisecond}
+	if s := os.Getenv(RTTEnv); s != "" {
+		rtts = nil
+		for _, v := range strings.Split(s, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil {
+				b.Fatalf("%s: %v", RTTEnv, err)
+			}
+			rtts = append(rtts, d)
+		}
+	}
+	only := os.Getenv(PathsEnv)
+	bin := apptest.Binary
+	if other := os.Getenv(BenchEnv); other != "" {
+		bin = other
+	}
+	for _, rtt := range rtts {
+		for _, p := range paths {
+			if only != "" && !slices.Contains(strings.Split(only, ","), p.name) {
+				continue
+			}
+			b.Run(fmt.Sprintf("rtt=%v/%s", rtt, strings.ReplaceAll(p.name, " ", "-")), func(b *testing.B) {
+				contract.Off(b)
+				f := newFar(b, rtt, p.key)
+				f.step.Binary = bin
+				var sum cost
+				for b.Loop() {
+					c := p.run(f)
+					sum.wall += c.wall
+					sum.cpu += c.cpu
+					sum.github.Requests += c.github.Requests
+					sum.github.Conns += c.github.Conns
+					sum.awsConns += c.awsConns
+				}
+				n := float64(b.N)
+				b.ReportMetric(float64(sum.wall)/n/1e6, "ms/run")
+				b.ReportMetric(float64(sum.cpu)/n/1e6, "cpu-ms/run")
+				b.ReportMetric(float64(sum.github.Requests)/n, "requests/run")
+				b.ReportMetric(float64(sum.github.Conns)/n, "conns/run")
+				b.ReportMetric(float64(sum.awsConns)/n, "aws-conns/run")
+			})
+		}
 	}
 }

@@ -230,6 +230,13 @@ func newApp(app config.App, src ghtransport.JWTSource, o Options) *App {
 // installations).
 func (a *App) Client() *ghclient.Client { return a.gh }
 
+// FirstUse is the client for a door's first call with a token just
+// minted, made instead of the check (Ready): its 401 is retried as
+// GitHub's lag within Retry.TokenReady, as the check's is; GitHub
+// refuses a request it answers 401, so even a POST is safe to send again.
+// With the check off it is Client.
+func (a *App) FirstUse() *ghclient.Client { return a.fresh }
+
 // SignJWT signs a fresh App JWT, masked before it is returned, for a door
 // that prints one (the command line's jwt) rather than calling GitHub.
 func (a *App) SignJWT(ctx context.Context) (string, error) {
