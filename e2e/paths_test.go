@@ -304,9 +304,12 @@ func BenchmarkPaths(b *testing.B) {
 		}
 	}
 	only := os.Getenv(PathsEnv)
-	bin := apptest.Binary
+	bin, undeclared := apptest.Binary, []string(nil)
 	if other := os.Getenv(BenchEnv); other != "" {
 		bin = other
+		if u := os.Getenv(BenchUndeclaredEnv); u != "" {
+			undeclared = strings.Split(u, ",")
+		}
 	}
 	for _, rtt := range rtts {
 		for _, p := range paths {
@@ -316,7 +319,10 @@ func BenchmarkPaths(b *testing.B) {
 			b.Run(fmt.Sprintf("rtt=%v/%s", rtt, strings.ReplaceAll(p.name, " ", "-")), func(b *testing.B) {
 				contract.Off(b)
 				f := newFar(b, rtt, p.key)
-				f.step.Binary = bin
+				f.step.Binary, f.step.Undeclared = bin, undeclared
+				for _, k := range undeclared {
+					delete(f.step.With, k)
+				}
 				var sum cost
 				for b.Loop() {
 					c := p.run(f)
