@@ -185,3 +185,27 @@ func BenchmarkReady(b *testing.B) {
 		}
 	}
 }
+
+// An installation whose slug is none has no bot to look up: the check is
+// then GET /installation/repositories, and its 401s are retried as lag.
+func TestReadyWithoutASlugChecksTheRepositories(t *testing.T) {
+	t.Parallel()
+	badSlug := func(path string, a map[string]any) {
+		if strings.HasSuffix(path, "/installation") {
+			a["app_slug"] = "Bad Slug"
+		}
+	}
+	c := newCore(t, config.Config{App: config.App{Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 5 * time.Second}}, Request: config.Request{Owner: "octocat"}}, nil, badSlug)
+	_, tok, err := c.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Times: 1, Status: 401, Body: `{"message":"Bad credentials"}`})
+	bot, warnings, err := c.m.ReadyWithIdentity(context.Background(), tok)
+	if err != nil || bot != (mint.Bot{}) || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "slug that is not one") {
+		t.Fatalf("bot %+v, warnings %v, error %v", bot, warnings, err)
+	}
+	if n := c.emu.Count("GET", "/installation/repositories"); n != 2 || c.emu.Count("GET", checkPath) != 0 {
+		t.Errorf("%d checks of the repositories (want 2: one refused), %d bot lookups (want none)", n, c.emu.Count("GET", checkPath))
+	}
+}
