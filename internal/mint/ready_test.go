@@ -101,6 +101,8 @@ func TestReadyWithIdentity(t *testing.T) {
 		{"refused once", refused(1), 2, true, false},
 		{"refused twice", refused(2), 3, true, false},
 		{"bot not found", githubtest.Fault{Method: "GET", Path: checkPath, Times: 1, Status: 404, Body: `{"message":"Not Found"}`}, 1, false, false},
+		{"bot answer not JSON", githubtest.Fault{Method: "GET", Path: checkPath, Times: 1, Status: 200, Body: `not json`}, 1, false, false},
+		{"bot answer null", githubtest.Fault{Method: "GET", Path: checkPath, Times: 1, Status: 200, Body: `null`}, 1, false, false},
 		{"check off, refused once", refused(1), 1, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
