@@ -294,7 +294,7 @@ var cliWords = regexp.MustCompile(`(^|[^-])--[a-z]|\bapp-token [a-z]+\b|\bthis c
 func TestCLICheckWarningSpeaksFlags(t *testing.T) {
 	t.Parallel()
 	w := apptest.NewWorld(t)
-	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Drop: true, Times: 100})
+	w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: apptest.CheckPath, Drop: true, Times: 100})
 	code, stdout, stderr := w.CLI("", nil, "token", "--owner", "octo-org", "--repositories", "app", "--retry-attempts", "1", "--token-ready-seconds", "1")
 	if code != 0 || !strings.HasPrefix(stdout, "ghs_") || !strings.Contains(stderr, "could not check") ||
 		!strings.Contains(stderr, "--api-url") || strings.Contains(stderr, "input ") || strings.Contains(stderr, "runner") {

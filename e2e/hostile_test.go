@@ -47,13 +47,21 @@ func TestEchoedCredentialsStayHidden(t *testing.T) {
 					}
 					t.Run(name, func(t *testing.T) {
 						w := apptest.NewWorld(t, func(cfg *githubtest.Config) { cfg.LongTokens = long }).With("retry-attempts", "1")
+						// The bot lookup is the token check: its 401 for
+						// the whole bound means a token GitHub refuses.
+						refused := c.Path == apptest.CheckPath && status == 401
+						if refused {
+							w.With("token-ready-seconds", "1")
+						}
 						w.Emu.AddFault(githubtest.Fault{Method: c.Method, Path: c.Path, Times: -1, Status: status, Body: body})
 						res := w.Main()
 						if len(w.Emu.JWTs()) == 0 {
 							t.Fatal("no App JWT reached the emulator")
 						}
 						shortLines(t, res)
-						if c.Fatal {
+						if refused {
+							apptest.FailedWith(t, res, "kept refusing it (401 Bad credentials)", "The token was revoked at once")
+						} else if c.Fatal {
 							apptest.FailedWith(t, res, c.Failure, fmt.Sprint(status))
 						} else {
 							apptest.Succeeded(t, res)

@@ -60,7 +60,7 @@ func TestTokenWorksOnFirstUse(t *testing.T) {
 			if code := firstUse(w, res.Outputs["token"]); code != 200 {
 				t.Fatalf("first use of the token output: %d", code)
 			}
-			if w.OnlyToken().Lagged == 0 || !strings.Contains(res.Log(), "/installation/repositories: 401 Unauthorized (a new token may not have reached every GitHub server yet)") {
+			if w.OnlyToken().Lagged == 0 || !strings.Contains(res.Log(), apptest.CheckPath+": 401 Unauthorized (a new token may not have reached every GitHub server yet)") {
 				t.Errorf("the lag was not met (%d refusals); log:\n%s", w.OnlyToken().Lagged, res.Log())
 			}
 			if res.Outputs["bot-user-id"] != "41898283" || len(apptest.UnexpectedWarnings(res)) > 0 {

@@ -12,9 +12,16 @@
 #                       speed" (issue 17).
 # Prints each build's size and its package initialisation at start
 # (GODEBUG=inittrace=1), then the medians of wall time, CPU time and memory
-# per run. docs/performance.md has the figures and how to read them.
+# per run. Then the same builds a round trip away (issue 25):
+# BenchmarkPaths (e2e/paths_test.go) on the paths PATHS names at each RTT
+# of RTTS, GitHub over TLS behind the latency proxy, with the medians of
+# wall and CPU time and the requests and connections per run, and the
+# rise of main's wall time counted in RTTs. docs/performance.md has the
+# figures and how to read them.
 #
 #   scripts/side-by-side.sh [COMMIT...]     # ROUNDS=9 RUNS=30 by default
+#   RTTS=1ms,150ms PATHS=main,post RTT_ROUNDS=3 RTT_RUNS=5 by default;
+#   RTT_ROUNDS=0 skips them, ROUNDS=0 the loopback ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-9} runs=${RUNS:-30}
@@ -66,9 +73,42 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-median() { awk -v b="$1" '$1 == b {print $'"$2"'}' "$work/figures" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-echo "medians of $rounds rounds of $runs runs, BenchmarkMainPhase/scoped (private key):"
-printf '%-10s %10s %10s %12s %12s\n' build wall-ms cpu-ms memory-MiB github-calls
-for b in "${names[@]}"; do
-	printf '%-10s %10s %10s %12s %12s\n' "$b" "$(median "$b" 2)" "$(median "$b" 3)" "$(median "$b" 4)" "$(median "$b" 5)"
+if ((rounds > 0)); then
+	median() { awk -v b="$1" '$1 == b {print $'"$2"'}' "$work/figures" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+	echo "medians of $rounds rounds of $runs runs, BenchmarkMainPhase/scoped (private key):"
+	printf '%-10s %10s %10s %12s %12s\n' build wall-ms cpu-ms memory-MiB github-calls
+	for b in "${names[@]}"; do
+		printf '%-10s %10s %10s %12s %12s\n' "$b" "$(median "$b" 2)" "$(median "$b" 3)" "$(median "$b" 4)" "$(median "$b" 5)"
+	done
+fi
+
+rtt_rounds=${RTT_ROUNDS:-3} rtt_runs=${RTT_RUNS:-5} rtts=${RTTS:-1ms,150ms} paths=${PATHS:-main,post}
+((rtt_rounds > 0)) || exit 0
+rtt_names=("this-tree" "${names[@]:2}") # the no-SDK build adds nothing here
+for ((r = 1; r <= rtt_rounds; r++)); do
+	for b in "${rtt_names[@]}"; do
+		APP_TOKEN_BENCH_BINARY="$work/$b" APP_TOKEN_BENCH_UNDECLARED="${undeclared[$b]:-}" \
+			APP_TOKEN_BENCH_RTTS="$rtts" APP_TOKEN_BENCH_PATHS="$paths" \
+			go test -run '^$' -bench '^BenchmarkPaths$' -benchtime "${rtt_runs}x" ./e2e |
+			awk -v b="$b" '/^BenchmarkPaths\// {split($1, n, "/"); sub(/^rtt=/, "", n[2]); sub(/-[0-9]+$/, "", n[3]);
+				for (i = 3; i < NF; i++) m[$(i + 1)] = $i; print b, n[2], n[3], m["ms/run"], m["cpu-ms/run"], m["requests/run"], m["conns/run"]}' >>"$work/rtt"
+	done
 done
+rmedian() { awk -v b="$1" -v r="$2" -v p="$3" '$1 == b && $2 == r && $3 == p {print $'"$4"'}' "$work/rtt" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+echo
+echo "a round trip away: medians of $rtt_rounds rounds of $rtt_runs runs, BenchmarkPaths (GitHub over TLS behind the latency proxy):"
+printf '%-10s %-8s %-6s %10s %10s %9s %6s\n' build rtt path wall-ms cpu-ms requests conns
+IFS=, read -ra rttlist <<<"$rtts"
+IFS=, read -ra pathlist <<<"$paths"
+for b in "${rtt_names[@]}"; do
+	for p in "${pathlist[@]}"; do
+		for t in "${rttlist[@]}"; do
+			printf '%-10s %-8s %-6s %10s %10s %9s %6s\n' "$b" "$t" "$p" "$(rmedian "$b" "$t" "$p" 4)" "$(rmedian "$b" "$t" "$p" 5)" "$(rmedian "$b" "$t" "$p" 6)" "$(rmedian "$b" "$t" "$p" 7)"
+		done
+		first=${rttlist[0]} last=${rttlist[${#rttlist[@]}-1]}
+		awk -v b="$b" -v p="$p" -v lo="$(rmedian "$b" "$first" "$p" 4)" -v hi="$(rmedian "$b" "$last" "$p" 4)" -v f="$first" -v l="$last" '
+			function ms(d) { if (d ~ /ms$/) return d + 0; if (d ~ /s$/) return d * 1000; return d + 0 }
+			BEGIN { span = ms(l) - ms(f); if (span > 0) printf "%-10s %-6s wall rises %.0f ms from %s to %s: %.2f RTT\n", b, p, hi - lo, f, l, (hi - lo) / span }'
+	done
+done
+

@@ -16,7 +16,8 @@ const (
 	MintPath   = "/app/installations/1001/access_tokens"
 	BotPath    = "/users/release-bot[bot]"
 	RevokePath = "/installation/token"
-	CheckPath  = "/installation/repositories"
+	// CheckPath is the token check, which is the bot lookup.
+	CheckPath = BotPath
 )
 
 // FaultCall is one of the action's calls to GitHub, and how its failure shows.

@@ -70,7 +70,10 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 			return usagef("%s holds what looks like the App's key or a credential (not shown): the event would show it to every run it starts; remove it, and rotate the key if this log is public", f.name)
 		}
 	}
-	got, err := c.mint(ctx, app.in)
+	// No check first: the send is the token's first use, and its 401
+	// (GitHub refusing the request, so no event) is retried as the check
+	// retries it (App.FirstUse), a round trip fewer.
+	got, err := c.mint(ctx, app.in, false)
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, mint.Deadline(got.cfg.Retry))
 	defer cancel()
-	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
+	sendErr := ev.send(sendCtx, got.m.FirstUse(), got.tok.Token.Token, owner, repo)
 	if sendErr != nil {
 		// Ctrl-C during the send: revoked within seconds, not after the
 		// whole retry budget (GitHub may have the event all the same).

@@ -57,6 +57,35 @@ func TestDispatch(t *testing.T) {
 	}
 }
 
+// The send is the token's first use and its own check: no check call
+// before it, and a 401 while GitHub's servers learn the new token
+// (replication lag) is retried within token-ready-seconds, one event in
+// the end; with the check off it is not.
+func TestDispatchIsItsOwnCheck(t *testing.T) {
+	t.Parallel()
+	const lagged = 2
+	w := newWorld(t, func(c *githubtest.Config) { c.TokenLagCalls = lagged })
+	w.run("", "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild").ok(t)
+	var calls []string
+	for _, r := range w.emu.Requests() {
+		calls = append(calls, r.Method+" "+r.Path)
+	}
+	want := []string{"GET /repos/octo-org/docs/installation", "POST /app/installations/1001/access_tokens"}
+	for range lagged + 1 {
+		want = append(want, "POST /repos/octo-org/docs/dispatches")
+	}
+	want = append(want, "DELETE /installation/token")
+	if !slices.Equal(calls, want) || len(w.emu.Dispatches()) != 1 {
+		t.Errorf("calls %q, %d events; want %q, one event", calls, len(w.emu.Dispatches()), want)
+	}
+	off := newWorld(t, func(c *githubtest.Config) { c.TokenLagCalls = 1 })
+	off.run("", "dispatch", "--repository", "octo-org/docs", "--event-type", "rebuild", "--token-ready-seconds", "0").
+		failed(t, ExitFailed, "repository_dispatch", "401")
+	if n := off.emu.Count("POST", "/repos/octo-org/docs/dispatches"); n != 1 || len(off.emu.Dispatches()) != 0 {
+		t.Errorf("check off: %d sends, %d events; want 1, none", n, len(off.emu.Dispatches()))
+	}
+}
+
 // A failed send still revokes the token, and says what GitHub said.
 func TestDispatchFailureRevokes(t *testing.T) {
 	t.Parallel()

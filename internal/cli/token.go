@@ -26,7 +26,7 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	if err := app.load(c); err != nil {
 		return err
 	}
-	got, err := c.mint(ctx, app.in)
+	got, err := c.mint(ctx, app.in, true)
 	if err != nil {
 		return err
 	}
@@ -63,9 +63,11 @@ type minted struct {
 }
 
 // mint reads the App's flags into a checked config and mints through the
-// core, printing the answer's warnings, and checks GitHub accepts the token
-// (mint.Ready) before it is used. The deadline is the action's.
-func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
+// core, printing the answer's warnings, and, when check is set, checks
+// GitHub accepts the token (mint.Ready) before it is used. A door whose
+// first call with the token retries its 401 as the check does
+// (App.FirstUse) passes false. The deadline is the action's.
+func (c *command) mint(ctx context.Context, in *settings, check bool) (*minted, error) {
 	cfg, err := c.readConfig(config.Read(in))
 	if err != nil {
 		return nil, err
@@ -83,8 +85,11 @@ func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
 	for _, w := range tok.Scope.Warnings {
 		c.warnf("%s", words(w))
 	}
-	// Neither the caller's tools nor the dispatch retry a new token's 401.
-	warning, err := m.Ready(ctx, tok.Token)
+	if !check {
+		return &minted{cfg, tok, m}, nil
+	}
+	// The caller's tools do not retry a new token's 401.
+	warning, err := m.Ready(ctx, tok)
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func TestReadyInterruptedRevokesQuietly(t *testing.T) {
 	t.Parallel()
 	l := newLagging(t, func(c *githubtest.Config) { c.TokenLagCalls = 3 })
 	tok := l.mintOne()
-	_, err := l.m.Ready(interruptedBy("SIGINT"), tok.Token)
+	_, err := l.m.Ready(interruptedBy("SIGINT"), tok)
 	want := "check that GitHub accepts the new token: interrupted (SIGINT); the token was revoked"
 	if err == nil || err.Error() != want || !l.emu.Tokens()[0].Revoked {
 		t.Fatalf("error %v, revoked %t; want %q", err, l.emu.Tokens()[0].Revoked, want)

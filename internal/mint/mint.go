@@ -193,6 +193,12 @@ type App struct {
 // through New. An App read without an API URL (config.ReadSigner) only
 // signs: SignJWT.
 func NewApp(ctx context.Context, app config.App, o Options) (*App, error) {
+	if app.KMSKey != "" && app.APIURL != nil && o.Base == nil {
+		// The AWS credentials and the KMS signature come before the first
+		// call to GitHub: its TCP and TLS handshakes go meanwhile.
+		o = o.withBase(app.CACertificates)
+		ghtransport.Preconnect(ctx, o.Base.(*http.Transport), app.APIURL)
+	}
 	src, err := keySource(ctx, &app, o)
 	if err != nil {
 		return nil, err
@@ -223,6 +229,13 @@ func newApp(app config.App, src ghtransport.JWTSource, o Options) *App {
 // go on to use the token (a dispatch, say) or call as the App (listing its
 // installations).
 func (a *App) Client() *ghclient.Client { return a.gh }
+
+// FirstUse is the client for a door's first call with a token just
+// minted, made instead of the check (Ready): its 401 is retried as
+// GitHub's lag within Retry.TokenReady, as the check's is; GitHub
+// refuses a request it answers 401, so even a POST is safe to send again.
+// With the check off it is Client.
+func (a *App) FirstUse() *ghclient.Client { return a.fresh }
 
 // SignJWT signs a fresh App JWT, masked before it is returned, for a door
 // that prints one (the command line's jwt) rather than calling GitHub.

@@ -25,14 +25,15 @@ func ready(t *testing.T, bound time.Duration, world func(*githubtest.Config), fa
 	for _, f := range faults {
 		c.emu.AddFault(f)
 	}
-	warning, err := c.m.Ready(context.Background(), tok.Token)
+	warning, err := c.m.Ready(context.Background(), tok)
 	return c, warning, err
 }
 
-const checkPath = "/installation/repositories"
+// checkPath is the check: the App's bot user, asked with the new token.
+const checkPath = "/users/release-bot[bot]"
 
 // The check waits out GitHub's replication lag within the bound, with the
-// token itself, one page of one repository.
+// token itself.
 func TestReadyWaitsOutTheLag(t *testing.T) {
 	t.Parallel()
 	c, warning, err := ready(t, 10*time.Second, func(cfg *githubtest.Config) { cfg.TokenLagCalls = 3 })
@@ -43,7 +44,7 @@ func TestReadyWaitsOutTheLag(t *testing.T) {
 		t.Errorf("%d checks, want 4 (three refused)", got)
 	}
 	for _, r := range c.emu.Requests() {
-		if r.Path == checkPath && (r.Auth != "token" || r.Query != "per_page=1") {
+		if r.Path == checkPath && r.Auth != "token" {
 			t.Errorf("check made with %q auth, query %q", r.Auth, r.Query)
 		}
 	}
@@ -83,17 +84,27 @@ func TestReadyOtherOutcomes(t *testing.T) {
 	}
 }
 
-// The bot lookup runs alongside the check; refused during the lag, it is
-// asked again once the check passed.
+// The check is the bot lookup: one call, made with the new token, whose
+// 401 is retried within the bound as lag; with the check off nothing says
+// a 401 is lag, and the lookup is made once. A 404 for the bot proves the
+// token works (GitHub looks only once it knows the credential).
 func TestReadyWithIdentity(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
-		refusals   int
+		fault      githubtest.Fault
 		wantLookup int
 		wantBot    bool
 		checkOff   bool // token-ready-seconds 0: nothing says the 401 was lag
-	}{{"no lag", 0, 1, true, false}, {"refused once", 1, 2, true, false}, {"refused twice", 2, 2, false, false}, {"check off, refused once", 1, 1, false, true}} {
+	}{
+		{"no lag", githubtest.Fault{}, 1, true, false},
+		{"refused once", refused(1), 2, true, false},
+		{"refused twice", refused(2), 3, true, false},
+		{"bot not found", githubtest.Fault{Method: "GET", Path: checkPath, Times: 1, Status: 404, Body: `{"message":"Not Found"}`}, 1, false, false},
+		{"bot answer not JSON", githubtest.Fault{Method: "GET", Path: checkPath, Times: 1, Status: 200, Body: `not json`}, 1, false, false},
+		{"bot answer null", githubtest.Fault{Method: "GET", Path: checkPath, Times: 1, Status: 200, Body: `null`}, 1, false, false},
+		{"check off, refused once", refused(1), 1, false, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			bound := 5 * time.Second
@@ -105,18 +116,30 @@ func TestReadyWithIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tc.refusals > 0 {
-				c.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/users/release-bot[bot]", Times: tc.refusals, Status: 401, Body: `{"message":"Bad credentials"}`})
+			if tc.fault.Path != "" {
+				c.emu.AddFault(tc.fault)
 			}
 			bot, warnings, err := c.m.ReadyWithIdentity(context.Background(), tok)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.emu.Count("GET", "/users/release-bot[bot]"); got != tc.wantLookup || (bot.ID == "41898283") != tc.wantBot || (len(warnings) == 0) != tc.wantBot {
+			if got := c.emu.Count("GET", checkPath); got != tc.wantLookup || (bot.ID == "41898283") != tc.wantBot || (len(warnings) == 0) != tc.wantBot {
 				t.Errorf("%d lookups, bot %+v, warnings %v", got, bot, warnings)
+			}
+			if n := len(c.emu.Requests()); n != 2+tc.wantLookup {
+				t.Errorf("%d requests, want lookup, mint and %d bot lookups: no other check", n, tc.wantLookup)
+			}
+			for _, w := range warnings {
+				if strings.Contains(w.Error(), "handed over unchecked") {
+					t.Errorf("the check failed: %v", w)
+				}
 			}
 		})
 	}
+}
+
+func refused(times int) githubtest.Fault {
+	return githubtest.Fault{Method: "GET", Path: checkPath, Times: times, Status: 401, Body: `{"message":"Bad credentials"}`}
 }
 
 // A 401 to revoking is the one sign the token is already gone.
@@ -159,8 +182,32 @@ func BenchmarkReady(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if warning, err := m.Ready(ctx, tok.Token); warning != nil || err != nil {
+		if warning, err := m.Ready(ctx, tok); warning != nil || err != nil {
 			b.Fatal(warning, err)
 		}
+	}
+}
+
+// An installation whose slug is none has no bot to look up: the check is
+// then GET /installation/repositories, and its 401s are retried as lag.
+func TestReadyWithoutASlugChecksTheRepositories(t *testing.T) {
+	t.Parallel()
+	badSlug := func(path string, a map[string]any) {
+		if strings.HasSuffix(path, "/installation") {
+			a["app_slug"] = "Bad Slug"
+		}
+	}
+	c := newCore(t, config.Config{App: config.App{Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second, TokenReady: 5 * time.Second}}, Request: config.Request{Owner: "octocat"}}, nil, badSlug)
+	_, tok, err := c.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.emu.AddFault(githubtest.Fault{Method: "GET", Path: "/installation/repositories", Times: 1, Status: 401, Body: `{"message":"Bad credentials"}`})
+	bot, warnings, err := c.m.ReadyWithIdentity(context.Background(), tok)
+	if err != nil || bot != (mint.Bot{}) || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "slug that is not one") {
+		t.Fatalf("bot %+v, warnings %v, error %v", bot, warnings, err)
+	}
+	if n := c.emu.Count("GET", "/installation/repositories"); n != 2 || c.emu.Count("GET", checkPath) != 0 {
+		t.Errorf("%d checks of the repositories (want 2: one refused), %d bot lookups (want none)", n, c.emu.Count("GET", checkPath))
 	}
 }
