@@ -1,22 +1,14 @@
 package cli
 
 import (
-	"context"
-	"errors"
-
 	"github.com/app-token/app-token/internal/broker"
 	"github.com/app-token/app-token/internal/idtoken"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/serve"
 )
 
-// newExchanger is a placeholder until internal/broker's exchange lands.
-func newExchanger(_ *mint.App, _ *idtoken.Verifier, _ string, _ *serve.Metrics) (serve.Exchanger, error) {
-	return notYet{}, nil
-}
-
-type notYet struct{}
-
-func (notYet) Exchange(context.Context, broker.Request) (*broker.Grant, error) {
-	return nil, errors.New("no exchange yet")
+// newExchanger is the broker's exchange over a: tokens verified by v, its
+// caches counted by the metrics.
+func newExchanger(a *mint.App, v *idtoken.Verifier, audience string, m *serve.Metrics) (serve.Exchanger, error) {
+	return broker.New(broker.Config{App: a, Verifier: v, Audience: audience, Observer: m})
 }
