@@ -174,9 +174,18 @@ type answer struct {
 // do sends one request to the broker, with a 30 s bound.
 func (b *runningBroker) do(method, path string, header http.Header, body []byte) answer {
 	b.t.Helper()
+	a, err := b.try(method, path, header, body)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return a
+}
+
+// try is do for any goroutine: a failure is returned, not fatal.
+func (b *runningBroker) try(method, path string, header http.Header, body []byte) (answer, error) {
 	req, err := http.NewRequest(method, b.URL+path, bytes.NewReader(body))
 	if err != nil {
-		b.t.Fatal(err)
+		return answer{}, err
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
@@ -184,11 +193,11 @@ func (b *runningBroker) do(method, path string, header http.Header, body []byte)
 	c := &http.Client{Timeout: 30 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	got, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return answer{resp.StatusCode, string(got), resp.Header}
+	return answer{resp.StatusCode, string(got), resp.Header}, nil
 }
 
 // message is an error answer's message.
