@@ -233,3 +233,30 @@ func TestServeSIGTERMDrains(t *testing.T) {
 		t.Errorf("stderr %q says nothing of the drain", bw.b.stderr.String())
 	}
 }
+
+// Each of serve's own flags, given wrong, is one line on stderr naming it,
+// and exit 2, before the broker listens or asks GitHub anything.
+func TestServeFlagErrors(t *testing.T) {
+	t.Parallel()
+	w := apptest.NewWorld(t)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"--audience is required"}},
+		{[]string{"--audience", "https://broker.example", "--issuer", "http://issuer.example"}, []string{"--issuer", `"http://issuer.example"`, "https"}},
+		{[]string{"--audience", "https://broker.example", "--issuer", "not a URL"}, []string{"--issuer", "is not an issuer URL"}},
+		{[]string{"--audience", "https://broker.example", "--listen", "8080"}, []string{"--listen must be HOST:PORT or :PORT"}},
+		{[]string{"--audience", "https://broker.example", "--hooks", "/nonexistent/hooks.yaml"}, []string{"--hooks: hook file: cannot be read"}},
+		{[]string{"--audience", "https://broker.example", "--audience", "https://other.example"}, []string{"--audience is given more than once"}},
+		{[]string{"--audience", "https://broker.example", "--audiense", "x"}, []string{`unknown flag "--audiense"`, "--audience"}},
+	} {
+		code, stdout, stderr := w.CLI("", nil, append([]string{"serve", "--quiet"}, c.args...)...)
+		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "app-token serve: ") || !apptest.ContainsAll(stderr, c.want...) {
+			t.Errorf("serve %q: exit %d, stdout %q, stderr %q; want exit 2 and one line naming %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+	if calls := w.Calls(); len(calls) != 0 {
+		t.Errorf("GitHub was asked %v", calls)
+	}
+}

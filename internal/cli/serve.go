@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
@@ -12,6 +13,7 @@ import (
 	"github.com/app-token/app-token/internal/hooks"
 	"github.com/app-token/app-token/internal/idtoken"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/serve"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -31,6 +33,11 @@ func runServe(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	in := app.in.values
+	if l := in[setting.Listen]; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			return usagef("%s must be HOST:PORT or :PORT (e.g. :8080 or 127.0.0.1:8080), got %s", setting.Listen.Flag(), secret.Quote(l))
+		}
+	}
 	// Checked before the key is read: nothing to ask of anyone yet.
 	verifier, err := idtoken.New(idtoken.Config{Audience: in[setting.Audience], Issuers: lines(in[setting.Issuer])})
 	if err != nil {
