@@ -22,7 +22,7 @@ import (
 // runningBroker is the built binary's `app-token serve`, on a loopback
 // port, with everything it writes kept for the leak check.
 type runningBroker struct {
-	t      *testing.T
+	t      testing.TB
 	w      *apptest.World
 	cmd    *exec.Cmd
 	URL    string
@@ -59,7 +59,7 @@ var listening = regexp.MustCompile(`"msg":"listening","address":"(127\.0\.0\.1:\
 // the App's client ID and key in its environment (env added), and waits
 // (at most 20 s) until it listens. It is stopped, and its output held to
 // the leak check, when the test ends.
-func startBroker(t *testing.T, w *apptest.World, env []string, args ...string) *runningBroker {
+func startBroker(t testing.TB, w *apptest.World, env []string, args ...string) *runningBroker {
 	t.Helper()
 	b := &runningBroker{t: t, w: w, exited: make(chan struct{})}
 	b.cmd = exec.Command(apptest.Binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)

@@ -37,7 +37,7 @@ type brokerWorld struct {
 	b   *runningBroker
 }
 
-func newBrokerWorld(t *testing.T, opts ...apptest.Option) *brokerWorld {
+func newBrokerWorld(t testing.TB, opts ...apptest.Option) *brokerWorld {
 	t.Helper()
 	iss := githubtest.StartIssuer(t, githubtest.IssuerConfig{})
 	opts = append([]apptest.Option{func(c *githubtest.Config) {
