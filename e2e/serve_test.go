@@ -7,6 +7,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -258,5 +259,25 @@ func TestServeFlagErrors(t *testing.T) {
 	}
 	if calls := w.Calls(); len(calls) != 0 {
 		t.Errorf("GitHub was asked %v", calls)
+	}
+}
+
+// A GitHub call retried is one of the server's JSON lines on stderr, and
+// the exchange still gets its grant.
+func TestServeRetryIsALogLine(t *testing.T) {
+	t.Parallel()
+	bw := newBrokerWorld(t)
+	bw.w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/octo-org/app/contents/*", Status: 502, Body: `{"message":"Server Error"}`})
+	if a := bw.b.do("GET", "/sts/exchange?scope=octo-org/app&identity=deploy", bearer(bw.oidc("octo-org/app")), nil); a.Status != http.StatusOK {
+		t.Fatalf("%d %s", a.Status, a.Body)
+	}
+	var retry map[string]any
+	for _, l := range strings.Split(bw.b.stderr.String(), "\n") {
+		if strings.Contains(l, `"msg":"github"`) && json.Unmarshal([]byte(l), &retry) == nil {
+			break
+		}
+	}
+	if retry == nil || !strings.Contains(fmt.Sprint(retry["retry"]), "502") {
+		t.Errorf("stderr %q has no JSON line for the retry", bw.b.stderr.String())
 	}
 }
