@@ -7,20 +7,21 @@
 # What podman 4.3 can play, and so what this proves: ONE replica (it cannot
 # publish one port for several), the Deployment's own pod spec (args, env,
 # securityContext: non-root, read-only root filesystem, every capability
-# dropped; the key mounted from a Secret), the image built from the
+# dropped; the key a read-only file at the Secret's path), the image built from the
 # Dockerfile. It skips PodDisruptionBudgets and HPAs and does not enforce
 # readiness, so those are proven by TestKubernetesManifests only. The
 # overlay changes only the Deployment: replicas 1, hostNetwork (the
 # emulator on the host is then a loopback URL, the only plain http the
-# broker takes), the local image, the emulator's client ID, and the
-# arguments --api-url, --issuer and --listen. Exits non-zero with a
+# broker takes; podman then refuses port mappings, so the ports go and the
+# probes name the port by number), the local image, the emulator's client
+# ID, the key (below), and the arguments --api-url, --issuer and --listen. Exits non-zero with a
 # "FAIL:" line on the first failure.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $(id -u) -eq 0 ]] || die "broker-kube.sh needs root (rootful podman)"
-need_cmd podman go curl jq base64 sed
+need_cmd podman go curl jq sed awk
 
 work=$(mktemp -d /tmp/app-token-broker-kube.XXXXXX)
 emulator_pid=""
@@ -58,7 +59,13 @@ start_emulator "$work/emu" -files "$work/files"
 
 port=$(shuf -i 30000-39999 -n 1)
 audience=https://broker.example.com
-key_b64=$(base64 -w0 "$EMULATOR_KEY_FILE")
+# The key, where the Secret would put it. Podman 4.3's kube play crashes on
+# a secret volume (nil pointer in VolumeFromSecret), so the overlay mounts
+# this directory instead, read-only, at the same path.
+mkdir -p "$work/key"
+cp "$EMULATOR_KEY_FILE" "$work/key/private-key.pem"
+chmod 0755 "$work/key"
+chmod 0444 "$work/key/private-key.pem"
 deploy="$repo_root/deploy/kubernetes/deployment.yaml"
 played="$work/broker.yaml"
 # The overlay: each edit must apply, or the Deployment changed under it.
@@ -67,23 +74,18 @@ sed -e 's/^  replicas: 2$/  replicas: 1/' \
 	-e "s|^          image: app-token:latest$|          image: $action_image|" \
 	-e "s|^            - --audience=https://broker.example.com$|            - --audience=$audience\n            - --api-url=$EMULATOR_URL\n            - --issuer=$EMULATOR_OIDC_ISSUER\n            - --listen=127.0.0.1:$port|" \
 	-e "s|^              value: Iv23liEXAMPLE0000000$|              value: $EMULATOR_CLIENT_ID|" \
-	"$deploy" >"$work/deployment.yaml"
-for want in 'replicas: 1' 'hostNetwork: true' "image: $action_image" "--issuer=$EMULATOR_OIDC_ISSUER" "value: $EMULATOR_CLIENT_ID"; do
+	-e "s|^              port: http$|              port: $port|" \
+	"$deploy" |
+	awk -v dir="$work/key" '
+		/^          secret:$/ { skip = 1; print "          hostPath:"; print "            path: " dir; print "            type: Directory"; next }
+		skip && /^                path: private-key.pem$/ { skip = 0; next }
+		/^          ports:$/ { ports = 1; next }
+		ports && /^              protocol: TCP$/ { ports = 0; next }
+		!skip && !ports' >"$work/deployment.yaml"
+for want in 'replicas: 1' 'hostNetwork: true' "image: $action_image" "--issuer=$EMULATOR_OIDC_ISSUER" "value: $EMULATOR_CLIENT_ID" "path: $work/key"; do
 	grep -qF -- "$want" "$work/deployment.yaml" || die "the overlay did not apply ($want): has $deploy changed?"
 done
-{
-	cat <<YAML
-apiVersion: v1
-kind: Secret
-metadata:
-  name: app-token-broker-key
-type: Opaque
-data:
-  private-key.pem: $key_b64
----
-YAML
-	cat "$work/deployment.yaml"
-} >"$played"
+cp "$work/deployment.yaml" "$played"
 
 log "podman kube play (one replica, listening on 127.0.0.1:$port)"
 timeout 120 podman kube play "$played" >"$work/play.log" 2>&1 || { cat "$work/play.log" >&2; die "podman kube play failed"; }
