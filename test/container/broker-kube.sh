@@ -35,13 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The image, built as run.sh builds it, unless this run's is there.
-if ! podman image exists "$action_image"; then
-	bash "$repo_root/test/container/make-golang-base.sh"
-	log "building $action_image"
-	timeout 900 podman build --pull=never --format docker -t "$action_image" "$repo_root" >"$work/build.log" 2>&1 ||
-		{ tail -40 "$work/build.log" >&2; die "podman build failed"; }
-fi
+# The image of this tree, built as run.sh builds it (layers cached).
+bash "$repo_root/test/container/make-golang-base.sh"
+log "building $action_image"
+timeout 900 podman build --pull=never --format docker -t "$action_image" "$repo_root" >"$work/build.log" 2>&1 ||
+	{ tail -40 "$work/build.log" >&2; die "podman build failed"; }
 
 # The policy the exchange is granted by: octo-org/app's "deploy". The
 # issuer's port is chosen at start, so the policy names it by a pattern
