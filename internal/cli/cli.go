@@ -7,7 +7,8 @@
 // renders them with setting.Render in its own words (--owner, not
 // "input owner"), from the one table in internal/setting.
 //
-// Only the token ever reaches stdout, and only where a command prints it.
+// Only the token ever reaches stdout, and only where a command prints it
+// (serve writes its audit lines there, each scrubbed, never a token).
 // Everything else (errors, notes, retries) goes to stderr through a
 // secret.Writer, so no key line, App JWT or token reaches it whichever
 // code wrote the line. Everything environmental arrives in Env, so tests
