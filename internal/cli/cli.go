@@ -7,7 +7,8 @@
 // renders them with setting.Render in its own words (--owner, not
 // "input owner"), from the one table in internal/setting.
 //
-// Only the token ever reaches stdout, and only where a command prints it.
+// Only the token ever reaches stdout, and only where a command prints it
+// (serve writes its audit lines there, each scrubbed, never a token).
 // Everything else (errors, notes, retries) goes to stderr through a
 // secret.Writer, so no key line, App JWT or token reaches it whichever
 // code wrote the line. Everything environmental arrives in Env, so tests
@@ -105,6 +106,7 @@ var subcommands = []struct {
 	{"installations", "list the App's installations (ID, account, type, repository selection)", runInstallations},
 	{"jwt", "print one App JWT signed with the key file or the AWS KMS key (--kms-key)", runJWT},
 	{"dispatch", "send repository_dispatch or workflow_dispatch with a token scoped to one repository, then revoke it", runDispatch},
+	{"serve", "run the token broker: OIDC tokens in, tokens the repositories' trust policies allow out (docs/broker.md)", runServe},
 }
 
 // Run runs the command line args (without the program name) and returns

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,5 +221,30 @@ func TestAppMintsOnAKnownInstallation(t *testing.T) {
 	}
 	if len(c.emu.Tokens()) != 2 || lookups() != before {
 		t.Errorf("refused requests reached GitHub: %d tokens", len(c.emu.Tokens()))
+	}
+}
+
+// Options.Tap sits under every GitHub stack: a server counts each call it
+// sends there (the lookup, the mint), whatever the stack.
+func TestTapSeesEveryGitHubCall(t *testing.T) {
+	t.Parallel()
+	c := newCore(t, config.Config{Request: config.Request{Owner: "octo-org"}}, nil, nil)
+	var tapped atomic.Int64
+	tap := func(base http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			tapped.Add(1)
+			return base.RoundTrip(r)
+		})
+	}
+	app, err := mint.NewApp(context.Background(), config.App{PrivateKey: appPEM, Issuer: githubtest.DefaultClientID, APIURL: c.url, Retry: quickRetry}, mint.Options{Tap: tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := config.Request{Owner: "octo-org", Repositories: []string{"app"}, Permissions: permissions.Set{"contents": "read"}}
+	if _, err := app.Mint(context.Background(), req, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sent := int64(len(c.emu.Requests())); sent < 2 || tapped.Load() != sent {
+		t.Errorf("the tap saw %d calls; the emulator got %d (want the same, at least the lookup and the mint)", tapped.Load(), sent)
 	}
 }

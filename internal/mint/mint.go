@@ -75,6 +75,10 @@ type Options struct {
 	// over, so a run ended at once (a second Ctrl-C) can say until when it
 	// stays valid; nil keeps no record.
 	Outstanding *Outstanding
+	// Tap, when set, wraps the base transport under every GitHub stack
+	// (under the retries, so each request sent passes it once): a server
+	// counts its GitHub calls there without building the base itself.
+	Tap func(http.RoundTripper) http.RoundTripper
 }
 
 func (o Options) mask(s string) {
@@ -209,6 +213,9 @@ func NewApp(ctx context.Context, app config.App, o Options) (*App, error) {
 // newApp builds the App over src, whatever it is.
 func newApp(app config.App, src ghtransport.JWTSource, o Options) *App {
 	o = o.withBase(app.CACertificates) // one connection pool for every stack
+	if o.Tap != nil {
+		o.Base = o.Tap(o.Base)
+	}
 	p := Policy(app.Retry)
 	a := &App{cfg: app, opts: o, signer: maskingSource{src, o.mask}}
 	// Outside the mask: each JWT is masked once, as it is signed, however
