@@ -51,7 +51,7 @@ func (c *Config) readBroker(s Source, bad *problems) bool {
 	}
 	for _, id := range []setting.ID{setting.PrivateKey, setting.JWT, setting.KMSKey, setting.ClientID, setting.AppID, setting.InstallationID, setting.Enterprise} {
 		if s.Setting(id) != "" {
-			bad.addf("%s and %s are set together: with a broker the job holds no App credential and the broker chooses the installation; remove %s, or remove %s to mint as the App",
+			bad.addf("%s are set together: with a broker the job holds no App credential and the broker chooses the installation; remove %s, or remove %s to mint as the App",
 				setting.Inputs{setting.BrokerURL, id}, id, setting.BrokerURL)
 		}
 	}
