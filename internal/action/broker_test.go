@@ -9,8 +9,8 @@ package action_test
 import (
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/app-token/app-token/internal/action"
