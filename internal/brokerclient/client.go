@@ -108,7 +108,7 @@ func (c *Client) Exchange(ctx context.Context, req Request) (*Answer, error) {
 		return nil, err
 	}
 	if status != http.StatusOK {
-		return nil, c.refusal(status, body)
+		return nil, c.refusal(status, body, req.Bearer)
 	}
 	var a Answer
 	if json.Unmarshal(body, &a) != nil || a.Token == "" {
@@ -118,14 +118,14 @@ func (c *Client) Exchange(ctx context.Context, req Request) (*Answer, error) {
 }
 
 // refusal words a broker's refusal: its status and its message, quoted
-// safely on one line.
-func (c *Client) refusal(status int, body []byte) error {
+// safely on one line, never echoing the bearer.
+func (c *Client) refusal(status int, body []byte, bearer string) error {
 	var e struct {
 		Message string `json:"message"`
 	}
 	msg := "no message"
 	if json.Unmarshal(body, &e) == nil && strings.TrimSpace(e.Message) != "" {
-		msg = secret.Printable(strings.TrimSpace(e.Message), maxShown)
+		msg = secret.Printable(strings.TrimSpace(strings.ReplaceAll(e.Message, bearer, "(the OIDC token)")), maxShown)
 	}
 	return setting.Errorf("%s: the broker refused the exchange (HTTP %d): %s", c.Name, status, msg)
 }
