@@ -30,8 +30,8 @@ const (
 	// MaxAnswer bounds an answer's body: a grant naming 500 repositories
 	// is a few tens of KiB.
 	MaxAnswer = 1 << 20
-	// MaxHeaderBytes bounds an answer's header fields.
-	MaxHeaderBytes = 64 << 10
+	// MaxHeaderBytes bounds an answer's header fields, as GitHub's.
+	MaxHeaderBytes = ghtransport.MaxHeaderBytes
 	// maxRedirects is how many hops within the origin are followed.
 	maxRedirects = 3
 	// maxShown bounds a server's message quoted in an error.
@@ -65,7 +65,7 @@ type Client struct {
 	// URL is the broker's base URL, ending in "/" (config.BrokerURL).
 	URL *url.URL
 	// Base is the innermost transport (nil: ghtransport.NewBase over
-	// Getenv, with MaxHeaderBytes).
+	// Getenv, which bounds headers at MaxHeaderBytes).
 	Base   http.RoundTripper
 	Getenv func(string) string
 	// Timeout bounds the whole exchange, redirects included.
@@ -160,9 +160,7 @@ func (c *Client) base() http.RoundTripper {
 	if c.Base != nil {
 		return c.Base
 	}
-	t := ghtransport.NewBase(c.Getenv)
-	t.MaxResponseHeaderBytes = MaxHeaderBytes
-	return t
+	return ghtransport.NewBase(c.Getenv) // its answers' headers bounded at MaxHeaderBytes
 }
 
 func (c *Client) plainRefusal(*http.Request) error {

@@ -96,6 +96,17 @@ func TestRedirectWithinOriginIsFollowed(t *testing.T) {
 	}
 }
 
+func TestRedirectsAreBounded(t *testing.T) {
+	t.Parallel()
+	s, hits := counting(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/sts/exchange?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+	})
+	_, err := exchange(t, client(t, s.URL), Request{Scope: "octo-org/app", Identity: "ci"})
+	if err == nil || !strings.Contains(err.Error(), "more than 3 redirects") || hits.Load() != 4 {
+		t.Fatalf("error %v after %d requests, want a refusal after 4", err, hits.Load())
+	}
+}
+
 type recorder struct{ n atomic.Int32 }
 
 func (r *recorder) RoundTrip(*http.Request) (*http.Response, error) {
