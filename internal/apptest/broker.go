@@ -24,8 +24,10 @@ import (
 // judges policies for real.
 type Broker struct {
 	URL string
-	// IDTokens is the runner's OIDC token endpoint the step asks.
-	IDTokens *githubtest.IDTokens
+	// IDTokens is the runner's OIDC token endpoint the step asks, at
+	// IDTokensURL (ACTIONS_ID_TOKEN_REQUEST_URL's value).
+	IDTokens    *githubtest.IDTokens
+	IDTokensURL string
 	// Exchanger is what serve asks.
 	Exchanger *Exchanger
 	// Audit is serve's audit lines.
@@ -78,13 +80,13 @@ func (e *Exchanger) Exchange(ctx context.Context, req broker.Request) (*broker.G
 	}, nil
 }
 
-// UseBroker makes w's step ask a broker instead of holding the App's key:
-// no client-id, no private-key; broker-url and broker-identity; the
-// runner's OIDC variables. The OIDC tokens issued join the leak check.
-func (w *World) UseBroker(t testing.TB) *Broker {
+// StartBroker starts a broker whose exchange mints on the GitHub at
+// apiURL with the App key pem, and a runner's OIDC token endpoint, both
+// on loopback ports until the test ends.
+func StartBroker(t testing.TB, apiURL, pem string) *Broker {
 	t.Helper()
 	app, err := mint.NewApp(context.Background(), config.App{
-		Issuer: githubtest.DefaultClientID, PrivateKey: AppPEM, APIURL: mustURL(t, w.Srv.URL+"/"),
+		Issuer: githubtest.DefaultClientID, PrivateKey: pem, APIURL: mustURL(t, apiURL+"/"),
 		Retry: config.Retry{Attempts: 2, Budget: 10 * time.Second, RequestTimeout: 10 * time.Second},
 	}, mint.Options{})
 	if err != nil {
@@ -106,8 +108,19 @@ func (w *World) UseBroker(t testing.TB) *Broker {
 	b.URL = "http://" + ln.Addr().String()
 	ids := httptest.NewServer(b.IDTokens)
 	t.Cleanup(ids.Close)
+	b.IDTokensURL = ids.URL + "/_apis/distributedtask/token?api-version=2.0"
+	return b
+}
+
+// UseBroker makes w's step ask a broker (StartBroker) instead of holding
+// the App's key: no client-id, no private-key; broker-url and
+// broker-identity; the runner's OIDC variables. The OIDC tokens issued
+// join the leak check.
+func (w *World) UseBroker(t testing.TB) *Broker {
+	t.Helper()
+	b := StartBroker(t, w.Srv.URL, AppPEM)
 	w.With("client-id", "", "private-key", "", "broker-url", b.URL, "broker-identity", "ci")
-	w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"] = ids.URL + "/_apis/distributedtask/token?api-version=2.0"
+	w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"] = b.IDTokensURL
 	w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = b.IDTokens.RequestToken
 	w.Secrets = append(w.Secrets, b.IDTokens.RequestToken)
 	w.idTokens = b.IDTokens

@@ -27,7 +27,7 @@ const maxEventType = 100
 // event, and revoke the token whatever happened. The token is never printed.
 func runDispatch(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
-	app := newAppFlags(c, fs, setting.InstallationFlags, setting.ReadyFlags)
+	app := newAppFlags(c, fs, setting.InstallationFlags, setting.ReadyFlags, setting.BrokerFlags)
 	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
 	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
 	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")

@@ -36,6 +36,9 @@ func envVar(id setting.ID) string { return id.Spec().Env }
 type settings struct {
 	values map[setting.ID]string
 	getenv func(string) string
+	// oidcEnv is --oidc-token-env: the variable holding the OIDC token a
+	// broker is shown.
+	oidcEnv string
 }
 
 func (s *settings) Setting(id setting.ID) string { return s.values[id] }
@@ -113,6 +116,9 @@ func newAppFlags(c *command, fs *flag.FlagSet, groups ...setting.Group) *appFlag
 	a := &appFlags{in: newSettings(c, fs, append(groups, setting.RetryFlags, setting.APIFlags, setting.AppFlags)...)}
 	a.keyFlags(fs)
 	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
+	if slices.Contains(groups, setting.BrokerFlags) {
+		a.brokerFlags(fs)
+	}
 	return a
 }
 
@@ -138,6 +144,9 @@ const maxKey = 64 << 10
 // environment where no flag gave them. The key is never taken from a flag's value: it would stay in
 // shell history and the process list.
 func (a *appFlags) load(c *command) error {
+	if brokered, err := a.loadBroker(c); brokered || err != nil {
+		return err
+	}
 	in := a.in
 	if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" {
 		in.values[setting.ClientID] = c.env.Var(envVar(setting.ClientID))

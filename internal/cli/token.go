@@ -17,7 +17,7 @@ import (
 // revokes it with `app-token revoke` (or lets it expire within the hour).
 func runToken(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	app := newAppFlags(c, fs, setting.ScopeFlags, setting.InstallationFlags, setting.ReadyFlags)
+	app := newAppFlags(c, fs, setting.ScopeFlags, setting.InstallationFlags, setting.ReadyFlags, setting.BrokerFlags)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
 	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+
 		"\nWithout --owner and --repositories, the token is for the repository $GITHUB_REPOSITORY names (in a GitHub Actions run: step)."); err != nil {
@@ -70,6 +70,7 @@ func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Broker.TokenEnv = in.oidcEnv
 	m, err := c.minter(ctx, cfg)
 	if err != nil {
 		return nil, err
