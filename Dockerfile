@@ -23,7 +23,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o /out/app-token . \
+    go build -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o /out/app-token . \
  && ln -s app-token /out/app-token-post
 
 # Final stage: only the binary and a CA bundle. The post phase starts the

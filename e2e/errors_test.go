@@ -138,7 +138,8 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 		})
 	}
 	for _, id := range setting.All() {
-		if !named[id] {
+		// The broker's flags: TestServeFlagErrors makes their mistakes.
+		if !named[id] && id.Spec().Group != setting.ServeFlags {
 			t.Errorf("no case names setting %s: add one", id.Input())
 		}
 	}

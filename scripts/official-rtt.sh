@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 : "${OFFICIAL_ACTION_DIR:?set OFFICIAL_ACTION_DIR to a checkout of actions/create-github-app-token (see this script)}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o "$work/app-token" .
+CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o "$work/app-token" .
 go build -o "$work/official-rtt" ./scripts/official-rtt
 "$work/official-rtt" -binary "$work/app-token" -official "$OFFICIAL_ACTION_DIR" -node "${NODE:-node}" \
 	-rtts "${RTTS:-1ms,50ms,150ms}" -runs "${RUNS:-7}"

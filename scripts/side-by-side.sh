@@ -21,7 +21,7 @@ rounds=${ROUNDS:-9} runs=${RUNS:-30}
 work=$(mktemp -d)
 trap 'git worktree remove --force "$work/tree" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-build() { CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' "$@"; }
+build() { CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w -buildid=' "$@"; }
 inputs() { grep -o '^  [a-z-]*:$' "$1" | tr -d ' :'; }
 
 pkg=internal/awskms

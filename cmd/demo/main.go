@@ -43,12 +43,12 @@ func run(out io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	binary := filepath.Join(dir, "app-token")
-	say("▶ Building the action: CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o app-token . (as the Dockerfile does)")
+	say("▶ Building the action: CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o app-token . (as the Dockerfile does)")
 	say("  Compiling; the first build on a machine can take a minute or two ...")
 	// The build has no deadline: a cold compile on a small machine takes
 	// longer than the whole demo, and killing it would say nothing useful.
 	started := time.Now()
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the image ships it
 	build.Stderr = os.Stderr
 	if err := withProgress(out, build.Run); err != nil {

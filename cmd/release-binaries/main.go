@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, log io.Writer) error {
 			ldflags += " -X main.version=" + *version
 		}
 		// As the Dockerfile builds it: static, reproducible paths, no symbols.
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags="+ldflags, "-o", path, pkg)
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags="+ldflags, "-o", path, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Run(); err != nil {

@@ -45,7 +45,7 @@ func Build(dir string) error {
 		return err
 	}
 	Binary = filepath.Join(dir, "app-token")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", Binary, ".")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", Binary, ".")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"strings"
 
+	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -44,4 +45,15 @@ func (a *appFlags) loadBroker(c *command) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// readMintConfig reads a minting command's settings (readConfig), the
+// variable --oidc-token-env names handed to the core with them.
+func (c *command) readMintConfig(in *settings) (*config.Config, error) {
+	cfg, err := c.readConfig(config.Read(in))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Broker.TokenEnv = in.oidcEnv
+	return cfg, nil
 }

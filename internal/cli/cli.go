@@ -105,6 +105,7 @@ var subcommands = []struct {
 	{"installations", "list the App's installations (ID, account, type, repository selection)", runInstallations},
 	{"jwt", "print one App JWT signed with the key file or the AWS KMS key (--kms-key)", runJWT},
 	{"dispatch", "send repository_dispatch or workflow_dispatch with a token scoped to one repository, then revoke it", runDispatch},
+	{"serve", "run the token broker: OIDC tokens in, tokens the repositories' trust policies allow out (docs/broker.md)", runServe},
 }
 
 // Run runs the command line args (without the program name) and returns

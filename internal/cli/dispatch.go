@@ -5,13 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/app-token/app-token/internal/config"
-	"github.com/app-token/app-token/internal/ghapi"
-	"github.com/app-token/app-token/internal/ghclient"
 	"github.com/app-token/app-token/internal/ghtext"
 	"github.com/app-token/app-token/internal/mint"
 	"github.com/app-token/app-token/internal/secret"
@@ -42,7 +38,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	app.in.values[setting.Repositories] = *repository
-	app.in.values[setting.Permissions] = ev.permission
+	app.in.values[setting.Permissions] = ev.Permission() + ": write"
 	if err := app.load(c); err != nil {
 		return err
 	}
@@ -70,65 +66,30 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 			return usagef("%s holds what looks like the App's key or a credential (not shown): the event would show it to every run it starts; remove it, and rotate the key if this log is public", f.name)
 		}
 	}
-	got, err := c.mint(ctx, app.in)
+	cfg, err := c.readMintConfig(app.in)
 	if err != nil {
 		return err
 	}
-	owner, repo := got.cfg.Owner, got.cfg.Repositories[0]
-	sending := fmt.Sprintf("send %s to %s/%s", ev.describe, owner, repo)
-	if err := got.m.Abandon(ctx, got.tok.Token, sending); err != nil {
+	m, err := c.minter(ctx, cfg)
+	if err != nil {
 		return err
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, mint.Deadline(got.cfg.Retry))
-	defer cancel()
-	sendErr := ev.send(sendCtx, got.m.Client(), got.tok.Token.Token, owner, repo)
-	if sendErr != nil {
-		// Ctrl-C during the send: revoked within seconds, not after the
-		// whole retry budget (GitHub may have the event all the same).
-		if err := got.m.Abandon(ctx, got.tok.Token, sending+" (GitHub may have received it: check its Actions runs)"); err != nil {
-			return err
-		}
-		uncertain := ghclient.KindOf(sendErr) == ghapi.ServerError
-		sendErr = ev.explain(sendCtx, sendErr, got.cfg, owner, repo)
-		if uncertain {
-			// Not repeated (ghtransport.Retry): a second event could
-			// start a second run.
-			sendErr = setting.Errorf("%s. GitHub may have received the event all the same, so it was not sent again: check %s/%s's Actions runs before sending it again", sendErr, owner, repo)
-		}
-	}
-	// Revoke whatever happened, with a deadline of its own: a send that
-	// timed out must not leave the token alive for want of time.
-	revokeCtx, cancelRevoke := context.WithTimeout(context.WithoutCancel(ctx), mint.Deadline(got.cfg.Retry))
-	defer cancelRevoke()
-	// Minted seconds ago: GitHub's 401 may be the lag (with the check off,
-	// the send may even have worked on a server that knew it).
-	revokeErr := got.m.RevokeYoung(revokeCtx, got.tok.Token)
-	if mint.AlreadyRevoked(revokeErr) {
-		revokeErr = nil
-	}
-	if revokeErr != nil {
-		c.warnf("could not revoke the token: %s. It stays valid until it expires at %s", words(mint.Explain(revokeCtx, "revoke the token", revokeErr, got.cfg.App)), got.tok.ExpiresAt.UTC().Format(time.RFC3339))
-	}
-	if sendErr != nil {
-		return sendErr
+	ev.Owner, ev.Repo, ev.InstallationID = cfg.Owner, cfg.Repositories[0], cfg.InstallationID
+	sent, err := m.Dispatch(ctx, *ev, func(w error) { c.warnf("%s", words(w)) })
+	if err != nil {
+		return err
 	}
 	revoked := "token revoked"
-	if revokeErr != nil {
+	if sent.Revoke != nil {
+		c.warnf("%s", words(sent.Revoke))
 		revoked = "token not revoked"
 	}
-	c.notef("sent %s to %s/%s; %s", ev.describe, owner, repo, revoked)
+	c.notef("sent %s to %s/%s; %s", ev.Describe(), ev.Owner, ev.Repo, revoked)
 	return nil
 }
 
-// event is the dispatch to send, checked before any call to GitHub.
-type event struct {
-	permission string // the one permission the token gets
-	describe   string // for the note
-	send       func(ctx context.Context, gh *ghclient.Client, token, owner, repo string) error
-	explain    func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error
-}
-
-func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error) {
+// readEvent checks the event's flags, before any call to GitHub.
+func readEvent(eventType, payload, workflow, ref, inputs string) (*mint.Event, error) {
 	switch {
 	case eventType != "" && workflow != "":
 		return nil, usagef("--event-type and --workflow are both set: send repository_dispatch (--event-type) or workflow_dispatch (--workflow), one per command")
@@ -143,16 +104,7 @@ func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error)
 		if err != nil {
 			return nil, err
 		}
-		return &event{
-			permission: "contents: write",
-			describe:   "repository_dispatch " + secret.Quote(eventType),
-			send: func(ctx context.Context, gh *ghclient.Client, token, owner, repo string) error {
-				return gh.CreateRepositoryDispatch(ctx, token, owner, repo, eventType, body)
-			},
-			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
-				return mint.Explain(ctx, fmt.Sprintf("send repository_dispatch to %s/%s", owner, repo), err, cfg.App)
-			},
-		}, nil
+		return &mint.Event{EventType: eventType, Payload: body}, nil
 	case workflow != "":
 		if payload != "" {
 			return nil, usagef("--payload belongs to repository_dispatch (--event-type); workflow_dispatch takes --inputs")
@@ -167,19 +119,7 @@ func readEvent(eventType, payload, workflow, ref, inputs string) (*event, error)
 		if err != nil {
 			return nil, err
 		}
-		return &event{
-			permission: "actions: write",
-			describe:   "workflow_dispatch of " + secret.Quote(workflow) + " on " + secret.Quote(ref),
-			send: func(ctx context.Context, gh *ghclient.Client, token, owner, repo string) error {
-				return gh.CreateWorkflowDispatch(ctx, token, owner, repo, workflow, ref, body)
-			},
-			explain: func(ctx context.Context, err error, cfg *config.Config, owner, repo string) error {
-				if ghclient.KindOf(err) == ghapi.NotFound {
-					return fmt.Errorf("send workflow_dispatch to %s/%s: GitHub found no workflow %s there: check --workflow (a file name in .github/workflows on the default branch, or the workflow's ID)", owner, repo, secret.Quote(workflow))
-				}
-				return mint.Explain(ctx, fmt.Sprintf("send workflow_dispatch of %s to %s/%s", secret.Quote(workflow), owner, repo), err, cfg.App)
-			},
-		}, nil
+		return &mint.Event{Workflow: workflow, Ref: ref, Payload: body}, nil
 	}
 	return nil, usagef("nothing to send: pass --event-type TYPE (repository_dispatch) or --workflow FILE --ref REF (workflow_dispatch)")
 }

@@ -66,11 +66,10 @@ type minted struct {
 // core, printing the answer's warnings, and checks GitHub accepts the token
 // (mint.Ready) before it is used. The deadline is the action's.
 func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
-	cfg, err := c.readConfig(config.Read(in))
+	cfg, err := c.readMintConfig(in)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Broker.TokenEnv = in.oidcEnv
 	m, err := c.minter(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -61,15 +61,15 @@ func (b *broker) bearer(ctx context.Context, o Options) (string, error) {
 // mintByBroker exchanges the OIDC token for a token on req's scope, masks
 // it, and holds the grant to req: a token wider than asked is revoked and
 // refused, as GitHub's own answer would be.
-func (m *Minter) mintByBroker(ctx context.Context) (*Token, error) {
+func (m *Minter) mintByBroker(ctx context.Context, req config.Request) (*Token, error) {
 	bearer, err := m.broker.bearer(ctx, m.opts)
 	if err != nil {
 		return nil, err
 	}
-	scope, narrow := m.req.BrokerScope()
+	scope, narrow := req.BrokerScope()
 	a, err := m.broker.client.Exchange(ctx, brokerclient.Request{
 		Bearer: bearer, Scope: scope, Identity: m.broker.cfg.Identity,
-		Repositories: narrow, Permissions: m.req.Permissions,
+		Repositories: narrow, Permissions: req.Permissions,
 	})
 	if err != nil {
 		return nil, err
@@ -80,9 +80,9 @@ func (m *Minter) mintByBroker(ctx context.Context) (*Token, error) {
 		return nil, setting.Errorf("%s: the broker's answer holds no installation token (ghs_…); is it a token broker?", setting.Input(setting.BrokerURL))
 	}
 	m.opts.mask(a.Token)
-	tok, inst := grantOf(a, m.req, m.opts.Time())
+	tok, inst := grantOf(a, req, m.opts.Time())
 	m.opts.Outstanding.add(tok)
-	sc, err := check(m.req, inst, tok)
+	sc, err := check(req, inst, tok)
 	if err != nil {
 		return nil, m.revoke(ctx, m.young, tok, err)
 	}

@@ -120,7 +120,7 @@ func (a *App) mint(ctx context.Context, req config.Request, id int64) (*ghclient
 	if errors.As(err, &apiErr) {
 		switch {
 		case apiErr.Kind == ghapi.RepositoriesUnreachable:
-			return nil, a.unreachable(ctx, req, id)
+			return nil, a.unreachable(ctx, req, id, err)
 		case apiErr.Kind == ghapi.PermissionsNotGranted:
 			return nil, setting.Errorf("GitHub refused the %s (%s): the installation %d on %s was not granted all of them. Request less, or have an owner grant the App more (and accept its permission update)",
 				setting.Permissions, req.Permissions.String(), id, req.Owner)
@@ -132,8 +132,9 @@ func (a *App) mint(ctx context.Context, req config.Request, id int64) (*ghclient
 }
 
 // unreachable names the repositories the installation cannot reach, checked
-// one by one on this error path only (at most maxReachChecks of them).
-func (a *App) unreachable(ctx context.Context, req config.Request, id int64) error {
+// one by one on this error path only (at most maxReachChecks of them). It
+// keeps GitHub's answer as its cause, so a broker tells this refusal apart.
+func (a *App) unreachable(ctx context.Context, req config.Request, id int64, cause error) error {
 	const maxReachChecks = 50
 	var missing []string
 	checked := 0
@@ -156,5 +157,5 @@ func (a *App) unreachable(ctx context.Context, req config.Request, id int64) err
 		more = fmt.Sprintf(" (%d more were not checked)", rest)
 	}
 	return setting.Errorf("the App's installation %d cannot reach %s%s: add them to the installation's repository access, or fix the names in %s",
-		id, which, more, setting.Input(setting.Repositories))
+		id, which, more, setting.Input(setting.Repositories)).With(cause)
 }

@@ -263,7 +263,7 @@ type Minter struct {
 // on it (see App.Mint).
 func (m *Minter) Mint(ctx context.Context) (*Token, error) {
 	if m.broker != nil {
-		return m.mintByBroker(ctx)
+		return m.mintByBroker(ctx, m.req)
 	}
 	return m.App.Mint(ctx, m.req, nil)
 }

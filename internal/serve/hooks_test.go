@@ -71,9 +71,9 @@ func TestHooksMount(t *testing.T) {
 	h.mu.Lock()
 	got := strings.Join(h.got, "|")
 	h.mu.Unlock()
-	// The declared 65 KiB never reached the hook; the chunked one did, and
-	// the door's reader stopped it at the bound.
-	if got != "POST /hooks/github 19 true false|POST /hooks/ 1 true false|POST /hooks/github 65536 true true" {
+	// Both reached the hook, which answers (and audits) them; the door's
+	// reader stopped each at the bound.
+	if got != "POST /hooks/github 19 true false|POST /hooks/ 1 true false|POST /hooks/github 65536 true true|POST /hooks/github 65536 true true" {
 		t.Errorf("the hooks saw %q", got)
 	}
 	lines := w.audit.lines(t)

@@ -187,10 +187,8 @@ func (s *Server) serveHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.limit.release()
-	if r.ContentLength > MaxBodyBytes {
-		writeMessage(w, http.StatusRequestEntityTooLarge, bodyTooLarge)
-		return
-	}
+	// An oversized body is the hooks' to refuse (413) too, so that its
+	// delivery has its audit line; the reader holds them to the bound.
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()

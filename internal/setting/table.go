@@ -33,6 +33,11 @@ const (
 	RetrySeconds
 	RequestTimeout
 	TokenReady
+	// The broker's (`app-token serve`): flags only.
+	Listen
+	Audience
+	Issuer
+	Hooks
 	numIDs
 )
 
@@ -134,6 +139,8 @@ const (
 	// ReadyFlags bound the wait for a new token to work: the commands that
 	// mint and use or print it.
 	ReadyFlags
+	// ServeFlags configure the token broker: serve.
+	ServeFlags
 	// BrokerFlags say which broker to ask instead of signing as the App:
 	// the commands that mint (token, dispatch).
 	BrokerFlags
@@ -244,6 +251,23 @@ var table = [numIDs]Spec{
 		Kind: Number, Default: "10", Min: 0, Max: 120, Unit: "seconds",
 		Help: Sentence("For up to this many seconds, a new token that GitHub refuses (401, for a few seconds after minting) is checked again with one cheap call before it is %s; %s fails, and revokes it, if GitHub still refuses it (0 skips the check).",
 			Words{Action: "handed over", CLI: "printed or used"}, Words{Action: "the step", CLI: "the command"}),
+	},
+	Listen: {
+		// Cloud Run sets PORT; serve listens on :$PORT then.
+		Flag: "--listen", Group: ServeFlags, Value: "ADDRESS", Default: ":8080", DefaultEnv: "PORT",
+		Help: Sentence("The address the broker listens on, HOST:PORT or :PORT; a port number in $PORT (as Cloud Run sets it) means :PORT."),
+	},
+	Audience: {
+		Flag: "--audience", Group: ServeFlags, Value: "AUDIENCE",
+		Help: Sentence("Required: the audience (aud) every OIDC token presented to the broker must carry, such as the broker's URL."),
+	},
+	Issuer: {
+		Flag: "--issuer", Group: ServeFlags, Value: "URL", Repeatable: true, Default: "https://token.actions.githubusercontent.com",
+		Help: Sentence("An OIDC issuer whose tokens the broker accepts; repeat it for several. https only (plain http only to a loopback host)."),
+	},
+	Hooks: {
+		Flag: "--hooks", Group: ServeFlags, Value: "FILE",
+		Help: Sentence("A YAML file of webhooks the broker turns into repository_dispatch or workflow_dispatch events (docs/webhooks.md); each hook's secret is read from the variable it names."),
 	},
 }
 
