@@ -122,9 +122,15 @@ func (w *World) UseBroker(t testing.TB) *Broker {
 	w.With("client-id", "", "private-key", "", "broker-url", b.URL, "broker-identity", "ci")
 	w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"] = b.IDTokensURL
 	w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = b.IDTokens.RequestToken
-	w.Secrets = append(w.Secrets, b.IDTokens.RequestToken)
-	w.idTokens = b.IDTokens
+	w.WatchIDTokens(b.IDTokens)
 	return b
+}
+
+// WatchIDTokens holds the OIDC tokens ids issues, and its request token,
+// to w's leak check.
+func (w *World) WatchIDTokens(ids *githubtest.IDTokens) {
+	w.Secrets = append(w.Secrets, ids.RequestToken)
+	w.idTokens = ids
 }
 
 // LockedBuilder is a strings.Builder safe for the server's goroutines.
