@@ -25,6 +25,11 @@ func (a *appFlags) loadBroker(c *command) (bool, error) {
 			in.values[id] = strings.TrimSpace(c.env.Var(envVar(id)))
 		}
 	}
+	if in.oidcEnv != "" {
+		if err := checkEnvName("--oidc-token-env", in.oidcEnv); err != nil {
+			return false, err
+		}
+	}
 	if in.values[setting.BrokerURL] == "" {
 		if in.oidcEnv != "" {
 			return false, usagef("--oidc-token-env is set but --broker-url is not: the OIDC token is sent to a broker; set --broker-url (or $%s)", envVar(setting.BrokerURL))
@@ -37,9 +42,6 @@ func (a *appFlags) loadBroker(c *command) (bool, error) {
 		}
 	}
 	if in.oidcEnv != "" {
-		if err := checkEnvName("--oidc-token-env", in.oidcEnv); err != nil {
-			return false, err
-		}
 		if v := strings.TrimSpace(c.env.Var(in.oidcEnv)); v == "" {
 			return false, usagef("--oidc-token-env: environment variable %s %s: set it to the OIDC token your CI gives the job (docs/broker.md)", secret.Quote(in.oidcEnv), c.unset(in.oidcEnv))
 		}

@@ -185,7 +185,7 @@ var table = [numIDs]Spec{
 			PrivateKey, JWT, KMSKey, Words{Action: "the job's OIDC token (needs `permissions: id-token: write`)", CLI: "an OIDC token (from the variable --oidc-token-env names; inside GitHub Actions, asked of GitHub)"}, ClientID, AppID),
 	},
 	BrokerIdentity: {
-		Input: "broker-identity", Flag: "--broker-identity", Group: BrokerFlags, Env: "APP_TOKEN_BROKER_IDENTITY", Value: "NAME",
+		Input: "broker-identity", Flag: "--broker-identity", Group: BrokerFlags, Env: "APP_TOKEN_BROKER_IDENTITY", Value: "POLICY",
 		Help: Sentence("With %s: the trust policy's name, .github/chainguard/NAME.sts.yaml in the repository (or, for an owner's scope, in the owner's .github repository).", BrokerURL),
 	},
 	BrokerAudience: {
