@@ -81,13 +81,13 @@ func BrokerURL(raw string) (*url.URL, error) {
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || !secret.IsPrintable(raw) {
 		return nil, setting.Errorf("%s is not a broker URL like https://broker.example.com", quote(raw))
 	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && !loopback.Plain(u):
-	case u.Scheme == "http":
-		return nil, setting.Errorf("%s uses plain http: the OIDC token and the token would travel unencrypted; use https", quote(raw))
-	default:
+	// An if chain: a case's condition lies outside every coverage block
+	// (scripts/mutation.sh).
+	if u.Scheme != "https" && u.Scheme != "http" {
 		return nil, setting.Errorf("%s must start with https://", quote(raw))
+	}
+	if loopback.Plain(u) {
+		return nil, setting.Errorf("%s uses plain http: the OIDC token and the token would travel unencrypted; use https", quote(raw))
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/"
 	u.RawPath = ""
