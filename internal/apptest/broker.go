@@ -85,14 +85,21 @@ func (e *Exchanger) Exchange(ctx context.Context, req broker.Request) (*broker.G
 // on loopback ports until the test ends.
 func StartBroker(t testing.TB, apiURL, pem string) *Broker {
 	t.Helper()
-	app, err := mint.NewApp(context.Background(), config.App{
+	return StartBrokerFor(t, config.App{
 		Issuer: githubtest.DefaultClientID, PrivateKey: pem, APIURL: mustURL(t, apiURL+"/"),
 		Retry: config.Retry{Attempts: 2, Budget: 10 * time.Second, RequestTimeout: 10 * time.Second},
-	}, mint.Options{})
+	})
+}
+
+// StartBrokerFor is StartBroker minting as app (a GitHub behind a private
+// CA, say).
+func StartBrokerFor(t testing.TB, app config.App) *Broker {
+	t.Helper()
+	a, err := mint.NewApp(context.Background(), app, mint.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Broker{IDTokens: githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main"), Exchanger: &Exchanger{App: app}, Audit: &LockedBuilder{}}
+	b := &Broker{IDTokens: githubtest.NewIDTokens("repo:octo-org/app:ref:refs/heads/main"), Exchanger: &Exchanger{App: a}, Audit: &LockedBuilder{}}
 	s, err := serve.New(serve.Config{Exchanger: b.Exchanger, Audit: serve.NewAudit(b.Audit), Log: &LockedBuilder{}})
 	if err != nil {
 		t.Fatal(err)
