@@ -89,7 +89,7 @@ func TestActionThroughServeRefused(t *testing.T) {
 	bw.jobAsksBroker(t)
 	bw.w.With("permission-issues", "write")
 	res := bw.w.Main()
-	apptest.FailedWith(t, res, "input broker-url: the broker refused the exchange (HTTP 403)")
+	apptest.FailedWith(t, res, "input broker-url: the broker refused the exchange (HTTP 403)", "issues")
 	if len(res.Outputs) != 0 || len(res.State) != 0 || len(bw.granted()) != 0 {
 		t.Errorf("a refusal wrote outputs %v, state %v, or GitHub granted a token", keys(res.Outputs), keys(res.State))
 	}
