@@ -42,7 +42,7 @@ const hookFile = `hooks:
 
 // hookBroker starts a broker serving hookFile, its secret in the
 // environment.
-func hookBroker(t *testing.T, w *apptest.World) *runningBroker {
+func hookBroker(t testing.TB, w *apptest.World) *runningBroker {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hooks.yaml")
 	if err := os.WriteFile(path, []byte(hookFile), 0o600); err != nil {

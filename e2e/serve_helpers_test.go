@@ -22,7 +22,7 @@ import (
 // runningBroker is the built binary's `app-token serve`, on a loopback
 // port, with everything it writes kept for the leak check.
 type runningBroker struct {
-	t      *testing.T
+	t      testing.TB
 	w      *apptest.World
 	cmd    *exec.Cmd
 	URL    string
@@ -59,7 +59,7 @@ var listening = regexp.MustCompile(`"msg":"listening","address":"(127\.0\.0\.1:\
 // the App's client ID and key in its environment (env added), and waits
 // (at most 20 s) until it listens. It is stopped, and its output held to
 // the leak check, when the test ends.
-func startBroker(t *testing.T, w *apptest.World, env []string, args ...string) *runningBroker {
+func startBroker(t testing.TB, w *apptest.World, env []string, args ...string) *runningBroker {
 	t.Helper()
 	b := &runningBroker{t: t, w: w, exited: make(chan struct{})}
 	b.cmd = exec.Command(apptest.Binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
@@ -174,9 +174,18 @@ type answer struct {
 // do sends one request to the broker, with a 30 s bound.
 func (b *runningBroker) do(method, path string, header http.Header, body []byte) answer {
 	b.t.Helper()
+	a, err := b.try(method, path, header, body)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return a
+}
+
+// try is do for any goroutine: a failure is returned, not fatal.
+func (b *runningBroker) try(method, path string, header http.Header, body []byte) (answer, error) {
 	req, err := http.NewRequest(method, b.URL+path, bytes.NewReader(body))
 	if err != nil {
-		b.t.Fatal(err)
+		return answer{}, err
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
@@ -184,11 +193,11 @@ func (b *runningBroker) do(method, path string, header http.Header, body []byte)
 	c := &http.Client{Timeout: 30 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	got, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return answer{resp.StatusCode, string(got), resp.Header}
+	return answer{resp.StatusCode, string(got), resp.Header}, nil
 }
 
 // message is an error answer's message.

@@ -7,6 +7,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -37,7 +38,7 @@ type brokerWorld struct {
 	b   *runningBroker
 }
 
-func newBrokerWorld(t *testing.T, opts ...apptest.Option) *brokerWorld {
+func newBrokerWorld(t testing.TB, opts ...apptest.Option) *brokerWorld {
 	t.Helper()
 	iss := githubtest.StartIssuer(t, githubtest.IssuerConfig{})
 	opts = append([]apptest.Option{func(c *githubtest.Config) {
@@ -196,13 +197,28 @@ func TestServeRefusals(t *testing.T) {
 func TestServeSIGTERMDrains(t *testing.T) {
 	t.Parallel()
 	bw := newBrokerWorld(t)
-	bw.w.Emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/*", Delay: 2 * time.Second})
+	bw.w.Emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/*", Delay: 2 * time.Second, Times: -1})
 	tok := bw.oidc("octo-org/app")
 	done := make(chan answer, 1)
-	go func() { done <- bw.b.do("GET", "/sts/exchange?scope=octo-org/app&identity=deploy", bearer(tok), nil) }()
-	// Signalled once the mint is under way.
+	go func() {
+		a, err := bw.b.try("GET", "/sts/exchange?scope=octo-org/app&identity=deploy", bearer(tok), nil)
+		if err != nil {
+			a.Body = err.Error()
+		}
+		done <- a
+	}()
+	// Signalled once the grant's mint (after the policy's) is under way.
+	mints := func() int {
+		n := 0
+		for _, c := range bw.w.Calls() {
+			if strings.HasPrefix(c, "POST ") && strings.HasSuffix(c, "/access_tokens") {
+				n++
+			}
+		}
+		return n
+	}
 	deadline := time.Now().Add(20 * time.Second)
-	for !slices.ContainsFunc(bw.w.Calls(), func(c string) bool { return strings.HasSuffix(c, "/access_tokens") && !strings.Contains(c, "GET") }) || len(bw.w.Emu.ContentReads()) == 0 {
+	for mints() < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no mint began: %v", bw.w.Calls())
 		}
@@ -216,5 +232,52 @@ func TestServeSIGTERMDrains(t *testing.T) {
 	}
 	if !strings.Contains(bw.b.stderr.String(), `"msg":"draining"`) {
 		t.Errorf("stderr %q says nothing of the drain", bw.b.stderr.String())
+	}
+}
+
+// Each of serve's own flags, given wrong, is one line on stderr naming it,
+// and exit 2, before the broker listens or asks GitHub anything.
+func TestServeFlagErrors(t *testing.T) {
+	t.Parallel()
+	w := apptest.NewWorld(t)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"--audience is required"}},
+		{[]string{"--audience", "https://broker.example", "--issuer", "http://issuer.example"}, []string{"--issuer", `"http://issuer.example"`, "https"}},
+		{[]string{"--audience", "https://broker.example", "--issuer", "not a URL"}, []string{"--issuer", "is not an issuer URL"}},
+		{[]string{"--audience", "https://broker.example", "--listen", "8080"}, []string{"--listen must be HOST:PORT or :PORT"}},
+		{[]string{"--audience", "https://broker.example", "--hooks", "/nonexistent/hooks.yaml"}, []string{"--hooks: hook file: cannot be read"}},
+		{[]string{"--audience", "https://broker.example", "--audience", "https://other.example"}, []string{"--audience is given more than once"}},
+		{[]string{"--audience", "https://broker.example", "--audiense", "x"}, []string{`unknown flag "--audiense"`, "--audience"}},
+	} {
+		code, stdout, stderr := w.CLI("", nil, append([]string{"serve", "--quiet"}, c.args...)...)
+		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "app-token serve: ") || !apptest.ContainsAll(stderr, c.want...) {
+			t.Errorf("serve %q: exit %d, stdout %q, stderr %q; want exit 2 and one line naming %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+	if calls := w.Calls(); len(calls) != 0 {
+		t.Errorf("GitHub was asked %v", calls)
+	}
+}
+
+// A GitHub call retried is one of the server's JSON lines on stderr, and
+// the exchange still gets its grant.
+func TestServeRetryIsALogLine(t *testing.T) {
+	t.Parallel()
+	bw := newBrokerWorld(t)
+	bw.w.Emu.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/octo-org/app/contents/*", Status: 502, Body: `{"message":"Server Error"}`})
+	if a := bw.b.do("GET", "/sts/exchange?scope=octo-org/app&identity=deploy", bearer(bw.oidc("octo-org/app")), nil); a.Status != http.StatusOK {
+		t.Fatalf("%d %s", a.Status, a.Body)
+	}
+	var retry map[string]any
+	for _, l := range strings.Split(bw.b.stderr.String(), "\n") {
+		if strings.Contains(l, `"msg":"github"`) && json.Unmarshal([]byte(l), &retry) == nil {
+			break
+		}
+	}
+	if retry == nil || !strings.Contains(fmt.Sprint(retry["retry"]), "502") {
+		t.Errorf("stderr %q has no JSON line for the retry", bw.b.stderr.String())
 	}
 }

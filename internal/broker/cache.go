@@ -63,11 +63,6 @@ func (c *cache[V]) get(ctx context.Context, key string, load func(context.Contex
 	}
 	c.obs.CacheLookup(c.name, false)
 	ch := c.group.DoChan(key, func() (any, error) {
-		// A load that finished just before this one began has filled the
-		// cache: ask it again rather than GitHub.
-		if e, ok := c.lookup(key); ok {
-			return e.result()
-		}
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()
 		v, err := load(lctx)
@@ -87,11 +82,11 @@ func (c *cache[V]) get(ctx context.Context, key string, load func(context.Contex
 // remember keeps a value, or a lasting refusal.
 func (c *cache[V]) remember(key string, v V, err error) {
 	until := c.now().Add(c.ttl)
-	var refusal *Error
-	switch {
-	case err == nil:
+	if err == nil {
 		c.lru.Add(key, entry[V]{val: v, until: until})
-	case errors.As(err, &refusal) && remembered(refusal.Kind):
+		return
+	}
+	if refusal := (*Error)(nil); errors.As(err, &refusal) && remembered(refusal.Kind) {
 		c.lru.Add(key, entry[V]{err: *refusal, fail: true, until: until})
 	}
 }

@@ -1,9 +1,11 @@
 package broker_test
 
 import (
+	"github.com/app-token/app-token/internal/githubtest"
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/app-token/app-token/internal/broker"
 	"github.com/app-token/app-token/internal/permissions"
@@ -125,4 +127,17 @@ func TestExchangeRefusesWidening(t *testing.T) {
 	if m := w.minted(); len(m) != 0 {
 		t.Errorf("minted %+v, want nothing", m)
 	}
+}
+
+// A caller whose context ends while its token is minted gets the
+// context's error, which the door answers as a timeout, not as GitHub
+// failing.
+func TestCallerLeavingDuringTheMint(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, map[string]string{deployPath: repoPolicy})
+	if _, err := w.exchange(w.token(nil), "octo-org/app", "deploy"); err != nil {
+		t.Fatal(err)
+	}
+	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Delay: time.Second})
+	w.leaveAfter(50 * time.Millisecond)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/app-token/app-token/internal/githubtest/contract"
 	"github.com/app-token/app-token/internal/idtoken"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/serve"
 	"github.com/app-token/app-token/internal/setting"
 )
 
@@ -40,6 +42,9 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(contract.Main(m))
 }
+
+// The broker is what the HTTP door asks.
+var _ serve.Exchanger = (*broker.Broker)(nil)
 
 // audience is the broker's --audience.
 const audience = "https://broker.example"
@@ -68,12 +73,27 @@ repositories:
 
 // world is one broker over an emulated GitHub and a test OIDC issuer.
 type world struct {
-	t     testing.TB
-	emu   *githubtest.Server
-	iss   *githubtest.Issuer
-	b     *broker.Broker
-	clock *clock
-	obs   *observer
+	t   testing.TB
+	emu *githubtest.Server
+	iss *githubtest.Issuer
+	b   *broker.Broker
+	// config is what b was made with.
+	config broker.Config
+	clock  *clock
+	obs    *observer
+	// verified counts the tokens handed to the verifier.
+	verified atomic.Int64
+}
+
+// counting is the world's verifier, counting what it is asked.
+type counting struct {
+	w *world
+	v broker.Verifier
+}
+
+func (c counting) Verify(ctx context.Context, raw string) (*idtoken.Token, error) {
+	c.w.verified.Add(1)
+	return c.v.Verify(ctx, raw)
 }
 
 // clock is the broker's clock, which a test moves.
@@ -139,10 +159,11 @@ func newWorld(tb testing.TB, files map[string]string, tune ...func(*broker.Confi
 		tb.Fatal(err)
 	}
 	w := &world{t: tb, emu: emu, iss: iss, clock: &clock{t: time.Now()}, obs: &observer{counts: map[string]int{}}}
-	cfg := broker.Config{App: app, Verifier: v, Audience: audience, Observer: w.obs, Now: w.clock.now}
+	cfg := broker.Config{App: app, Verifier: counting{w, v}, Audience: audience, Observer: w.obs, Now: w.clock.now}
 	for _, f := range tune {
 		f(&cfg)
 	}
+	w.config = cfg
 	if w.b, err = broker.New(cfg); err != nil {
 		tb.Fatal(err)
 	}
@@ -211,4 +232,18 @@ func (w *world) calls() map[string]int {
 		out[r.Method+" "+r.Path]++
 	}
 	return out
+}
+
+// leaveAfter asks the broker for deploy on octo-org/app with a context
+// that ends after d, and fails the test unless the exchange ends with that
+// context's error rather than a refusal.
+func (w *world) leaveAfter(d time.Duration) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_, err := w.b.Exchange(ctx, broker.Request{Bearer: w.token(nil), Scope: "octo-org/app", Identity: "deploy"})
+	var e *broker.Error
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &e) {
+		w.t.Fatalf("got %v, want the context's deadline", err)
+	}
 }

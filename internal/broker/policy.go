@@ -42,15 +42,15 @@ func (b *Broker) readPolicy(ctx context.Context, owner, repo, path string, kind 
 	data, err := b.cfg.App.Client().GetFile(ctx, tok.Token.Token, owner, repo, path, trust.MaxPolicyBytes)
 	b.revoke(ctx, tok)
 	where := quoted(owner + "/" + repo + "/" + path)
-	var large *ghclient.FileTooLargeError
-	switch {
-	case ghclient.KindOf(err) == ghapi.NotFound:
+	if ghclient.KindOf(err) == ghapi.NotFound {
 		return nil, &Error{Kind: NoPolicy, Rule: "policy_missing",
 			Message: fmt.Sprintf("no trust policy %s: add it to the repository's default branch, or check the scope and identity", where)}
-	case errors.As(err, &large):
+	}
+	if large := (*ghclient.FileTooLargeError)(nil); errors.As(err, &large) {
 		return nil, &Error{Kind: NoPolicy, Rule: "policy_invalid",
 			Message: fmt.Sprintf("the trust policy %s is %d bytes, more than the %d a policy may have", where, large.Size, large.Limit)}
-	case err != nil:
+	}
+	if err != nil {
 		return nil, b.githubRefusal(ctx, "read the trust policy "+where, err)
 	}
 	compiled, err := trust.Load(data, kind)
@@ -74,11 +74,11 @@ func (b *Broker) revoke(ctx context.Context, tok *mint.Token) {
 func (b *Broker) installation(ctx context.Context, owner string) (*ghclient.Installation, error) {
 	return b.installs.get(ctx, strings.ToLower(owner), func(ctx context.Context) (*ghclient.Installation, error) {
 		inst, err := b.cfg.App.Client().FindAccountInstallation(ctx, owner)
-		switch {
-		case ghclient.KindOf(err) == ghapi.NotFound:
+		if ghclient.KindOf(err) == ghapi.NotFound {
 			return nil, &Error{Kind: NoPolicy, Rule: "not_installed",
 				Message: fmt.Sprintf("the broker's App is not installed on %s: install it there, or ask for another scope", quoted(owner))}
-		case err != nil:
+		}
+		if err != nil {
 			return nil, b.githubRefusal(ctx, "find the App's installation on "+quoted(owner), err)
 		}
 		return inst, nil
@@ -111,6 +111,11 @@ func (b *Broker) mint(ctx context.Context, req config.Request, inst *ghclient.In
 func (b *Broker) githubRefusal(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	// The transports end a try at the caller's deadline, a moment before
+	// the context says so: that is the caller's time running out too.
+	if deadline, ok := ctx.Deadline(); ok && errors.Is(err, context.DeadlineExceeded) && time.Until(deadline) < time.Second {
+		return context.DeadlineExceeded
 	}
 	var api *ghclient.APIError
 	if errors.As(err, &api) && api.RateLimited() {

@@ -48,12 +48,13 @@ func TestBadTokensAskGitHubNothing(t *testing.T) {
 	}
 }
 
-// A malformed request is refused before its token is looked at: an
-// identity that is a path never reaches GitHub's contents API.
+// A malformed request is refused before its token is looked at (this
+// one's would not verify): an identity that is a path never reaches
+// GitHub's contents API, a bearer over 16 KiB is not parsed.
 func TestMalformedRequestsAreRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, map[string]string{deployPath: repoPolicy, "octo-org/app/.github/chainguard/x.sts.yaml": repoPolicy})
-	bearer := w.token(nil)
+	bearer := w.token(nil, githubtest.Expired(time.Hour))
 	for _, tc := range []struct {
 		scope, identity string
 		narrow          func(*broker.Request)
@@ -79,8 +80,11 @@ func TestMalformedRequestsAreRefused(t *testing.T) {
 	}
 	_, err := w.exchange("", "octo-org/app", "deploy")
 	w.refusal(err, "", broker.BadToken, "no_bearer")
-	if reqs := w.emu.Requests(); len(reqs) != 0 {
-		t.Errorf("GitHub was asked %d things for malformed requests", len(reqs))
+	huge := w.token(nil, githubtest.Padded(17<<10))
+	_, err = w.exchange(huge, "octo-org/app", "deploy")
+	w.refusal(err, huge, broker.BadToken, "token_too_large")
+	if reqs, n := w.emu.Requests(), w.verified.Load(); len(reqs) != 0 || n != 0 {
+		t.Errorf("for malformed requests, GitHub was asked %d things and the verifier %d", len(reqs), n)
 	}
 }
 
@@ -196,4 +200,27 @@ func TestNoInstallation(t *testing.T) {
 	w.refusal(err, bearer, broker.NoPolicy, "repository_unreachable")
 	_, err = w.exchange(bearer, "frozen-org/vault", "deploy")
 	w.refusal(err, bearer, broker.NoPolicy, "installation_suspended")
+	// octocat's installation grants contents: read only: its policy's
+	// contents: write cannot be minted, and GitHub is not asked to.
+	w2 := newWorld(t, map[string]string{"octocat/blog/.github/chainguard/deploy.sts.yaml": repoPolicy})
+	_, err = w2.exchange(w2.token(nil), "octocat/blog", "deploy")
+	e := w2.refusal(err, "", broker.NoPolicy, "installation_permissions")
+	if e.Subject != "repo:octo-org/app:ref:refs/heads/main" || e.Identity != "deploy" || e.Scope != "octocat/blog" {
+		t.Errorf("the refusal's audit is %+v, want the verified token's", e.Audit)
+	}
+	if m := w2.minted(); len(m) != 0 {
+		t.Errorf("minted %+v", m)
+	}
+}
+
+// A bearer of exactly 16 KiB is not refused for its size: the verifier
+// judges it.
+func TestBearerAtTheSizeLimit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	bearer := strings.Repeat("a", 16<<10)
+	_, err := w.exchange(bearer, "octo-org/app", "deploy")
+	if e := w.refusal(err, bearer, broker.BadToken, "token_malformed"); w.verified.Load() != 1 {
+		t.Errorf("refused %q without asking the verifier", e.Rule)
+	}
 }

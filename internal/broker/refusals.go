@@ -21,10 +21,10 @@ func (e *Error) with(audit Audit) *Error {
 // a bearer of a sane size, a scope, an identity that is a name, and
 // permissions and repositories that are ones.
 func checkRequest(req Request) (trust.Scope, *Error) {
-	switch {
-	case req.Bearer == "":
+	if req.Bearer == "" {
 		return trust.Scope{}, &Error{Kind: BadToken, Rule: "no_bearer", Message: "no OIDC token: send it as Authorization: Bearer TOKEN"}
-	case len(req.Bearer) > idtoken.MaxTokenBytes:
+	}
+	if len(req.Bearer) > idtoken.MaxTokenBytes {
 		return trust.Scope{}, &Error{Kind: BadToken, Rule: string(idtoken.TooLarge),
 			Message: fmt.Sprintf("the OIDC token is %d bytes, more than the %d an OIDC token may have", len(req.Bearer), idtoken.MaxTokenBytes)}
 	}

@@ -151,8 +151,9 @@ type Error struct {
 	// rule that did not match ("issuer", "subject", "audience",
 	// "claim:NAME", "permission:NAME", "repository:NAME"); for BadToken the
 	// token's fault (idtoken's Reason: "expired", "wrong_audience", ...);
-	// for NoPolicy which lookup failed ("not_installed", "repository_unreachable",
-	// "policy_missing", "policy_invalid"). Never token text.
+	// for NoPolicy which lookup failed ("not_installed", "installation_suspended",
+	// "installation_permissions", "repository_unreachable", "policy_missing",
+	// "policy_invalid"). Never token text.
 	Rule string
 	// Message is one line the caller may see: what is wrong and what to
 	// change. It never echoes the token, and quotes outside text by the

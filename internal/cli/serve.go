@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/app-token/app-token/internal/config"
@@ -12,6 +13,7 @@ import (
 	"github.com/app-token/app-token/internal/hooks"
 	"github.com/app-token/app-token/internal/idtoken"
 	"github.com/app-token/app-token/internal/mint"
+	"github.com/app-token/app-token/internal/secret"
 	"github.com/app-token/app-token/internal/serve"
 	"github.com/app-token/app-token/internal/setting"
 )
@@ -31,6 +33,11 @@ func runServe(ctx context.Context, c *command, args []string) error {
 		return err
 	}
 	in := app.in.values
+	if l := in[setting.Listen]; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			return usagef("%s must be HOST:PORT or :PORT (e.g. :8080 or 127.0.0.1:8080), got %s", setting.Listen.Flag(), secret.Quote(l))
+		}
+	}
 	// Checked before the key is read: nothing to ask of anyone yet.
 	verifier, err := idtoken.New(idtoken.Config{Audience: in[setting.Audience], Issuers: lines(in[setting.Issuer])})
 	if err != nil {
@@ -55,7 +62,8 @@ func runServe(ctx context.Context, c *command, args []string) error {
 		set.Mask(func(s string) { c.redactor.Add(s) })
 	}
 	metrics := serve.NewMetrics()
-	a, err := c.serverApp(ctx, cfg.App, metrics)
+	log := slog.New(slog.NewJSONHandler(c.stderr, nil))
+	a, err := c.serverApp(ctx, cfg.App, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -69,7 +77,6 @@ func runServe(ctx context.Context, c *command, args []string) error {
 		Listen: in[setting.Listen], Getenv: c.env.Var, Now: c.env.Now,
 	}
 	if set != nil {
-		log := slog.New(slog.NewJSONHandler(c.stderr, nil))
 		sc.Hooks = hooks.NewHandler(set, hookDispatcher{a, log}, hooks.Options{Audit: audit, Now: c.env.Now, MaxInputs: maxInputs(cfg.App)})
 	}
 	if err := serve.Run(ctx, sc); err != nil {
@@ -83,7 +90,7 @@ func runServe(ctx context.Context, c *command, args []string) error {
 // no mask: a server mints without end, and a redactor that learnt every
 // token would grow as long; its writers scrub the shapes of tokens and
 // JWTs whatever they hold, and the key's lines were learnt by load.
-func (c *command) serverApp(ctx context.Context, app config.App, m *serve.Metrics) (*mint.App, error) {
+func (c *command) serverApp(ctx context.Context, app config.App, m *serve.Metrics, log *slog.Logger) (*mint.App, error) {
 	base := c.env.Base
 	if base == nil {
 		t := ghtransport.NewBase(c.env.Var)
@@ -92,8 +99,10 @@ func (c *command) serverApp(ctx context.Context, app config.App, m *serve.Metric
 		base = t
 	}
 	o := c.options()
-	// Nor is a grant outstanding: it is the caller's once answered.
+	// Nor is a grant outstanding: it is the caller's once answered. A
+	// retry is one of the server's JSON lines.
 	o.Base, o.Mask, o.Scrub, o.Outstanding = m.Tap(base), func(string) {}, nil, nil
+	o.Log = func(line string) { log.Warn("github", "retry", line) }
 	a, err := mint.NewApp(ctx, app, o)
 	return a, keyUsage(err)
 }

@@ -156,7 +156,7 @@ func match(t *testing.T, path, expr string) string {
 
 // dockerfileBuild is how the Dockerfile builds the binary; the sizes are
 // measured on the same build.
-const dockerfileBuild = "go build -trimpath -buildvcs=false -ldflags='-s -w -buildid='"
+const dockerfileBuild = "go build -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w -buildid='"
 
 // caBundle is the image's other file: the build stage's Debian bundle,
 // this machine's when it is Debian too.
@@ -180,7 +180,7 @@ func measuredSizes(t *testing.T) map[string]int64 {
 		t.Skipf("no CA bundle at %s to measure the image with: %v", caBundle, err)
 	}
 	bin := filepath.Join(t.TempDir(), "app-token")
-	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", bin, ".")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", bin, ".")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if out, err := build.CombinedOutput(); err != nil {

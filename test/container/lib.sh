@@ -76,8 +76,9 @@ build_base_ref() {
 	printf '%s\n' "$ref"
 }
 
-# start_emulator DIR: builds and starts the project's GitHub API emulator on
-# a free loopback port, waits (bounded) until it listens, and sets
+# start_emulator DIR [FLAG...]: builds and starts the project's GitHub API emulator on
+# a free loopback port (FLAGs passed on, e.g. -files DIR), waits (bounded)
+# until it listens, and sets
 # emulator_pid plus EMULATOR_URL, EMULATOR_APP_ID, EMULATOR_CLIENT_ID and
 # EMULATOR_KEY_FILE. The caller's trap must stop emulator_pid.
 start_emulator() {
@@ -87,7 +88,7 @@ start_emulator() {
 		die "could not build ./cmd/github-emulator"
 	rm -f "$dir/emu.env"
 	"$dir/github-emulator" -addr 127.0.0.1:0 -key-out "$dir/key.pem" \
-		-info-out "$dir/emu.env" >"$dir/emulator.log" 2>&1 &
+		-info-out "$dir/emu.env" "${@:2}" >"$dir/emulator.log" 2>&1 &
 	emulator_pid=$!
 	wait_for 30 "the emulator to write $dir/emu.env" test -s "$dir/emu.env"
 	# shellcheck disable=SC1091

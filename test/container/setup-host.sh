@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $(id -u) -eq 0 ]] || die "setup-host.sh must run as root (apt-get, rootful podman)"
 
-packages=(podman runc buildah busybox-static containernetworking-plugins iptables jq curl ca-certificates docker-registry)
+packages=(podman runc buildah busybox-static catatonit containernetworking-plugins iptables jq curl ca-certificates docker-registry)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
