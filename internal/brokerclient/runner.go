@@ -26,7 +26,10 @@ const maxIDToken = 16 << 10
 func (c *Client) RunnerToken(ctx context.Context, audience string, mask func(string)) (string, error) {
 	raw, bearer := c.Getenv(EnvTokenURL), c.Getenv(EnvTokenValue)
 	if raw == "" || bearer == "" {
-		return "", setting.Errorf("%s: the job's OIDC token cannot be requested (%s and %s are not set): give the job `permissions: id-token: write`", c.Name, EnvTokenURL, EnvTokenValue)
+		return "", setting.Errorf("%s: the job's OIDC token cannot be requested (%s and %s are not set): %s", c.Name, EnvTokenURL, EnvTokenValue, setting.Words{
+			Action: "give the job `permissions: id-token: write`",
+			CLI:    "inside GitHub Actions, give the job `permissions: id-token: write`; elsewhere, pass the variable holding your CI's OIDC token as --oidc-token-env NAME",
+		})
 	}
 	mask(bearer)
 	u, err := url.Parse(raw)

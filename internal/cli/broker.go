@@ -36,7 +36,12 @@ func (a *appFlags) loadBroker(c *command) (bool, error) {
 		}
 		return false, nil
 	}
-	for _, f := range []struct{ name, value string }{{"--private-key-file", a.keyFile}, {"--private-key-env", a.keyEnv}, {"--jwt-env", a.jwtEnv}} {
+	// A key in the environment too: with a broker this machine holds none.
+	for _, f := range []struct{ name, value string }{
+		{"--private-key-file", a.keyFile}, {"--private-key-env", a.keyEnv}, {"--jwt-env", a.jwtEnv},
+		{setting.PrivateKey.Flag() + " ($" + envVar(setting.PrivateKey) + ")", strings.TrimSpace(c.env.Var(envVar(setting.PrivateKey)))},
+		{"$" + envVar(setting.KMSKey), strings.TrimSpace(c.env.Var(envVar(setting.KMSKey)))},
+	} {
 		if f.value != "" {
 			return false, usagef("--broker-url and %s are set together: with a broker this machine holds no App key; remove %s, or remove --broker-url to mint as the App", f.name, f.name)
 		}

@@ -114,7 +114,14 @@ func TestBrokerMisuseIsRefusedBeforeAnyCall(t *testing.T) {
 	w.run("", "token", "--owner", "octo-org", "--broker-url", b.URL, "--broker-identity", "ci", "--oidc-token-env", "NOPE").
 		failed(t, ExitUsage, `--oidc-token-env: environment variable "NOPE" is not set`)
 	w.run("", "token", "--owner", "octo-org", "--broker-url", b.URL, "--broker-identity", "ci").
-		failed(t, ExitFailed, "permissions: id-token: write")
+		failed(t, ExitFailed, "permissions: id-token: write", "elsewhere, pass the variable holding your CI's OIDC token as --oidc-token-env NAME")
+	w.env[setting.PrivateKey.Spec().Env] = appPEM
+	w.run("", "token", "--owner", "octo-org", "--broker-url", b.URL, "--broker-identity", "ci", "--oidc-token-env", "CI_JOB_JWT").
+		failed(t, ExitUsage, "--broker-url and the private key ($APP_TOKEN_PRIVATE_KEY) are set together")
+	delete(w.env, setting.PrivateKey.Spec().Env)
+	w.env[setting.KMSKey.Spec().Env] = "awskms:///alias/app"
+	w.run("", "token", "--owner", "octo-org", "--broker-url", b.URL, "--broker-identity", "ci", "--oidc-token-env", "CI_JOB_JWT").
+		failed(t, ExitUsage, "--broker-url and $APP_TOKEN_KMS_KEY are set together")
 	if len(b.Exchanger.Requests()) != 0 || len(b.IDTokens.Requests()) != 0 {
 		t.Error("a misuse reached the broker or the runner")
 	}

@@ -32,6 +32,9 @@ func (noKey) SetClockOffset(time.Duration) {}
 // newBrokered is New for a config that names a broker: an App with no key
 // (its token calls revoke, check and look up the bot) and the broker.
 func newBrokered(cfg *config.Config, o Options) *Minter {
+	// One connection pool, trusting ca-certificates, for GitHub and the
+	// broker alike.
+	o = o.withBase(cfg.App.CACertificates)
 	a := newApp(cfg.App, noKey{}, o)
 	b := &broker{cfg: cfg.Broker, client: &brokerclient.Client{
 		URL: cfg.Broker.URL, Base: o.Base, Getenv: o.Var, Timeout: cfg.Retry.RequestTimeout,

@@ -7,6 +7,7 @@ package mint_test
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -226,5 +227,32 @@ func TestBrokerDispatch(t *testing.T) {
 	}
 	if reqs := b.Exchanger.Requests(); len(reqs) != 1 || reqs[0].Scope != "octo-org/docs" || reqs[0].Permissions["contents"] != "write" {
 		t.Errorf("broker saw %v", reqs)
+	}
+}
+
+// A broker behind a private CA is trusted through ca-certificates, as
+// GitHub Enterprise Server is: one transport for both.
+func TestBrokerBehindAPrivateCA(t *testing.T) {
+	t.Parallel()
+	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"token":"`+aToken+`"}`)
+	}))
+	t.Cleanup(s.Close)
+	b, _ := url.Parse(s.URL + "/")
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+	for name, roots := range map[string][]byte{"trusted": ca, "not trusted": nil} {
+		cfg := &config.Config{
+			App:     config.App{APIURL: b, CACertificates: roots, Retry: config.Retry{Attempts: 1, Budget: 5 * time.Second, RequestTimeout: 5 * time.Second}},
+			Request: config.Request{Owner: "octo-org"},
+			Broker:  config.Broker{URL: b, Identity: "ci", TokenEnv: "CI_TOKEN"},
+		}
+		m, err := mint.New(context.Background(), cfg, mint.Options{Env: env.Env{Getenv: func(string) string { return ciToken }}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.Mint(ctx(t))
+		if (err == nil) != (roots != nil) {
+			t.Errorf("%s: error %v", name, err)
+		}
 	}
 }
