@@ -7,6 +7,7 @@ package action_test
 // process, its exchange minting from the emulator (apptest.UseBroker).
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/app-token/app-token/internal/config"
 	"github.com/app-token/app-token/internal/env"
 	"github.com/app-token/app-token/internal/ghtransport"
+	"github.com/sethvargo/go-githubactions"
 )
 
 func TestBrokerMintsWithNoAppCredentialAndPostRevokes(t *testing.T) {
@@ -163,5 +165,40 @@ func TestBrokerPlainHTTPOffLoopbackIsRefused(t *testing.T) {
 	apptest.FailedWith(t, res, "broker-url", "plain http")
 	if len(b.IDTokens.Requests()) != 0 {
 		t.Error("the OIDC token was asked for a plain-http broker")
+	}
+}
+
+// brokerMarker writes a line into the phase's log as each request to the
+// broker leaves, so the order of the mask and the use can be read back.
+type brokerMarker struct {
+	a      *githubactions.Action
+	base   http.RoundTripper
+	broker string
+}
+
+const sentToBroker = "test: sending the exchange to the broker"
+
+func (m brokerMarker) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.String(), m.broker) {
+		m.a.Infof("%s", sentToBroker)
+	}
+	return m.base.RoundTrip(r)
+}
+
+// The job's OIDC token is masked, whole on one line, before the request
+// carrying it leaves.
+func TestBrokerOIDCTokenIsMaskedBeforeItIsSent(t *testing.T) {
+	t.Parallel()
+	w := apptest.NewWorld(t)
+	b := w.UseBroker(t)
+	res := w.InProcess(func(ctx context.Context, a *githubactions.Action, d action.Deps) error {
+		d.Base = brokerMarker{a, ghtransport.NewBase(nil), b.URL}
+		return action.Main(ctx, a, d)
+	}, action.Deps{}, nil)
+	apptest.Succeeded(t, res)
+	issued := b.IDTokens.Issued()
+	mask, sent := strings.Index(res.Stdout, "::add-mask::"+issued[0]+"\n"), strings.Index(res.Stdout, sentToBroker)
+	if mask < 0 || sent < 0 || mask > sent {
+		t.Errorf("mask line at %d, request at %d: the OIDC token must be masked whole before it is sent", mask, sent)
 	}
 }
