@@ -30,7 +30,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 	workflow := fs.String("workflow", "", "send workflow_dispatch to this `WORKFLOW` (file name like release.yml, or its ID)")
 	ref := fs.String("ref", "", "workflow_dispatch: the branch or tag (`REF`) to run the workflow on")
 	wfInputs := fs.String("inputs", "", "workflow_dispatch: the workflow's inputs, a `JSON` object")
-	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] --repository OWNER/NAME (--event-type TYPE [--payload JSON] | --workflow FILE --ref REF [--inputs JSON]) [--installation-id ID]"+appNote); err != nil {
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] --repository OWNER/NAME (--event-type TYPE [--payload JSON] | --workflow FILE --ref REF [--inputs JSON]) [--installation-id ID]"+appNote+brokerNote); err != nil {
 		return err
 	}
 	ev, err := readEvent(*eventType, *payload, *workflow, *ref, *wfInputs)

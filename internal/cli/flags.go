@@ -25,6 +25,9 @@ const (
 	keySynopsis    = signerSynopsis + " | --jwt-env NAME"
 )
 
+// brokerNote follows appNote for the commands that can ask a broker.
+const brokerNote = "\n\nOr hold no App key at all: --broker-url URL --broker-identity POLICY asks a token broker, showing it the OIDC token --oidc-token-env NAME names, or inside GitHub Actions the job's (docs/broker.md)."
+
 var appNote = "\n\nWithout --client-id or --app-id, $" + envVar(setting.ClientID) + " or $" + envVar(setting.AppID) + " names the App; without a key flag, $" + envVar(setting.PrivateKey) + " (or $" + envVar(setting.KMSKey) + ") gives its key."
 
 // envVar is the environment variable the command line reads for id.

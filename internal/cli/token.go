@@ -19,7 +19,7 @@ func runToken(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	app := newAppFlags(c, fs, setting.ScopeFlags, setting.InstallationFlags, setting.ReadyFlags, setting.BrokerFlags)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
-	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+brokerNote+
 		"\nWithout --owner and --repositories, the token is for the repository $GITHUB_REPOSITORY names (in a GitHub Actions run: step)."); err != nil {
 		return err
 	}
