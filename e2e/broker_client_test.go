@@ -147,3 +147,18 @@ func keys(m map[string]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// A job without `permissions: id-token: write` has no OIDC variables: the
+// step says to add it, and the broker is never asked.
+func TestActionThroughServeWithoutIDTokenPermission(t *testing.T) {
+	t.Parallel()
+	bw := newBrokerWorld(t)
+	bw.jobAsksBroker(t)
+	delete(bw.w.Step.Env, "ACTIONS_ID_TOKEN_REQUEST_URL")
+	delete(bw.w.Step.Env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+	res := bw.w.Main()
+	apptest.FailedWith(t, res, "input broker-url", "give the job `permissions: id-token: write`")
+	if len(res.Outputs) != 0 || len(bw.b.auditLines()) != 0 {
+		t.Errorf("outputs %v, or the broker was asked", keys(res.Outputs))
+	}
+}
