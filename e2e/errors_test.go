@@ -65,6 +65,10 @@ func wordsCases(otherKey, expiredJWT string) []wordsCase {
 		{"skip-token-revoke", map[setting.ID]string{setting.SkipRevoke: "maybe"}, []setting.ID{setting.SkipRevoke}},
 		{"enterprise with owner", map[setting.ID]string{setting.Enterprise: "octo-enterprise"}, []setting.ID{setting.Enterprise, setting.Owner}},
 		{"CA certificates", map[setting.ID]string{setting.CACertificates: "not a certificate"}, []setting.ID{setting.CACertificates}},
+		{"broker over plain http", brokerSet(setting.BrokerURL, "http://broker.example.com"), []setting.ID{setting.BrokerURL}},
+		{"broker identity a path", brokerSet(setting.BrokerIdentity, "../ci"), []setting.ID{setting.BrokerIdentity}},
+		{"broker audience unprintable", brokerSet(setting.BrokerAudience, "a\u202eb"), []setting.ID{setting.BrokerAudience}},
+		{"broker with a key", map[setting.ID]string{setting.BrokerURL: "https://broker.example.com", setting.BrokerIdentity: "ci"}, []setting.ID{setting.BrokerURL, setting.PrivateKey}},
 		{"role without KMS key", map[setting.ID]string{setting.AWSRole: "arn:aws:iam::123456789012:role/x"}, []setting.ID{setting.AWSRole, setting.KMSKey}},
 		// GitHub's refusals, classified, naming the setting to fix.
 		{"not installed", map[setting.ID]string{setting.Owner: "stranger-org"}, []setting.ID{setting.ClientID, setting.Owner}},
@@ -148,6 +152,13 @@ func TestEveryErrorNamesItsSettingAtBothDoors(t *testing.T) {
 // cliFor writes settings as `app-token token` flags, the key and the JWT
 // through the environment as the command line takes them; ok is false when
 // a setting has no flag.
+// brokerSet asks a broker, holding no App credential, with id set to v.
+func brokerSet(id setting.ID, v string) map[setting.ID]string {
+	set := map[setting.ID]string{setting.ClientID: "", setting.PrivateKey: "", setting.BrokerURL: "https://broker.example.com", setting.BrokerIdentity: "ci"}
+	set[id] = v
+	return set
+}
+
 func cliFor(set map[setting.ID]string) (args, env []string, ok bool) {
 	args = []string{"token"}
 	owner := "octo-org"

@@ -82,6 +82,33 @@ func flagArgs(args ...string) func(*apptest.World, string) call {
 	return func(*apptest.World, string) call { return call{args: args} }
 }
 
+// ciToken stands for another CI's OIDC token: the test broker
+// (apptest.StartBroker) does not verify it.
+const ciToken = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2NpLmV4YW1wbGUifQ.c2lnbmF0dXJlLW9mLWEtY2ktam9i"
+
+// brokerCall asks a broker started for the call, with no App credential
+// in the environment and the OIDC token in CI_TOKEN; args are added.
+func brokerCall(args ...string) func(*apptest.World, string) call {
+	return func(w *apptest.World, _ string) call {
+		b := apptest.StartBroker(w.T, w.Srv.URL, apptest.AppPEM)
+		return call{args: append([]string{"--broker-url", b.URL, "--broker-identity", "ci", "--oidc-token-env", "CI_TOKEN"}, args...),
+			env: []string{"APP_TOKEN_CLIENT_ID", "APP_TOKEN_PRIVATE_KEY", "CI_TOKEN=" + ciToken}}
+	}
+}
+
+// brokerBad is a broker call with flag's value replaced by value.
+func brokerBad(flag, value string) func(*apptest.World, string) call {
+	return func(*apptest.World, string) call {
+		args := []string{"--broker-url", "https://broker.example.com", "--broker-identity", "ci", "--oidc-token-env", "CI_TOKEN"}
+		if i := slices.Index(args, flag); i >= 0 {
+			args[i+1] = value
+		} else {
+			args = append(args, flag, value)
+		}
+		return call{args: args, env: []string{"APP_TOKEN_CLIENT_ID", "APP_TOKEN_PRIVATE_KEY", "CI_TOKEN=" + ciToken}}
+	}
+}
+
 // flagUses covers every flag any command lists, by name.
 func flagUses(t *testing.T) map[string]flagUse {
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
@@ -141,6 +168,22 @@ func flagUses(t *testing.T) map[string]flagUse {
 			},
 			bad:             flagArgs("--kms-key", "alias/github-app"),
 			failsWithoutAWS: true,
+		},
+		"--broker-url": {
+			valid: brokerCall(),
+			bad:   brokerBad("--broker-url", "http://broker.example.com"),
+		},
+		"--broker-identity": {
+			valid: brokerCall(),
+			bad:   brokerBad("--broker-identity", "../ci"),
+		},
+		"--broker-audience": {
+			valid: brokerCall("--broker-audience", "broker.example.com"),
+			bad:   brokerBad("--broker-audience", "aud\x07"),
+		},
+		"--oidc-token-env": {
+			valid: brokerCall(),
+			bad:   brokerBad("--oidc-token-env", "NOPE"),
 		},
 		"--jwt-env": {
 			valid: func(*apptest.World, string) call {

@@ -84,6 +84,9 @@ type World struct {
 	// emulator issued and every App JWT it or a watched server was sent.
 	Secrets []string
 	watched []JWTSource
+	// idTokens, with a broker (UseBroker), issued OIDC tokens no user may
+	// see either.
+	idTokens *githubtest.IDTokens
 }
 
 // JWTSource is a server that keeps the App JWTs it was sent: the emulator,
@@ -198,6 +201,11 @@ func (w *World) CheckLeaks(res *runnertest.Result) {
 // GitHub's long tokens included.
 func (w *World) LeakCheck() *runnertest.Secrets {
 	s := runnertest.NewSecrets(w.Secrets...)
+	if w.idTokens != nil {
+		for _, tok := range w.idTokens.Issued() {
+			s.Add(runnertest.JWTSignature(tok))
+		}
+	}
 	for _, src := range append([]JWTSource{w.Emu}, w.watched...) {
 		for _, jwt := range src.JWTs() {
 			s.Add(runnertest.JWTSignature(jwt))

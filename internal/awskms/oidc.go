@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/app-token/app-token/internal/brokerclient"
 	"github.com/app-token/app-token/internal/ghtransport"
 	"github.com/app-token/app-token/internal/loopback"
 )
@@ -104,22 +105,9 @@ func (t *oidcToken) GetIdentityToken() ([]byte, error) {
 	var answer struct {
 		Value string `json:"value"`
 	}
-	if json.Unmarshal(body, &answer) != nil || !isJWTShaped(answer.Value) {
+	if json.Unmarshal(body, &answer) != nil || !brokerclient.IsJWT(answer.Value) {
 		return nil, errorf("%s: the runner's answer holds no OIDC token", roleInput)
 	}
 	t.o.mask(answer.Value)
 	return []byte(answer.Value), nil
-}
-
-// isJWTShaped: three base64url parts, so nothing else is masked or sent on.
-func isJWTShaped(s string) bool {
-	if len(s) > maxTokenAnswer || strings.Count(s, ".") != 2 {
-		return false
-	}
-	for _, c := range s {
-		if !(c == '.' || c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }

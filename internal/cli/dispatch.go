@@ -23,14 +23,14 @@ const maxEventType = 100
 // event, and revoke the token whatever happened. The token is never printed.
 func runDispatch(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("dispatch", flag.ContinueOnError)
-	app := newAppFlags(c, fs, setting.InstallationFlags, setting.ReadyFlags)
+	app := newAppFlags(c, fs, setting.InstallationFlags, setting.ReadyFlags, setting.BrokerFlags)
 	repository := fs.String("repository", "", "the repository to send the event to, as `OWNER/NAME`")
 	eventType := fs.String("event-type", "", "send repository_dispatch with this event `TYPE`")
 	payload := fs.String("payload", "", "repository_dispatch's client_payload, a `JSON` object")
 	workflow := fs.String("workflow", "", "send workflow_dispatch to this `WORKFLOW` (file name like release.yml, or its ID)")
 	ref := fs.String("ref", "", "workflow_dispatch: the branch or tag (`REF`) to run the workflow on")
 	wfInputs := fs.String("inputs", "", "workflow_dispatch: the workflow's inputs, a `JSON` object")
-	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] --repository OWNER/NAME (--event-type TYPE [--payload JSON] | --workflow FILE --ref REF [--inputs JSON]) [--installation-id ID]"+appNote); err != nil {
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] --repository OWNER/NAME (--event-type TYPE [--payload JSON] | --workflow FILE --ref REF [--inputs JSON]) [--installation-id ID]"+appNote+brokerNote); err != nil {
 		return err
 	}
 	ev, err := readEvent(*eventType, *payload, *workflow, *ref, *wfInputs)
@@ -66,7 +66,7 @@ func runDispatch(ctx context.Context, c *command, args []string) error {
 			return usagef("%s holds what looks like the App's key or a credential (not shown): the event would show it to every run it starts; remove it, and rotate the key if this log is public", f.name)
 		}
 	}
-	cfg, err := c.readConfig(config.Read(app.in))
+	cfg, err := c.readMintConfig(app.in)
 	if err != nil {
 		return err
 	}

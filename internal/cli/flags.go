@@ -25,6 +25,9 @@ const (
 	keySynopsis    = signerSynopsis + " | --jwt-env NAME"
 )
 
+// brokerNote follows appNote for the commands that can ask a broker.
+const brokerNote = "\n\nOr hold no App key at all: --broker-url URL --broker-identity POLICY asks a token broker, showing it the OIDC token --oidc-token-env NAME names, or inside GitHub Actions the job's (docs/broker.md)."
+
 var appNote = "\n\nWithout --client-id or --app-id, $" + envVar(setting.ClientID) + " or $" + envVar(setting.AppID) + " names the App; without a key flag, $" + envVar(setting.PrivateKey) + " (or $" + envVar(setting.KMSKey) + ") gives its key."
 
 // envVar is the environment variable the command line reads for id.
@@ -36,6 +39,9 @@ func envVar(id setting.ID) string { return id.Spec().Env }
 type settings struct {
 	values map[setting.ID]string
 	getenv func(string) string
+	// oidcEnv is --oidc-token-env: the variable holding the OIDC token a
+	// broker is shown.
+	oidcEnv string
 }
 
 func (s *settings) Setting(id setting.ID) string { return s.values[id] }
@@ -113,6 +119,9 @@ func newAppFlags(c *command, fs *flag.FlagSet, groups ...setting.Group) *appFlag
 	a := &appFlags{in: newSettings(c, fs, append(groups, setting.RetryFlags, setting.APIFlags, setting.AppFlags)...)}
 	a.keyFlags(fs)
 	fs.StringVar(&a.jwtEnv, "jwt-env", "", "use the App JWT signed elsewhere that the environment variable `NAME` holds, instead of a key (docs/keyless.md)")
+	if slices.Contains(groups, setting.BrokerFlags) {
+		a.brokerFlags(fs)
+	}
 	return a
 }
 
@@ -138,6 +147,9 @@ const maxKey = 64 << 10
 // environment where no flag gave them. The key is never taken from a flag's value: it would stay in
 // shell history and the process list.
 func (a *appFlags) load(c *command) error {
+	if brokered, err := a.loadBroker(c); brokered || err != nil {
+		return err
+	}
 	in := a.in
 	if in.values[setting.ClientID] == "" && in.values[setting.AppID] == "" {
 		in.values[setting.ClientID] = c.env.Var(envVar(setting.ClientID))

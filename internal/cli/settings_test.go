@@ -132,10 +132,13 @@ func TestEveryVariableIsRead(t *testing.T) {
 		vars map[string]string
 		want string // after the setting's name
 	}{
-		setting.ClientID:   {map[string]string{envVar(setting.ClientID): "not a client id!"}, ` is "not a client id!", which is not a client ID`},
-		setting.AppID:      {map[string]string{envVar(setting.ClientID): "", envVar(setting.AppID): "12ab"}, ` must be the App's numeric ID, got "12ab"`},
-		setting.PrivateKey: {map[string]string{envVar(setting.PrivateKey): "hello"}, " is not a PEM private key"},
-		setting.KMSKey:     {map[string]string{envVar(setting.PrivateKey): "", envVar(setting.KMSKey): "alias/github-app"}, ": must start with awskms://"},
+		setting.ClientID:       {map[string]string{envVar(setting.ClientID): "not a client id!"}, ` is "not a client id!", which is not a client ID`},
+		setting.AppID:          {map[string]string{envVar(setting.ClientID): "", envVar(setting.AppID): "12ab"}, ` must be the App's numeric ID, got "12ab"`},
+		setting.PrivateKey:     {map[string]string{envVar(setting.PrivateKey): "hello"}, " is not a PEM private key"},
+		setting.KMSKey:         {map[string]string{envVar(setting.PrivateKey): "", envVar(setting.KMSKey): "alias/github-app"}, ": must start with awskms://"},
+		setting.BrokerURL:      {map[string]string{envVar(setting.PrivateKey): "", envVar(setting.BrokerURL): "http://broker.example.com", envVar(setting.BrokerIdentity): "ci"}, `: "http://broker.example.com" uses plain http`},
+		setting.BrokerIdentity: {map[string]string{envVar(setting.PrivateKey): "", envVar(setting.BrokerURL): "https://broker.example.com", envVar(setting.BrokerIdentity): "../ci"}, ` is "../ci", which is not a policy name`},
+		setting.BrokerAudience: {map[string]string{envVar(setting.PrivateKey): "", envVar(setting.BrokerURL): "https://broker.example.com", envVar(setting.BrokerIdentity): "ci", envVar(setting.BrokerAudience): "aud\x07"}, " holds characters that cannot be shown"},
 	}
 	for _, id := range setting.All() {
 		if envVar(id) == "" {

@@ -17,16 +17,16 @@ import (
 // revokes it with `app-token revoke` (or lets it expire within the hour).
 func runToken(ctx context.Context, c *command, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	app := newAppFlags(c, fs, setting.ScopeFlags, setting.InstallationFlags, setting.ReadyFlags)
+	app := newAppFlags(c, fs, setting.ScopeFlags, setting.InstallationFlags, setting.ReadyFlags, setting.BrokerFlags)
 	asJSON := fs.Bool("json", false, "print JSON: token, expires_at, installation_id, permissions, repository_selection, repositories")
-	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+
+	if err := c.parse(fs, args, "["+appSynopsis+"] ["+keySynopsis+"] (--owner OWNER [--repositories A,B] | --repositories OWNER/A,OWNER/B) [--permissions 'contents: read'] [--installation-id ID] [--json]"+appNote+brokerNote+
 		"\nWithout --owner and --repositories, the token is for the repository $GITHUB_REPOSITORY names (in a GitHub Actions run: step)."); err != nil {
 		return err
 	}
 	if err := app.load(c); err != nil {
 		return err
 	}
-	got, err := c.mint(ctx, app.in, true)
+	got, err := c.mint(ctx, app.in)
 	if err != nil {
 		return err
 	}
@@ -63,12 +63,10 @@ type minted struct {
 }
 
 // mint reads the App's flags into a checked config and mints through the
-// core, printing the answer's warnings, and, when check is set, checks
-// GitHub accepts the token (mint.Ready) before it is used. A door whose
-// first call with the token retries its 401 as the check does
-// (App.FirstUse) passes false. The deadline is the action's.
-func (c *command) mint(ctx context.Context, in *settings, check bool) (*minted, error) {
-	cfg, err := c.readConfig(config.Read(in))
+// core, printing the answer's warnings, and checks GitHub accepts the token
+// (mint.Ready) before it is used. The deadline is the action's.
+func (c *command) mint(ctx context.Context, in *settings) (*minted, error) {
+	cfg, err := c.readMintConfig(in)
 	if err != nil {
 		return nil, err
 	}
@@ -84,9 +82,6 @@ func (c *command) mint(ctx context.Context, in *settings, check bool) (*minted, 
 	}
 	for _, w := range tok.Scope.Warnings {
 		c.warnf("%s", words(w))
-	}
-	if !check {
-		return &minted{cfg, tok, m}, nil
 	}
 	// The caller's tools do not retry a new token's 401.
 	warning, err := m.Ready(ctx, tok)

@@ -21,6 +21,8 @@ const MaxRepositories = 500
 type Config struct {
 	App
 	Request
+	// Broker, when its URL is set, mints instead of the App's key.
+	Broker Broker
 	// SkipRevoke leaves the token alive when the job ends.
 	SkipRevoke bool
 	// Warnings are things worth telling the user that do not stop the run.
@@ -66,8 +68,10 @@ func Read(s Source) (*Config, error) {
 func readSettings(s Source, fromInputs permissions.Set, bad problems) (*Config, error) {
 	s = hideSecrets(s, &bad)
 	c := &Config{}
-	c.readIssuer(s, c.readKeySource(s, &bad), &bad)
-	if !c.readEnterprise(s, &bad) {
+	if brokered := c.readBroker(s, &bad); !brokered {
+		c.readIssuer(s, c.readKeySource(s, &bad), &bad)
+	}
+	if c.Broker.URL != nil || !c.readEnterprise(s, &bad) {
 		c.readScope(s, &bad)
 	}
 	c.readPermissions(s, fromInputs, &bad)

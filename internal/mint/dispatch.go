@@ -82,13 +82,27 @@ type Dispatched struct {
 // stop the dispatch (the answer's warnings, a failed revocation after a
 // failed send); nil ignores it. The token never leaves.
 func (a *App) Dispatch(ctx context.Context, e Event, warn func(error)) (*Dispatched, error) {
+	return a.dispatch(ctx, e, warn, func(ctx context.Context, req config.Request) (*Token, error) { return a.Mint(ctx, req, nil) })
+}
+
+// Dispatch is App.Dispatch, its token minted the Minter's way (through
+// its broker, when it has one).
+func (m *Minter) Dispatch(ctx context.Context, e Event, warn func(error)) (*Dispatched, error) {
+	if m.broker == nil {
+		return m.App.Dispatch(ctx, e, warn)
+	}
+	return m.dispatch(ctx, e, warn, m.mintByBroker)
+}
+
+// dispatch is Dispatch with its token from mint.
+func (a *App) dispatch(ctx context.Context, e Event, warn func(error), mint func(context.Context, config.Request) (*Token, error)) (*Dispatched, error) {
 	if warn == nil {
 		warn = func(error) {}
 	}
 	deadline := Deadline(a.cfg.Retry)
 	mctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
-	tok, err := a.Mint(mctx, e.Request(), nil)
+	tok, err := mint(mctx, e.Request())
 	if err != nil {
 		return nil, &DispatchError{Err: err}
 	}

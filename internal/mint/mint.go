@@ -259,6 +259,9 @@ func (a *App) SignJWT(ctx context.Context) (string, error) {
 // jwt names; the private key's raw text dropped), so the door's later
 // messages name the App.
 func New(ctx context.Context, cfg *config.Config, o Options) (*Minter, error) {
+	if cfg.Broker.URL != nil {
+		return newBrokered(cfg, o), nil
+	}
 	app, err := NewApp(ctx, cfg.App, o)
 	if err != nil {
 		return nil, err
@@ -272,11 +275,16 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Minter, error) {
 type Minter struct {
 	*App
 	req config.Request
+	// broker, when set, mints instead of the App's key.
+	broker *broker
 }
 
 // Mint finds the installation for the Minter's request and mints a token
 // on it (see App.Mint).
 func (m *Minter) Mint(ctx context.Context) (*Token, error) {
+	if m.broker != nil {
+		return m.mintByBroker(ctx, m.req)
+	}
 	return m.App.Mint(ctx, m.req, nil)
 }
 

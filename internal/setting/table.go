@@ -18,6 +18,9 @@ const (
 	JWT
 	KMSKey
 	AWSRole
+	BrokerURL
+	BrokerIdentity
+	BrokerAudience
 	Owner
 	Repositories
 	Permissions
@@ -138,6 +141,9 @@ const (
 	ReadyFlags
 	// ServeFlags configure the token broker: serve.
 	ServeFlags
+	// BrokerFlags say which broker to ask instead of signing as the App:
+	// the commands that mint (token, dispatch).
+	BrokerFlags
 )
 
 // table is the one place each setting is declared. Adding one: an ID above,
@@ -172,6 +178,19 @@ var table = [numIDs]Spec{
 	AWSRole: {
 		Input: "aws-role-to-assume",
 		Help:  Sentence("With %s: the ARN of an IAM role to assume with the job's OIDC token (needs `permissions: id-token: write`). Its temporary credentials stay inside this step: no output, environment variable or later step sees them.", KMSKey),
+	},
+	BrokerURL: {
+		Input: "broker-url", Flag: "--broker-url", Group: BrokerFlags, Env: "APP_TOKEN_BROKER_URL", Value: "URL",
+		Help: Sentence("Instead of %s, %s or %s: the base URL of a token broker (the serve command, or octo-sts) that holds the App's key and grants the token its trust policy allows, in exchange for %s (see docs/broker.md). https, or http to a loopback host. No %s or %s is needed then.",
+			PrivateKey, JWT, KMSKey, Words{Action: "the job's OIDC token (needs `permissions: id-token: write`)", CLI: "an OIDC token (from the variable --oidc-token-env names; inside GitHub Actions, asked of GitHub)"}, ClientID, AppID),
+	},
+	BrokerIdentity: {
+		Input: "broker-identity", Flag: "--broker-identity", Group: BrokerFlags, Env: "APP_TOKEN_BROKER_IDENTITY", Value: "POLICY",
+		Help: Sentence("With %s: the trust policy's name, .github/chainguard/NAME.sts.yaml in the repository (or, for an owner's scope, in the owner's .github repository).", BrokerURL),
+	},
+	BrokerAudience: {
+		Input: "broker-audience", Flag: "--broker-audience", Group: BrokerFlags, Env: "APP_TOKEN_BROKER_AUDIENCE", Value: "AUDIENCE",
+		Help: Sentence("With %s: the audience the OIDC token is asked for. Defaults to the broker URL's host, as octo-sts expects.", BrokerURL),
 	},
 	Owner: {
 		Input: "owner", Flag: "--owner", Group: ScopeFlags, Value: "OWNER",
