@@ -185,7 +185,7 @@ func TestCallerLeavingEarly(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, map[string]string{deployPath: repoPolicy})
 	w.emu.AddFault(githubtest.Fault{Method: "GET", Path: githubtest.ContentsPath("octo-org", "app", ".github/chainguard/deploy.sts.yaml"), Delay: time.Second})
-	w.leaveAfter(50 * time.Millisecond)
+	w.leaveWhen("GET", githubtest.ContentsPath("octo-org", "app", ".github/chainguard/deploy.sts.yaml"))
 	if reads := len(w.emu.ContentReads()); reads != 0 {
 		t.Fatalf("the exchange waited for the policy's read (%d) after its context ended", reads)
 	}

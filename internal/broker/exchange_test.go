@@ -139,5 +139,5 @@ func TestCallerLeavingDuringTheMint(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.emu.AddFault(githubtest.Fault{Method: "POST", Path: "/app/installations/1001/access_tokens", Delay: time.Second})
-	w.leaveAfter(50 * time.Millisecond)
+	w.leaveWhen("POST", "/app/installations/1001/access_tokens")
 }

@@ -234,16 +234,35 @@ func (w *world) calls() map[string]int {
 	return out
 }
 
-// leaveAfter asks the broker for deploy on octo-org/app with a context
-// that ends after d, and fails the test unless the exchange ends with that
-// context's error rather than a refusal.
-func (w *world) leaveAfter(d time.Duration) {
+// leaveWhen asks the broker for deploy on octo-org/app and leaves (its
+// context cancelled) once the emulator has received one more method path
+// request than before, so the exchange is waiting on that very call
+// whatever the machine's load; it fails the test unless the exchange ends
+// with the context's error rather than a refusal.
+func (w *world) leaveWhen(method, path string) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	before := w.emu.Count(method, path)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := w.b.Exchange(ctx, broker.Request{Bearer: w.token(nil), Scope: "octo-org/app", Identity: "deploy"})
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.b.Exchange(ctx, broker.Request{Bearer: w.token(nil), Scope: "octo-org/app", Identity: "deploy"})
+		done <- err
+	}()
+	for i := 0; w.emu.Count(method, path) == before; i++ {
+		if i == 1000 { // 10 s
+			w.t.Fatalf("the exchange never sent %s %s", method, path)
+		}
+		select {
+		case err := <-done:
+			w.t.Fatalf("the exchange ended (%v) before it sent %s %s", err, method, path)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	err := <-done
 	var e *broker.Error
-	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &e) {
-		w.t.Fatalf("got %v, want the context's deadline", err)
+	if !errors.Is(err, context.Canceled) || errors.As(err, &e) {
+		w.t.Fatalf("got %v, want the context's error", err)
 	}
 }
