@@ -11,6 +11,8 @@
 #                          index checked, the digest reproduced, the released
 #                          action.yml under act (image pulled by digest), and
 #                          bench-cold.sh's per-job cost figures
+#   8. broker-kube.sh      podman kube play of the broker's Deployment (one
+#                          replica) with an exchange through it
 # Exits non-zero with a "FAIL:" line on the first failure. Prints the
 # figures the README quotes (image size, build time, act run time).
 set -euo pipefail
@@ -74,6 +76,12 @@ release_start=$SECONDS
 bash "$here/release-e2e.sh" "$act"
 release_time=$((SECONDS - release_start))
 
+# The broker's Deployment played by podman, one replica, an exchange
+# through it (docs/broker.md, "Kubernetes").
+kube_start=$SECONDS
+bash "$here/broker-kube.sh"
+kube_time=$((SECONDS - kube_start))
+
 cat <<EOF
 container tests: figures for the README
   image size:          $((size / 1000)) kB ($size bytes, uncompressed)
@@ -81,6 +89,7 @@ container tests: figures for the README
   runner harness time: ${harness_time} s
   act e2e run time:    ${act_time} s (both jobs, act building the image itself)
   release e2e time:    ${release_time} s (two releases, act with the release, the benchmark)
+  broker kube play:    ${kube_time} s (the Deployment, one replica, an exchange through it)
   total:               $((SECONDS - total_start)) s
-container-tests: 3 passed, 0 failed
+container-tests: 4 passed, 0 failed
 EOF
