@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,31 +25,12 @@ type runningBroker struct {
 	w      *apptest.World
 	cmd    *exec.Cmd
 	URL    string
-	stdout syncBuffer
-	stderr syncBuffer
+	stdout apptest.LockedBuilder
+	stderr apptest.LockedBuilder
 	exited chan struct{}
 	// secrets are what must never show in its output besides the world's
 	// (a hook's secret).
 	secrets []string
-}
-
-// syncBuffer is a bytes.Buffer written by a process's pipe and read by
-// the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var listening = regexp.MustCompile(`"msg":"listening","address":"(127\.0\.0\.1:\d+)"`)
