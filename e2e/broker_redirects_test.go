@@ -3,8 +3,9 @@ package e2e_test
 // The job's OIDC token goes to the broker's origin only, through every
 // door (the action's container entry, the native node entry, the command
 // line), against the project's own `app-token serve`: a redirect to
-// another origin is refused before the bearer leaves; redirects within
-// the origin, up to three, are followed.
+// another origin is refused before the bearer leaves, the broker's and
+// the runner's OIDC token endpoint's alike; redirects within the
+// broker's origin, up to three, are followed.
 
 import (
 	"net/http"
@@ -69,21 +70,40 @@ func (rl *relay) seen() (calls, auths []string) {
 	return append([]string(nil), rl.calls...), append([]string(nil), rl.auths...)
 }
 
-// brokerDoor asks the broker at url through one door, with the job's
-// OIDC token, narrowed (a POST to /token) or not (octo-sts's GET). It
-// returns the door's one error line ("" on success) and the token it
-// handed over; a failure must have written no output and no state.
+// brokerAsk is how a door asks: the broker's URL it is given, whether the
+// grant is narrowed (a POST to /token) or not (octo-sts's GET), and, with
+// runner set, the job's OIDC token is asked of the runner (the command
+// line as inside GitHub Actions) at the URL runner makes of the
+// endpoint's.
+type brokerAsk struct {
+	url    string
+	narrow bool
+	runner func(endpoint string) string
+}
+
+// brokerDoor asks the broker through one door. It returns the door's one
+// error line ("" on success) and the token it handed over; a failure must
+// have written no output and no state.
 type brokerDoor struct {
 	name string
-	ask  func(t *testing.T, bw *brokerWorld, url string, narrow bool) (errLine, token string)
+	ask  func(t *testing.T, bw *brokerWorld, a brokerAsk) (errLine, token string)
+}
+
+// jobAsksBrokerAt is jobAsksBroker with the broker at a.url and the
+// runner's endpoint as a.runner makes it.
+func (bw *brokerWorld) jobAsksBrokerAt(t *testing.T, a brokerAsk) {
+	bw.jobAsksBroker(t)
+	bw.w.With("broker-url", a.url)
+	if a.runner != nil {
+		bw.w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"] = a.runner(bw.w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"])
+	}
 }
 
 func actionBrokerDoor(name string, entry func(*apptest.World) *apptest.World) brokerDoor {
-	return brokerDoor{name, func(t *testing.T, bw *brokerWorld, url string, narrow bool) (string, string) {
+	return brokerDoor{name, func(t *testing.T, bw *brokerWorld, a brokerAsk) (string, string) {
 		t.Helper()
-		bw.jobAsksBroker(t)
-		bw.w.With("broker-url", url)
-		if narrow {
+		bw.jobAsksBrokerAt(t, a)
+		if a.narrow {
 			bw.w.With("permission-contents", "write")
 		}
 		res := entry(bw.w).Main()
@@ -98,15 +118,24 @@ func actionBrokerDoor(name string, entry func(*apptest.World) *apptest.World) br
 var brokerDoors = []brokerDoor{
 	actionBrokerDoor("container", func(w *apptest.World) *apptest.World { return w }),
 	actionBrokerDoor("native", native),
-	{"command line", func(t *testing.T, bw *brokerWorld, url string, narrow bool) (string, string) {
+	{"command line", func(t *testing.T, bw *brokerWorld, a brokerAsk) (string, string) {
 		t.Helper()
-		oidc := bw.oidc("octo-org/app")
-		bw.w.Secrets = append(bw.w.Secrets, oidc[strings.LastIndex(oidc, ".")+1:])
-		args := []string{"token", "--broker-url", url, "--broker-identity", "deploy", "--oidc-token-env", "CI_ID_TOKEN", "--repositories", "octo-org/app"}
-		if narrow {
+		args := []string{"token", "--broker-url", a.url, "--broker-identity", "deploy", "--repositories", "octo-org/app"}
+		env := []string{"APP_TOKEN_CLIENT_ID", "APP_TOKEN_PRIVATE_KEY"}
+		if a.runner != nil {
+			bw.jobAsksBrokerAt(t, a)
+			args = append(args, "--broker-audience", brokerAudience)
+			env = append(env, "ACTIONS_ID_TOKEN_REQUEST_URL="+bw.w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"], "ACTIONS_ID_TOKEN_REQUEST_TOKEN="+bw.w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"])
+		} else {
+			oidc := bw.oidc("octo-org/app")
+			bw.w.Secrets = append(bw.w.Secrets, oidc[strings.LastIndex(oidc, ".")+1:])
+			args = append(args, "--oidc-token-env", "CI_ID_TOKEN")
+			env = append(env, "CI_ID_TOKEN="+oidc)
+		}
+		if a.narrow {
 			args = append(args, "--permissions", "contents: write")
 		}
-		code, stdout, stderr := bw.w.CLI("", []string{"APP_TOKEN_CLIENT_ID", "APP_TOKEN_PRIVATE_KEY", "CI_ID_TOKEN=" + oidc}, args...)
+		code, stdout, stderr := bw.w.CLI("", env, args...)
 		return cliErrorLine(t, args[0], code, stdout, stderr), strings.TrimSpace(stdout)
 	}},
 }
@@ -130,7 +159,7 @@ func TestBrokerRedirectOffOriginRefused(t *testing.T) {
 				bw := newBrokerWorld(t)
 				other := startRelay(t, bw.b.URL, 0, func(*http.Request) string { return "" })
 				front := startRelay(t, bw.b.URL, tc.status, func(r *http.Request) string { return other.URL + r.URL.RequestURI() })
-				line, token := door.ask(t, bw, front.URL, tc.narrow)
+				line, token := door.ask(t, bw, brokerAsk{url: front.URL, narrow: tc.narrow})
 				if !apptest.ContainsAll(line, "broker-url: the broker redirected to another origin ("+other.URL+"), where the bearer token is never sent") {
 					t.Errorf("error %q, want the broker's redirect to %s refused", line, other.URL)
 				}
@@ -168,7 +197,7 @@ func TestBrokerRedirectWithinOriginFollowed(t *testing.T) {
 					}
 					return ""
 				})
-				line, token := door.ask(t, bw, front.URL, tc.narrow)
+				line, token := door.ask(t, bw, brokerAsk{url: front.URL, narrow: tc.narrow})
 				if line != "" {
 					t.Fatalf("error %q, want the redirects followed", line)
 				}
@@ -185,5 +214,38 @@ func TestBrokerRedirectWithinOriginFollowed(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The runner's OIDC token endpoint answers with a redirect to another
+// origin: its request token is a bearer too. The door fails with one line
+// saying so, before the broker is asked; the other origin is sent nothing.
+func TestBrokerRunnerRedirectOffOriginRefused(t *testing.T) {
+	t.Parallel()
+	for _, door := range brokerDoors {
+		t.Run(door.name, func(t *testing.T) {
+			t.Parallel()
+			bw := newBrokerWorld(t)
+			var other *relay
+			line, token := door.ask(t, bw, brokerAsk{url: bw.b.URL, runner: func(endpoint string) string {
+				u, err := url.Parse(endpoint)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids := u.Scheme + "://" + u.Host
+				other = startRelay(t, ids, 0, func(*http.Request) string { return "" })
+				front := startRelay(t, ids, http.StatusTemporaryRedirect, func(r *http.Request) string { return other.URL + r.URL.RequestURI() })
+				return front.URL + u.RequestURI()
+			}})
+			if !apptest.ContainsAll(line, "broker-url: the runner's OIDC token endpoint redirected to another origin ("+other.URL+"), where the bearer token is never sent") {
+				t.Errorf("error %q, want the runner's redirect to %s refused", line, other.URL)
+			}
+			if calls, auths := other.seen(); len(calls) != 0 || len(auths) != 0 {
+				t.Errorf("the other origin got %q, with %d Authorization headers", calls, len(auths))
+			}
+			if token != "" || len(bw.b.auditLines()) != 0 || len(bw.granted()) != 0 {
+				t.Errorf("a token was handed over (%t), or the broker was asked", token != "")
+			}
+		})
 	}
 }
