@@ -5,7 +5,8 @@ package e2e_test
 // line), against the project's own `app-token serve`: a redirect to
 // another origin is refused before the bearer leaves, the broker's and
 // the runner's OIDC token endpoint's alike; redirects within the
-// broker's origin, up to three, are followed.
+// broker's origin, up to three, are followed; plain http to the runner's
+// endpoint off loopback is never sent.
 
 import (
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/app-token/app-token/internal/apptest"
+	"github.com/app-token/app-token/internal/githubtest"
 )
 
 // relay is a loopback listener in front of a broker: it records every
@@ -125,7 +127,11 @@ var brokerDoors = []brokerDoor{
 		if a.runner != nil {
 			bw.jobAsksBrokerAt(t, a)
 			args = append(args, "--broker-audience", brokerAudience)
-			env = append(env, "ACTIONS_ID_TOKEN_REQUEST_URL="+bw.w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_URL"], "ACTIONS_ID_TOKEN_REQUEST_TOKEN="+bw.w.Step.Env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"])
+			for _, name := range []string{"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "HTTP_PROXY"} {
+				if v, ok := bw.w.Step.Env[name]; ok {
+					env = append(env, name+"="+v)
+				}
+			}
 		} else {
 			oidc := bw.oidc("octo-org/app")
 			bw.w.Secrets = append(bw.w.Secrets, oidc[strings.LastIndex(oidc, ".")+1:])
@@ -217,35 +223,66 @@ func TestBrokerRedirectWithinOriginFollowed(t *testing.T) {
 	}
 }
 
-// The runner's OIDC token endpoint answers with a redirect to another
-// origin: its request token is a bearer too. The door fails with one line
-// saying so, before the broker is asked; the other origin is sent nothing.
-func TestBrokerRunnerRedirectOffOriginRefused(t *testing.T) {
+// The runner's OIDC token endpoint's request token is a bearer too: an
+// endpoint that redirects to another origin, or that is named by a host
+// that is not loopback over plain http (HTTP_PROXY records, and would
+// pass on to the real endpoint, what a door sent), is sent nothing
+// further. The door fails with one line saying why, before the broker is
+// asked.
+func TestBrokerRunnerEndpointOnlyWhereSent(t *testing.T) {
 	t.Parallel()
-	for _, door := range brokerDoors {
-		t.Run(door.name, func(t *testing.T) {
-			t.Parallel()
-			bw := newBrokerWorld(t)
-			var other *relay
-			line, token := door.ask(t, bw, brokerAsk{url: bw.b.URL, runner: func(endpoint string) string {
-				u, err := url.Parse(endpoint)
-				if err != nil {
-					t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		// endpoint makes the URL the job is given of the runner's, and
+		// returns the error wanted and what got past the check.
+		endpoint func(t *testing.T, bw *brokerWorld, runner string) (job, want string, past func() []string)
+	}{
+		{"redirect off its origin", func(t *testing.T, bw *brokerWorld, runner string) (string, string, func() []string) {
+			u, err := url.Parse(runner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := u.Scheme + "://" + u.Host
+			other := startRelay(t, ids, 0, func(*http.Request) string { return "" })
+			front := startRelay(t, ids, http.StatusTemporaryRedirect, func(r *http.Request) string { return other.URL + r.URL.RequestURI() })
+			want := "broker-url: the runner's OIDC token endpoint redirected to another origin (" + other.URL + "), where the bearer token is never sent"
+			return front.URL + u.RequestURI(), want, func() []string { calls, _ := other.seen(); return calls }
+		}},
+		{"plain http off loopback", func(t *testing.T, bw *brokerWorld, runner string) (string, string, func() []string) {
+			proxy := &githubtest.PlainProxy{}
+			srv := httptest.NewServer(proxy)
+			t.Cleanup(srv.Close)
+			bw.w.Step.Env["HTTP_PROXY"] = srv.URL
+			want := "broker-url: a request to the runner's OIDC token endpoint would use plain http to a host that is not loopback, and its bearer token must not travel unencrypted; use https"
+			return proxy.Rename(runner, "127.0.0.1.nip.io"), want, func() []string {
+				var sent []string
+				for _, r := range proxy.Requests() {
+					sent = append(sent, r.URL)
 				}
-				ids := u.Scheme + "://" + u.Host
-				other = startRelay(t, ids, 0, func(*http.Request) string { return "" })
-				front := startRelay(t, ids, http.StatusTemporaryRedirect, func(r *http.Request) string { return other.URL + r.URL.RequestURI() })
-				return front.URL + u.RequestURI()
-			}})
-			if !apptest.ContainsAll(line, "broker-url: the runner's OIDC token endpoint redirected to another origin ("+other.URL+"), where the bearer token is never sent") {
-				t.Errorf("error %q, want the runner's redirect to %s refused", line, other.URL)
+				return sent
 			}
-			if calls, auths := other.seen(); len(calls) != 0 || len(auths) != 0 {
-				t.Errorf("the other origin got %q, with %d Authorization headers", calls, len(auths))
-			}
-			if token != "" || len(bw.b.auditLines()) != 0 || len(bw.granted()) != 0 {
-				t.Errorf("a token was handed over (%t), or the broker was asked", token != "")
-			}
-		})
+		}},
+	} {
+		for _, door := range brokerDoors {
+			t.Run(tc.name+" through the "+door.name, func(t *testing.T) {
+				t.Parallel()
+				bw := newBrokerWorld(t)
+				var want string
+				var past func() []string
+				line, token := door.ask(t, bw, brokerAsk{url: bw.b.URL, runner: func(runner string) (job string) {
+					job, want, past = tc.endpoint(t, bw, runner)
+					return job
+				}})
+				if !strings.Contains(line, want) {
+					t.Errorf("error %q, want %q", line, want)
+				}
+				if sent := past(); len(sent) != 0 {
+					t.Errorf("the request token's request got past the check: %q", sent)
+				}
+				if token != "" || len(bw.b.auditLines()) != 0 || len(bw.granted()) != 0 {
+					t.Errorf("a token was handed over (%t), or the broker was asked", token != "")
+				}
+			})
+		}
 	}
 }

@@ -134,7 +134,8 @@ func (c *Client) refusal(status int, body []byte, bearer string) error {
 // what names the other end in errors.
 func (c *Client) do(r *http.Request, what string) (int, []byte, error) {
 	sameOrigin := func(req *http.Request, via []*http.Request) error { return c.sameOrigin(what, req, via) }
-	hc := &http.Client{Transport: &origin{base: c.base(), refusal: c.plainRefusal}, Timeout: c.Timeout, CheckRedirect: sameOrigin}
+	refusal := func(*http.Request) error { return c.plainRefusal(what) }
+	hc := &http.Client{Transport: &origin{base: c.base(), refusal: refusal}, Timeout: c.Timeout, CheckRedirect: sameOrigin}
 	resp, err := hc.Do(r)
 	if err != nil {
 		var se *setting.Error
@@ -164,8 +165,10 @@ func (c *Client) base() http.RoundTripper {
 	return ghtransport.NewBase(c.Getenv) // its answers' headers bounded at MaxHeaderBytes
 }
 
-func (c *Client) plainRefusal(*http.Request) error {
-	return setting.Errorf("%s: a request to the broker would use plain http to a host that is not loopback, and the OIDC token must not travel unencrypted; use https", c.Name)
+// plainRefusal names what the request was for: the broker, or the
+// runner's endpoint whose URL the runner set.
+func (c *Client) plainRefusal(what string) error {
+	return setting.Errorf("%s: a request to %s would use plain http to a host that is not loopback, and its bearer token must not travel unencrypted; use https", c.Name, what)
 }
 
 // sameOrigin follows a redirect only within the first request's origin:
