@@ -44,26 +44,33 @@ var (
 			args = []string{"token", "--kms-key", "awskms:///" + apptest.KMSAlias, "--owner", "octo-org", "--repositories", "app"}
 		}
 		code, stdout, stderr := w.CLI("", w.CLIEnv(), args...)
-		if code == 0 {
-			if !strings.HasPrefix(stdout, "ghs_") {
-				t.Fatalf("exit 0 without a token: stdout %q, stderr %q", stdout, stderr)
-			}
-			return ""
-		}
-		// The error is the command's one line; a note (plain http to the
-		// loopback emulator) may come before it.
-		var errs []string
-		for _, line := range strings.SplitAfter(stderr, "\n") {
-			if strings.HasPrefix(line, "app-token "+args[0]+":") {
-				errs = append(errs, line)
-			}
-		}
-		if stdout != "" || len(errs) != 1 || len(errs[0]) > maxErrorLine || !strings.HasSuffix(stderr, errs[0]) {
-			t.Fatalf("exit %d, stdout %q, stderr %q: want one short error line, last", code, stdout, stderr)
-		}
-		return errs[0]
+		return cliErrorLine(t, args[0], code, stdout, stderr)
 	}}
 )
+
+// cliErrorLine is command's one error line, or "" when it exited 0 with a
+// token. It fails the test on anything but one short line.
+func cliErrorLine(t *testing.T, command string, code int, stdout, stderr string) string {
+	t.Helper()
+	if code == 0 {
+		if !strings.HasPrefix(stdout, "ghs_") {
+			t.Fatalf("exit 0 without a token: stdout %q, stderr %q", stdout, stderr)
+		}
+		return ""
+	}
+	// The error is the command's one line; a note (plain http to the
+	// loopback emulator) may come before it.
+	var errs []string
+	for _, line := range strings.SplitAfter(stderr, "\n") {
+		if strings.HasPrefix(line, "app-token "+command+":") {
+			errs = append(errs, line)
+		}
+	}
+	if stdout != "" || len(errs) != 1 || len(errs[0]) > maxErrorLine || !strings.HasSuffix(stderr, errs[0]) {
+		t.Fatalf("exit %d, stdout %q, stderr %q: want one short error line, last", code, stdout, stderr)
+	}
+	return errs[0]
+}
 
 // oneError is the step's one error annotation, or "" when it succeeded.
 func oneError(t *testing.T, res *runnertest.Result) string {

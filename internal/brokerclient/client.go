@@ -133,7 +133,9 @@ func (c *Client) refusal(status int, body []byte, bearer string) error {
 // do sends r through the bounded client and reads the bounded answer.
 // what names the other end in errors.
 func (c *Client) do(r *http.Request, what string) (int, []byte, error) {
-	hc := &http.Client{Transport: &origin{base: c.base(), refusal: c.plainRefusal}, Timeout: c.Timeout, CheckRedirect: c.sameOrigin}
+	sameOrigin := func(req *http.Request, via []*http.Request) error { return c.sameOrigin(what, req, via) }
+	refusal := func(*http.Request) error { return c.plainRefusal(what) }
+	hc := &http.Client{Transport: &origin{base: c.base(), refusal: refusal}, Timeout: c.Timeout, CheckRedirect: sameOrigin}
 	resp, err := hc.Do(r)
 	if err != nil {
 		var se *setting.Error
@@ -163,17 +165,20 @@ func (c *Client) base() http.RoundTripper {
 	return ghtransport.NewBase(c.Getenv) // its answers' headers bounded at MaxHeaderBytes
 }
 
-func (c *Client) plainRefusal(*http.Request) error {
-	return setting.Errorf("%s: a request to the broker would use plain http to a host that is not loopback, and the OIDC token must not travel unencrypted; use https", c.Name)
+// plainRefusal names what the request was for: the broker, or the
+// runner's endpoint whose URL the runner set.
+func (c *Client) plainRefusal(what string) error {
+	return setting.Errorf("%s: a request to %s would use plain http to a host that is not loopback, and its bearer token must not travel unencrypted; use https", c.Name, what)
 }
 
 // sameOrigin follows a redirect only within the first request's origin:
 // Go keeps the Authorization header on a hop to the same host name
 // whatever its scheme or port, and the bearer is a credential.
-func (c *Client) sameOrigin(req *http.Request, via []*http.Request) error {
+// what names the end that redirected.
+func (c *Client) sameOrigin(what string, req *http.Request, via []*http.Request) error {
 	first := via[0].URL
 	if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
-		return setting.Errorf("%s: a redirect led to another origin (%s), where the bearer token is never sent", c.Name, secret.Printable(req.URL.Scheme+"://"+req.URL.Host, maxShown))
+		return setting.Errorf("%s: %s redirected to another origin (%s), where the bearer token is never sent", c.Name, what, secret.Printable(req.URL.Scheme+"://"+req.URL.Host, maxShown))
 	}
 	if len(via) > maxRedirects {
 		return setting.Errorf("%s: more than %d redirects", c.Name, maxRedirects)
