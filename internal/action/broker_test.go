@@ -7,8 +7,15 @@ package action_test
 // process, its exchange minting from the emulator (apptest.UseBroker).
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -200,5 +207,55 @@ func TestBrokerOIDCTokenIsMaskedBeforeItIsSent(t *testing.T) {
 	mask, sent := strings.Index(res.Stdout, "::add-mask::"+issued[0]+"\n"), strings.Index(res.Stdout, sentToBroker)
 	if mask < 0 || sent < 0 || mask > sent {
 		t.Errorf("mask line at %d, request at %d: the OIDC token must be masked whole before it is sent", mask, sent)
+	}
+}
+
+// A broker's answer is outside text like GitHub's: a slug or a permission
+// name carrying workflow commands reaches no output, the log or a file
+// command; the step warns or refuses, and forges nothing.
+func TestBrokerHostileAnswerForgesNothing(t *testing.T) {
+	t.Parallel()
+	for name, rewrite := range map[string]func(map[string]any){
+		"slug": func(a map[string]any) { a["app_slug"] = "release-bot\n::stop-commands::INJECTED" },
+		"permission": func(a map[string]any) {
+			a["permissions"] = map[string]string{"contents\n::error::INJECTED": "read"}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := apptest.NewWorld(t)
+			b := w.UseBroker(t)
+			w.With("permission-contents", "read")
+			target, err := url.Parse(b.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			proxy := httputil.NewSingleHostReverseProxy(target)
+			proxy.ModifyResponse = func(r *http.Response) error {
+				var a map[string]any
+				if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
+					return err
+				}
+				r.Body.Close()
+				rewrite(a)
+				body, _ := json.Marshal(a)
+				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+				r.Header.Del("Content-Length")
+				return nil
+			}
+			hostile := httptest.NewServer(proxy)
+			t.Cleanup(hostile.Close)
+			w.With("broker-url", hostile.URL)
+			res := w.InProcess(action.Main, action.Deps{}, nil)
+			if n := len(b.Exchanger.Requests()); n != 1 {
+				t.Fatalf("the broker behind the hostile answers saw %d exchanges, want 1", n)
+			}
+			if name == "slug" && (res.Outputs["token"] == "" || res.Outputs["app-slug"] != "") {
+				t.Errorf("a hostile slug: token output set %t, app-slug %q; want the token and no slug", res.Outputs["token"] != "", res.Outputs["app-slug"])
+			}
+			apptest.CheckNoForgedCommands(t, res, w.Secrets, w.Emu.Tokens())
+			if strings.Contains(res.Stdout+res.Summary+strings.Join(slices.Collect(maps.Values(res.Outputs)), "\n"), "INJECTED") {
+				t.Errorf("the broker's text reached the log, the summary or an output")
+			}
+		})
 	}
 }
