@@ -220,6 +220,7 @@ func TestBrokerHostileAnswerForgesNothing(t *testing.T) {
 		"permission": func(a map[string]any) {
 			a["permissions"] = map[string]string{"contents\n::error::INJECTED": "read"}
 		},
+		"repository": func(a map[string]any) { a["repositories"] = []string{"app\n::error::INJECTED"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := apptest.NewWorld(t)
