@@ -16,11 +16,11 @@ import (
 // Audience is the audience AWS STS expects of a GitHub OIDC token.
 const Audience = "sts.amazonaws.com"
 
-// The runner's variables for the job's OIDC token, set only for a job
-// with `permissions: id-token: write`.
+// The runner's variables for the job's OIDC token (brokerclient names
+// them for every door that asks the runner).
 const (
-	envTokenURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
-	envTokenValue = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+	envTokenURL   = brokerclient.EnvTokenURL
+	envTokenValue = brokerclient.EnvTokenValue
 )
 
 // maxTokenAnswer bounds the runner's answer: an OIDC token is a few KiB.
